@@ -1,0 +1,54 @@
+# econsim — run `make` (or `make help`) to list the targets.
+# Every target that needs Python creates or refreshes the virtual environment in .venv first,
+# so a fresh clone needs nothing but Python >= 3.11 and make.
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+KERNEL := econsim
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+EXECUTED  := $(patsubst notebooks/%.ipynb,results/notebooks/%.ipynb,$(NOTEBOOKS))
+PROFILE ?= full
+
+.PHONY: help setup test lint figures lab bench clean
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "econsim needs Python >= 3.11; set PYTHON=/path/to/python3.11+")'
+	@if [ -d $(VENV) ] && [ ! -f $(STAMP) ]; then rm -rf $(VENV); fi
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (econsim)" >/dev/null
+	@touch $(STAMP)
+
+setup: $(STAMP) ## create or refresh .venv with econsim and its dev tools
+
+test: $(STAMP) ## run the offline test suite (includes quick notebook runs)
+	$(PY) -m pytest -q
+
+lint: $(STAMP) ## ruff over the package and tests
+	$(PY) -m ruff check econsim tests bench
+
+figures: $(STAMP) $(EXECUTED) ## execute every notebook offline: figures/ and results/
+
+results/notebooks/%.ipynb: notebooks/%.ipynb $(STAMP) $(wildcard econsim/*.py econsim/*/*.py)
+	@mkdir -p $(@D)
+	$(PY) -m econsim.notebook_runner $< $@ --profile $(PROFILE)
+
+lab: $(STAMP) ## open JupyterLab with the econsim kernel
+	$(PY) -m pip install --quiet -e '.[dev,lab]'
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+bench: $(STAMP) ## run the performance benchmarks (writes results/bench/*.json)
+	$(PY) -m bench
+
+clean: ## remove generated results, figures' caches and the virtual environment
+	rm -rf $(VENV) results/notebooks results/bench .pytest_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,185 @@
+r"""Social welfare functions and inequality measures over a population's outcomes.
+
+All functions take arrays of utilities ``u``, pre-tax incomes ``z`` and post-tax incomes
+``z_tilde`` (one entry per worker) and return a float. Objectives a planner may maximise are
+registered in :data:`WELFARE_FUNCTIONS`; every entry of the registry is also recorded as a metric.
+
+References
+----------
+Karten et al. (2025), *LLM Economist*, arXiv 2507.15815 — the paper's SWF :math:`\sum_i u_i/\max(z_i,1)`.
+Atkinson (1970), *On the measurement of inequality*, JET 2(3).
+Theil (1967), *Economics and Information Theory*.
+Zheng et al. (2022), *The AI Economist*, Science Advances 8 — equality × productivity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from econsim.registry import Registry
+from econsim.validation import as_float_array, check_range
+
+Array = NDArray[np.float64]
+
+
+def _inverse_income_weights(z: Array) -> Array:
+    return 1.0 / np.maximum(z, 1.0)
+
+
+def paper_swf(u: ArrayLike, z: ArrayLike, z_tilde: ArrayLike | None = None) -> float:
+    r"""The paper's social welfare :math:`\sum_i u_i / \max(z_i, 1)` (a sum, as in the v1 code).
+
+    Rewards near-confiscatory taxes and explodes when a worker earns nothing (its weight is 1);
+    see MODEL.md §8. Reported for fidelity; compare with the normalised version.
+    """
+    u_, z_ = as_float_array(u, "u"), as_float_array(z, "z")
+    return float(np.sum(u_ * _inverse_income_weights(z_)))
+
+
+def inverse_income_swf(u: ArrayLike, z: ArrayLike, z_tilde: ArrayLike | None = None) -> float:
+    r"""Inverse-income weighted mean utility with weights normalised to sum to one (USD).
+
+    .. math:: W = \sum_i \omega_i u_i, \quad \omega_i = \frac{1/\max(z_i,1)}{\sum_j 1/\max(z_j,1)}
+    """
+    u_, z_ = as_float_array(u, "u"), as_float_array(z, "z")
+    w = _inverse_income_weights(z_)
+    return float(np.dot(w, u_) / w.sum())
+
+
+def utilitarian(u: ArrayLike, z: ArrayLike | None = None, z_tilde: ArrayLike | None = None
+                ) -> float:
+    r"""Mean utility :math:`\frac1N \sum_i u_i` (the utilitarian sum per worker)."""
+    return float(np.mean(as_float_array(u, "u")))
+
+
+def rawlsian(u: ArrayLike, z: ArrayLike | None = None, z_tilde: ArrayLike | None = None) -> float:
+    r"""Utility of the worst-off worker, :math:`\min_i u_i`."""
+    return float(np.min(as_float_array(u, "u")))
+
+
+def gini(y: ArrayLike) -> float:
+    r"""Gini coefficient of non-negative incomes.
+
+    .. math:: G = \frac{2 \sum_{i=1}^N i\, y_{(i)}}{N \sum_i y_i} - \frac{N+1}{N}
+
+    with :math:`y_{(i)}` sorted ascending; 0 when all incomes are equal (or all zero).
+    """
+    y_ = np.sort(as_float_array(y, "y").ravel())
+    if y_.size and y_[0] < 0:
+        raise ValueError("gini needs non-negative incomes (allowed range [0, inf))")
+    n, total = y_.size, y_.sum()
+    if n == 0 or total <= 0:
+        return 0.0
+    ranks = np.arange(1, n + 1, dtype=np.float64)
+    return float(2.0 * np.dot(ranks, y_) / (n * total) - (n + 1.0) / n)
+
+
+def theil(y: ArrayLike) -> float:
+    r"""Theil T index :math:`\frac1N \sum_i \frac{y_i}{\mu} \ln \frac{y_i}{\mu}` (with 0 ln 0 = 0)."""
+    y_ = as_float_array(y, "y").ravel()
+    if y_.size and y_.min() < 0:
+        raise ValueError("theil needs non-negative incomes (allowed range [0, inf))")
+    mu = y_.mean() if y_.size else 0.0
+    if mu <= 0:
+        return 0.0
+    r = y_ / mu
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(r > 0, r * np.log(np.where(r > 0, r, 1.0)), 0.0)
+    return float(terms.mean())
+
+
+def atkinson_index(y: ArrayLike, epsilon: float = 1.0) -> float:
+    r"""Atkinson inequality index with inequality aversion :math:`\varepsilon \ge 0`.
+
+    .. math:: A_\varepsilon = 1 - \frac{1}{\mu}\Big(\frac1N\sum_i y_i^{1-\varepsilon}\Big)^{1/(1-\varepsilon)},
+        \qquad A_1 = 1 - \frac{\exp(\frac1N \sum_i \ln y_i)}{\mu}
+
+    Incomes must be positive when :math:`\varepsilon \ge 1`.
+    """
+    eps = check_range(epsilon, "epsilon", 0.0, np.inf, high_open=True)
+    y_ = as_float_array(y, "y").ravel()
+    if y_.size == 0 or (y_ < 0).any():
+        raise ValueError("atkinson needs a non-empty array of incomes >= 0")
+    mu = y_.mean()
+    if mu <= 0:
+        return 0.0
+    return 1.0 - _equally_distributed_equivalent(y_, eps) / mu
+
+
+def _equally_distributed_equivalent(y: Array, eps: float) -> float:
+    if eps >= 1.0 and (y <= 0).any():
+        return 0.0  # the limit: an income of zero drags the EDE to zero for eps >= 1
+    if eps == 1.0:
+        return float(np.exp(np.mean(np.log(y))))
+    return float(np.mean(np.power(y, 1.0 - eps)) ** (1.0 / (1.0 - eps)))
+
+
+def atkinson_welfare(u: ArrayLike, z: ArrayLike, z_tilde: ArrayLike, epsilon: float = 1.0
+                     ) -> float:
+    r"""Equally-distributed-equivalent post-tax income :math:`\mu (1 - A_\varepsilon)` (USD)."""
+    zt = as_float_array(z_tilde, "z_tilde").ravel()
+    return _equally_distributed_equivalent(np.maximum(zt, 0.0), float(epsilon))
+
+
+def equality_times_productivity(u: ArrayLike, z: ArrayLike, z_tilde: ArrayLike) -> float:
+    r"""The AI Economist objective: equality × productivity.
+
+    .. math:: \Big(1 - \frac{N}{N-1} G(\tilde z)\Big) \cdot \frac1N \sum_i z_i
+
+    Productivity is mean pre-tax income (a full rebate keeps it equal to mean post-tax income).
+    """
+    zt, z_ = as_float_array(z_tilde, "z_tilde").ravel(), as_float_array(z, "z").ravel()
+    n = zt.size
+    equality = 1.0 - (n / (n - 1.0) if n > 1 else 1.0) * gini(np.maximum(zt, 0.0))
+    return float(equality * z_.mean())
+
+
+@dataclass(frozen=True)
+class WelfareFunction:
+    """A named objective ``func(u, z, z_tilde) -> float`` with its reading direction."""
+
+    name: str
+    func: Callable[..., float]
+    label: str
+    higher_is_better: bool = True
+    objective: bool = True  # may a planner maximise it?
+
+    def __call__(self, u: ArrayLike, z: ArrayLike, z_tilde: ArrayLike) -> float:
+        return self.func(u, z, z_tilde)
+
+
+WELFARE_FUNCTIONS: Registry[WelfareFunction] = Registry("welfare function")
+for _wf in (
+    WelfareFunction("paper_swf", paper_swf, "paper SWF Σu/max(z,1)"),
+    WelfareFunction("inverse_income", inverse_income_swf, "inverse-income weighted mean u (USD)"),
+    WelfareFunction("utilitarian", utilitarian, "mean utility (USD)"),
+    WelfareFunction("rawlsian", rawlsian, "min utility (USD)"),
+    WelfareFunction("atkinson", atkinson_welfare, "Atkinson ε=1 EDE post-tax income (USD)"),
+    WelfareFunction("equality_productivity", equality_times_productivity,
+                    "equality × mean income (USD)"),
+    WelfareFunction("gini", lambda u, z, zt: gini(np.maximum(zt, 0.0)), "Gini of post-tax income",
+                    higher_is_better=False, objective=False),
+    WelfareFunction("theil", lambda u, z, zt: theil(np.maximum(zt, 0.0)),
+                    "Theil T of post-tax income", higher_is_better=False, objective=False),
+):
+    WELFARE_FUNCTIONS.register(_wf.name, _wf)
+
+OBJECTIVES: tuple[str, ...] = tuple(n for n in WELFARE_FUNCTIONS if WELFARE_FUNCTIONS.get(n).objective)
+
+
+def get_objective(name: str) -> WelfareFunction:
+    """A welfare function a planner may maximise; unknown names list the valid ones."""
+    wf = WELFARE_FUNCTIONS.get(name)
+    if not wf.objective:
+        raise ValueError(f"{name!r} is a metric, not an objective; valid: {', '.join(OBJECTIVES)}")
+    return wf
+
+
+def all_metrics(u: ArrayLike, z: ArrayLike, z_tilde: ArrayLike) -> dict[str, float]:
+    """Every registered welfare function and inequality measure, by name."""
+    u_, z_, zt = (as_float_array(a, n) for a, n in ((u, "u"), (z, "z"), (z_tilde, "z_tilde")))
+    return {name: WELFARE_FUNCTIONS.get(name)(u_, z_, zt) for name in WELFARE_FUNCTIONS}

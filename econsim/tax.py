@@ -174,6 +174,8 @@ def _tax_unchecked(z: NDArray[np.float64], schedule: TaxSchedule) -> NDArray[np.
     top = schedule.rates[-1]
     if cut.size == 1:
         return top * z
+    if z.ndim == 0:
+        return _tax_unchecked(z.reshape(1), schedule).reshape(())
     t = np.interp(z, cut, cum)
     excess = z - cut[-1]
     np.maximum(excess, 0.0, out=excess)

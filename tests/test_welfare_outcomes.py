@@ -1,0 +1,118 @@
+"""Welfare functions, inequality measures and the one-step economy."""
+
+import numpy as np
+import pytest
+
+from econsim.outcomes import economy_step, rational_step
+from econsim.skills import sample_gb2_skills
+from econsim.tax import TaxSchedule
+from econsim.utility import UTILITY_PRESETS
+from econsim.welfare import (
+    OBJECTIVES,
+    WELFARE_FUNCTIONS,
+    all_metrics,
+    atkinson_index,
+    equality_times_productivity,
+    get_objective,
+    gini,
+    inverse_income_swf,
+    paper_swf,
+    rawlsian,
+    theil,
+    utilitarian,
+)
+
+PAPER = UTILITY_PRESETS.get("paper")
+
+
+def test_hand_computed_welfare():
+    u = np.array([100.0, 300.0])
+    z = np.array([0.0, 1000.0])
+    assert paper_swf(u, z) == pytest.approx(100.0 / 1 + 300.0 / 1000)
+    # weights 1 and 0.001, normalised
+    assert inverse_income_swf(u, z) == pytest.approx((100 + 0.3) / 1.001)
+    assert utilitarian(u) == 200.0
+    assert rawlsian(u) == 100.0
+
+
+def test_gini_closed_forms():
+    assert gini([5, 5, 5]) == 0.0
+    assert gini([0, 0, 0, 1]) == pytest.approx(0.75)  # (n-1)/n for one earner
+    # Pareto(a) incomes have Gini 1 / (2a - 1)
+    rng = np.random.default_rng(3)
+    for a in (1.5, 2.5, 4.0):
+        y = (rng.pareto(a, 2_000_000) + 1.0) * 10_000
+        assert gini(y) == pytest.approx(1 / (2 * a - 1), rel=0.03)
+
+
+def test_theil_and_atkinson_closed_forms():
+    assert theil([3, 3, 3]) == pytest.approx(0.0)
+    assert theil([0, 0, 1, 0]) == pytest.approx(np.log(4))  # all income with one of N: ln N
+    y = np.array([1.0, 4.0])
+    assert atkinson_index(y, 1.0) == pytest.approx(1 - 2.0 / 2.5)  # geometric mean 2
+    assert atkinson_index(y, 2.0) == pytest.approx(1 - (1 / np.mean(1 / y)) / 2.5)  # harmonic
+    assert atkinson_index(y, 0.0) == pytest.approx(0.0)
+    # log-normal: A_eps = 1 - exp(-eps sigma^2 / 2)
+    rng = np.random.default_rng(0)
+    sig = 0.8
+    y = rng.lognormal(0, sig, 2_000_000)
+    assert atkinson_index(y, 0.5) == pytest.approx(1 - np.exp(-0.5 * sig**2 / 2), rel=0.02)
+
+
+def test_equality_times_productivity():
+    z = np.array([10.0, 30.0])
+    zt = np.array([20.0, 20.0])
+    assert equality_times_productivity(zt, z, zt) == pytest.approx(20.0)
+    zt = np.array([0.0, 40.0])
+    assert equality_times_productivity(zt, z, zt) == pytest.approx(0.0)
+
+
+def test_registry_and_objectives():
+    assert set(OBJECTIVES) == {"paper_swf", "inverse_income", "utilitarian", "rawlsian",
+                               "atkinson", "equality_productivity"}
+    with pytest.raises(ValueError, match="valid names: paper_swf"):
+        get_objective("nash")
+    with pytest.raises(ValueError, match="metric, not an objective"):
+        get_objective("gini")
+    assert set(all_metrics([1.0], [1.0], [1.0])) == set(WELFARE_FUNCTIONS.names())
+
+
+def test_economy_step_accounting():
+    skill = np.array([100.0, 1000.0, 3000.0])
+    labour = np.array([0.0, 40.0, 50.0])
+    sch = TaxSchedule.preset("us_federal_2024")
+    out = economy_step(skill, labour, sch, PAPER)
+    np.testing.assert_allclose(out.pre_tax_income, [0.0, 40_000.0, 150_000.0])
+    np.testing.assert_allclose(out.tax, sch.tax(out.pre_tax_income))
+    assert out.rebate == pytest.approx(out.tax.sum() / 3)
+    # a full rebate conserves income in aggregate
+    assert out.post_tax_income.sum() == pytest.approx(out.pre_tax_income.sum())
+    np.testing.assert_allclose(out.utility, out.post_tax_income - 0.0005 * labour**3.5)
+    assert out.welfare()["paper_swf"] == pytest.approx(paper_swf(out.utility, out.pre_tax_income))
+
+
+def test_zero_hours_worker_explodes_paper_swf():
+    """MODEL.md §8: one worker at 0 h gets weight 1 and dominates Σu/max(z,1)."""
+    skill = np.array([500.0, 800.0, 1200.0])
+    sch = TaxSchedule.flat(0.5)
+    busy = economy_step(skill, np.array([40.0, 40.0, 40.0]), sch, PAPER)
+    idle = economy_step(skill, np.array([0.0, 40.0, 40.0]), sch, PAPER)
+    assert idle.welfare()["paper_swf"] > 100 * busy.welfare()["paper_swf"]
+    assert idle.welfare()["utilitarian"] < busy.welfare()["utilitarian"]
+
+
+def test_paper_swf_rewards_high_flat_rates_under_paper_preset():
+    s = sample_gb2_skills(20_000, np.random.default_rng(42))
+    swf = [rational_step(s, TaxSchedule.flat(t), PAPER).welfare()["paper_swf"]
+           for t in np.linspace(0, 0.9, 10)]
+    assert (np.diff(swf) > 0).all()
+
+
+def test_economy_step_bad_input():
+    sch = TaxSchedule.flat(0.2)
+    with pytest.raises(ValueError, match="one entry per worker"):
+        economy_step([1.0, 2.0], [10.0], sch, PAPER)
+    with pytest.raises(ValueError, match="labour must be weekly hours"):
+        economy_step([1.0], [101.0], sch, PAPER)
+    with pytest.raises(ValueError, match="skill must be finite"):
+        economy_step([-1.0], [10.0], sch, PAPER)

@@ -1,0 +1,95 @@
+"""Provenance records: what produced a result (config, seeds, code version, packages, time)."""
+
+from __future__ import annotations
+
+import json
+import platform
+import subprocess
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from econsim import __version__
+from econsim.paths import project_root
+
+_PACKAGES = ("numpy", "scipy", "pandas", "pyarrow", "matplotlib", "pydantic", "openai",
+             "anthropic", "papermill")
+
+
+def git_state(root: Path | None = None) -> dict[str, Any]:
+    """Commit hash and dirty flag of the working tree (``None`` outside a git checkout)."""
+    cwd = root or project_root()
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True,
+                                text=True, timeout=10, check=True).stdout.strip()
+        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                                    cwd=cwd, capture_output=True, text=True, timeout=10,
+                                    check=True).stdout.strip())
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+    return {"commit": commit, "dirty": dirty}
+
+
+def package_versions() -> dict[str, str]:
+    out = {"econsim": __version__, "python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def write_manifest(folder: str | Path, *, experiment: str, config: dict[str, Any],
+                   outputs: list[str | Path] | None = None, started: float | None = None,
+                   **extra: Any) -> Path:
+    """Write ``manifest.json`` describing how the files in ``folder`` were produced.
+
+    Parameters
+    ----------
+    folder
+        Results folder (created if needed).
+    experiment
+        Experiment name, e.g. ``"01_policy_landscape"``.
+    config
+        Every parameter of the run (must not contain secrets: keys come from the environment).
+    outputs
+        Files written by the run (figures and tables).
+    started
+        ``time.time()`` at the start of the run, to record wall time.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    record = {
+        "experiment": experiment,
+        "config": _jsonable(config),
+        "outputs": sorted(str(o) for o in outputs or []),
+        "git": git_state(),
+        "packages": package_versions(),
+        "machine": {"platform": platform.platform(), "processor": platform.machine()},
+        "created_unix": round(time.time(), 3),
+        **({"wall_time_s": round(time.time() - started, 3)} if started is not None else {}),
+        **_jsonable(extra),
+    }
+    path = folder / "manifest.json"
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+    tmp.replace(path)
+    return path

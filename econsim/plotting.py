@@ -65,7 +65,10 @@ def provenance_note(fig: Figure, backend: str, extra: str = "") -> None:
         text = f"backend: {backend}"
     if extra:
         text = f"{text} · {extra}"
-    fig.text(0.995, 0.002, text, ha="right", va="bottom", fontsize=7, color="0.35")
+    engine = fig.get_layout_engine()
+    if engine is not None and hasattr(engine, "set") and "rect" in engine.get():
+        engine.set(rect=(0, 0.035, 1, 0.965))  # keep a strip free for the note
+    fig.text(0.995, 0.004, text, ha="right", va="bottom", fontsize=7, color="0.35")
 
 
 def save_figure(fig: Figure, stem: str, figures_dir: str | Path = "figures",

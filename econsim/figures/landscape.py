@@ -1,0 +1,89 @@
+"""Figures of the policy landscape (notebook 01)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from econsim.plotting import ROLE_COLOURS, new_figure, provenance_note
+from econsim.welfare import OBJECTIVES, WELFARE_FUNCTIONS
+
+_METRIC_STYLE = dict(zip(OBJECTIVES, ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1))],
+                         strict=True))
+
+
+def plot_flat_rate_curves(curves: pd.DataFrame, metrics: Sequence[str] = OBJECTIVES) -> Figure:
+    """Welfare (each objective scaled to its own maximum) and behaviour along flat rates.
+
+    One row per utility preset; left: every objective divided by its maximum over the rates,
+    with the maximising rate marked; right: mean weekly hours and revenue per worker.
+    """
+    utilities = list(dict.fromkeys(curves.utility))
+    fig, axes = new_figure(ncols=2, nrows=len(utilities), width=11, height=3.4 * len(utilities))
+    for row, utility in enumerate(utilities):
+        ax, ax_b = axes[row]
+        sub = curves[curves.utility == utility]
+        for metric in metrics:
+            m = sub[sub.metric == metric].sort_values("rate")
+            v = m["value"].to_numpy()
+            scaled = v / np.max(np.abs(v)) if np.max(np.abs(v)) > 0 else v
+            line, = ax.plot(100 * m.rate, scaled, ls=_METRIC_STYLE.get(metric, "-"),
+                            label=WELFARE_FUNCTIONS.get(metric).label)
+            best = int(np.argmax(v))
+            ax.plot(100 * m.rate.iloc[best], scaled[best], "o", color=line.get_color(), ms=5)
+        ax.set_title(f"'{utility}' utility: welfare vs flat rate (dots = maximum)")
+        ax.set_xlabel("flat tax rate (%)")
+        ax.set_ylabel("welfare / its maximum")
+        if row == 0:
+            ax.legend(loc="lower left", fontsize=7.5)
+        hours = sub[sub.metric == "mean_labour"].sort_values("rate")
+        revenue = sub[sub.metric == "revenue_per_worker"].sort_values("rate")
+        ax_b.plot(100 * hours.rate, hours["value"], color="0.2", label="mean hours")
+        ax_b.set_ylabel("mean weekly hours")
+        ax_b.set_xlabel("flat tax rate (%)")
+        ax_r = ax_b.twinx()
+        ax_r.plot(100 * revenue.rate, revenue["value"] / 1000, color=ROLE_COLOURS["saez"],
+                  label="revenue per worker")
+        ax_r.set_ylabel("revenue per worker (USD thousands)", color=ROLE_COLOURS["saez"])
+        ax_r.grid(False)
+        ax_b.set_title(f"'{utility}' utility: hours and revenue (rational workers)")
+        ax_b.legend(handles=ax_b.get_lines() + ax_r.get_lines(), loc="lower left", fontsize=8)
+    provenance_note(fig, "none", "rational workers, exact best responses")
+    return fig
+
+
+def plot_paper_swf_pathology(curves: pd.DataFrame, utility: str = "calibrated") -> Figure:
+    """The paper's Σu/max(z,1) against utilitarian welfare along flat rates, with idle workers.
+
+    The paper's metric gives an idle worker (z = 0) weight 1 instead of ~1/z, so it climbs as
+    rising rates push workers to zero hours, while mean utility falls.
+    """
+    sub = curves[curves.utility == utility]
+    fig, axes = new_figure(ncols=2, width=11, height=3.8)
+    ax, ax_b = axes[0]
+
+    def series(metric: str) -> pd.DataFrame:
+        return sub[sub.metric == metric].sort_values("rate")
+
+    swf, util, idle = series("paper_swf"), series("utilitarian"), series("share_zero_hours")
+    ax.plot(100 * swf.rate, swf["value"], color=ROLE_COLOURS["llm_planner"],
+            label="paper SWF Σu/max(z,1)")
+    ax.set_yscale("symlog", linthresh=1.0)
+    ax.set_xlabel("flat tax rate (%)")
+    ax.set_ylabel("paper SWF (symlog scale)")
+    ax_r = ax.twinx()
+    ax_r.plot(100 * util.rate, util["value"] / 1000, color=ROLE_COLOURS["stackelberg"], ls="--",
+              label="mean utility")
+    ax_r.set_ylabel("mean utility (USD thousands)", color=ROLE_COLOURS["stackelberg"])
+    ax_r.grid(False)
+    ax.legend(handles=ax.get_lines() + ax_r.get_lines(), loc="lower center", fontsize=8)
+    ax.set_title(f"'{utility}' utility: the paper's SWF rewards confiscation")
+    ax_b.plot(100 * idle.rate, 100 * idle["value"], color="0.2")
+    ax_b.set_xlabel("flat tax rate (%)")
+    ax_b.set_ylabel("workers choosing 0 hours (%)")
+    ax_b.set_title("each idle worker gets weight 1 in Σu/max(z,1)")
+    provenance_note(fig, "none", "rational workers, exact best responses")
+    return fig

@@ -1,0 +1,59 @@
+"""The ``econsim`` command line: ``econsim --version``, ``econsim baselines``, ``econsim serve``…
+
+Subcommands are registered in :data:`COMMANDS` (name → module path); each module provides
+``add_arguments(parser)`` and ``run(args) -> int``. Modules load lazily so ``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from econsim import __version__
+
+#: Subcommand name → (module implementing it, one-line help).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "baselines": ("econsim.cli_baselines",
+                  "print Saez, US federal and Stackelberg schedules for a population"),
+    "serve": ("econsim.llm.serve",
+              "serve the offline surrogate over OpenAI/Anthropic-compatible HTTP on 127.0.0.1"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="econsim",
+        description="LLM Economist compendium: economics, baselines, simulations and tools.")
+    parser.add_argument("--version", action="version", version=f"econsim {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (_module, help_text) in COMMANDS.items():
+        sub.add_parser(name, help=help_text, add_help=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser()
+    if not argv or argv[0].startswith("-"):
+        parser.parse_args(argv)  # handles --version / --help
+        parser.print_help()
+        return 0
+    name = argv[0]
+    if name not in COMMANDS:
+        parser.error(f"unknown command {name!r}; valid: {', '.join(COMMANDS)}")
+    module = importlib.import_module(COMMANDS[name][0])
+    if hasattr(module, "add_arguments"):
+        cmd_parser = argparse.ArgumentParser(prog=f"econsim {name}",
+                                             description=COMMANDS[name][1])
+        module.add_arguments(cmd_parser)
+        args = cmd_parser.parse_args(argv[1:])
+        try:
+            return int(module.run(args) or 0)
+        except ValueError as err:  # bad input: a clear message, no traceback
+            cmd_parser.error(str(err))
+    return int(module.main(argv[1:]) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

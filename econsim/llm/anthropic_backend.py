@@ -1,0 +1,97 @@
+"""Anthropic through the official ``anthropic`` SDK (async client); structured output by tool use.
+
+The reply schema is offered as the single tool ``reply_<kind>`` and forced with ``tool_choice``;
+its ``input`` is the reply. Retries and timeouts are the SDK's own (``max_retries``, ``timeout``).
+The key is read from ``ANTHROPIC_API_KEY`` when the per-event-loop SDK client is created (never
+stored in configuration, results or the call store).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import anthropic
+
+from econsim.llm.backends import require_env
+from econsim.llm.schemas import Reply
+from econsim.llm.types import Message, RawReply, TransportError
+
+CALL_ID_HEADER = "X-Econsim-Call-Id"
+
+
+class AnthropicBackend:
+    """Adapter for ``anthropic/<model>``."""
+
+    kind = "anthropic"
+
+    def __init__(self, model: str, *, base_url: str | None = None, timeout: float = 60.0,
+                 max_retries: int = 4, api_key_env: str = "ANTHROPIC_API_KEY",
+                 **_: Any) -> None:
+        require_env(api_key_env, f"anthropic/{model}")
+        self.model = model
+        self.url = base_url or "https://api.anthropic.com"
+        self._base_url = base_url
+        self._env = api_key_env
+        self._timeout = float(timeout)
+        self._max_retries = int(max_retries)
+        self._clients: dict[int, anthropic.AsyncAnthropic] = {}
+
+    def _client(self) -> anthropic.AsyncAnthropic:
+        loop = id(asyncio.get_running_loop())
+        client = self._clients.get(loop)
+        if client is None:
+            key = os.environ.get(self._env)
+            if not key:
+                raise ValueError(f"environment variable {self._env} is not set")
+            client = anthropic.AsyncAnthropic(api_key=key, base_url=self._base_url,
+                                              timeout=self._timeout,
+                                              max_retries=self._max_retries)
+            self._clients[loop] = client
+        return client
+
+    async def request(self, messages: Sequence[Message], *, schema: type[Reply], call_id: str,
+                      temperature: float, max_tokens: int) -> RawReply:
+        system = "\n\n".join(str(m["content"]) for m in messages if m["role"] == "system")
+        chat = [{"role": m["role"], "content": m["content"]} for m in messages
+                if m["role"] != "system"]
+        tool = f"reply_{schema.KIND}"
+        kwargs: dict[str, Any] = {
+            "model": self.model, "messages": chat, "max_tokens": max_tokens,
+            "temperature": temperature,
+            "tools": [{"name": tool, "description": "Give your answer.",
+                       "input_schema": schema.json_schema_for_llm()}],
+            "tool_choice": {"type": "tool", "name": tool},
+            "extra_headers": {CALL_ID_HEADER: call_id},
+        }
+        if system:
+            kwargs["system"] = system
+        try:
+            raw = await self._client().messages.with_raw_response.create(**kwargs)
+            resp = raw.parse()
+        except anthropic.APITimeoutError as exc:
+            raise TransportError(f"timed out after {self._timeout:g} s (and "
+                                 f"{self._max_retries} retries) calling {self.url}") from exc
+        except anthropic.APIConnectionError as exc:
+            raise TransportError(f"cannot reach {self.url}: {exc}") from exc
+        except anthropic.APIStatusError as exc:
+            raise TransportError(f"{self.url} answered HTTP {exc.status_code} after "
+                                 f"{self._max_retries} retries: {exc.message}") from exc
+        text = ""
+        for block in resp.content:
+            if block.type == "tool_use":
+                text = json.dumps(block.input)
+                break
+            if block.type == "text":
+                text += block.text
+        return RawReply(text, resp.usage.input_tokens, resp.usage.output_tokens,
+                        resp.model or self.model, int(getattr(raw, "retries_taken", 0)))
+
+    async def aclose(self) -> None:
+        loop = id(asyncio.get_running_loop())
+        client = self._clients.pop(loop, None)
+        if client is not None:
+            await client.close()

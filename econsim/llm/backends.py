@@ -1,0 +1,118 @@
+"""Backend strings → backend objects, through a registry of small adapters.
+
+Accepted forms (see docs/llm.md):
+
+* ``surrogate`` — the offline in-context learner (option ``seed``);
+* ``openai/<model>`` — OpenAI through the official SDK (``OPENAI_API_KEY``);
+* ``openai-compatible/<model>@<base url>`` — any OpenAI-compatible server (vLLM, Ollama, llama.cpp,
+  LM Studio, OpenRouter, ``econsim serve``); ``OPENAI_API_KEY`` if set, else a placeholder key;
+* ``anthropic/<model>`` — Anthropic through the official SDK (``ANTHROPIC_API_KEY``);
+* ``replay:<store path>`` — answers only from a recorded call store (see :mod:`econsim.llm.client`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+from econsim.llm.schemas import Reply
+from econsim.llm.surrogate import SERVED_MODEL, Surrogate
+from econsim.llm.types import Message, RawReply
+from econsim.registry import Registry
+
+ACCEPTED_FORMS = ("surrogate", "openai/<model>", "openai-compatible/<model>@http://host:port/v1",
+                  "anthropic/<model>", "replay:<store path>")
+
+
+class Backend(Protocol):
+    """A provider adapter: one request in, one :class:`RawReply` out (no parsing, no store)."""
+
+    kind: str
+    model: str
+    url: str | None
+
+    async def request(self, messages: Sequence[Message], *, schema: type[Reply], call_id: str,
+                      temperature: float, max_tokens: int) -> RawReply: ...
+
+    async def aclose(self) -> None: ...
+
+
+def require_env(var: str, backend: str) -> None:
+    """Raise if ``var`` is unset — at backend creation, before a run starts (value not read)."""
+    if not os.environ.get(var):
+        raise ValueError(f"backend {backend!r} needs the environment variable {var} "
+                         f"(the API key); set it before starting the run")
+
+
+class SurrogateBackend:
+    """The surrogate as a backend (in-process; token counts estimated as characters / 4)."""
+
+    kind = "surrogate"
+    url = None
+
+    def __init__(self, seed: int = 0, **_: Any) -> None:
+        self.surrogate = Surrogate(seed)
+        self.model = f"surrogate-seed{int(seed)}"
+
+    async def request(self, messages: Sequence[Message], *, schema: type[Reply], call_id: str,
+                      temperature: float, max_tokens: int) -> RawReply:
+        text = self.surrogate.reply(messages, call_id, schema.KIND)
+        n_in = sum(len(str(m.get("content", ""))) for m in messages) // 4
+        return RawReply(text, n_in, len(text) // 4 + 1, SERVED_MODEL)
+
+    async def aclose(self) -> None:
+        return None
+
+
+def _make_surrogate(rest: str, **opts: Any) -> Backend:
+    if rest:
+        raise ValueError("the surrogate backend string is just 'surrogate' (pass seed=...)")
+    return SurrogateBackend(**opts)
+
+
+def _make_openai(rest: str, **opts: Any) -> Backend:
+    from econsim.llm.openai_backend import OpenAIBackend
+
+    return OpenAIBackend(rest, compatible=False, **opts)
+
+
+def _make_compatible(rest: str, **opts: Any) -> Backend:
+    from econsim.llm.openai_backend import OpenAIBackend
+
+    model, sep, url = rest.partition("@")
+    if not sep or not model or not url.startswith(("http://", "https://")):
+        raise ValueError("openai-compatible backend strings look like "
+                         "'openai-compatible/<model>@http://host:port/v1'; got "
+                         f"'openai-compatible/{rest}'")
+    return OpenAIBackend(model, compatible=True, base_url=url, **opts)
+
+
+def _make_anthropic(rest: str, **opts: Any) -> Backend:
+    from econsim.llm.anthropic_backend import AnthropicBackend
+
+    return AnthropicBackend(rest, **opts)
+
+
+#: Backend factories by prefix (``prefix/rest``; the surrogate has no rest).
+BACKENDS: Registry[Callable[..., Backend]] = Registry("backend")
+BACKENDS.register("surrogate", _make_surrogate)
+BACKENDS.register("openai", _make_openai)
+BACKENDS.register("openai-compatible", _make_compatible)
+BACKENDS.register("anthropic", _make_anthropic)
+
+
+def make_backend(spec: str, **options: Any) -> Backend:
+    """Create the backend named by ``spec`` (``replay:`` is handled by :func:`make_client`).
+
+    Options go to the adapter: ``seed`` (surrogate); ``timeout``, ``max_retries``, ``base_url``,
+    ``structured`` (``"json_schema"``, ``"json_object"`` or ``"none"``) for OpenAI;
+    ``timeout``, ``max_retries``, ``base_url`` for Anthropic.
+    """
+    if not isinstance(spec, str) or not spec:
+        raise ValueError(f"backend must be a non-empty string; accepted forms: "
+                         f"{', '.join(ACCEPTED_FORMS)}")
+    prefix, _, rest = spec.partition("/")
+    if prefix not in BACKENDS or (prefix != "surrogate" and not rest):
+        raise ValueError(f"unknown backend {spec!r}; accepted forms: {', '.join(ACCEPTED_FORMS)}")
+    return BACKENDS.get(prefix)(rest, **options)

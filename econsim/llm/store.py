@@ -1,0 +1,140 @@
+"""SQLite call store: every request and reply, for audit, resumption and exact replay.
+
+One row per request actually answered (re-asks are separate rows with call ids ``<id>#reask<n>``),
+keyed by ``sha256(backend, model, messages, temperature, max_tokens, schema, call_id)``.
+Modes: ``off`` (no store), ``record`` (write every reply; a key already present is answered from
+the store, so an interrupted run resumes without paying twice) and ``replay`` (answer only from
+the store; a miss raises :class:`~econsim.llm.types.ReplayMissError` naming the call id).
+
+The database uses WAL journaling with ``synchronous=NORMAL`` and a 30 s busy timeout: several
+processes may write at once, each row is committed before the call returns, and a killed process
+loses nothing it reported written (power loss may drop the last transactions; pass
+``durable=True`` for ``synchronous=FULL``). No API key is ever part of a request written here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from econsim.registry import Registry
+
+STORE_MODES: Registry[str] = Registry("call store mode")
+for _m, _d in (("off", "no store"), ("record", "write every reply; reuse present keys"),
+               ("replay", "answer only from the store; a miss is an error")):
+    STORE_MODES.register(_m, _d)
+
+_SCHEMA_SQL = """
+CREATE TABLE IF NOT EXISTS calls (
+    key TEXT PRIMARY KEY,
+    call_id TEXT NOT NULL,
+    backend TEXT NOT NULL,
+    model TEXT NOT NULL,
+    request TEXT NOT NULL,
+    response TEXT NOT NULL,
+    served_model TEXT NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    latency_s REAL NOT NULL,
+    retries INTEGER NOT NULL,
+    created REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS calls_call_id ON calls(call_id);
+"""
+
+
+def call_key(backend: str, model: str, messages: Sequence[dict[str, Any]], temperature: float,
+             max_tokens: int, schema_id: str, call_id: str) -> str:
+    """The store key of one request."""
+    blob = json.dumps([backend, model, messages, float(temperature), int(max_tokens), schema_id,
+                       call_id], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+class CallStore:
+    """An SQLite file of recorded calls.
+
+    Parameters
+    ----------
+    path
+        Database file (created with its folder if missing, except in replay mode).
+    mode
+        One of :data:`STORE_MODES` other than ``off``.
+    durable
+        ``synchronous=FULL`` instead of ``NORMAL``.
+    """
+
+    def __init__(self, path: str | Path, mode: str = "record", durable: bool = False) -> None:
+        STORE_MODES.get(mode)
+        if mode == "off":
+            raise ValueError("mode='off' means no store: pass store=None instead")
+        self.path = Path(path)
+        self.mode = mode
+        if mode == "replay" and not self.path.exists():
+            raise FileNotFoundError(f"replay store {self.path} does not exist")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._con = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False,
+                                    isolation_level=None)
+        self._con.execute("PRAGMA journal_mode=WAL")
+        self._con.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+        self._con.execute("PRAGMA busy_timeout=30000")
+        self._con.executescript(_SCHEMA_SQL)
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        """The recorded row for ``key``, or None."""
+        with self._lock:
+            cur = self._con.execute(
+                "SELECT response, served_model, input_tokens, output_tokens, latency_s, retries "
+                "FROM calls WHERE key = ?", (key,))
+            row = cur.fetchone()
+        if row is None:
+            return None
+        return dict(zip(("response", "served_model", "input_tokens", "output_tokens",
+                         "latency_s", "retries"), row, strict=True))
+
+    def put(self, key: str, *, call_id: str, backend: str, model: str, request: dict[str, Any],
+            response: str, served_model: str, input_tokens: int, output_tokens: int,
+            latency_s: float, retries: int) -> None:
+        """Write one reply and commit before returning."""
+        if self.mode != "record":
+            raise ValueError(f"cannot write to a store opened in mode {self.mode!r}")
+        req = json.dumps(request, ensure_ascii=False, separators=(",", ":"))
+        with self._lock:
+            self._con.execute(
+                "INSERT OR REPLACE INTO calls VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (key, call_id, backend, model, req, response, served_model, int(input_tokens),
+                 int(output_tokens), float(latency_s), int(retries), time.time()))
+
+    def backends(self) -> list[tuple[str, str]]:
+        """Distinct (backend, model) pairs recorded."""
+        with self._lock:
+            return [tuple(r) for r in self._con.execute(
+                "SELECT DISTINCT backend, model FROM calls ORDER BY backend, model")]
+
+    def __len__(self) -> int:
+        with self._lock:
+            return int(self._con.execute("SELECT COUNT(*) FROM calls").fetchone()[0])
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Every row, oldest first (for calls tables and audits)."""
+        with self._lock:
+            cur = self._con.execute("SELECT * FROM calls ORDER BY created")
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+    def close(self) -> None:
+        with self._lock:
+            self._con.close()
+
+    def __enter__(self) -> CallStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

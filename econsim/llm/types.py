@@ -1,0 +1,76 @@
+"""Data types and errors of the LLM layer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+Message = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class RawReply:
+    """What a backend returns for one request: text, token usage, served model, SDK retries."""
+
+    text: str
+    input_tokens: int
+    output_tokens: int
+    model: str
+    retries: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    """The result of one agent call after parsing, re-asks and fallback.
+
+    Attributes
+    ----------
+    text
+        The last reply text received (the fallback's JSON when ``fallback`` is True).
+    parsed
+        The validated pydantic reply (the fallback action when ``fallback`` is True; ``None`` only
+        if there was no fallback and the caller asked not to raise).
+    input_tokens, output_tokens
+        Usage summed over all attempts of this call.
+    latency_s
+        Wall time of the call including re-asks (about 0 for store hits).
+    model
+        The model the server says it served (``"replay"``-independent: taken from the record).
+    reasks, retries
+        Re-asks after invalid replies; transport retries done by the SDK.
+    fallback, cached
+        Whether the fallback action was used; whether every attempt came from the call store.
+    """
+
+    call_id: str
+    text: str
+    parsed: Any
+    input_tokens: int
+    output_tokens: int
+    latency_s: float
+    model: str
+    reasks: int = 0
+    retries: int = 0
+    fallback: bool = False
+    cached: bool = False
+    error: str | None = None
+
+
+class LLMError(RuntimeError):
+    """Base class of errors raised by the LLM layer."""
+
+
+class TransportError(LLMError):
+    """The server could not be reached, timed out or kept failing after the SDK's retries."""
+
+
+class ReplayMissError(LLMError):
+    """Replay mode found no recorded reply for a call (never falls back to a live request)."""
+
+
+class ParseFailure(LLMError):
+    """Every attempt returned invalid output and no fallback action was available."""
+
+
+class BudgetExceeded(LLMError):
+    """The configured budget (calls or USD) is used up; catch it at a checkpoint and stop."""

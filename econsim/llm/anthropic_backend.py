@@ -9,6 +9,7 @@ stored in configuration, results or the call store).
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import os
 from collections.abc import Sequence
@@ -30,7 +31,7 @@ class AnthropicBackend:
 
     def __init__(self, model: str, *, base_url: str | None = None, timeout: float = 60.0,
                  max_retries: int = 4, api_key_env: str = "ANTHROPIC_API_KEY",
-                 **_: Any) -> None:
+                 send_temperature: bool = True, **_: Any) -> None:
         require_env(api_key_env, f"anthropic/{model}")
         self.model = model
         self.url = base_url or "https://api.anthropic.com"
@@ -38,6 +39,7 @@ class AnthropicBackend:
         self._env = api_key_env
         self._timeout = float(timeout)
         self._max_retries = int(max_retries)
+        self._send_temperature = bool(send_temperature)
         self._clients: dict[int, anthropic.AsyncAnthropic] = {}
 
     def _client(self) -> anthropic.AsyncAnthropic:
@@ -61,7 +63,6 @@ class AnthropicBackend:
         tool = f"reply_{schema.KIND}"
         kwargs: dict[str, Any] = {
             "model": self.model, "messages": chat, "max_tokens": max_tokens,
-            "temperature": temperature,
             "tools": [{"name": tool, "description": "Give your answer.",
                        "input_schema": schema.json_schema_for_llm()}],
             "tool_choice": {"type": "tool", "name": tool},
@@ -69,9 +70,15 @@ class AnthropicBackend:
         }
         if system:
             kwargs["system"] = system
+        if self._send_temperature:
+            # The installed SDK (2.x) has no temperature argument; the Messages API field is
+            # sent in the body. Pass send_temperature=False for models that reject it.
+            kwargs["extra_body"] = {"temperature": temperature}
         try:
             raw = await self._client().messages.with_raw_response.create(**kwargs)
             resp = raw.parse()
+            if inspect.isawaitable(resp):  # async raw responses parse asynchronously
+                resp = await resp
         except anthropic.APITimeoutError as exc:
             raise TransportError(f"timed out after {self._timeout:g} s (and "
                                  f"{self._max_retries} retries) calling {self.url}") from exc

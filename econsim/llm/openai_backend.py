@@ -9,6 +9,7 @@ Structured output: ``response_format`` JSON schema by default, ``json_object`` o
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -81,6 +82,8 @@ class OpenAIBackend:
         try:
             raw = await self._client().chat.completions.with_raw_response.create(**kwargs)
             resp = raw.parse()
+            if inspect.isawaitable(resp):  # async raw responses parse asynchronously
+                resp = await resp
         except openai.APITimeoutError as exc:
             raise TransportError(f"timed out after {self._timeout:g} s (and "
                                  f"{self._max_retries} retries) calling {self.url}") from exc

@@ -1,0 +1,84 @@
+"""Lenient parsing of realistic model replies into the reply schemas."""
+
+import pytest
+
+from econsim.llm.parsing import ReplyError
+from econsim.llm.schemas import (
+    LabourChoice,
+    Persona,
+    Satisfaction,
+    delta_schema,
+    parse_reply,
+    run_schema,
+    snap_delta,
+    vote_schema,
+)
+
+
+@pytest.mark.parametrize("text, hours", [
+    ('{"LABOR": 40}', 40.0),
+    ('```json\n{"LABOR": "40 hours"}\n```', 40.0),
+    ('After reflecting on my history, I will work more.\n{"LABOR": 50}\nThis should help.', 50.0),
+    ('{"labour": "45"}', 45.0),
+    ("{'LABOR': 60,}", 60.0),
+    ("LABOR: 70", 70.0),
+    ("40 hours", 40.0),
+    ('{"LABOR": 140}', 100.0),
+    ('{"LABOR": -5}', 0.0),
+    ('{"Labor Hours": "35.5"}', 35.5),
+])
+def test_labour_replies(text, hours):
+    assert parse_reply(text, LabourChoice).LABOR == hours
+
+
+@pytest.mark.parametrize("text", ["I am not sure.", '{"LABOR": "a lot"}', '{"HOURS_X": 4}', ""])
+def test_labour_garbage_raises_with_reason(text):
+    with pytest.raises(ReplyError) as err:
+        parse_reply(text, LabourChoice)
+    assert "LABOR" in str(err.value) or "number" in str(err.value)
+
+
+def test_delta_coercion_and_snapping():
+    d3 = delta_schema(3)
+    assert parse_reply('{"DELTA": ["10%", "-10pp", 15]}', d3).DELTA == [10, -10, 20]
+    assert parse_reply('```\n{"DELTA": "+10, 0, -20"}\n```', d3).DELTA == [10, 0, -20]
+    assert parse_reply('{"DELTA": {"bracket 1": 5, "bracket 2": -35, "b3": 0}}', d3).DELTA == [
+        10, -20, 0]
+    assert [snap_delta(x) for x in (-5, 4.9, 25, -14)] == [-10, 0, 20, -10]
+    with pytest.raises(ReplyError, match="3 entries"):
+        parse_reply('{"DELTA": [10, 0]}', d3)
+    assert d3.fallback().DELTA == [0, 0, 0]
+
+
+@pytest.mark.parametrize("text, ans", [('{"SATISFIED": "YES"}', "YES"), ("No.", "NO"),
+                                       ('{"satisfied": true}', "YES"),
+                                       ('I am {"SATISFIED": "no"} about this', "NO")])
+def test_satisfaction(text, ans):
+    s = parse_reply(text, Satisfaction)
+    assert s.SATISFIED == ans and s.r == (1.0 if ans == "YES" else 0.5)
+
+
+def test_vote_matches_candidates_leniently():
+    v = vote_schema(("worker_0", "worker_3"))
+    assert parse_reply('{"VOTE": 3}', v).VOTE == "worker_3"
+    assert parse_reply('{"vote": "Worker_0"}', v).VOTE == "worker_0"
+    with pytest.raises(ReplyError, match="worker_0, worker_3"):
+        parse_reply('{"VOTE": "worker_9"}', v)
+
+
+def test_run_decision_not_running_is_valid_platform_required_when_running():
+    r = run_schema(2)
+    assert parse_reply('{"RUN": "NO", "PLATFORM": null}', r).RUN is False
+    yes = parse_reply('{"RUN": "yes", "PLATFORM": ["+10", "-10"]}', r)
+    assert yes.RUN and yes.PLATFORM == [10, -10]
+    with pytest.raises(ReplyError, match="PLATFORM"):
+        parse_reply('{"RUN": "YES"}', r)
+    assert r.fallback().RUN is False
+
+
+def test_persona_text():
+    p = parse_reply('{"PERSONA": "You are a 45-year-old nurse who supports redistribution."}',
+                    Persona)
+    assert p.PERSONA.startswith("You are")
+    with pytest.raises(ReplyError):
+        parse_reply('{"PERSONA": "short"}', Persona)

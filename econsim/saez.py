@@ -1,0 +1,362 @@
+r"""Saez (2001) optimal marginal tax rates per bracket, computed from a population.
+
+The optimal marginal rate at income :math:`z` is
+
+.. math:: \tau(z) = \frac{1 - G(z)}{1 - G(z) + a(z)\, e}, \qquad a(z) = \frac{z\, h(z)}{1 - H(z)},
+
+where :math:`H, h` are the CDF and density of pre-tax income, :math:`G(z)` is the average social
+marginal welfare weight of the people above :math:`z` (weights normalised so that their population
+mean is 1, i.e. in units of the marginal value of public funds) and :math:`e` is the elasticity of
+taxable income with respect to the net-of-tax rate :math:`1 - \tau`.
+
+Two evaluation modes are registered in :data:`SAEZ_MODES`:
+
+``proper`` (default)
+    On realised pre-tax incomes. Bracket :math:`k \ge 1` gets the rate of the formula at its
+    **lower cutoff** :math:`b_k`: the bracket's rate is the marginal rate that applies just above
+    :math:`b_k`, and :math:`b_k` is where raising it starts to bite (everyone above pays more
+    mechanically; those at the margin respond) — the same logic as the top-bracket formula, which
+    is exact for the top bracket. The local Pareto parameter is estimated by the Diamond–Saez
+    mean-above estimator :math:`a(b) = m(b) / (m(b) - b)`, with :math:`m(b)` the mean income of the
+    people strictly above :math:`b`. It is exact for a Pareto tail (where
+    :math:`z h / (1-H)` is constant and equals the Pareto index), needs no bandwidth and never
+    divides by a zero density, so it is robust on the small populations of the paper; for an
+    inner bracket it is the Pareto index that the tail above the cutoff would have if it were
+    Pareto (Saez 2001 §4 discusses that :math:`z h/(1-H)` and :math:`m/(m-z)` are close above
+    ~$150k in US data). Bracket 0 (cutoff 0) would give :math:`G(0) = 1` and :math:`a(0) = 0`,
+    i.e. 0/0; it gets instead the **optimal linear tax** rate
+    :math:`\tau_0 = (1-\bar g)/(1-\bar g+e_0)` with the income-weighted average weight
+    :math:`\bar g = \sum_i g_i z_i / \sum_i z_i` (Piketty & Saez 2013, eq. for the linear tax): this
+    is the limit :math:`b \to 0` of the top-bracket formula when :math:`G` weights each person by
+    the income above the cutoff, :math:`z_i - b` (then :math:`a(0) = m/m = 1`), and it is the right
+    rate for the flat preset. When fewer than ``min_tail`` people are above a cutoff
+    (empty or near-empty bracket) the estimates :math:`(a, G)` of the nearest lower estimable
+    cutoff are carried up (a Pareto tail has a constant :math:`a`), so no NaN ever appears.
+
+``v1``
+    Reproduces the behaviour documented for the paper's released v1 code (MODEL.md §7): the
+    formula is evaluated once on :math:`z_i = 100\, s_i` (skills × 100, i.e. income at 100 h/week)
+    at **bracket midpoints** :math:`\hat z_k = (b_k + b_{k+1})/2`; the top bracket has no upper
+    edge, and v1 closed it at a large sentinel (:data:`V1_TOP_EDGE`, $10M), so its "midpoint" is
+    ≈ $5M. At each midpoint, :math:`1 - H(\hat z)` is the share of people strictly above it,
+    :math:`h(\hat z)` the bracket's histogram density :math:`n_k / (N (b_{k+1} - b_k))` and
+    :math:`G(\hat z)` the mean normalised weight above it. When nobody is above the midpoint or
+    nobody is in the bracket, the fallback :math:`a = 10, G = 0` applies, giving
+    :math:`1/(1 + 10e)`. With GB2 skills and ≤ 100 agents nobody earns $5M at 100 h, so the top
+    bracket degenerates to :math:`1/(1+10e)`. This is a reconstruction from the documented
+    behaviour, not from the v1 source.
+
+References
+----------
+Saez, E. (2001), *Using elasticities to derive optimal income tax rates*, RES 68(1), 205–229.
+Diamond, P. & Saez, E. (2011), *The case for a progressive tax*, JEP 25(4) — top rate
+:math:`1/(1 + a e)`, a = 1.5, e = 0.25 ⇒ 73 %.
+Piketty, T. & Saez, E. (2013), *Optimal labor income taxation*, Handbook of Public Economics 5 —
+optimal linear and top-bracket rates.
+Gruber, J. & Saez, E. (2002), *The elasticity of taxable income*, JPubE 84(1) — elasticities by
+income group (0.18, 0.106, 0.57) and overall ≈ 0.4.
+Karten et al. (2025), *LLM Economist*, arXiv 2507.15815 — the Saez baseline; MODEL.md §7.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from econsim.registry import Registry
+from econsim.tax import TaxSchedule
+from econsim.validation import as_float_array, check_nonnegative, check_positive_int
+
+Array = NDArray[np.float64]
+
+#: Upper edge the v1 code gave the open top bracket (its midpoint is then ≈ $5M).
+V1_TOP_EDGE = 10_000_000.0
+#: Local Pareto parameter the v1 code fell back to when a bracket could not be estimated.
+V1_FALLBACK_A = 10.0
+#: Skills are multiplied by this many hours to get the v1 incomes.
+V1_HOURS = 100.0
+#: Gruber & Saez (2002) income-group boundaries (USD) for the per-group elasticities.
+GRUBER_SAEZ_GROUP_EDGES = (50_000.0, 100_000.0)
+#: Gruber & Saez (2002) elasticities for low, middle and high earners (as used around the paper).
+GRUBER_SAEZ = (0.18, 0.11, 0.57)
+
+
+# --------------------------------------------------------------------------------------------
+# Elasticities
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ElasticityPreset:
+    """A named elasticity of taxable income; ``per_bracket(cutoffs)`` gives one per bracket."""
+
+    name: str
+    resolve: Callable[[Array], Array]
+    description: str
+
+
+def _constant(value: float) -> Callable[[Array], Array]:
+    return lambda cutoffs: np.full(cutoffs.size, value)
+
+
+def gruber_saez_by_bracket(cutoffs: ArrayLike) -> Array:
+    r"""Gruber–Saez (2002) elasticities mapped to brackets by income.
+
+    Each bracket takes the elasticity of the income group containing its **lower cutoff**:
+    below $50k → 0.18 (low earners), $50k–100k → 0.11 (middle), ≥ $100k → 0.57 (high). Hence
+
+    - 1 bracket (flat, cutoff 0): [0.18] (note G–S's overall estimate, 0.4, is ``flat_0.4``);
+    - 3 brackets (0, 90,000, 159,100): [0.18, 0.11, 0.57] — the paper's per-bracket vector;
+    - 7 US brackets (0, 11,600, 47,150, 100,525, 191,950, 243,725, 609,350):
+      [0.18, 0.18, 0.18, 0.57, 0.57, 0.57, 0.57] (no US cutoff falls in $50k–100k).
+    """
+    cut = check_nonnegative(cutoffs, "cutoffs").ravel()
+    low, mid, high = GRUBER_SAEZ
+    group = np.searchsorted(np.asarray(GRUBER_SAEZ_GROUP_EDGES), cut, side="right")
+    return np.array((low, mid, high))[group]
+
+
+ELASTICITY_PRESETS: Registry[ElasticityPreset] = Registry("elasticity preset")
+for _p in (
+    ElasticityPreset("flat_0.4", _constant(0.4), "0.4 in every bracket (Gruber–Saez overall)"),
+    ElasticityPreset("gruber_saez", gruber_saez_by_bracket,
+                     "0.18 / 0.11 / 0.57 for brackets starting below $50k / $50–100k / ≥ $100k"),
+    ElasticityPreset("ai_economist_3.0", _constant(3.0), "3.0 (labelled the AI Economist value)"),
+):
+    ELASTICITY_PRESETS.register(_p.name, _p)
+
+
+def resolve_elasticity(elasticity: float | Sequence[float] | ArrayLike | str,
+                       cutoffs: ArrayLike) -> Array:
+    """One elasticity per bracket from a scalar, a per-bracket sequence or a preset name.
+
+    Raises ``ValueError`` for unknown preset names (listing them), negative or non-finite values,
+    or a sequence whose length differs from the number of brackets.
+    """
+    cut = check_nonnegative(cutoffs, "cutoffs").ravel()
+    if isinstance(elasticity, str):
+        return ELASTICITY_PRESETS.get(elasticity).resolve(cut)
+    e = as_float_array(elasticity, "elasticity")
+    if e.size and not (np.isfinite(e).all() and (e >= 0).all()):
+        raise ValueError(f"elasticity must be finite and >= 0 (allowed range [0, inf)); got {e!r}")
+    if e.ndim == 0:
+        return np.full(cut.size, float(e))
+    e = e.ravel()
+    if e.size != cut.size:
+        raise ValueError(f"elasticity must be a scalar or have one entry per bracket: got "
+                         f"{e.size} values for {cut.size} brackets (allowed length {cut.size})")
+    return e.copy()
+
+
+# --------------------------------------------------------------------------------------------
+# Building blocks (pure, vectorised)
+# --------------------------------------------------------------------------------------------
+def saez_rate(G: ArrayLike, a: ArrayLike, e: ArrayLike) -> Array:
+    r"""The Saez formula :math:`\tau = (1-G)/(1-G+a e)`, clipped into [0, 1].
+
+    Conventions at the edges: :math:`G \ge 1` (the people above are valued at least as much as
+    public funds) gives 0 — the formula would ask for a subsidy, i.e. a negative rate; with
+    :math:`G < 1` and :math:`a e = 0` (no behavioural response) it gives 1.
+
+    Examples
+    --------
+    Revenue-maximising top rate with a = 1.5, e = 0.25 (Diamond & Saez 2011): ``1/(1 + 0.375)``
+    = 0.727.
+    """
+    G_, a_, e_ = np.broadcast_arrays(as_float_array(G, "G"), as_float_array(a, "a"),
+                                     as_float_array(e, "e"))
+    one_minus_g = 1.0 - G_
+    denom = one_minus_g + a_ * e_
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tau = np.where(one_minus_g > 0, one_minus_g / np.where(denom > 0, denom, 1.0), 0.0)
+    return np.clip(tau, 0.0, 1.0)
+
+
+def pareto_a_from_mean(income: ArrayLike, cutoff: ArrayLike, min_tail: int = 1) -> Array:
+    r"""Diamond–Saez estimator of the Pareto index above each cutoff, :math:`a = m/(m - z^*)`.
+
+    :math:`m` is the mean income of the people strictly above :math:`z^*`. For a Pareto tail with
+    index :math:`a`, :math:`E[z \mid z > z^*] = z^* a/(a-1)`, which inverts to the formula.
+    Returns NaN where fewer than ``min_tail`` people are above the cutoff.
+    """
+    z = np.sort(check_nonnegative(income, "income").ravel())
+    cut = check_nonnegative(cutoff, "cutoff")
+    m, n = _mean_above(z, cut)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = m / (m - cut)
+    return np.where(n >= max(min_tail, 1), a, np.nan)
+
+
+def _mean_above(z_sorted: Array, cut: Array) -> tuple[Array, Array]:
+    """Mean of and count of sorted incomes strictly above each cutoff (mean NaN if none)."""
+    csum = np.concatenate(([0.0], np.cumsum(z_sorted)))
+    start = np.searchsorted(z_sorted, cut, side="right")
+    n = z_sorted.size - start
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m = (csum[-1] - csum[start]) / n
+    return np.where(n > 0, m, np.nan), n
+
+
+def normalised_weights(income: Array, weights: ArrayLike | None) -> Array:
+    r"""Social marginal welfare weights scaled to population mean 1.
+
+    Default: inverse income :math:`g_i \propto 1/\max(z_i, 1)` (the paper's SWF weights).
+    """
+    if weights is None:
+        w = 1.0 / np.maximum(income, 1.0)
+    else:
+        w = check_nonnegative(weights, "weights").ravel()
+        if w.size != income.size:
+            raise ValueError(f"weights must have one entry per person: got {w.size} weights for "
+                             f"{income.size} incomes")
+    total = w.sum()
+    if not total > 0:
+        raise ValueError("weights must not all be zero (allowed: finite, >= 0, positive sum)")
+    return w * (w.size / total)
+
+
+# --------------------------------------------------------------------------------------------
+# Modes
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SaezEstimates:
+    """Per-bracket ingredients and rates of a Saez computation."""
+
+    rates: Array            # clipped into [0, 1]
+    G: Array                # average normalised weight above the evaluation point
+    a: Array                # local Pareto parameter used
+    elasticity: Array
+    at: Array               # income at which each bracket was evaluated (USD)
+    n_above: NDArray[np.intp]  # people above the evaluation point
+    fallback: NDArray[np.bool_]  # bracket used a carried-up or fallback estimate
+    mode: str
+
+
+def _proper(z: Array, cut: Array, e: Array, g: Array, min_tail: int) -> SaezEstimates:
+    order = np.argsort(z, kind="stable")
+    zs, gs = z[order], g[order]
+    k_count = cut.size
+    G = np.zeros(k_count)
+    a = np.ones(k_count)
+    n_above = np.zeros(k_count, dtype=np.intp)
+    fallback = np.zeros(k_count, dtype=bool)
+    total_z = zs.sum()
+    # Bracket 0: the optimal linear tax (income-weighted average weight, a = 1).
+    n_above[0] = int((zs > 0).sum())
+    if total_z > 0:
+        G[0] = float(np.dot(gs, zs) / total_z)
+    else:  # nobody earns anything: no base to tax, any rate is welfare-neutral → 0
+        G[0], fallback[0] = 1.0, True
+    if k_count > 1:
+        m, n = _mean_above(zs, cut[1:])
+        gsum = np.concatenate(([0.0], np.cumsum(gs)))
+        start = np.searchsorted(zs, cut[1:], side="right")
+        n_above[1:] = n
+        for k in range(1, k_count):
+            if n[k - 1] >= min_tail:
+                a[k] = m[k - 1] / (m[k - 1] - cut[k])
+                G[k] = (gsum[-1] - gsum[start[k - 1]]) / n[k - 1]
+            else:  # empty or near-empty: carry the nearest lower estimate up
+                a[k], G[k], fallback[k] = a[k - 1], G[k - 1], True
+    return SaezEstimates(saez_rate(G, a, e), G, a, e, cut.copy(), n_above, fallback, "proper")
+
+
+def _v1(z: Array, cut: Array, e: Array, g: Array, min_tail: int) -> SaezEstimates:
+    n_total = z.size
+    upper = np.append(cut[1:], max(V1_TOP_EDGE, cut[-1] * 2.0))
+    mid = 0.5 * (cut + upper)
+    in_bracket = np.array([((z >= lo) & (z < hi)).sum() for lo, hi in zip(cut, upper,
+                                                                         strict=True)])
+    above = z[None, :] > mid[:, None]
+    n_above = above.sum(axis=1)
+    share_above = n_above / n_total
+    density = in_bracket / (n_total * (upper - cut))
+    ok = (n_above > 0) & (in_bracket > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = np.where(ok, mid * density / np.where(ok, share_above, 1.0), V1_FALLBACK_A)
+        G = np.where(ok, (above * g[None, :]).sum(axis=1) / np.maximum(n_above, 1), 0.0)
+    return SaezEstimates(saez_rate(G, a, e), G, a, e, mid, n_above.astype(np.intp), ~ok, "v1")
+
+
+@dataclass(frozen=True)
+class SaezMode:
+    """How to evaluate the Saez formula: ``func(z, cutoffs, e, normalised_weights, min_tail)``."""
+
+    name: str
+    func: Callable[[Array, Array, Array, Array, int], SaezEstimates]
+    input: str  # "income" (realised pre-tax incomes) or "skill" (v1: skills × 100)
+    description: str
+
+
+SAEZ_MODES: Registry[SaezMode] = Registry("Saez mode")
+SAEZ_MODES.register("proper", SaezMode(
+    "proper", _proper, "income",
+    "realised incomes, rate at each lower cutoff, mean-above Pareto tail, linear tax for bracket 0"))
+SAEZ_MODES.register("v1", SaezMode(
+    "v1", _v1, "skill", "v1 reproduction: skills × 100 at bracket midpoints, fallback a = 10"))
+
+
+def saez_estimates(cutoffs: ArrayLike | TaxSchedule, *, income: ArrayLike | None = None,
+                   skill: ArrayLike | None = None,
+                   elasticity: float | Sequence[float] | ArrayLike | str = 0.4,
+                   weights: ArrayLike | None = None, mode: str = "proper", min_tail: int = 5
+                   ) -> SaezEstimates:
+    r"""Saez (2001) rates per bracket with their ingredients (:math:`G`, :math:`a`, :math:`e`).
+
+    Parameters
+    ----------
+    cutoffs
+        Bracket lower edges (USD, starting at 0) or a :class:`~econsim.tax.TaxSchedule`.
+    income
+        Realised pre-tax incomes :math:`z_i \ge 0` (``proper`` mode).
+    skill
+        Skills :math:`s_i \ge 0` (``v1`` mode, which uses :math:`z_i = 100 s_i`).
+    elasticity
+        Elasticity of taxable income: a scalar, one value per bracket, or a preset name from
+        :data:`ELASTICITY_PRESETS` (``flat_0.4``, ``gruber_saez``, ``ai_economist_3.0``).
+    weights
+        Social welfare weights per person (any positive scale; normalised to mean 1). Default:
+        inverse income :math:`1/\max(z_i, 1)`.
+    mode
+        ``proper`` or ``v1`` (see the module docstring); unknown names raise ``ValueError``.
+    min_tail
+        ``proper`` mode: minimum number of people above a cutoff to estimate :math:`(a, G)` there;
+        below it the nearest lower estimate is carried up.
+
+    Returns
+    -------
+    SaezEstimates
+        ``rates`` (fractions in [0, 1]) and the per-bracket ingredients.
+    """
+    m = SAEZ_MODES.get(mode)
+    cut_arr = cutoffs.cutoffs if isinstance(cutoffs, TaxSchedule) else cutoffs
+    cut = TaxSchedule(cut_arr, np.zeros(np.size(cut_arr))).cutoffs  # validates the edges
+    check_positive_int(min_tail, "min_tail")
+    data = skill if m.input == "skill" else income
+    if data is None:
+        raise ValueError(f"Saez mode {mode!r} needs {m.input} (pass {m.input}=...)")
+    z = check_nonnegative(data, m.input).ravel()
+    if m.input == "skill":
+        z = z * V1_HOURS
+    if z.size == 0:
+        raise ValueError("need at least one person (got an empty income/skill array)")
+    e = resolve_elasticity(elasticity, cut)
+    g = normalised_weights(z, weights)
+    return m.func(z, cut, e, g, min_tail)
+
+
+def saez_rates(cutoffs: ArrayLike | TaxSchedule, *, income: ArrayLike | None = None,
+               skill: ArrayLike | None = None,
+               elasticity: float | Sequence[float] | ArrayLike | str = 0.4,
+               weights: ArrayLike | None = None, mode: str = "proper", min_tail: int = 5
+               ) -> Array:
+    """Saez rates per bracket, fractions in [0, 1]; see :func:`saez_estimates` for parameters."""
+    return saez_estimates(cutoffs, income=income, skill=skill, elasticity=elasticity,
+                          weights=weights, mode=mode, min_tail=min_tail).rates
+
+
+def saez_schedule(cutoffs: ArrayLike | TaxSchedule, **kwargs: object) -> TaxSchedule:
+    """The Saez rates as a :class:`~econsim.tax.TaxSchedule` on the same brackets."""
+    cut = cutoffs.cutoffs if isinstance(cutoffs, TaxSchedule) else cutoffs
+    return TaxSchedule(cut, saez_rates(cutoffs, **kwargs))  # type: ignore[arg-type]

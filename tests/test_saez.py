@@ -1,0 +1,216 @@
+"""Saez (2001) baseline: closed forms, the Diamond–Saez estimator, the v1 reproduction, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from econsim.saez import (
+    ELASTICITY_PRESETS,
+    SAEZ_MODES,
+    V1_FALLBACK_A,
+    gruber_saez_by_bracket,
+    normalised_weights,
+    pareto_a_from_mean,
+    resolve_elasticity,
+    saez_estimates,
+    saez_rate,
+    saez_rates,
+    saez_schedule,
+)
+from econsim.skills import sample_gb2_skills
+from econsim.tax import TAX_PRESETS, TaxSchedule
+
+US = TAX_PRESETS.get("us_federal_2024").cutoffs
+THREE = TAX_PRESETS.get("three").cutoffs
+
+
+def pareto_sample(a: float, zmin: float, n: int, seed: int) -> np.ndarray:
+    """Pareto(a) incomes above zmin by inversion: z = zmin · U^(-1/a)."""
+    u = np.random.default_rng(seed).uniform(size=n)
+    return zmin * u ** (-1.0 / a)
+
+
+# -- the formula --------------------------------------------------------------------------------
+def test_zero_weight_above_gives_revenue_maximising_rate() -> None:
+    for a in (1.2, 1.5, 2.0, 3.0):
+        for e in (0.1, 0.25, 0.4, 3.0):
+            assert saez_rate(0.0, a, e) == pytest.approx(1.0 / (1.0 + a * e), rel=1e-12)
+
+
+def test_diamond_saez_72_7_percent() -> None:
+    assert float(saez_rate(0.0, 1.5, 0.25)) == pytest.approx(0.7273, abs=5e-5)
+
+
+def test_formula_hand_case_and_edges() -> None:
+    # G = 0.4, a = 2, e = 0.5: 0.6 / (0.6 + 1) = 0.375
+    assert float(saez_rate(0.4, 2.0, 0.5)) == pytest.approx(0.375)
+    assert float(saez_rate(1.0, 2.0, 0.5)) == 0.0   # people above valued like public funds
+    assert float(saez_rate(1.7, 2.0, 0.5)) == 0.0   # would be a subsidy: clipped
+    assert float(saez_rate(0.3, 2.0, 0.0)) == 1.0   # no behavioural response: confiscatory
+
+
+def test_top_bracket_zero_weight_from_supplied_weights() -> None:
+    """Supplied weights that are zero above the top cutoff reproduce 1/(1 + a e) with a = m/(m-z*)."""
+    z = np.concatenate((np.linspace(0, 80_000, 200), pareto_sample(2.0, 200_000, 300, 1)))
+    w = np.where(z > 159_100, 0.0, 1.0)
+    est = saez_estimates(THREE, income=z, elasticity=0.4, weights=w)
+    above = z[z > 159_100]
+    a = above.mean() / (above.mean() - 159_100)
+    assert est.G[2] == 0.0
+    assert est.a[2] == pytest.approx(a)
+    assert est.rates[2] == pytest.approx(1.0 / (1.0 + 0.4 * a))
+
+
+def test_proper_rates_match_hand_computation() -> None:
+    z = np.array([0.0, 10_000.0, 50_000.0, 100_000.0, 200_000.0, 400_000.0])
+    w = np.array([1.0, 1.0, 1.0, 1.0, 0.5, 0.5])
+    est = saez_estimates([0.0, 90_000.0], income=z, elasticity=[0.5, 0.25], weights=w,
+                         min_tail=1)
+    g = w / w.mean()
+    g_bar = (g * z).sum() / z.sum()  # bracket 0: optimal linear tax
+    assert est.G[0] == pytest.approx(g_bar)
+    assert est.rates[0] == pytest.approx((1 - g_bar) / (1 - g_bar + 0.5))
+    m = (100_000 + 200_000 + 400_000) / 3
+    a1 = m / (m - 90_000)
+    G1 = g[3:].mean()
+    assert est.a[1] == pytest.approx(a1)
+    assert est.G[1] == pytest.approx(G1)
+    assert est.rates[1] == pytest.approx((1 - G1) / (1 - G1 + a1 * 0.25))
+
+
+def test_flat_schedule_is_the_optimal_linear_tax() -> None:
+    """One bracket: τ = (1 − ḡ)/(1 − ḡ + e) with income-weighted ḡ (Piketty–Saez 2013)."""
+    z = np.array([1_000.0, 20_000.0, 60_000.0, 300_000.0])
+    g = 1 / z / np.mean(1 / z)
+    g_bar = float((g * z).sum() / z.sum())
+    assert saez_rates([0.0], income=z, elasticity=0.4)[0] == pytest.approx(
+        (1 - g_bar) / (1 - g_bar + 0.4))
+
+
+# -- the tail estimator ---------------------------------------------------------------------------
+@pytest.mark.parametrize("a", [1.5, 2.0, 3.0])
+def test_mean_above_estimator_recovers_pareto_index(a: float) -> None:
+    """200,000 Pareto draws: the estimate is within 3 % of a (sampling sd is ≈ 0.5–1 %)."""
+    z = pareto_sample(a, 10_000.0, 200_000, seed=7)
+    est = pareto_a_from_mean(z, [10_000.0, 50_000.0])
+    np.testing.assert_allclose(est, a, rtol=0.03)
+
+
+def test_proper_top_rate_on_pareto_tail() -> None:
+    """A Pareto tail with a = 2 and zero weight above the cutoff gives ≈ 1/(1 + 2e)."""
+    z = pareto_sample(2.0, 20_000.0, 200_000, seed=3)
+    w = np.where(z > 250_000, 0.0, 1.0)
+    est = saez_estimates([0.0, 250_000.0], income=z, elasticity=0.5, weights=w)
+    assert est.a[1] == pytest.approx(2.0, rel=0.05)
+    assert est.rates[1] == pytest.approx(1 / (1 + 2.0 * 0.5), abs=0.015)
+
+
+def test_empty_and_near_empty_brackets_do_not_give_nan() -> None:
+    z = np.array([0.0, 0.0, 5_000.0, 20_000.0, 30_000.0, 700_000.0])
+    est = saez_estimates(US, income=z, elasticity=0.4, min_tail=2)
+    assert np.isfinite(est.rates).all() and ((est.rates >= 0) & (est.rates <= 1)).all()
+    # brackets from 47,150 up have < 2 people above: carried up from the 11,600 cutoff
+    assert est.fallback[2:].all() and not est.fallback[1]
+    np.testing.assert_allclose(est.rates[2:], est.rates[1])
+    zero = saez_estimates(US, income=np.zeros(4), elasticity=0.4)
+    np.testing.assert_array_equal(zero.rates, 0.0)
+
+
+def test_rates_in_unit_interval_for_gb2_population() -> None:
+    s = sample_gb2_skills(3_000, np.random.default_rng(0))
+    for mode in SAEZ_MODES:
+        for e in ELASTICITY_PRESETS:
+            r = saez_rates(US, income=s * 40, skill=s, elasticity=e, mode=mode)
+            assert r.shape == (7,) and np.isfinite(r).all()
+            assert ((r >= 0) & (r <= 1)).all()
+
+
+def test_inverse_income_default_weights() -> None:
+    z = np.array([0.0, 0.5, 10.0, 1_000.0])
+    g = normalised_weights(z, None)
+    np.testing.assert_allclose(g, np.array([1, 1, 0.1, 0.001]) / np.mean([1, 1, 0.1, 0.001]))
+    assert g.mean() == pytest.approx(1.0)
+
+
+# -- v1 reproduction -------------------------------------------------------------------------------
+@pytest.mark.parametrize("e", [0.4, 0.25, 3.0])
+def test_v1_top_bracket_degenerates_for_small_populations(e: float) -> None:
+    for seed in range(5):
+        s = sample_gb2_skills(100, np.random.default_rng(seed))
+        for preset in ("three", "us_federal_2024"):
+            est = saez_estimates(TaxSchedule.preset(preset), skill=s, elasticity=e, mode="v1")
+            assert est.a[-1] == V1_FALLBACK_A and est.fallback[-1]
+            assert est.rates[-1] == pytest.approx(1 / (1 + 10 * e))
+
+
+def test_v1_inner_bracket_hand_computation() -> None:
+    s = np.array([100.0, 500.0, 1_000.0, 2_000.0])  # z = 10k, 50k, 100k, 200k
+    est = saez_estimates([0.0, 80_000.0], skill=s, elasticity=0.5, mode="v1")
+    z = s * 100
+    g = (1 / z) / np.mean(1 / z)
+    mid = 40_000.0
+    h = 2 / (4 * 80_000.0)           # 10k and 50k lie in [0, 80k)
+    share = 3 / 4                    # 50k, 100k, 200k above 40k
+    a = mid * h / share
+    G = g[1:].mean()
+    assert est.at[0] == mid
+    assert est.a[0] == pytest.approx(a)
+    assert est.G[0] == pytest.approx(G)
+    assert est.rates[0] == pytest.approx((1 - G) / (1 - G + a * 0.5))
+
+
+# -- elasticities ------------------------------------------------------------------------------------
+def test_gruber_saez_mapping() -> None:
+    np.testing.assert_allclose(gruber_saez_by_bracket([0.0]), [0.18])
+    np.testing.assert_allclose(gruber_saez_by_bracket(THREE), [0.18, 0.11, 0.57])
+    np.testing.assert_allclose(gruber_saez_by_bracket(US), [0.18, 0.18, 0.18] + [0.57] * 4)
+
+
+def test_resolve_elasticity_forms() -> None:
+    np.testing.assert_allclose(resolve_elasticity(0.3, THREE), [0.3] * 3)
+    np.testing.assert_allclose(resolve_elasticity([0.1, 0.2, 0.3], THREE), [0.1, 0.2, 0.3])
+    np.testing.assert_allclose(resolve_elasticity("flat_0.4", US), [0.4] * 7)
+    np.testing.assert_allclose(resolve_elasticity("ai_economist_3.0", [0.0]), [3.0])
+    z = pareto_sample(2.0, 1_000.0, 1_000, 0)
+    per = saez_rates(THREE, income=z, elasticity=[0.18, 0.11, 0.57])
+    named = saez_rates(THREE, income=z, elasticity="gruber_saez")
+    np.testing.assert_array_equal(per, named)
+
+
+def test_schedule_wraps_rates() -> None:
+    z = pareto_sample(2.0, 1_000.0, 1_000, 0)
+    sch = saez_schedule(TaxSchedule.preset("three"), income=z)
+    np.testing.assert_array_equal(sch.cutoffs, THREE)
+    np.testing.assert_array_equal(sch.rates, saez_rates(THREE, income=z))
+
+
+# -- bad input ------------------------------------------------------------------------------------------
+def test_bad_input() -> None:
+    z = np.array([1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="flat_0.4, gruber_saez, ai_economist_3.0"):
+        saez_rates(THREE, income=z, elasticity="nope")
+    with pytest.raises(ValueError, match="proper, v1"):
+        saez_rates(THREE, income=z, mode="v2")
+    with pytest.raises(ValueError, match="elasticity.*one entry per bracket"):
+        saez_rates(THREE, income=z, elasticity=[0.1, 0.2])
+    with pytest.raises(ValueError, match=r"elasticity.*\[0, inf\)"):
+        saez_rates(THREE, income=z, elasticity=-0.1)
+    with pytest.raises(ValueError, match=r"income.*\[0, inf\)"):
+        saez_rates(THREE, income=[1.0, -5.0])
+    with pytest.raises(ValueError, match="income"):
+        saez_rates(THREE, income=[1.0, np.nan])
+    with pytest.raises(ValueError, match="needs income"):
+        saez_rates(THREE, skill=z)
+    with pytest.raises(ValueError, match="needs skill"):
+        saez_rates(THREE, income=z, mode="v1")
+    with pytest.raises(ValueError, match="weights.*one entry per person"):
+        saez_rates(THREE, income=z, weights=[1.0, 2.0])
+    with pytest.raises(ValueError, match="weights"):
+        saez_rates(THREE, income=z, weights=[0.0, 0.0, 0.0])
+    with pytest.raises(ValueError, match="at least one person"):
+        saez_rates(THREE, income=[])
+    with pytest.raises(ValueError, match="cutoffs"):
+        saez_rates([10.0, 5.0], income=z)
+    with pytest.raises(ValueError, match="min_tail"):
+        saez_rates(THREE, income=z, min_tail=0)

@@ -1,0 +1,531 @@
+r"""Stackelberg reference: the tax rates that maximise welfare when every worker best-responds.
+
+The planner (leader) picks marginal rates :math:`\tau \in [0,1]^K` on fixed brackets; every
+worker (follower) then plays its exact best response :math:`l_i^*(\tau)`, and the planner's
+payoff is a welfare function of the resulting outcomes:
+
+.. math:: \tau^* = \arg\max_{\tau} W\big(u(\tau), z(\tau), \tilde z(\tau)\big), \qquad
+    l_i^*(\tau) = \arg\max_{l \in M} s_i l - T_\tau(s_i l) - c\, l^{\delta}
+
+Utility is quasi-linear, so the lump-sum rebate :math:`R` does not move a worker's choice (workers
+take :math:`R` as given); the follower problem is solved exactly per worker
+(:mod:`econsim.best_response`). Welfare under the menu best response is **piecewise constant** in
+the rates (hours jump between menu values), so the search is derivative-free:
+
+- ``lattice``: exhaustive search of :data:`LATTICE` = {0, 0.1, …, 1}^K (11 values per bracket;
+  1,331 schedules for 3 brackets). Ties are broken towards the first schedule in lexicographic
+  order (lowest rates first) among those within a relative 1e-9 of the maximum.
+- ``coordinate``: for many brackets (11^7 is too many), lattice coordinate search from several
+  starts (50 % everywhere, the US federal statutory rates when there are 7 brackets, the best
+  flat lattice rate, 0 and 100 % everywhere, and seeded random lattice points), then
+  derivative-free refinement off the lattice (scipy Powell within [0, 1], then Nelder–Mead on
+  clipped rates). Returns the best point evaluated.
+
+Evaluating one schedule has a general path (best responses → :func:`~econsim.outcomes.economy_step`
+→ welfare function, O(N)) and, for the paper SWF, the normalised inverse-income SWF, the
+utilitarian mean and the Rawlsian minimum, a fast path whose cost does not depend on N: skills are
+sorted once with prefix sums of :math:`s` and :math:`1/s`; the menu best response is a step
+function of skill (:func:`~econsim.best_response.menu_thresholds`) and, within a step, the tax is
+linear in skill between the skill images :math:`b_k / l` of the cutoffs, so every sum the welfare
+needs is a combination of prefix sums. Tests check the two paths agree.
+
+Known fact (MODEL.md §8): under the paper's utility preset (c = 0.0005, δ = 3.5) and the paper SWF
+:math:`\sum_i u_i/\max(z_i,1)`, the flat-rate optimum is near-confiscatory — the SWF rises with a
+flat rate up to about 90–95 %, because labour barely responds and the rebate is weighted by
+inverse income; ``tests/test_stackelberg.py`` shows it on a GB2 sample.
+
+References
+----------
+von Stackelberg, H. (1934), *Marktform und Gleichgewicht* — leader–follower games.
+Karten et al. (2025), *LLM Economist*, arXiv 2507.15815 — the Stackelberg benchmark and the
+2-worker backward-induction check; MODEL.md §7.
+Powell, M. J. D. (1964), Comput. J. 7(2); Nelder, J. A. & Mead, R. (1965), Comput. J. 7(4).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import optimize
+
+from econsim.best_response import (
+    _sorted_menu,
+    best_response_continuous,
+    best_response_menu,
+    menu_thresholds,
+)
+from econsim.outcomes import StepOutcome, economy_step
+from econsim.registry import Registry
+from econsim.tax import TAX_PRESETS, TaxSchedule
+from econsim.utility import LABOUR_MENU, UtilityParams, get_utility
+from econsim.validation import check_fractions, check_nonnegative
+from econsim.welfare import OBJECTIVES, get_objective
+
+Array = NDArray[np.float64]
+
+#: The 10-point lattice of rates per bracket: {0, 0.1, …, 1.0}.
+LATTICE: Array = np.round(np.linspace(0.0, 1.0, 11), 12)
+LATTICE.flags.writeable = False
+#: Exhaustive lattice search is allowed up to this many brackets (11^4 = 14,641 schedules).
+MAX_LATTICE_BRACKETS = 4
+#: Relative tolerance under which two welfare values count as tied.
+TIE_RTOL = 1e-9
+#: Objectives with an O(#thresholds) evaluation independent of N.
+FAST_OBJECTIVES: tuple[str, ...] = ("paper_swf", "inverse_income", "utilitarian", "rawlsian")
+
+
+# --------------------------------------------------------------------------------------------
+# Best responses
+# --------------------------------------------------------------------------------------------
+ResponseFn = Callable[[Array, TaxSchedule, UtilityParams, Array], Array]
+BEST_RESPONSES: Registry[ResponseFn] = Registry("best response")
+BEST_RESPONSES.register("menu", lambda s, sch, p, menu: best_response_menu(s, sch, p, menu))
+BEST_RESPONSES.register("continuous", lambda s, sch, p, menu: best_response_continuous(s, sch, p))
+
+
+def _check_objective(objective: str) -> str:
+    if objective not in OBJECTIVES:
+        raise ValueError(f"unknown objective {objective!r}; valid names: {', '.join(OBJECTIVES)}")
+    return objective
+
+
+def _resolve_cutoffs(cutoffs: ArrayLike | TaxSchedule | str) -> Array:
+    if isinstance(cutoffs, str):
+        cut = TAX_PRESETS.get(cutoffs).cutoffs
+    elif isinstance(cutoffs, TaxSchedule):
+        cut = cutoffs.cutoffs
+    else:
+        cut = cutoffs
+    return TaxSchedule(cut, np.zeros(np.size(cut))).cutoffs  # validates the edges
+
+
+# --------------------------------------------------------------------------------------------
+# Welfare of a rate vector: general and fast paths
+# --------------------------------------------------------------------------------------------
+class WelfareEvaluator:
+    """Welfare of the rational outcome for a rate vector, counting evaluations.
+
+    Parameters
+    ----------
+    skill
+        Worker skills (annual USD per weekly hour), at least one.
+    cutoffs
+        Bracket lower edges, a :class:`~econsim.tax.TaxSchedule` or a tax preset name.
+    params
+        Labour-cost parameters (or a utility preset name).
+    objective
+        Welfare function to maximise, one of :data:`econsim.welfare.OBJECTIVES`.
+    response
+        ``menu`` (labour menu {0, 10, …, 100}, default) or ``continuous`` ([0, 100]).
+    menu
+        Hours on the menu.
+    fast
+        Use the N-independent fast path; ``None`` (default) uses it whenever it applies
+        (menu response and an objective in :data:`FAST_OBJECTIVES`).
+    """
+
+    def __init__(self, skill: ArrayLike, cutoffs: ArrayLike | TaxSchedule | str,
+                 params: UtilityParams | str, objective: str = "paper_swf",
+                 response: str = "menu", menu: ArrayLike = LABOUR_MENU,
+                 fast: bool | None = None) -> None:
+        s = check_nonnegative(skill, "skill").ravel()
+        if s.size == 0:
+            raise ValueError("skill must hold at least one worker (got N = 0)")
+        self.skill = s
+        self.cutoffs = _resolve_cutoffs(cutoffs)
+        self.params = get_utility(params)
+        self.objective = _check_objective(objective)
+        self._wf = get_objective(objective)
+        self.response = response
+        self._respond = BEST_RESPONSES.get(response)
+        self.menu = _sorted_menu(menu)
+        can_fast = response == "menu" and objective in FAST_OBJECTIVES
+        if fast and not can_fast:
+            raise ValueError(f"the fast path needs response='menu' and an objective in "
+                             f"{', '.join(FAST_OBJECTIVES)}; got {response!r}, {objective!r}")
+        self.fast = can_fast if fast is None else bool(fast)
+        self.evaluations = 0
+        if self.fast:
+            self._sorted = np.sort(s)
+            inv = np.divide(1.0, self._sorted, out=np.zeros_like(self._sorted),
+                            where=self._sorted > 0)
+            self._p1 = np.concatenate(([0.0], np.cumsum(self._sorted)))
+            self._pinv = np.concatenate(([0.0], np.cumsum(inv)))
+            self._cost = self.params.c * np.power(self.menu, self.params.delta)
+
+    @property
+    def n_brackets(self) -> int:
+        return int(self.cutoffs.size)
+
+    def schedule(self, rates: ArrayLike) -> TaxSchedule:
+        r = check_fractions(rates, "rates").ravel()
+        if r.size != self.n_brackets:
+            raise ValueError(f"rates must have one entry per bracket: got {r.size} for "
+                             f"{self.n_brackets} brackets (allowed length {self.n_brackets})")
+        return TaxSchedule(self.cutoffs, r)
+
+    def outcome(self, rates: ArrayLike) -> StepOutcome:
+        """The full step outcome under ``rates`` (general path)."""
+        sch = self.schedule(rates)
+        labour = self._respond(self.skill, sch, self.params, self.menu)
+        return economy_step(self.skill, labour, sch, self.params)
+
+    def general(self, rates: ArrayLike) -> float:
+        """Welfare through best responses → economy step → welfare function (O(N))."""
+        out = self.outcome(rates)
+        return float(self._wf(out.utility, out.pre_tax_income, out.post_tax_income))
+
+    def __call__(self, rates: ArrayLike) -> float:
+        self.evaluations += 1
+        return self.fast_value(rates) if self.fast else self.general(rates)
+
+    def fast_value(self, rates: ArrayLike) -> float:
+        r"""Welfare from prefix sums over sorted skills (cost independent of N).
+
+        Sub-ranges of sorted skills share hours :math:`l`, bracket :math:`k` and weight regime
+        (:math:`z \ge 1` or not). With :math:`T(z) = A_k + \tau_k z` in bracket :math:`k`
+        (:math:`A_k = T(b_k) - \tau_k b_k`) and :math:`C = c l^\delta`:
+
+        .. math:: \sum u = l S_1 - (n A_k + \tau_k l S_1) + n (R - C), \qquad
+            \sum_{z \ge 1} \frac{u}{z} = n (1 - \tau_k) + (R - C - A_k)\frac{S_{-1}}{l}
+
+        with :math:`n, S_1, S_{-1}` the count, sum of :math:`s` and sum of :math:`1/s` over the
+        sub-range. The minimum utility of a sub-range is at its lowest skill.
+        """
+        sch = self.schedule(rates)
+        s, n_total = self._sorted, self._sorted.size
+        points, at_point, above = menu_thresholds(sch, self.params, self.menu)
+        lo = np.searchsorted(s, points, side="left")
+        hi = np.searchsorted(s, points, side="right")
+        start = np.column_stack((lo, hi)).ravel()
+        end = np.column_stack((hi, np.append(lo[1:], n_total))).ravel()
+        choice = np.column_stack((at_point, above)).ravel()
+        keep = end > start
+        start, end, choice = start[keep], end[keep], choice[keep]
+        hours = self.menu[choice]
+        cost = self._cost[choice]
+        cut, tau = sch.cutoffs, sch.rates
+        cum = np.concatenate(([0.0], np.cumsum(tau[:-1] * np.diff(cut))))
+        intercept = cum - tau * cut  # T(z) = intercept_k + tau_k z in bracket k
+        safe_l = np.where(hours > 0, hours, 1.0)
+        # Skill images of the cutoffs above 0 and of z = 1 (weight switch), per segment.
+        bps = np.column_stack((cut[1:][None, :] / safe_l[:, None], 1.0 / safe_l))
+        bps[hours == 0] = np.inf
+        pos = np.searchsorted(s, bps.ravel(), side="left").reshape(bps.shape)
+        pos = np.clip(pos, start[:, None], end[:, None])
+        bounds = np.sort(np.column_stack((start, pos, end)), axis=1)
+        a, b = bounds[:, :-1], bounds[:, 1:]
+        n = (b - a).astype(np.float64)
+        # bracket and weight regime of each sub-range, from positions at or below its start
+        bracket = (pos[:, None, :-1] <= a[:, :, None]).sum(axis=2)
+        big = pos[:, None, -1] <= a
+        s1 = self._p1[b] - self._p1[a]
+        sinv = self._pinv[b] - self._pinv[a]
+        t_k, a_k = tau[bracket], intercept[bracket]
+        l_, c_ = hours[:, None], cost[:, None]
+        revenue = float(np.sum(n * a_k + t_k * l_ * s1))
+        rebate = revenue / n_total
+        sum_u = l_ * s1 - (n * a_k + t_k * l_ * s1) + n * (rebate - c_)
+        name = self.objective
+        if name == "utilitarian":
+            return float(sum_u.sum() / n_total)
+        if name == "rawlsian":
+            nonempty = n > 0
+            s_min = s[np.minimum(a, n_total - 1)]
+            z = s_min * l_
+            u_min = z - (a_k + t_k * z) + rebate - c_
+            return float(u_min[nonempty].min())
+        inv_l = 1.0 / safe_l[:, None]
+        swf_big = n * (1.0 - t_k) + (rebate - c_ - a_k) * sinv * inv_l
+        swf = float(np.where(big, swf_big, sum_u).sum())
+        if name == "paper_swf":
+            return swf
+        weight = float(np.where(big, sinv * inv_l, n).sum())
+        return swf / weight  # inverse_income
+
+
+# --------------------------------------------------------------------------------------------
+# Searches
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class StackelbergResult:
+    """The welfare-maximising rates found, with the outcome there."""
+
+    rates: Array
+    schedule: TaxSchedule
+    objective: str
+    welfare: float
+    metrics: dict[str, float]
+    evaluations: int
+    method: str
+    wall_time: float
+    response: str = "menu"
+    details: dict[str, object] = field(default_factory=dict)
+
+
+def _first_best(values: Array) -> int:
+    best = values.max()
+    tol = TIE_RTOL * max(abs(best), 1.0)
+    return int(np.flatnonzero(values >= best - tol)[0])
+
+
+def lattice_search(evaluate: Callable[[Array], float], n_brackets: int,
+                   grid: ArrayLike = LATTICE) -> tuple[Array, float, int]:
+    """Exhaustive search over ``grid``^K; returns (rates, welfare, evaluations).
+
+    Ties go to the first schedule in lexicographic order (lowest rates first).
+    """
+    g = check_fractions(grid, "grid").ravel()
+    if n_brackets > MAX_LATTICE_BRACKETS:
+        raise ValueError(f"lattice search allows at most {MAX_LATTICE_BRACKETS} brackets "
+                         f"(got {n_brackets}); use method='coordinate'")
+    cands = np.array(list(itertools.product(g, repeat=n_brackets)), dtype=np.float64)
+    values = np.array([evaluate(c) for c in cands])
+    i = _first_best(values)
+    return cands[i], float(values[i]), len(cands)
+
+
+class _Cached:
+    """Memoise an evaluator on rounded rate vectors; keep the best point seen."""
+
+    def __init__(self, evaluate: Callable[[Array], float]) -> None:
+        self.evaluate = evaluate
+        self.cache: dict[tuple[float, ...], float] = {}
+        self.best_x: Array | None = None
+        self.best_v = -math.inf
+
+    def __call__(self, x: ArrayLike) -> float:
+        xa = np.clip(np.asarray(x, dtype=np.float64), 0.0, 1.0)
+        key = tuple(np.round(xa, 12))
+        if key not in self.cache:
+            v = self.evaluate(np.array(key))
+            self.cache[key] = v
+            if v > self.best_v + TIE_RTOL * max(abs(self.best_v), 1.0) or self.best_x is None:
+                self.best_x, self.best_v = np.array(key), v
+        return self.cache[key]
+
+
+def coordinate_search(f: Callable[[ArrayLike], float], start: ArrayLike, grid: ArrayLike = LATTICE,
+                      max_sweeps: int = 20) -> tuple[Array, float]:
+    """Lattice coordinate ascent: set each bracket in turn to its best grid value, until stable."""
+    x = np.asarray(start, dtype=np.float64).copy()
+    g = np.asarray(grid, dtype=np.float64)
+    val = f(x)
+    for _ in range(max_sweeps):
+        improved = False
+        for k in range(x.size):
+            for v in g:
+                if v == x[k]:
+                    continue
+                y = x.copy()
+                y[k] = v
+                fy = f(y)
+                if fy > val + TIE_RTOL * max(abs(val), 1.0):
+                    x, val, improved = y, fy, True
+        if not improved:
+            break
+    return x, val
+
+
+def _default_starts(f: Callable[[ArrayLike], float], k: int, grid: Array, n_random: int,
+                    rng: np.random.Generator) -> list[Array]:
+    starts = [np.full(k, 0.5)]
+    us = TAX_PRESETS.get("us_federal_2024").statutory_rates
+    if us is not None and len(us) == k:
+        starts.append(np.array(us))
+    flat_vals = [f(np.full(k, v)) for v in grid]
+    starts.append(np.full(k, grid[_first_best(np.array(flat_vals))]))
+    starts += [np.zeros(k), np.ones(k)]
+    starts += [rng.choice(grid, size=k) for _ in range(n_random)]
+    return starts
+
+
+def coordinate_refine_search(evaluate: Callable[[Array], float], n_brackets: int,
+                             starts: Sequence[ArrayLike] | None = None, grid: ArrayLike = LATTICE,
+                             n_random: int = 6, refine: bool = True, max_refine: int = 1500,
+                             seed: int = 0) -> tuple[Array, float, int, dict[str, object]]:
+    """Lattice coordinate search from several starts, then refinement off the lattice.
+
+    Refinement repeats (at most twice, while it gains): coordinate search on the 0.01 grid from
+    the best point, scipy Powell within [0, 1], then Nelder–Mead on clipped rates.
+
+    Returns (rates, welfare, distinct evaluations, details). Every start and every refinement
+    keeps the best point evaluated, so refinement can never make the answer worse.
+    """
+    g = check_fractions(grid, "grid").ravel()
+    f = _Cached(evaluate)
+    rng = np.random.default_rng(seed)
+    if starts is None:
+        start_list = _default_starts(f, n_brackets, g, n_random, rng)
+    else:
+        start_list = [check_fractions(s_, "starts").ravel() for s_ in starts]
+        for s_ in start_list:
+            if s_.size != n_brackets:
+                raise ValueError(f"starts must have one rate per bracket (allowed length "
+                                 f"{n_brackets}); got {s_.size}")
+    per_start = []
+    for x0 in start_list:
+        x, v = coordinate_search(f, x0, g)
+        per_start.append((x, v))
+    lattice_best = f.best_v
+    if refine:
+        neg = lambda x: -f(x)  # noqa: E731
+        fine = np.round(np.linspace(0.0, 1.0, 101), 12)
+        for _ in range(2):
+            before = f.best_v
+            coordinate_search(f, f.best_x, fine, max_sweeps=5)
+            optimize.minimize(neg, f.best_x.copy(), method="Powell",
+                              bounds=[(0.0, 1.0)] * n_brackets,
+                              options={"maxfev": max_refine, "xtol": 1e-3, "ftol": 1e-12})
+            x1 = f.best_x.copy()
+            step = np.where(x1 < 0.95, 0.05, -0.05)
+            simplex = np.vstack([x1] + [x1 + step[i] * np.eye(n_brackets)[i]
+                                        for i in range(n_brackets)])
+            optimize.minimize(neg, x1, method="Nelder-Mead",
+                              options={"maxfev": max_refine, "initial_simplex": simplex,
+                                       "xatol": 1e-4, "fatol": 1e-12})
+            if f.best_v <= before + TIE_RTOL * max(abs(before), 1.0):
+                break
+    details = {"starts": len(start_list), "lattice_best": lattice_best,
+               "refine_gain": f.best_v - lattice_best,
+               "per_start": [(x.tolist(), v) for x, v in per_start]}
+    return np.asarray(f.best_x), f.best_v, len(f.cache), details
+
+
+METHODS: Registry[str] = Registry("Stackelberg method")
+METHODS.register("lattice", "exhaustive search of the {0, 0.1, …, 1} lattice (≤ 4 brackets)")
+METHODS.register("coordinate", "lattice coordinate search from several starts + scipy refine")
+METHODS.register("auto", "lattice for ≤ 3 brackets, coordinate otherwise")
+
+
+def stackelberg(skill: ArrayLike, cutoffs: ArrayLike | TaxSchedule | str,
+                utility: UtilityParams | str = "paper", objective: str = "paper_swf",
+                method: str = "auto", response: str = "menu", menu: ArrayLike = LABOUR_MENU,
+                fast: bool | None = None, grid: ArrayLike = LATTICE,
+                starts: Sequence[ArrayLike] | None = None, refine: bool = True,
+                seed: int = 0) -> StackelbergResult:
+    r"""The rate vector that maximises ``objective`` when every worker best-responds.
+
+    Parameters
+    ----------
+    skill
+        Worker skills (annual USD per weekly hour).
+    cutoffs
+        Bracket lower edges, a :class:`~econsim.tax.TaxSchedule` or a preset name
+        (``flat``, ``three``, ``us_federal_2024``).
+    utility
+        Utility preset name (``paper``, ``calibrated``) or :class:`~econsim.utility.UtilityParams`.
+    objective
+        One of :data:`econsim.welfare.OBJECTIVES` (default the paper SWF).
+    method
+        ``lattice`` (exhaustive), ``coordinate`` (search + refine) or ``auto`` (lattice for
+        ≤ 3 brackets, else coordinate).
+    response
+        ``menu`` or ``continuous`` best responses.
+    fast
+        Force (True) or forbid (False) the prefix-sum fast path; default: when it applies.
+    grid, starts, refine, seed
+        Lattice values, coordinate-search starts, whether to refine off-lattice, and the seed of
+        the random starts.
+
+    Returns
+    -------
+    StackelbergResult
+        Best rates and schedule, welfare, every metric at the optimum (plus mean hours, share
+        at zero hours, revenue per worker), number of evaluations, method and wall time.
+    """
+    t0 = time.perf_counter()
+    METHODS.get(method)
+    ev = WelfareEvaluator(skill, cutoffs, utility, objective, response, menu, fast)
+    k = ev.n_brackets
+    chosen = method if method != "auto" else ("lattice" if k <= 3 else "coordinate")
+    details: dict[str, object] = {}
+    if chosen == "lattice":
+        rates, value, n_eval = lattice_search(ev, k, grid)
+    else:
+        rates, value, n_eval, details = coordinate_refine_search(ev, k, starts, grid,
+                                                                 refine=refine, seed=seed)
+    out = ev.outcome(rates)
+    metrics = {**out.welfare(), "mean_labour": float(out.labour.mean()),
+               "share_zero_hours": float((out.labour == 0).mean()),
+               "revenue_per_worker": float(out.tax.mean())}
+    welfare = float(metrics[objective])
+    return StackelbergResult(
+        rates=np.asarray(rates, dtype=np.float64), schedule=ev.schedule(rates),
+        objective=objective, welfare=welfare, metrics=metrics, evaluations=n_eval,
+        method=f"{chosen} ({'fast' if ev.fast else 'general'} path)",
+        wall_time=time.perf_counter() - t0, response=response,
+        details={**details, "search_value": value})
+
+
+# --------------------------------------------------------------------------------------------
+# Independent check: 2-worker backward induction
+# --------------------------------------------------------------------------------------------
+def _py_tax(z: float, cutoffs: Sequence[float], rates: Sequence[float]) -> float:
+    """Tax by summing over brackets, in plain Python (independent of econsim.tax)."""
+    total = 0.0
+    for k, lo in enumerate(cutoffs):
+        hi = cutoffs[k + 1] if k + 1 < len(cutoffs) else math.inf
+        if z > lo:
+            total += rates[k] * (min(z, hi) - lo)
+    return total
+
+
+def backward_induction(skills: Sequence[float], cutoffs: Sequence[float],
+                       params: UtilityParams | str, rate_values: Sequence[float],
+                       objective: str = "paper_swf", menu: Sequence[float] = LABOUR_MENU
+                       ) -> tuple[tuple[float, ...], float, tuple[float, ...]]:
+    """Game-tree solution for a few workers and a coarse rate set, by brute force.
+
+    For every planner rate vector in ``rate_values``^K (leader's move), enumerate every joint
+    labour profile of the workers on the menu and keep the Nash equilibria of the followers'
+    game — no worker gains by deviating alone, each taking the rebate as given (as in the
+    model: the lump-sum rebate is a transfer the worker does not control). Among equilibria,
+    the one with the fewest hours per worker is kept (the tie rule of
+    :func:`~econsim.best_response.best_response_menu`). The leader picks the rates whose
+    equilibrium maximises ``objective`` (ties: first in lexicographic order).
+
+    Returns (rates, welfare, labour profile). Exponential in the number of workers: meant for
+    2 workers, the paper's backward-induction check.
+    """
+    p = get_utility(params)
+    wf = get_objective(_check_objective(objective))
+    hours = sorted(float(h) for h in menu)
+    cut = [float(c) for c in cutoffs]
+    s = [float(x) for x in skills]
+    n = len(s)
+    if n == 0:
+        raise ValueError("skills must hold at least one worker (got N = 0)")
+
+    def private(i: int, h: float, rates: Sequence[float]) -> float:
+        z = s[i] * h
+        return z - _py_tax(z, cut, rates) - p.c * h**p.delta
+
+    best: tuple[tuple[float, ...], float, tuple[float, ...]] | None = None
+    for rates in itertools.product([float(r) for r in rate_values], repeat=len(cut)):
+        equilibrium = None
+        for profile in itertools.product(hours, repeat=n):  # lexicographic: fewest hours first
+            stable = all(private(i, profile[i], rates) >= private(i, h, rates)
+                         for i in range(n) for h in hours)
+            if stable:
+                equilibrium = profile
+                break
+        if equilibrium is None:  # cannot happen with finite menus and separable payoffs
+            continue
+        z = [s[i] * equilibrium[i] for i in range(n)]
+        taxes = [_py_tax(zi, cut, rates) for zi in z]
+        rebate = sum(taxes) / n
+        post = [z[i] - taxes[i] + rebate for i in range(n)]
+        u = [post[i] - p.c * equilibrium[i] ** p.delta for i in range(n)]
+        value = wf(np.array(u), np.array(z), np.array(post))
+        if best is None or value > best[1] + TIE_RTOL * max(abs(best[1]), 1.0):
+            best = (rates, value, equilibrium)
+    if best is None:
+        raise ValueError("rate_values must hold at least one rate")
+    return best

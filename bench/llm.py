@@ -6,7 +6,6 @@ Run: ``.venv/bin/python -m bench llm`` (``--quick`` for a few-second smoke run).
 
 from __future__ import annotations
 
-import asyncio
 import re
 import subprocess
 import sys
@@ -49,7 +48,7 @@ def bench_concurrency(quick: bool) -> list[dict]:
                              max_retries=0)
         n_seq = 10 if quick else 100
 
-        async def measure() -> tuple[float, float, float]:
+        async def measure() -> tuple[float, float]:
             await client.complete_many(_requests(100, "warm", 50))  # open the connections
             best = float("inf")
             for rep in range(3):
@@ -60,10 +59,9 @@ def bench_concurrency(quick: bool) -> list[dict]:
             for r in _requests(n_seq, "seq", 50):
                 await client.complete(r.messages, schema=r.schema, call_id=r.call_id)
             seq = (time.perf_counter() - t0) * 100 / n_seq
-            # SDK overhead alone: the same 100 calls against a zero-latency server
-            return best, seq, 0.0
+            return best, seq
 
-        conc, seq, _ = run_sync(measure())
+        conc, seq = run_sync(measure())
         client.close()
     finally:
         proc.terminate()
@@ -204,4 +202,3 @@ def run(quick: bool = False) -> list[dict]:
 if __name__ == "__main__":
     for row in run(quick="--quick" in sys.argv):
         print(row)
-    asyncio.run(asyncio.sleep(0))

@@ -213,3 +213,10 @@ def test_serve_refuses_non_loopback_and_bad_fractions():
         serve(host="0.0.0.0", port=0)
     with pytest.raises(ValueError, match="rate_limit"):
         Faults(rate_limit=1.5)
+
+
+def test_dropped_connection_is_retried_by_the_sdk(server_factory):
+    srv = server_factory(drop=0.5)
+    client = openai_client(srv, max_retries=2)
+    out = client.complete_many_sync(requests(3))
+    assert all(not o.fallback for o in out) and srv.stats["drop"] == 3

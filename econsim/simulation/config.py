@@ -1,0 +1,202 @@
+"""Run configuration: every knob of a simulation, validated before anything is written.
+
+Defaults follow the paper's v1 code: N = 5 workers, 2,500 steps, K = 25 steps per tax year,
+history window H = 50, seed 42, temperature 0.7, US 2024 brackets, c = 0.0005 and δ = 3.5.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from econsim.prompts import PROMPT_STYLES, UTILITY_TYPES
+from econsim.registry import Registry
+from econsim.skills import SKILL_DISTRIBUTIONS
+from econsim.tax import TAX_PRESETS
+from econsim.utility import UTILITY_PRESETS
+from econsim.welfare import get_objective
+
+#: Scenarios of MODEL.md §5: what workers are told and who sets the rates.
+SCENARIOS: Registry[str] = Registry("scenario")
+SCENARIOS.register("rational", "workers maximise their own utility; no personas")
+SCENARIOS.register("bounded", "persona workers report satisfaction; they maximise r·u")
+SCENARIOS.register("democratic", "bounded workers elect a leader who sets the rates")
+
+WORKER_KINDS = ("llm", "rational", "fixed")
+PLANNER_KINDS = ("llm", "saez", "saez_v1", "saez_empirical", "us_federal", "fixed",
+                 "stackelberg")
+PERSONA_SOURCES = ("offline", "llm", "archetypes")
+
+
+@dataclass(frozen=True)
+class SimConfig:
+    """All parameters of one run (mirrors the notebooks' ``parameters`` cells and ``econsim run``).
+
+    Parameters
+    ----------
+    scenario
+        ``rational``, ``bounded`` or ``democratic``.
+    n_agents, n_steps, K, H, warmup
+        Workers, episode length (steps), tax-year length, history window, steps before the
+        planner first acts.
+    seed
+        Seeds every random choice (population, surrogate, tie-breaks).
+    tax_preset, utility, skills
+        Bracket edges (``flat``, ``three``, ``us_federal_2024``), labour-cost preset
+        (``paper``, ``calibrated``) and skill prior (``gb2``, ``uniform``).
+    worker, planner
+        Worker kind (``llm``, ``rational``, ``fixed``) and planner kind (see ``PLANNER_KINDS``).
+    utility_mix
+        Percent of LLM workers per utility type (egotistical, altruistic, adversarial); sums to 100.
+    objective
+        Welfare function the planner maximises (``econsim.welfare.OBJECTIVES``).
+    backend, prompt_style, temperature, max_tokens, concurrency, max_reasks
+        LLM settings (``surrogate`` works offline).
+    store, store_mode
+        Call store path (SQLite) and mode (``off``, ``record``, ``replay``).
+    budget_calls, budget_usd
+        Optional budget; the run stops cleanly at the next tax-year checkpoint when exceeded.
+    personas
+        ``offline`` (deterministic generator), ``llm`` (written by the backend), ``archetypes``.
+    election_every, platforms, binding_platforms
+        Democratic scenario: elect every E tax years; candidates publish platforms; the winner's
+        first DELTA must equal its platform.
+    fixed_hours, fixed_rates
+        Hours of ``fixed`` workers; rates of the ``fixed`` planner (fractions; default 0.5 each).
+    elasticity
+        Saez planners: a number or an elasticity preset name.
+    record_prompts
+        Keep every prompt and reply text in ``calls.parquet``.
+    """
+
+    scenario: str = "rational"
+    n_agents: int = 5
+    n_steps: int = 2500
+    K: int = 25
+    H: int = 50
+    warmup: int = 0
+    seed: int = 42
+    tax_preset: str = "us_federal_2024"
+    utility: str = "paper"
+    skills: str = "gb2"
+    worker: str = "llm"
+    planner: str = "llm"
+    utility_mix: dict[str, float] = field(default_factory=lambda: {"egotistical": 100.0})
+    objective: str = "paper_swf"
+    backend: str = "surrogate"
+    prompt_style: str = "paper"
+    temperature: float = 0.7
+    max_tokens: int = 256
+    concurrency: int = 32
+    max_reasks: int = 2
+    store: str | None = None
+    store_mode: str = "record"
+    budget_calls: int | None = None
+    budget_usd: float | None = None
+    personas: str = "offline"
+    election_every: int = 1
+    platforms: bool = False
+    binding_platforms: bool = False
+    fixed_hours: float = 40.0
+    fixed_rates: tuple[float, ...] | None = None
+    elasticity: float | str = 0.4
+    record_prompts: bool = True
+
+    def __post_init__(self) -> None:
+        _check_int(self.n_agents, "n_agents", 1)
+        _check_int(self.n_steps, "n_steps", 1)
+        _check_int(self.K, "K", 1)
+        _check_int(self.H, "H", 1)
+        _check_int(self.warmup, "warmup", 0)
+        _check_int(self.seed, "seed", 0)
+        _check_int(self.election_every, "election_every", 1)
+        _check_int(self.max_tokens, "max_tokens", 1)
+        _check_int(self.concurrency, "concurrency", 1)
+        _check_int(self.max_reasks, "max_reasks", 0)
+        SCENARIOS.get(self.scenario)
+        TAX_PRESETS.get(self.tax_preset)
+        UTILITY_PRESETS.get(self.utility)
+        SKILL_DISTRIBUTIONS.get(self.skills)
+        PROMPT_STYLES.get(self.prompt_style)
+        get_objective(self.objective)
+        _check_choice(self.worker, "worker", WORKER_KINDS)
+        _check_choice(self.planner, "planner", PLANNER_KINDS)
+        _check_choice(self.personas, "personas", PERSONA_SOURCES)
+        _check_choice(self.store_mode, "store_mode", ("off", "record", "replay"))
+        if self.planner == "us_federal" and self.tax_preset != "us_federal_2024":
+            raise ValueError("planner 'us_federal' needs tax_preset 'us_federal_2024' "
+                             f"(got {self.tax_preset!r})")
+        if not 0.0 <= float(self.temperature) <= 2.0:
+            raise ValueError(f"temperature must be in [0, 2]; got {self.temperature!r}")
+        if not 0.0 <= float(self.fixed_hours) <= 100.0:
+            raise ValueError(f"fixed_hours must be in [0, 100]; got {self.fixed_hours!r}")
+        unknown = sorted(set(self.utility_mix) - set(UTILITY_TYPES))
+        if unknown:
+            raise ValueError(f"utility_mix has unknown type(s) {unknown}; valid: "
+                             f"{', '.join(UTILITY_TYPES)}")
+        shares = [float(v) for v in self.utility_mix.values()]
+        if any(v < 0 for v in shares) or abs(sum(shares) - 100.0) > 1e-6:
+            raise ValueError(f"utility_mix percentages must be >= 0 and sum to 100; got "
+                             f"{dict(self.utility_mix)} (sum {sum(shares):g})")
+        if self.fixed_rates is not None:
+            n = len(TAX_PRESETS.get(self.tax_preset).cutoffs)
+            if len(self.fixed_rates) != n or not all(0 <= r <= 1 for r in self.fixed_rates):
+                raise ValueError(f"fixed_rates must be {n} fractions in [0, 1] (one per bracket "
+                                 f"of {self.tax_preset!r}); got {self.fixed_rates!r}")
+        if self.budget_calls is not None:
+            _check_int(self.budget_calls, "budget_calls", 1)
+        if self.budget_usd is not None and not float(self.budget_usd) > 0:
+            raise ValueError(f"budget_usd must be > 0; got {self.budget_usd!r}")
+        if self.store_mode == "replay" and not (self.store or self.backend.startswith("replay:")):
+            raise ValueError("store_mode 'replay' needs store=<path> (or backend 'replay:<path>')")
+
+    @property
+    def n_brackets(self) -> int:
+        return len(TAX_PRESETS.get(self.tax_preset).cutoffs)
+
+    @property
+    def uses_llm(self) -> bool:
+        return (self.worker == "llm" or self.planner == "llm" or self.scenario == "democratic"
+                or (self.personas == "llm" and self.scenario != "rational"))
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        if d["fixed_rates"] is not None:
+            d["fixed_rates"] = list(d["fixed_rates"])
+        return d
+
+    def replace(self, **changes: Any) -> SimConfig:
+        return SimConfig.from_dict({**self.to_dict(), **changes})
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> SimConfig:
+        """Build from a mapping, refusing unknown keys (they name the valid ones)."""
+        valid = [f.name for f in dataclasses.fields(cls)]
+        unknown = sorted(set(values) - set(valid))
+        if unknown:
+            raise ValueError(f"unknown config key(s) {unknown}; valid keys: {', '.join(valid)}")
+        vals = dict(values)
+        if vals.get("fixed_rates") is not None:
+            vals["fixed_rates"] = tuple(float(r) for r in vals["fixed_rates"])
+        return cls(**vals)
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> SimConfig:
+        data = yaml.safe_load(Path(path).read_text()) or {}
+        if not isinstance(data, dict):
+            raise ValueError(f"{path}: a config file must be a mapping of keys to values")
+        return cls.from_dict(data)
+
+
+def _check_int(value: Any, name: str, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
+
+
+def _check_choice(value: str, name: str, valid: tuple[str, ...]) -> None:
+    if value not in valid:
+        raise ValueError(f"unknown {name} {value!r}; valid: {', '.join(valid)}")

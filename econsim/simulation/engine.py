@@ -1,0 +1,331 @@
+"""The simulation loop: the only place where time advances (MODEL.md §2).
+
+Each step: (1) at the start of a tax year after the first, the planner — or in the democratic
+scenario the elected leader — sets the rates; (2) every worker chooses hours; (3–7) incomes,
+taxes, the rebate, utilities and welfare; (bounded/democratic) workers report satisfaction;
+(8) each worker's outcome joins its history. After the last step of every tax year the records
+are written and the state is checkpointed, so :meth:`Simulation.resume` continues an interrupted
+run to exactly the results an uninterrupted run gives.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import pickle
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+from numpy.typing import NDArray
+from tqdm.auto import tqdm
+
+import econsim.prompts as prompts_pkg
+from econsim.llm import Budget, LLMClient, Request, make_client
+from econsim.outcomes import StepOutcome, economy_step
+from econsim.prompts import PolicyRecord, StepRecord
+from econsim.provenance import write_manifest
+from econsim.simulation.config import SimConfig
+from econsim.simulation.elections import hold_election, leader_rates
+from econsim.simulation.planners import PLANNERS, planner_view
+from econsim.simulation.population import build_population
+from econsim.simulation.records import Recorder
+from econsim.simulation.workers import WORKERS
+from econsim.tax import TAX_PRESETS, TaxSchedule
+from econsim.utility import get_utility
+from econsim.welfare import all_metrics, get_objective
+
+Array = NDArray[np.float64]
+CHECKPOINT = "checkpoint.pkl"
+CONFIG_FILE = "config.yaml"
+MANIFEST = "manifest.json"
+
+
+@dataclass
+class SimState:
+    """Everything that changes during a run (pickled at every checkpoint)."""
+
+    step: int
+    rates: Array
+    rng_state: dict[str, Any]
+    histories: list[list[StepRecord]]
+    last_labour: Array
+    satisfaction: Array
+    last_outcome: StepOutcome | None = None
+    policy_history: list[PolicyRecord] = field(default_factory=list)
+    own_history: list[list[PolicyRecord]] = field(default_factory=list)
+    year_objective: list[float] = field(default_factory=list)
+    year_utility: Array | None = None
+    year_rates: tuple[float, ...] = ()
+    leader: int = 0
+    binding_platform: tuple[int, ...] | None = None
+    ledger: dict[str, float] = field(default_factory=dict)
+    stopped: str | None = None
+
+
+@dataclass
+class SimResult:
+    """Tables of a finished (or budget-stopped) run and where they were written."""
+
+    config: SimConfig
+    tables: dict[str, Any]
+    folder: Path | None
+    status: str
+    ledger: dict[str, Any]
+
+    @property
+    def steps(self):  # noqa: ANN201 - pandas DataFrame
+        return self.tables["steps"]
+
+    @property
+    def agents(self):  # noqa: ANN201
+        return self.tables["agents"]
+
+    @property
+    def calls(self):  # noqa: ANN201
+        return self.tables["calls"]
+
+    @property
+    def elections(self):  # noqa: ANN201
+        return self.tables["elections"]
+
+
+class Simulation:
+    """One run of the LLM-Economist game.
+
+    Parameters
+    ----------
+    config
+        A validated :class:`SimConfig` (or a dict of its keys).
+    folder
+        Where to write records, checkpoints and the manifest; ``None`` keeps everything in memory.
+    client
+        An :class:`~econsim.llm.LLMClient` to use instead of building one from ``config.backend``.
+    progress
+        Show a progress bar (steps, calls, tokens, cost, ETA).
+    """
+
+    def __init__(self, config: SimConfig | dict[str, Any], folder: str | Path | None = None, *,
+                 client: LLMClient | None = None, progress: bool = False,
+                 overwrite: bool = False, _state: SimState | None = None) -> None:
+        self.config = config if isinstance(config, SimConfig) else SimConfig.from_dict(config)
+        cfg = self.config
+        self.folder = Path(folder) if folder is not None else None
+        if self.folder is not None and _state is None:
+            _check_fresh_folder(self.folder, overwrite)
+        self.progress = progress
+        self.cutoffs = np.asarray(TAX_PRESETS.get(cfg.tax_preset).cutoffs, dtype=float)
+        self.utility_params = get_utility(cfg.utility)
+        self._objective = get_objective(cfg.objective)
+        pop = build_population(cfg)
+        self.skills, self.personas, self.names = pop.skills, pop.personas, pop.names
+        self.utility_types = pop.utility_types
+        self.workers = WORKERS.get(cfg.worker)()
+        self.planner = PLANNERS.get(cfg.planner)()
+        self.client = client
+        if self.client is None and cfg.uses_llm:
+            self.client = _make_client(cfg)
+        self.rng = np.random.default_rng(np.random.SeedSequence(cfg.seed).spawn(2)[1])
+        if _state is not None:
+            self.state = _state
+            self.rng.bit_generator.state = _state.rng_state
+            if self.client is not None:
+                for k, v in _state.ledger.items():
+                    if hasattr(self.client.ledger, k) and not k.startswith("budget"):
+                        setattr(self.client.ledger, k, v)
+        else:
+            n = cfg.n_agents
+            self.state = SimState(step=0, rates=np.zeros(cfg.n_brackets),
+                                  rng_state=self.rng.bit_generator.state,
+                                  histories=[[] for _ in range(n)], last_labour=np.zeros(n),
+                                  satisfaction=np.ones(n), own_history=[[] for _ in range(n)])
+        self.recorder = Recorder(self.folder, cfg.record_prompts)
+        if self.folder is not None and _state is None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            (self.folder / CONFIG_FILE).write_text(yaml.safe_dump(cfg.to_dict(), sort_keys=False))
+        self._started = time.time()
+
+    # -- helpers used by workers, planners and elections -----------------------------------------
+    def schedule(self, rates: Array | None = None) -> TaxSchedule:
+        return TaxSchedule(self.cutoffs, self.state.rates if rates is None else rates)
+
+    def objective(self, outcome: StepOutcome) -> float:
+        return self._objective(outcome.utility, outcome.pre_tax_income, outcome.post_tax_income)
+
+    def planner_view(self, t: int):  # noqa: ANN201 - PlannerView
+        return planner_view(self, t)
+
+    def call_id(self, t: int, kind: str, agent: int | str) -> str:
+        """Stable id of one agent call: the surrogate's randomness and the store key use it."""
+        return f"seed{self.config.seed}/t{t:06d}/{kind}/{agent}"
+
+    def call(self, kind: str, requests: list[Request], *, agents, step: int) -> list[Any]:
+        """All calls of one phase, concurrently; recorded in the ``calls`` table."""
+        done = self.client.complete_many_sync(requests, check_budget=False)
+        self.recorder.call_rows(kind, step, list(agents), requests, done)
+        return done
+
+    # -- the loop ----------------------------------------------------------------------------------
+    def run(self) -> SimResult:
+        """Run (or continue) to the end of the episode, or until the budget is spent."""
+        cfg, st = self.config, self.state
+        bar = tqdm(total=cfg.n_steps, initial=st.step, disable=not self.progress,
+                   desc=f"{cfg.scenario}/{cfg.worker}/{cfg.planner}", unit="step")
+        try:
+            while st.step < cfg.n_steps and st.stopped is None:
+                self._step(st.step)
+                st.step += 1
+                if st.step % cfg.K == 0 or st.step == cfg.n_steps:
+                    self._close_tax_year()
+                self._update_bar(bar)
+        finally:
+            bar.close()
+        return self._finish()
+
+    def _step(self, t: int) -> None:
+        cfg, st = self.config, self.state
+        if t == 0:
+            st.rates = np.asarray(self.planner.start(self) if cfg.scenario != "democratic"
+                                  else PLANNERS.get("llm")().start(self), dtype=float)
+        elif t % cfg.K == 0 and t >= cfg.warmup:
+            if cfg.scenario == "democratic":
+                if (t // cfg.K - 1) % cfg.election_every == 0:
+                    hold_election(self, t)
+                st.rates = leader_rates(self, t)
+            else:
+                st.rates = np.asarray(self.planner.update(self, t), dtype=float)
+        if t % cfg.K == 0:
+            st.year_rates = tuple(st.rates.tolist())
+        labour = self.workers.labour(self, t)
+        outcome = economy_step(self.skills, labour, self.schedule(), self.utility_params)
+        metrics = all_metrics(outcome.utility, outcome.pre_tax_income, outcome.post_tax_income)
+        objective = metrics[cfg.objective]
+        satisfaction = np.ones(cfg.n_agents)
+        if cfg.worker == "llm":
+            rates = st.year_rates
+            for i in range(cfg.n_agents):
+                st.histories[i].append(StepRecord(
+                    t, rates, float(labour[i]), float(outcome.pre_tax_income[i]),
+                    float(outcome.tax[i]), outcome.rebate, float(outcome.post_tax_income[i]),
+                    float(outcome.utility[i]), swf=objective))
+            if cfg.scenario != "rational":
+                satisfaction = self.workers.satisfaction(self, t)
+                for i, r in enumerate(satisfaction):
+                    st.histories[i][-1] = dataclasses.replace(
+                        st.histories[i][-1], satisfaction=float(r),
+                        adjusted_utility=float(r * outcome.utility[i]))
+        st.last_labour, st.satisfaction, st.last_outcome = labour, satisfaction, outcome
+        st.year_objective.append(objective)
+        st.year_utility = outcome.utility.copy() if st.year_utility is None \
+            else st.year_utility + outcome.utility
+        self.recorder.step_row({
+            "step": t, "tax_year": t // cfg.K,
+            **{f"rate_{k}": r for k, r in enumerate(st.rates.tolist())},
+            "leader": self.names[st.leader] if cfg.scenario == "democratic" else None,
+            "rebate": outcome.rebate, "revenue": outcome.revenue,
+            "mean_labour": float(labour.mean()), "mean_satisfaction": float(satisfaction.mean()),
+            "objective": objective, **metrics})
+        self.recorder.agent_rows(t, {
+            "labour": labour, "pre_tax_income": outcome.pre_tax_income, "tax": outcome.tax,
+            "post_tax_income": outcome.post_tax_income, "utility": outcome.utility,
+            "satisfaction": satisfaction, "adjusted_utility": satisfaction * outcome.utility})
+
+    def _close_tax_year(self) -> None:
+        """Score the finished tax year, write its records and checkpoint the state."""
+        cfg, st = self.config, self.state
+        start = ((st.step - 1) // cfg.K) * cfg.K
+        n_steps = len(st.year_objective)
+        st.policy_history.append(PolicyRecord(start, st.year_rates,
+                                              float(np.mean(st.year_objective))))
+        for i in range(cfg.n_agents):
+            st.own_history[i].append(PolicyRecord(start, st.year_rates,
+                                                  float(st.year_utility[i] / n_steps)))
+        st.year_objective, st.year_utility = [], None
+        self.recorder.flush(start // cfg.K)
+        if self.client is not None:
+            st.ledger = {k: v for k, v in self.client.ledger.summary().items()
+                         if not k.startswith("budget")}
+            reason = self.client.ledger.exceeded
+            if reason and st.step < cfg.n_steps:
+                st.stopped = f"budget exhausted: {reason}"
+        st.rng_state = self.rng.bit_generator.state
+        if self.folder is not None:
+            path = self.folder / CHECKPOINT
+            tmp = path.with_suffix(".pkl.tmp")
+            tmp.write_bytes(pickle.dumps(st, protocol=pickle.HIGHEST_PROTOCOL))
+            tmp.replace(path)
+
+    def _update_bar(self, bar: tqdm) -> None:
+        bar.update(1)
+        if self.client is not None and bar.n % 5 == 0:
+            led = self.client.ledger
+            bar.set_postfix(calls=led.calls, tokens=led.input_tokens + led.output_tokens,
+                            cost=f"${led.cost_usd:.3f}", refresh=False)
+
+    def _finish(self) -> SimResult:
+        status = self.state.stopped or "complete"
+        tables = self.recorder.finalize()
+        ledger = self.client.ledger.summary() if self.client is not None else {}
+        if self.folder is not None:
+            served = sorted(tables["calls"]["model"].unique().tolist()) \
+                if len(tables["calls"]) else []
+            write_manifest(self.folder, experiment="simulation", config=self.config.to_dict(),
+                           outputs=sorted(p.name for p in self.folder.glob("*.parquet")),
+                           started=self._started, status=status,
+                           seeds={"seed": self.config.seed},
+                           backend={"requested": self.config.backend, "served": served},
+                           prompt_template_hash=prompt_template_hash(), ledger=ledger)
+        if self.client is not None and self.client.store is not None:
+            self.client.store.close()
+        return SimResult(self.config, tables, self.folder, status, ledger)
+
+    # -- resuming ----------------------------------------------------------------------------------
+    @classmethod
+    def resume(cls, folder: str | Path, *, client: LLMClient | None = None,
+               progress: bool = False) -> Simulation:
+        """Continue an interrupted run from its last tax-year checkpoint."""
+        folder = Path(folder)
+        if (folder / MANIFEST).exists():
+            raise ValueError(f"{folder} holds a finished run (manifest.json exists)")
+        if not (folder / CHECKPOINT).exists():
+            raise ValueError(f"{folder} has no checkpoint to resume from; start a new run")
+        config = SimConfig.from_yaml(folder / CONFIG_FILE)
+        state: SimState = pickle.loads((folder / CHECKPOINT).read_bytes())
+        sim = cls(config, folder, client=client, progress=progress, _state=state)
+        sim.recorder.discard_after(state.step // config.K - 1 if state.step % config.K == 0
+                                   else state.step // config.K)
+        return sim
+
+
+def _check_fresh_folder(folder: Path, overwrite: bool) -> None:
+    if not folder.exists() or not any(folder.iterdir()):
+        return
+    if not overwrite:
+        hint = "resume it with `econsim run --resume`" if (folder / CHECKPOINT).exists() \
+            and not (folder / MANIFEST).exists() else "pass overwrite=True (--overwrite)"
+        raise ValueError(f"run folder {folder} is not empty; {hint}")
+    for name in ("steps", "agents", "calls", "elections"):
+        (folder / f"{name}.parquet").unlink(missing_ok=True)
+    for p in [folder / CHECKPOINT, folder / MANIFEST, folder / CONFIG_FILE,
+              *(folder / "chunks").glob("*")]:
+        if p.exists():
+            p.unlink()
+
+
+def _make_client(cfg: SimConfig) -> LLMClient:
+    budget = Budget(max_calls=cfg.budget_calls, max_usd=cfg.budget_usd)
+    store_mode = "off" if cfg.store is None else cfg.store_mode
+    return make_client(cfg.backend, store=cfg.store, store_mode=store_mode, budget=budget,
+                       concurrency=cfg.concurrency, max_reasks=cfg.max_reasks,
+                       temperature=cfg.temperature, max_tokens=cfg.max_tokens, seed=cfg.seed)
+
+
+def prompt_template_hash() -> str:
+    """SHA-256 of the prompt builders' source: changes whenever any prompt wording changes."""
+    h = hashlib.sha256()
+    for path in sorted(Path(prompts_pkg.__file__).parent.glob("*.py")):
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]

@@ -1,0 +1,115 @@
+"""Tidy records of a run, written in tax-year chunks so an interrupted run loses nothing.
+
+Tables (long format): ``steps`` (one row per step), ``agents`` (per agent-step), ``calls`` (per
+LLM call: prompt, reply, usage, fallback) and ``elections`` (per voter and election). During a
+run each tax year is written to ``chunks/<table>_<year>.parquet`` (atomically: temporary file,
+then rename); :meth:`Recorder.finalize` joins them into ``<table>.parquet``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+TABLES = ("steps", "agents", "calls", "elections")
+
+
+class Recorder:
+    """Buffers rows in memory and writes them per tax year (or keeps them, without a folder)."""
+
+    def __init__(self, folder: Path | None, record_prompts: bool = True) -> None:
+        self.folder = folder
+        self.record_prompts = record_prompts
+        self._buf: dict[str, list[pd.DataFrame | dict[str, Any]]] = {t: [] for t in TABLES}
+        self._kept: dict[str, list[pd.DataFrame]] = {t: [] for t in TABLES}
+        if folder is not None:
+            (folder / "chunks").mkdir(parents=True, exist_ok=True)
+
+    # -- collecting ---------------------------------------------------------------------------
+    def step_row(self, row: dict[str, Any]) -> None:
+        self._buf["steps"].append(row)
+
+    def agent_rows(self, step: int, columns: dict[str, np.ndarray]) -> None:
+        n = len(next(iter(columns.values())))
+        frame = pd.DataFrame({"step": np.full(n, step, dtype=np.int64),
+                              "agent": np.arange(n, dtype=np.int64), **columns})
+        self._buf["agents"].append(frame)
+
+    def call_rows(self, kind: str, step: int, agents: Iterable[int], requests: Sequence[Any],
+                  completions: Sequence[Any]) -> None:
+        for agent, req, done in zip(agents, requests, completions, strict=True):
+            self._buf["calls"].append({
+                "call_id": done.call_id, "step": step, "agent": int(agent), "kind": kind,
+                "prompt": json.dumps(list(req.messages)) if self.record_prompts else None,
+                "reply": done.text if self.record_prompts else None,
+                "parsed": done.parsed.model_dump_json() if done.parsed is not None else None,
+                "input_tokens": done.input_tokens, "output_tokens": done.output_tokens,
+                "latency_s": done.latency_s, "model": done.model, "reasks": done.reasks,
+                "retries": done.retries, "fallback": done.fallback, "cached": done.cached,
+                "error": done.error})
+
+    def election_rows(self, rows: list[dict[str, Any]]) -> None:
+        for r in rows:
+            self._buf["elections"].append({**r, "platform": None if r["platform"] is None
+                                           else json.dumps(r["platform"])})
+
+    # -- writing ------------------------------------------------------------------------------
+    def _frame(self, table: str) -> pd.DataFrame | None:
+        items = self._buf[table]
+        if not items:
+            return None
+        if isinstance(items[0], pd.DataFrame):
+            return pd.concat(items, ignore_index=True)
+        return pd.DataFrame(items)
+
+    def flush(self, year: int) -> None:
+        """Write (or keep) everything buffered as tax year ``year``."""
+        for table in TABLES:
+            frame = self._frame(table)
+            self._buf[table] = []
+            if frame is None:
+                continue
+            if self.folder is None:
+                self._kept[table].append(frame)
+                continue
+            path = self.folder / "chunks" / f"{table}_{year:06d}.parquet"
+            tmp = path.with_suffix(".parquet.tmp")
+            frame.to_parquet(tmp, index=False)
+            tmp.replace(path)
+
+    def discard_after(self, year: int) -> None:
+        """Delete chunks of tax years after ``year`` (written after the last checkpoint)."""
+        if self.folder is None:
+            return
+        for path in (self.folder / "chunks").glob("*.parquet*"):
+            stem = path.name.split(".")[0]
+            if int(stem.rsplit("_", 1)[1]) > year or path.suffix == ".tmp":
+                path.unlink()
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """All tables so far (read back from the chunks when writing to a folder)."""
+        out = {}
+        for table in TABLES:
+            if self.folder is None:
+                parts = self._kept[table]
+            else:
+                parts = [pd.read_parquet(p) for p in
+                         sorted((self.folder / "chunks").glob(f"{table}_*.parquet"))]
+            out[table] = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        return out
+
+    def finalize(self) -> dict[str, pd.DataFrame]:
+        """Join the chunks into one parquet file per table and return the tables."""
+        tables = self.tables()
+        if self.folder is not None:
+            for table, frame in tables.items():
+                path = self.folder / f"{table}.parquet"
+                tmp = path.with_suffix(".parquet.tmp")
+                frame.to_parquet(tmp, index=False)
+                tmp.replace(path)
+        return tables

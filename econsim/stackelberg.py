@@ -349,10 +349,11 @@ def _default_starts(f: Callable[[ArrayLike], float], k: int, grid: Array, n_rand
 def coordinate_refine_search(evaluate: Callable[[Array], float], n_brackets: int,
                              starts: Sequence[ArrayLike] | None = None, grid: ArrayLike = LATTICE,
                              n_random: int = 6, refine: bool = True, max_refine: int = 1500,
+                             max_rounds: int = 2,
                              seed: int = 0) -> tuple[Array, float, int, dict[str, object]]:
     """Lattice coordinate search from several starts, then refinement off the lattice.
 
-    Refinement repeats (at most twice, while it gains): coordinate search on the 0.01 grid from
+    Refinement repeats (at most ``max_rounds`` times, while it gains): coordinate search on the 0.01 grid from
     the best point, scipy Powell within [0, 1], then Nelder–Mead on clipped rates.
 
     Returns (rates, welfare, distinct evaluations, details). Every start and every refinement
@@ -377,7 +378,7 @@ def coordinate_refine_search(evaluate: Callable[[Array], float], n_brackets: int
     if refine:
         neg = lambda x: -f(x)  # noqa: E731
         fine = np.round(np.linspace(0.0, 1.0, 101), 12)
-        for _ in range(2):
+        for _ in range(max_rounds):
             before = f.best_v
             coordinate_search(f, f.best_x, fine, max_sweeps=5)
             optimize.minimize(neg, f.best_x.copy(), method="Powell",

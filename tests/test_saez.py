@@ -9,6 +9,7 @@ from econsim.saez import (
     ELASTICITY_PRESETS,
     SAEZ_MODES,
     V1_FALLBACK_A,
+    empirical_elasticity,
     gruber_saez_by_bracket,
     normalised_weights,
     pareto_a_from_mean,
@@ -183,6 +184,40 @@ def test_schedule_wraps_rates() -> None:
     sch = saez_schedule(TaxSchedule.preset("three"), income=z)
     np.testing.assert_array_equal(sch.cutoffs, THREE)
     np.testing.assert_array_equal(sch.rates, saez_rates(THREE, income=z))
+
+
+# -- empirical elasticity ---------------------------------------------------------------------------
+def test_empirical_elasticity_closed_form_interior() -> None:
+    """Continuous interior best response: z ∝ (1 − τ)^(1/(δ−1)) ⇒ e = 1/(δ − 1) = 0.4."""
+    s = np.random.default_rng(0).uniform(100, 2_000, 500)  # interior under the calibrated preset
+    e = empirical_elasticity(s, TaxSchedule.flat(0.3), "calibrated", step=0.01,
+                             response="continuous")
+    assert e[0] == pytest.approx(1 / (3.5 - 1), abs=1e-3)
+
+
+def test_empirical_elasticity_paper_preset_is_inelastic() -> None:
+    """Paper preset: high earners sit at the 100 h cap, so upper brackets do not respond."""
+    s = sample_gb2_skills(3_000, np.random.default_rng(1))
+    sch = TaxSchedule.preset("us_federal_2024")
+    e = empirical_elasticity(s, sch, "paper")
+    assert e.shape == (7,) and np.isfinite(e).all()
+    np.testing.assert_array_equal(e[2:], 0.0)
+    e_cal = empirical_elasticity(s, sch, "calibrated")
+    assert (e_cal[:4] > 0.1).all()
+
+
+def test_empirical_elasticity_empty_bracket_and_bad_input() -> None:
+    s = np.array([10.0, 20.0])  # incomes of at most $2,000: brackets above are empty
+    e = empirical_elasticity(s, TaxSchedule.preset("three"), "calibrated", fill=-1.0)
+    np.testing.assert_array_equal(e[1:], -1.0)
+    with pytest.raises(ValueError, match=r"step must be in \(0, 0.5\]"):
+        empirical_elasticity(s, TaxSchedule.flat(0.3), "paper", step=0.0)
+    with pytest.raises(ValueError, match="menu, continuous"):
+        empirical_elasticity(s, TaxSchedule.flat(0.3), "paper", response="other")
+    with pytest.raises(ValueError, match="N = 0"):
+        empirical_elasticity([], TaxSchedule.flat(0.3), "paper")
+    with pytest.raises(ValueError, match="paper, calibrated"):
+        empirical_elasticity(s, TaxSchedule.flat(0.3), "nope")
 
 
 # -- bad input ------------------------------------------------------------------------------------------

@@ -16,6 +16,8 @@ from econsim import __version__
 COMMANDS: dict[str, tuple[str, str]] = {
     "baselines": ("econsim.cli_baselines",
                   "print Saez, US federal and Stackelberg schedules for a population"),
+    "run": ("econsim.cli_run",
+            "run one simulation (flags or --config YAML); --resume continues a run"),
     "serve": ("econsim.llm.serve",
               "serve the offline surrogate over OpenAI/Anthropic-compatible HTTP on 127.0.0.1"),
 }

@@ -75,9 +75,12 @@ class SaezV1Planner(FixedPlanner):
 class SaezEmpiricalPlanner(SaezPlanner):
     """Saez rates with per-bracket elasticities measured by perturbing each bracket's rate.
 
-    Each tax year the planner raises one bracket's rate at a time by 5 pp, computes the rational
-    labour response of the population, and estimates ``e_k = −Δlog z / Δlog(1 − τ_k)`` from the
-    incomes of workers in that bracket (see :func:`econsim.saez.empirical_elasticity`).
+    Each tax year the planner moves one bracket's rate at a time by ±5 pp, computes the rational
+    labour response of the population, and estimates the arc elasticity of taxable income with
+    respect to the net-of-tax rate, ``e_k = Δlog z / Δlog(1 − τ_k)`` (see
+    :func:`econsim.saez.empirical_elasticity`). Where labour does not respond (e = 0, e.g. workers
+    at the 100 h cap under the paper preset) the formula gives 100 %: the honest answer for
+    inelastic labour.
     """
 
     def _rates(self, sim: Simulation, income: Array) -> Array:
@@ -91,10 +94,11 @@ class StackelbergPlanner(FixedPlanner):
     """The exact Stackelberg optimum for this population (rational followers), held fixed."""
 
     def start(self, sim: Simulation) -> Array:
-        from econsim.stackelberg import stackelberg_optimum
+        from econsim.stackelberg import stackelberg
 
-        return np.asarray(stackelberg_optimum(sim.skills, sim.cutoffs, sim.config.utility,
-                                              objective=sim.config.objective).rates, dtype=float)
+        return np.asarray(stackelberg(sim.skills, sim.cutoffs, sim.utility_params,
+                                      objective=sim.config.objective, seed=sim.config.seed).rates,
+                          dtype=float)
 
 
 class LLMPlanner:

@@ -1,0 +1,95 @@
+"""``econsim run``: one simulation from flags and/or a YAML config, with a progress bar.
+
+Every key of :class:`~econsim.simulation.SimConfig` is a flag (``n_agents`` → ``--n-agents``);
+flags override the YAML file. ``--resume FOLDER`` continues an interrupted run.
+
+Examples::
+
+    econsim run --scenario bounded --n-agents 100 --n-steps 1000 --out results/runs/bounded
+    econsim run --config my_run.yaml --backend openai/gpt-4o-mini --store calls.sqlite
+    econsim run --resume results/runs/bounded
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+from econsim.simulation import SimConfig, Simulation
+
+
+def _parse_value(field: dataclasses.Field, text: str) -> Any:
+    hint = str(field.type)
+    if text.lower() in ("none", "null") and "None" in hint:
+        return None
+    if "dict" in hint or "tuple" in hint:
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as err:
+            raise argparse.ArgumentTypeError(f"--{field.name.replace('_', '-')} expects JSON, "
+                                              f"e.g. {json.dumps(field.default_factory())}"
+                                              if field.default_factory is not dataclasses.MISSING
+                                              else f"--{field.name} expects JSON") from err
+    if hint.startswith("bool"):
+        if text.lower() in ("true", "yes", "1"):
+            return True
+        if text.lower() in ("false", "no", "0"):
+            return False
+        raise argparse.ArgumentTypeError(f"expected true/false, got {text!r}")
+    if hint.startswith("int"):
+        return int(text)
+    if hint.startswith("float |") or hint == "float":
+        try:
+            return float(text)
+        except ValueError:
+            return text  # e.g. an elasticity preset name
+    return text
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, help="YAML file of config keys")
+    parser.add_argument("--out", type=Path, help="run folder for records, checkpoints, manifest "
+                        "(default results/runs/<scenario>_<worker>_<planner>_seed<seed>)")
+    parser.add_argument("--resume", type=Path, metavar="FOLDER",
+                        help="continue an interrupted run from its last checkpoint")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing run folder")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    group = parser.add_argument_group("config keys (defaults follow the paper)")
+    for f in dataclasses.fields(SimConfig):
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+        group.add_argument(f"--{f.name.replace('_', '-')}", dest=f.name, default=None,
+                           metavar=str(f.type).upper().replace(" ", ""),
+                           type=lambda s, f=f: _parse_value(f, s),
+                           help=f"default: {default!r}")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.resume is not None:
+        sim = Simulation.resume(args.resume, progress=not args.no_progress)
+    else:
+        values: dict[str, Any] = {}
+        if args.config is not None:
+            values.update(SimConfig.from_yaml(args.config).to_dict())
+        for f in dataclasses.fields(SimConfig):
+            if getattr(args, f.name) is not None:
+                values[f.name] = getattr(args, f.name)
+        config = SimConfig.from_dict(values)  # validated before anything is written
+        out = args.out or Path("results/runs") / (
+            f"{config.scenario}_{config.worker}_{config.planner}_seed{config.seed}")
+        sim = Simulation(config, out, progress=not args.no_progress, overwrite=args.overwrite)
+    result = sim.run()
+    last = result.steps.iloc[-1]
+    rates = ", ".join(f"{100 * last[c]:.0f}%" for c in result.steps.columns
+                      if c.startswith("rate_"))
+    print(f"{result.status}: {len(result.steps)} steps -> {result.folder}")
+    print(f"final rates [{rates}]; {sim.config.objective} = {last['objective']:.6g}; "
+          f"mean hours {last['mean_labour']:.1f}")
+    if result.ledger:
+        led = result.ledger
+        print(f"LLM calls {led['calls']} (cached {led['cache_hits']}), tokens in/out "
+              f"{led['input_tokens']}/{led['output_tokens']}, fallbacks {led['fallbacks']}, "
+              f"cost ${led['cost_usd']:.4f}")
+    return 0

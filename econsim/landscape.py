@@ -13,7 +13,9 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from econsim.outcomes import rational_step
-from econsim.tax import TaxSchedule
+from econsim.saez import saez_rates
+from econsim.stackelberg import stackelberg
+from econsim.tax import TAX_PRESETS, TaxSchedule
 from econsim.utility import get_utility
 
 
@@ -49,3 +51,65 @@ def argmax_rates(curves: pd.DataFrame, metrics: Iterable[str]) -> pd.DataFrame:
         best = grp.loc[grp["value"].idxmax()]
         rows.append((utility, metric, float(best.rate), float(best.value)))
     return pd.DataFrame(rows, columns=["utility", "metric", "best_flat_rate", "value"])
+
+
+def saez_fixed_point(skill: ArrayLike, cutoffs: ArrayLike, utility: str,
+                     elasticity: float | str | Sequence[float], max_iter: int = 50,
+                     tol: float = 1e-6) -> tuple[np.ndarray, int]:
+    """Saez rates evaluated on the incomes they themselves induce (rational workers).
+
+    Starts from 50 % in every bracket; each round computes rational incomes under the current
+    rates and the Saez rates on those incomes, until the rates stop moving (or ``max_iter``).
+    Returns the rates and the number of rounds.
+    """
+    s = np.asarray(skill, dtype=float)
+    params = get_utility(utility)
+    rates = np.full(np.size(cutoffs), 0.5)
+    for i in range(1, max_iter + 1):
+        income = rational_step(s, TaxSchedule(cutoffs, rates), params).pre_tax_income
+        new = saez_rates(cutoffs, income=income, elasticity=elasticity)
+        if np.max(np.abs(new - rates)) < tol:
+            return new, i
+        rates = new
+    return rates, max_iter
+
+
+def baseline_schedules(skill: ArrayLike, tax_preset: str = "us_federal_2024",
+                       utility: str = "paper", objective: str = "paper_swf",
+                       elasticities: Sequence[float | str] = ("flat_0.4", "gruber_saez",
+                                                              "ai_economist_3.0"),
+                       seed: int = 42) -> dict[str, TaxSchedule]:
+    """The baseline schedules on one preset's brackets, by label.
+
+    US federal (7-bracket preset only), Saez ``proper`` at each elasticity (the fixed point on
+    rational incomes), Saez ``v1`` at each elasticity (skills × 100 at bracket midpoints), and the
+    Stackelberg optimum of ``objective``.
+    """
+    s = np.asarray(skill, dtype=float)
+    cut = np.asarray(TAX_PRESETS.get(tax_preset).cutoffs)
+    out: dict[str, TaxSchedule] = {}
+    if TAX_PRESETS.get(tax_preset).statutory_rates is not None:
+        out["US federal 2024"] = TaxSchedule.preset(tax_preset)
+    for e in elasticities:
+        out[f"Saez e={e}"] = TaxSchedule(cut, saez_fixed_point(s, cut, utility, e)[0])
+        out[f"Saez v1 e={e}"] = TaxSchedule(cut, saez_rates(cut, skill=s, elasticity=e,
+                                                             mode="v1"))
+    opt = stackelberg(s, cut, utility, objective=objective, seed=seed)
+    out[f"Stackelberg ({objective})"] = opt.schedule
+    return out
+
+
+def schedules_table(schedules: dict[str, TaxSchedule], **labels: str) -> pd.DataFrame:
+    """Long table (labels…, schedule, bracket, lower_edge, rate) of a set of schedules."""
+    rows = [(*labels.values(), name, k, float(sch.cutoffs[k]), float(sch.rates[k]))
+            for name, sch in schedules.items() for k in range(sch.n_brackets)]
+    return pd.DataFrame(rows, columns=[*labels, "schedule", "bracket", "lower_edge", "rate"])
+
+
+def schedules_welfare(skill: ArrayLike, schedules: dict[str, TaxSchedule], utility: str,
+                      **labels: str) -> pd.DataFrame:
+    """Long table (utility, labels…, schedule, metric, value) of every metric per schedule."""
+    rows = [(utility, *labels.values(), name, metric, value)
+            for name, sch in schedules.items()
+            for metric, value in evaluate_schedule(skill, sch, utility).items()]
+    return pd.DataFrame(rows, columns=["utility", *labels, "schedule", "metric", "value"])

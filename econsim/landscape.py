@@ -113,3 +113,27 @@ def schedules_welfare(skill: ArrayLike, schedules: dict[str, TaxSchedule], utili
             for name, sch in schedules.items()
             for metric, value in evaluate_schedule(skill, sch, utility).items()]
     return pd.DataFrame(rows, columns=["utility", *labels, "schedule", "metric", "value"])
+
+
+def baseline_tables(skill: ArrayLike, tax_presets: Sequence[str], utilities: Sequence[str],
+                    elasticities: Sequence[float | str], objective: str = "paper_swf",
+                    seed: int = 42) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Schedules (rates per bracket) and their welfare for every preset × utility.
+
+    Returns ``(schedules, welfare)`` long tables with ``tax_preset`` and ``utility`` columns.
+    """
+    schedules, welfare = [], []
+    for preset in tax_presets:
+        for utility in utilities:
+            found = baseline_schedules(skill, preset, utility, objective, elasticities, seed)
+            schedules.append(schedules_table(found, tax_preset=preset, utility=utility))
+            welfare.append(schedules_welfare(skill, found, utility, tax_preset=preset))
+    return pd.concat(schedules, ignore_index=True), pd.concat(welfare, ignore_index=True)
+
+
+def best_schedules(welfare: pd.DataFrame, metrics: Iterable[str]) -> pd.DataFrame:
+    """Which schedule scores highest under each metric, per preset and utility."""
+    sub = welfare[welfare.metric.isin(list(metrics))]
+    idx = sub.groupby(["tax_preset", "utility", "metric"], sort=False)["value"].idxmax()
+    return sub.loc[idx, ["tax_preset", "utility", "metric", "schedule", "value"]].reset_index(
+        drop=True)

@@ -87,3 +87,88 @@ def plot_paper_swf_pathology(curves: pd.DataFrame, utility: str = "calibrated") 
     ax_b.set_title("each idle worker gets weight 1 in Σu/max(z,1)")
     provenance_note(fig, "none", "rational workers, exact best responses")
     return fig
+
+
+def _schedule_colour(name: str) -> str:
+    if name.startswith("US"):
+        return ROLE_COLOURS["us_federal"]
+    if name.startswith("Stackelberg"):
+        return ROLE_COLOURS["stackelberg"]
+    if name.startswith("Saez v1"):
+        return ROLE_COLOURS["saez_v1"]
+    if name.startswith("Saez"):
+        return ROLE_COLOURS["saez"]
+    return "0.5"
+
+
+_HATCH = {"flat_0.4": "", "gruber_saez": "//", "ai_economist_3.0": ".."}
+
+
+def plot_schedules(table: pd.DataFrame) -> Figure:
+    """Per-bracket marginal rates of every baseline schedule; one panel per (preset, utility).
+
+    ``table`` is the long output of :func:`econsim.landscape.schedules_table` with columns
+    ``tax_preset`` and ``utility`` as labels.
+    """
+    presets = list(dict.fromkeys(table.tax_preset))
+    utilities = list(dict.fromkeys(table.utility))
+    fig, axes = new_figure(ncols=len(utilities), nrows=len(presets), width=13,
+                           height=3.3 * len(presets) + 0.6)
+    legend: tuple[list, list] = ([], [])
+    for r, preset in enumerate(presets):
+        for c, utility in enumerate(utilities):
+            ax = axes[r][c]
+            sub = table[(table.tax_preset == preset) & (table.utility == utility)]
+            names = list(dict.fromkeys(sub.schedule))
+            n_br = int(sub.bracket.max()) + 1
+            width = 0.85 / len(names)
+            for j, name in enumerate(names):
+                s = sub[sub.schedule == name].sort_values("bracket")
+                hatch = next((h for k, h in _HATCH.items() if k in name), "")
+                ax.bar(np.arange(n_br) + (j - (len(names) - 1) / 2) * width, 100 * s.rate,
+                       width=width, color=_schedule_colour(name), hatch=hatch,
+                       edgecolor="white", linewidth=0.4, label=name)
+            edges = sub[sub.schedule == names[0]].sort_values("bracket").lower_edge
+            ax.set_xticks(np.arange(n_br))
+            ax.set_xticklabels([f"${e / 1000:,.0f}k+" for e in edges], fontsize=8)
+            ax.set_ylim(0, 105)
+            ax.set_ylabel("marginal rate (%)")
+            ax.set_title(f"{preset} brackets, '{utility}' utility", fontsize=10)
+            handles, labels = ax.get_legend_handles_labels()
+            if len(labels) > len(legend[1]):
+                legend = (handles, labels)
+    fig.supxlabel("bracket (lower edge of pre-tax income)", fontsize=10)
+    fig.legend(*legend, loc="outside upper center", ncol=4, fontsize=8, frameon=False)
+    provenance_note(fig, "none", "rational workers; Saez on realised incomes (fixed point)")
+    return fig
+
+
+def plot_schedule_welfare(welfare: pd.DataFrame, metrics: Sequence[str] = OBJECTIVES) -> Figure:
+    """Heat map: each schedule's welfare under each objective, as a share of the best schedule.
+
+    One panel per utility preset; cells read "1.00" for the best schedule under that objective.
+    """
+    utilities = list(dict.fromkeys(welfare.utility))
+    fig, axes = new_figure(ncols=len(utilities), width=13, height=4.6)
+    for c, utility in enumerate(utilities):
+        ax = axes[0][c]
+        sub = welfare[(welfare.utility == utility) & welfare.metric.isin(metrics)]
+        grid = sub.pivot(index="schedule", columns="metric", values="value")[list(metrics)]
+        best = grid.max(axis=0)
+        rel = grid / best.where(best != 0, 1.0)
+        im = ax.imshow(rel.to_numpy(), cmap="viridis", vmin=min(0.0, float(np.nanmin(rel))),
+                       vmax=1.0, aspect="auto")
+        ax.set_xticks(range(len(metrics)))
+        ax.set_xticklabels([m.replace("_", "\n") for m in metrics], fontsize=8)
+        ax.set_yticks(range(len(rel.index)))
+        ax.set_yticklabels(rel.index, fontsize=8)
+        ax.grid(False)
+        for i in range(rel.shape[0]):
+            for j in range(rel.shape[1]):
+                v = rel.iat[i, j]
+                ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7,
+                        color="white" if v < 0.6 else "black")
+        ax.set_title(f"'{utility}' utility: welfare / best schedule's", fontsize=10)
+        fig.colorbar(im, ax=ax, shrink=0.8)
+    provenance_note(fig, "none", "rational workers, US 2024 brackets")
+    return fig

@@ -1,0 +1,69 @@
+"""Rules every notebook follows, and the quick run of notebook 01."""
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from econsim.notebook_runner import check_parameters, notebook_parameters, run_notebook
+from econsim.paths import project_root
+
+ROOT = project_root()
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def test_there_are_notebooks():
+    assert any(nb.stem == "01_policy_landscape" for nb in NOTEBOOKS)
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_is_clean_orchestration(nb):
+    data = json.loads(nb.read_text())
+    params = notebook_parameters(nb)  # exactly one cell tagged `parameters`
+    assert {"results_dir", "figures_dir"} <= set(params)
+    for cell in data["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        assert cell.get("outputs", []) == [], f"{nb.name} is committed with outputs"
+        assert cell.get("execution_count") is None
+        source = "".join(cell["source"])
+        for line in source.splitlines():
+            stripped = line.lstrip()
+            assert not stripped.startswith(("def ", "class ", "async def ")), \
+                f"{nb.name} defines a function or class; move it into econsim"
+
+
+def test_profile_parameters_exist_in_notebooks():
+    profiles = yaml.safe_load((ROOT / "notebooks" / "profiles.yaml").read_text())
+    for stem, spec in profiles.items():
+        nb = ROOT / "notebooks" / f"{stem}.ipynb"
+        assert nb.exists(), f"profiles.yaml names a missing notebook {stem}"
+        for overrides in (spec or {}).values():
+            check_parameters(nb, overrides or {})
+
+
+def test_policy_landscape_quick_profile(tmp_path):
+    out = run_notebook(ROOT / "notebooks" / "01_policy_landscape.ipynb", tmp_path / "01.ipynb",
+                       profile="quick", parameters={"results_dir": str(tmp_path / "r"),
+                                                    "figures_dir": str(tmp_path / "f")})
+    assert out.exists()
+    for stem in ("01_flat_rate_curves", "01_paper_swf_pathology", "01_schedules",
+                 "01_schedule_welfare"):
+        for ext in ("png", "pdf"):
+            assert (tmp_path / "f" / f"{stem}.{ext}").stat().st_size > 5000
+    manifest = json.loads((tmp_path / "r" / "manifest.json").read_text())
+    assert manifest["config"]["n_agents"] == 400
+    for name in ("flat_rate_curves.csv", "schedules.csv", "schedule_welfare.csv"):
+        assert name in manifest["outputs"] and (tmp_path / "r" / name).stat().st_size > 100
+
+
+def test_failed_notebook_leaves_no_complete_copy(tmp_path):
+    with pytest.raises(Exception):  # noqa: B017 - papermill raises its own execution error
+        run_notebook(ROOT / "notebooks" / "01_policy_landscape.ipynb", tmp_path / "01.ipynb",
+                     profile="quick", parameters={"results_dir": str(tmp_path / "r"),
+                                                  "figures_dir": str(tmp_path / "f"),
+                                                  "utilities": ["no_such_preset"]})
+    assert not (tmp_path / "01.ipynb").exists()
+    assert (tmp_path / "01.failed.ipynb").exists()
+    assert not Path(tmp_path / "01.tmp.ipynb").exists()

@@ -46,7 +46,7 @@ ATTITUDE_PHRASES: dict[str, dict[str, str]] = {
     "risk_tolerance": {
         "low": "you are cautious and prefer a steady, predictable income",
         "moderate": "you take measured financial risks when the odds look good",
-        "high": "you are comfortable with financial risk and chase higher earnings",
+        "high": "you are comfortable with risk and chase higher earnings",
     },
     "household": {
         "lives_with_parents": "you still live with your parents",

@@ -16,7 +16,7 @@ _MODE_COLOURS = {"independent": "#8c6bb1", "joint": "#2e8b57"}
 
 
 def _short(occupation: str) -> str:
-    return occupation.replace(" occupations", "").replace(" related", "")
+    return occupation.removesuffix(" occupations").replace("serving related", "serving")
 
 
 def plot_income_vs_prior(pop: Population, preset: str = "us_federal_2024") -> Figure:
@@ -101,6 +101,6 @@ def plot_income_by_occupation(occ_income: pd.DataFrame) -> Figure:
     ax.set_yticks(range(len(order)), [_short(o) for o in order], fontsize=7)
     ax.set_xlabel("annual income at 40 h/week (USD, log scale)")
     ax.set_title("Income by occupation: independent (paper) vs joint sampling")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="upper left", fontsize=8)
     provenance_note(fig, "none", "occupations ordered by OEWS median wage")
     return fig

@@ -234,6 +234,12 @@ class Population:
         agents["persona"] = pd.array(list(texts), dtype="string")
         return Population(agents, {**self.config, "persona_source": source})
 
+    def subset(self, rows: Sequence[int] | NDArray[np.integer]) -> Population:
+        """The agents at row positions ``rows`` (agent ids are kept)."""
+        agents = self.agents.iloc[np.asarray(rows)].reset_index(drop=True)
+        return Population(agents, {**self.config, "n_agents": len(agents),
+                                   "subset_of": self.config.get("n_agents")})
+
     def archetypes(self, k: int) -> ArchetypeGrouping:
         """Group the agents into ``k`` archetypes (:mod:`econsim.population.grouping`)."""
         from econsim.population.wages import load_occupation_wages

@@ -9,6 +9,7 @@ import pandas as pd
 from scipy import stats
 
 from econsim.population.census import AGE_BANDS, OCCUPATIONS, CensusTable
+from econsim.population.fixed_archetypes import FIXED_ARCHETYPES, fixed_archetype_probabilities
 from econsim.population.population import Population
 from econsim.population.wages import OccupationWages
 from econsim.skills import ACS_2023_GB2
@@ -110,3 +111,22 @@ def sample_personas_table(pop: Population, n: int = 8) -> pd.DataFrame:
     out["income_40h"] = out["skill"] * 40
     out["persona"] = pop.persona_texts(np.arange(min(n, len(pop))))
     return out
+
+
+def fixed_archetype_table() -> pd.DataFrame:
+    """The 13 fixed archetypes: published share, sampling probability, attributes, text."""
+    probs = fixed_archetype_probabilities()
+    return pd.DataFrame([{"name": a.name, "published_share": a.share, "probability": p,
+                          "occupation": a.occupation, "age": a.age, "sex": a.sex,
+                          "tax_attitude": a.tax_attitude, "risk_tolerance": a.risk_tolerance,
+                          "persona": a.text} for a, p in zip(FIXED_ARCHETYPES, probs,
+                                                              strict=True)])
+
+
+def archetype_table(pop: Population, k: int) -> pd.DataFrame:
+    """Summary of :meth:`Population.archetypes` with the representative's agent id."""
+    g = pop.archetypes(k)
+    out = g.summary.copy()
+    out.insert(1, "representative_agent", pop.agents["agent_id"].to_numpy()[g.representatives])
+    out["feature_level"] = "+".join(g.level) or "none"
+    return out.drop(columns="representative_row")

@@ -15,7 +15,6 @@ import yaml
 
 from econsim.prompts import PROMPT_STYLES, UTILITY_TYPES
 from econsim.registry import Registry
-from econsim.skills import SKILL_DISTRIBUTIONS
 from econsim.tax import TAX_PRESETS
 from econsim.utility import UTILITY_PRESETS
 from econsim.welfare import get_objective
@@ -30,6 +29,7 @@ WORKER_KINDS = ("llm", "rational", "fixed")
 PLANNER_KINDS = ("llm", "saez", "saez_v1", "saez_empirical", "us_federal", "fixed",
                  "stackelberg")
 PERSONA_SOURCES = ("offline", "llm", "archetypes")
+SKILL_SOURCES = ("gb2", "joint", "uniform")
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,12 @@ class SimConfig:
         Seeds every random choice (population, surrogate, tie-breaks).
     tax_preset, utility, skills
         Bracket edges (``flat``, ``three``, ``us_federal_2024``), labour-cost preset
-        (``paper``, ``calibrated``) and skill prior (``gb2``, ``uniform``).
+        (``paper``, ``calibrated``) and skills: ``gb2`` (the paper: GB2 income / 40, independent
+        of occupation), ``joint`` (occupation-conditional, rescaled to the GB2 prior) or
+        ``uniform``.
+    population
+        Folder of a saved :class:`~econsim.population.Population` to use instead of sampling
+        (several runs then share exactly the same agents).
     worker, planner
         Worker kind (``llm``, ``rational``, ``fixed``) and planner kind (see ``PLANNER_KINDS``).
     utility_mix
@@ -83,6 +88,7 @@ class SimConfig:
     tax_preset: str = "us_federal_2024"
     utility: str = "paper"
     skills: str = "gb2"
+    population: str | None = None
     worker: str = "llm"
     planner: str = "llm"
     utility_mix: dict[str, float] = field(default_factory=lambda: {"egotistical": 100.0})
@@ -120,7 +126,7 @@ class SimConfig:
         SCENARIOS.get(self.scenario)
         TAX_PRESETS.get(self.tax_preset)
         UTILITY_PRESETS.get(self.utility)
-        SKILL_DISTRIBUTIONS.get(self.skills)
+        _check_choice(self.skills, "skills", SKILL_SOURCES)
         PROMPT_STYLES.get(self.prompt_style)
         get_objective(self.objective)
         _check_choice(self.worker, "worker", WORKER_KINDS)

@@ -120,14 +120,14 @@ class Simulation:
         self.cutoffs = np.asarray(TAX_PRESETS.get(cfg.tax_preset).cutoffs, dtype=float)
         self.utility_params = get_utility(cfg.utility)
         self._objective = get_objective(cfg.objective)
-        pop = build_population(cfg)
-        self.skills, self.personas, self.names = pop.skills, pop.personas, pop.names
-        self.utility_types = pop.utility_types
         self.workers = WORKERS.get(cfg.worker)()
         self.planner = PLANNERS.get(cfg.planner)()
         self.client = client
         if self.client is None and cfg.uses_llm:
             self.client = _make_client(cfg)
+        pop = build_population(cfg, self.client)
+        self.skills, self.personas, self.names = pop.skills, pop.personas, pop.names
+        self.utility_types = pop.utility_types
         self.rng = np.random.default_rng(np.random.SeedSequence(cfg.seed).spawn(2)[1])
         if _state is not None:
             self.state = _state

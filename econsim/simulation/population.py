@@ -7,6 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from econsim.llm import LLMClient
+from econsim.population import Population
+from econsim.population.llm_personas import write_llm_personas
 from econsim.prompts import UTILITY_TYPES
 from econsim.simulation.config import SimConfig
 from econsim.skills import sample_skills
@@ -30,17 +33,42 @@ def allocate_types(mix: dict[str, float], n: int, rng: np.random.Generator) -> l
     return rng.permutation(types).tolist()
 
 
-def build_population(cfg: SimConfig) -> RunPopulation:
-    """Sample the run's workers from ``cfg.seed`` (the same seed gives the same agents)."""
-    pop_seq, type_seq, persona_seq = np.random.SeedSequence(cfg.seed).spawn(3)
-    skills = sample_skills(cfg.n_agents, np.random.default_rng(pop_seq), cfg.skills)
+#: ``SimConfig.skills`` → :meth:`Population.sample` skill mode (``uniform`` is drawn directly).
+POPULATION_SKILLS = {"gb2": "independent", "joint": "joint"}
+#: ``SimConfig.personas`` → :meth:`Population.sample` persona mode (``llm`` rewrites offline ones).
+POPULATION_PERSONAS = {"offline": "offline", "archetypes": "archetypes", "llm": "offline"}
+
+
+def census_population(cfg: SimConfig) -> Population:
+    """The census-calibrated agents of a run: loaded from ``cfg.population`` or sampled with
+    ``cfg.seed`` (so ``Population.sample(n, seed)`` outside a run gives the same agents)."""
+    if cfg.population is not None:
+        pop = Population.load(cfg.population)
+        if len(pop) != cfg.n_agents:
+            raise ValueError(f"population {cfg.population} has {len(pop)} agents but n_agents is "
+                             f"{cfg.n_agents}; set n_agents to match")
+        return pop
+    personas = "none" if cfg.scenario == "rational" else POPULATION_PERSONAS[cfg.personas]
+    return Population.sample(cfg.n_agents, cfg.seed, skills=POPULATION_SKILLS.get(
+        cfg.skills, "independent"), personas=personas)
+
+
+def build_population(cfg: SimConfig, client: LLMClient | None = None) -> RunPopulation:
+    """The run's workers: census demographics, skills, utility types and (bounded/democratic)
+    personas, all determined by ``cfg.seed``. LLM-written personas use ``client`` (and its call
+    store, so a recorded run replays them)."""
+    type_seq, uniform_seq = np.random.SeedSequence(cfg.seed).spawn(2)
+    pop = census_population(cfg)
+    if cfg.skills == "uniform":
+        skills = sample_skills(cfg.n_agents, np.random.default_rng(uniform_seq), "uniform")
+    else:
+        skills = pop.skills.copy()
     types = allocate_types(cfg.utility_mix, cfg.n_agents, np.random.default_rng(type_seq))
     personas: list[str | None] = [None] * cfg.n_agents
     if cfg.scenario != "rational":
-        personas = _personas(cfg, skills, np.random.default_rng(persona_seq))
+        if cfg.personas == "llm" and cfg.population is None:
+            if client is None:
+                raise ValueError("personas='llm' needs an LLM client")
+            pop = write_llm_personas(pop, client, style=cfg.prompt_style)
+        personas = list(pop.personas)
     return RunPopulation([f"worker_{i}" for i in range(cfg.n_agents)], skills, types, personas)
-
-
-def _personas(cfg: SimConfig, skills: NDArray[np.float64], rng: np.random.Generator
-              ) -> list[str | None]:
-    return [None] * cfg.n_agents

@@ -228,3 +228,17 @@ def test_personas_property_without_texts_explains():
     with pytest.raises(ValueError, match="one persona per agent"):
         pop.with_personas(["x"], "test")
     assert pop.with_personas(["t"] * 5, "test").personas == ["t"] * 5
+
+
+def test_offline_surrogate_reads_the_stated_attitudes():
+    """The LLM layer's surrogate scores every offline and fixed persona as its fields say."""
+    from econsim.llm.surrogate.agents import attitudes
+    from econsim.population import ATTITUDE_SCORES
+
+    pop = Population.sample(1000, seed=8)
+    texts = [*pop.personas, *(a.text for a in FIXED_ARCHETYPES)]
+    tax = [*pop.agents["tax_attitude"], *(a.tax_attitude for a in FIXED_ARCHETYPES)]
+    risk = [*pop.agents["risk_tolerance"], *(a.risk_tolerance for a in FIXED_ARCHETYPES)]
+    for text, t, r in zip(texts, tax, risk, strict=True):
+        assert attitudes(text) == (ATTITUDE_SCORES["tax_attitude"][t],
+                                   ATTITUDE_SCORES["risk_tolerance"][r])

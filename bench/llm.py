@@ -7,7 +7,6 @@ Run: ``.venv/bin/python -m bench llm`` (``--quick`` for a few-second smoke run).
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -16,21 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
+from bench._serve import start_server
 from econsim.llm import LabourChoice, Request, Surrogate, make_client, run_sync
 from econsim.prompts import StepRecord, WorkerView, build
 from econsim.tax import TaxSchedule
 from econsim.utility import UTILITY_PRESETS, utility
-
-
-def _start_server(*args: str) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen([sys.executable, "-m", "econsim.llm.serve", "--port", "0", *args],
-                            stdout=subprocess.PIPE, text=True)
-    line = proc.stdout.readline()
-    m = re.search(r"(http://127\.0\.0\.1:\d+/v1)", line)
-    if not m:
-        proc.kill()
-        raise RuntimeError(f"econsim serve did not start: {line!r}")
-    return proc, m.group(1)
 
 
 def _requests(n: int, tag: str, hist_len: int = 0) -> list[Request]:
@@ -42,7 +31,7 @@ def _requests(n: int, tag: str, hist_len: int = 0) -> list[Request]:
 
 
 def bench_concurrency(quick: bool) -> list[dict]:
-    proc, url = _start_server("--latency", "0.1")
+    proc, url = start_server("--latency", "0.1")
     try:
         client = make_client(f"openai-compatible/bench@{url}", concurrency=100, timeout=30,
                              max_retries=0)
@@ -66,7 +55,7 @@ def bench_concurrency(quick: bool) -> list[dict]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-    proc0, url0 = _start_server()
+    proc0, url0 = start_server()
     try:
         c0 = make_client(f"openai-compatible/bench@{url0}", concurrency=100, timeout=30,
                          max_retries=0)
@@ -158,7 +147,7 @@ def _labour_run(client, n_agents: int, n_steps: int) -> np.ndarray:
 
 def bench_replay(quick: bool) -> list[dict]:
     n_agents, n_steps = (20, 20) if quick else (100, 100)
-    proc, url = _start_server()
+    proc, url = start_server()
     try:
         with tempfile.TemporaryDirectory() as tmp:
             store = Path(tmp) / "calls.sqlite"

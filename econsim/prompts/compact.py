@@ -28,7 +28,9 @@ _GOAL = {"egotistical": "own_utility", "altruistic": "social_welfare",
 
 
 def _pct(rates: Sequence[float]) -> str:
-    return "|".join(f"{100 * r:.1f}" for r in rates)
+    # whole percentages print without decimals (the planner's lattice); others keep one
+    return "|".join(f"{100 * r:.0f}" if abs(100 * r - round(100 * r)) < 1e-9 else f"{100 * r:.1f}"
+                    for r in rates)
 
 
 def _cuts(cutoffs: Sequence[float]) -> str:
@@ -142,10 +144,10 @@ class CompactStyle:
             f"BRACKETS_USD {_cuts(p.cutoffs)}",
             f"RATES_PCT {_pct(p.rates)}",
             "INCOME_COUNT_BY_BRACKET " + "|".join(map(str, c.bracket_counts(p.incomes, p.cutoffs))),
-            "UTILITY_HIST edges=" + "|".join(f"{e:.2f}" for e in edges)
-            + " counts=" + "|".join(map(str, counts)),
-            f"STATS z_mean={zm:.2f} z_median={zmed:.2f} z_std={zs:.2f} "
-            f"u_mean={um:.2f} u_median={umed:.2f} u_std={us:.2f}",
+            f"UTILITY_HIST10 from={edges[0]:.0f} width={edges[1] - edges[0]:.0f} counts="
+            + "|".join(map(str, counts)),
+            f"STATS z_mean={zm:.0f} z_median={zmed:.0f} z_std={zs:.0f} "
+            f"u_mean={um:.0f} u_median={umed:.0f} u_std={us:.0f}",
             f"SWF {p.swf:.4f}",
         ]
 
@@ -160,10 +162,9 @@ class CompactStyle:
 
     def planner(self, p: PlannerView) -> list[c.Message]:
         system = (
-            "You are an expert tax planner. Every tax year you change each bracket's marginal rate "
-            "by DELTA percentage points from DELTA_MENU (rates stay in [0, 100]) to maximise social "
-            "welfare SWF = sum_i u_i / max(z_i, 1). All tax is rebated equally. Explore early, "
-            "exploit the best rates later. Reply with JSON only."
+            "Expert tax planner. Each tax year change every bracket's marginal rate by DELTA pp "
+            "(from DELTA_MENU; rates stay in [0, 100]) to maximise SWF = sum_i u_i/max(z_i,1). "
+            "Tax is rebated equally. Explore early, exploit later. Reply with JSON only."
         )
         hist = c.window(p.history, p.H)
         lines = [f"STEP {p.step + 1}/{p.n_steps} K={p.K} H={p.H} ROLE=planner OBJECTIVE=swf"]

@@ -9,6 +9,7 @@ the best past policies and one reflection line per bracket.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from econsim.prompts import common as c
 from econsim.prompts.views import (
@@ -24,7 +25,8 @@ from econsim.prompts.views import (
 )
 
 
-def _pct(rates: Sequence[float]) -> str:
+@lru_cache(maxsize=4096)
+def _pct(rates: tuple[float, ...]) -> str:
     return ", ".join(f"{100 * r:.0f}%" if abs(100 * r - round(100 * r)) < 1e-9
                      else f"{100 * r:.1f}%" for r in rates)
 
@@ -38,6 +40,8 @@ def _brackets(cutoffs: Sequence[float]) -> str:
     return "; ".join(parts)
 
 
+# Rendered once per (record, skill): a record stays in the sliding window for H prompts.
+@lru_cache(maxsize=1 << 17)
 def _step_line(r: StepRecord, skill: float | None = None) -> str:
     s = f"Step {r.step}: tax rates {_pct(r.rates)}; "
     if skill is not None:

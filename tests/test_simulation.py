@@ -181,3 +181,27 @@ def test_existing_run_folder_is_protected(tmp_path):
         Simulation(cfg, tmp_path / "run")
     with pytest.raises(ValueError, match="finished run"):
         Simulation.resume(tmp_path / "run")
+
+
+def test_docs_list_every_config_key_and_record_column():
+    import dataclasses
+
+    from econsim.paths import project_root
+
+    doc = (project_root() / "docs" / "simulation.md").read_text()
+    for f in dataclasses.fields(SimConfig):
+        assert f"`{f.name}`" in doc, f"docs/simulation.md misses config key {f.name}"
+    res = Simulation(SimConfig(scenario="democratic", n_agents=3, n_steps=4, K=2)).run()
+    for name, table in res.tables.items():
+        for col in table.columns:
+            if not col.startswith("rate_"):
+                assert f"`{col}`" in doc, f"docs/simulation.md misses {name} column {col}"
+
+
+def test_conversation_shows_prompt_and_reply():
+    res = Simulation(SimConfig(n_agents=2, n_steps=12, K=5)).run()
+    text = res.conversation(7, 1)
+    assert "[system]" in text and "[reply]" in text and "LABOR" in text
+    assert "[reply]" in res.conversation(5, "planner", "planner")
+    with pytest.raises(ValueError, match="no 'vote' call"):
+        res.conversation(7, 1, "vote")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import pickle
 import time
 from dataclasses import dataclass, field
@@ -91,6 +92,25 @@ class SimResult:
     @property
     def elections(self):  # noqa: ANN201
         return self.tables["elections"]
+
+    def conversation(self, step: int, agent: int | str, kind: str = "labour") -> str:
+        """The prompt an agent saw at ``step`` and the reply it gave, as readable text.
+
+        ``agent`` is a worker index, or ``"planner"`` (kinds ``labour``, ``satisfaction``,
+        ``planner``, ``leader``, ``vote``, ``run``). Needs ``record_prompts=True``.
+        """
+        calls = self.calls
+        idx = -1 if agent == "planner" else int(agent)
+        rows = calls[(calls.step == step) & (calls.agent == idx) & (calls.kind == kind)] \
+            if len(calls) else calls
+        if len(rows) == 0:
+            raise ValueError(f"no {kind!r} call by agent {agent!r} at step {step} in the records")
+        row = rows.iloc[0]
+        if row.prompt is None:
+            raise ValueError("prompts were not recorded (record_prompts=False)")
+        parts = [f"[{m['role']}]\n{m['content']}" for m in json.loads(row.prompt)]
+        parts.append(f"[reply{' (fallback)' if row.fallback else ''}]\n{row.reply}")
+        return "\n\n".join(parts)
 
 
 class Simulation:

@@ -205,3 +205,12 @@ def test_conversation_shows_prompt_and_reply():
     assert "[reply]" in res.conversation(5, "planner", "planner")
     with pytest.raises(ValueError, match="no 'vote' call"):
         res.conversation(7, 1, "vote")
+
+
+@pytest.mark.parametrize("path", sorted(__import__("pathlib").Path(__file__).parents[1]
+                                        .joinpath("configs").glob("*.yaml")),
+                         ids=lambda p: p.stem)
+def test_v1_experiment_configs_are_valid_and_start(path):
+    cfg = SimConfig.from_yaml(path)
+    short = cfg.replace(n_steps=min(cfg.n_steps, 2 * cfg.K), n_agents=min(cfg.n_agents, 6))
+    assert Simulation(short).run().status == "complete"

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -207,8 +208,7 @@ def test_conversation_shows_prompt_and_reply():
         res.conversation(7, 1, "vote")
 
 
-@pytest.mark.parametrize("path", sorted(__import__("pathlib").Path(__file__).parents[1]
-                                        .joinpath("configs").glob("*.yaml")),
+@pytest.mark.parametrize("path", sorted((Path(__file__).parents[1] / "configs").glob("*.yaml")),
                          ids=lambda p: p.stem)
 def test_v1_experiment_configs_are_valid_and_start(path):
     cfg = SimConfig.from_yaml(path)

@@ -57,3 +57,20 @@ def test_run_with_yaml_config_and_flags(tmp_path, capsys):
     calls = pd.read_parquet(out / "calls.parquet")
     assert len(calls) == 3 * 20 + 3  # workers every step + the planner each later tax year
     assert calls.prompt.str.len().gt(100).all()
+
+
+def test_record_then_replay_without_keys(tmp_path, capsys):
+    store = tmp_path / "calls.sqlite"
+    base = ["run", "--n-agents", "3", "--n-steps", "20", "--K", "10", "--no-progress"]
+    assert main([*base, "--store", str(store), "--out", str(tmp_path / "rec")]) == 0
+    assert main([*base, "--backend", f"replay:{store}", "--out", str(tmp_path / "rep")]) == 0
+    rec = pd.read_parquet(tmp_path / "rec" / "agents.parquet")
+    rep = pd.read_parquet(tmp_path / "rep" / "agents.parquet")
+    pd.testing.assert_frame_equal(rec, rep)
+    calls = pd.read_parquet(tmp_path / "rep" / "calls.parquet")
+    assert calls.cached.all()
+    capsys.readouterr()
+    # a prompt that was never recorded is a loud error, never a live call
+    changed = ["run", "--n-agents", "3", "--n-steps", "21", "--K", "10", "--no-progress"]
+    assert main([*changed, "--backend", f"replay:{store}", "--out", str(tmp_path / "x")]) == 1
+    assert "ReplayMissError" in capsys.readouterr().err

@@ -26,6 +26,10 @@ SCENARIOS.register("bounded", "persona workers report satisfaction; they maximis
 SCENARIOS.register("democratic", "bounded workers elect a leader who sets the rates")
 
 WORKER_KINDS = ("llm", "rational", "fixed")
+#: Worker kinds that exist only as array operations (econsim.simulation.vectorized).
+VECTOR_WORKER_KINDS = ("surrogate_vec",)
+#: How LLM workers are asked: one call per agent, or one per archetype (econsim.simulation.vectorized).
+BATCHING = ("agents", "archetypes")
 PLANNER_KINDS = ("llm", "saez", "saez_v1", "saez_empirical", "us_federal", "fixed",
                  "stackelberg")
 PERSONA_SOURCES = ("offline", "llm", "archetypes")
@@ -54,7 +58,8 @@ class SimConfig:
         Folder of a saved :class:`~econsim.population.Population` to use instead of sampling
         (several runs then share exactly the same agents).
     worker, planner
-        Worker kind (``llm``, ``rational``, ``fixed``) and planner kind (see ``PLANNER_KINDS``).
+        Worker kind (``llm``, ``rational``, ``fixed``, or ``surrogate_vec``: the surrogate's rule
+        as array operations for large N) and planner kind (see ``PLANNER_KINDS``).
     utility_mix
         Percent of LLM workers per utility type (egotistical, altruistic, adversarial); sums to 100.
     objective
@@ -76,6 +81,13 @@ class SimConfig:
         Saez planners: a number or an elasticity preset name.
     record_prompts
         Keep every prompt and reply text in ``calls.parquet``.
+    batching, n_archetypes
+        ``agents`` (one LLM call per worker) or ``archetypes`` (one call per archetype of
+        ``Population.archetypes(n_archetypes)``, applied to its members; docs/scale.md).
+    record_agents
+        Agents whose per-step rows are kept: ``None`` = all of them (a seeded 1,000 above
+        10,000 agents in the vectorised engine), an integer = a seeded random subset of that size
+        (the steps table then also gets distribution summaries). See docs/scale.md.
     """
 
     scenario: str = "rational"
@@ -111,6 +123,9 @@ class SimConfig:
     fixed_rates: tuple[float, ...] | None = None
     elasticity: float | str = 0.4
     record_prompts: bool = True
+    batching: str = "agents"
+    n_archetypes: int = 100
+    record_agents: int | None = None
 
     def __post_init__(self) -> None:
         _check_int(self.n_agents, "n_agents", 1)
@@ -129,7 +144,7 @@ class SimConfig:
         _check_choice(self.skills, "skills", SKILL_SOURCES)
         PROMPT_STYLES.get(self.prompt_style)
         get_objective(self.objective)
-        _check_choice(self.worker, "worker", WORKER_KINDS)
+        _check_choice(self.worker, "worker", WORKER_KINDS + VECTOR_WORKER_KINDS)
         _check_choice(self.planner, "planner", PLANNER_KINDS)
         _check_choice(self.personas, "personas", PERSONA_SOURCES)
         _check_choice(self.store_mode, "store_mode", ("off", "record", "replay"))
@@ -157,6 +172,7 @@ class SimConfig:
             _check_int(self.budget_calls, "budget_calls", 1)
         if self.budget_usd is not None and not float(self.budget_usd) > 0:
             raise ValueError(f"budget_usd must be > 0; got {self.budget_usd!r}")
+        _check_scale_options(self)
         if self.store_mode == "replay" and not (self.store or self.backend.startswith("replay:")):
             raise ValueError("store_mode 'replay' needs store=<path> (or backend 'replay:<path>')")
 
@@ -196,6 +212,30 @@ class SimConfig:
         if not isinstance(data, dict):
             raise ValueError(f"{path}: a config file must be a mapping of keys to values")
         return cls.from_dict(data)
+
+
+def _check_scale_options(cfg: SimConfig) -> None:
+    """Options of the vectorised engine / archetype batching (docs/scale.md)."""
+    _check_choice(cfg.batching, "batching", BATCHING)
+    _check_int(cfg.n_archetypes, "n_archetypes", 1)
+    if cfg.record_agents is not None:
+        _check_int(cfg.record_agents, "record_agents", 0)
+    if cfg.batching == "archetypes":
+        if cfg.n_archetypes > cfg.n_agents:
+            raise ValueError(f"n_archetypes must be in [1, n_agents={cfg.n_agents}]; "
+                             f"got {cfg.n_archetypes}")
+        if cfg.worker != "llm":
+            raise ValueError(f"batching 'archetypes' needs worker 'llm' (got {cfg.worker!r}); "
+                             "valid batching for other workers: agents")
+    vector = cfg.worker in VECTOR_WORKER_KINDS or cfg.batching == "archetypes"
+    if vector and cfg.scenario == "democratic":
+        raise ValueError("the vectorised engine (worker 'surrogate_vec' or batching "
+                         "'archetypes') runs the scenarios rational, bounded; democratic "
+                         "elections need every worker's vote: use worker 'llm' with batching "
+                         "'agents'")
+    if cfg.worker in VECTOR_WORKER_KINDS and cfg.personas == "llm" and cfg.scenario != "rational":
+        raise ValueError("worker 'surrogate_vec' reads attitudes from the population's fields, "
+                         "not persona texts; valid personas: offline, archetypes")
 
 
 def _check_int(value: Any, name: str, minimum: int) -> None:

@@ -128,6 +128,18 @@ class Simulation:
         Show a progress bar (steps, calls, tokens, cost, ETA).
     """
 
+    def __new__(cls, config: SimConfig | dict[str, Any], *args: Any, **kwargs: Any) -> Simulation:
+        """Configurations for large populations (``worker='surrogate_vec'``, ``batching=
+        'archetypes'`` or ``record_agents`` set) run on the vectorised engine, a subclass with
+        the same economics and records (:mod:`econsim.simulation.vectorized`, docs/scale.md)."""
+        if cls is Simulation:
+            from econsim.simulation.vectorized import VectorSimulation, uses_vector_engine
+
+            cfg = config if isinstance(config, SimConfig) else SimConfig.from_dict(config)
+            if uses_vector_engine(cfg):
+                return super().__new__(VectorSimulation)
+        return super().__new__(cls)
+
     def __init__(self, config: SimConfig | dict[str, Any], folder: str | Path | None = None, *,
                  client: LLMClient | None = None, progress: bool = False,
                  overwrite: bool = False, _state: SimState | None = None) -> None:

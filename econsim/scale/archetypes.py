@@ -1,0 +1,139 @@
+"""Archetype batching: one LLM call per archetype per step, applied to the archetype's members.
+
+The population is partitioned by :meth:`econsim.population.Population.archetypes` into K groups;
+each group's representative (its median-skill member) is an ordinary LLM worker — it sees its own
+history in the usual prompt and its answer is its hours. Every other member works the
+representative's hours moved by one menu step with probability :data:`MEMBER_JITTER` (half down,
+half up, clipped to [0, 100]), drawn from the member's own seeded stream: the archetype's answer
+distribution is the representative's answer plus within-archetype dispersion. In the bounded
+scenario the representative is also asked for satisfaction and members take its answer. So a step
+costs K labour calls (+ K satisfaction calls when bounded), and the planner adds one call at the
+start of each tax year: K + 1 calls on those steps.
+
+With K = N every agent is its own representative and nothing is jittered: the calls, call ids
+and records are those of the per-agent loop (tested), which is how the vectorised engine runs
+``worker='llm'`` with ``batching='agents'``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from econsim.llm import LabourChoice, Request, Satisfaction
+from econsim.prompts import SatisfactionView, StepRecord, WorkerView, build
+from econsim.scale.surrogate_vec import agent_uniforms
+
+if TYPE_CHECKING:
+    from econsim.simulation.engine import Simulation
+
+Array = NDArray[np.float64]
+#: Probability that a member's hours differ from its representative's answer by one menu step.
+MEMBER_JITTER = 0.2
+FIRST_STEP_FALLBACK_HOURS = 40.0
+_JITTER_STREAM = 4
+
+
+@dataclass
+class ArchetypeWorkers:
+    """LLM workers asked one representative per archetype.
+
+    Parameters
+    ----------
+    labels
+        Archetype (0..K−1) of every agent.
+    representatives
+        Agent index of each archetype's representative.
+    personas
+        Persona text of each representative (``None`` in the rational scenario).
+    utility_types
+        Utility type of each representative.
+    """
+
+    labels: NDArray[np.int64]
+    representatives: NDArray[np.int64]
+    personas: list[str | None]
+    utility_types: list[str]
+    histories: list[list[StepRecord]] = field(init=False)
+    last: Array = field(init=False)
+    satisfied: Array = field(init=False)
+    is_rep: NDArray[np.bool_] = field(init=False)
+
+    def __post_init__(self) -> None:
+        k = self.representatives.size
+        self.histories = [[] for _ in range(k)]
+        self.last = np.full(k, FIRST_STEP_FALLBACK_HOURS)
+        self.satisfied = np.ones(k)
+        self.is_rep = np.zeros(self.labels.size, dtype=bool)
+        self.is_rep[self.representatives] = True
+
+    @property
+    def k(self) -> int:
+        return int(self.representatives.size)
+
+    def labour(self, sim: Simulation, t: int) -> Array:
+        """K calls; members get their representative's answer, jittered."""
+        cfg = sim.config
+        cutoffs, rates = tuple(sim.cutoffs.tolist()), tuple(sim.state.rates.tolist())
+        requests = []
+        for j, i in enumerate(self.representatives.tolist()):
+            view = WorkerView(name=f"worker_{i}", skill=float(sim.skills[i]), step=t,
+                              n_steps=cfg.n_steps, cutoffs=cutoffs, rates=rates,
+                              history=self.histories[j][-cfg.H:], persona=self.personas[j],
+                              utility_type=self.utility_types[j], K=cfg.K, H=cfg.H)
+            requests.append(Request(build(cfg.prompt_style, "worker", view), LabourChoice,
+                                    sim.call_id(t, "labour", i),
+                                    LabourChoice(LABOR=self.last[j])))
+        done = sim.call("labour", requests, agents=self.representatives.tolist(), step=t)
+        answers = np.array([float(c.parsed.LABOR) for c in done])
+        self.last = answers
+        return self.spread(answers, cfg.seed, t)
+
+    def spread(self, answers: Array, seed: int, t: int) -> Array:
+        """Members' hours: the representative's answer, one menu step away w.p. MEMBER_JITTER."""
+        hours = answers[self.labels]
+        if self.k == self.labels.size:
+            return hours
+        u = agent_uniforms(seed, t, _JITTER_STREAM, self.labels.size)
+        move = np.where(u < MEMBER_JITTER / 2, -10.0, np.where(u > 1 - MEMBER_JITTER / 2, 10.0,
+                                                                 0.0))
+        move[self.is_rep] = 0.0
+        return np.clip(hours + move, 0.0, 100.0)
+
+    def observe(self, sim: Simulation, t: int, labour: Array, outcome, objective: float
+                ) -> Array:
+        """Append the representatives' outcomes to their histories; satisfaction when bounded."""
+        reps = self.representatives
+        rates = sim.state.year_rates
+        z, tax, post, u = (outcome.pre_tax_income[reps], outcome.tax[reps],
+                           outcome.post_tax_income[reps], outcome.utility[reps])
+        for j in range(self.k):
+            self.histories[j].append(StepRecord(
+                t, rates, float(labour[reps[j]]), float(z[j]), float(tax[j]), outcome.rebate,
+                float(post[j]), float(u[j]), swf=objective))
+        if sim.config.scenario == "rational":
+            return np.ones(self.labels.size)
+        r = self._satisfaction(sim, t)
+        for j in range(self.k):
+            self.histories[j][-1] = dataclasses.replace(
+                self.histories[j][-1], satisfaction=float(r[j]),
+                adjusted_utility=float(r[j] * u[j]))
+        return r[self.labels]
+
+    def _satisfaction(self, sim: Simulation, t: int) -> Array:
+        cfg = sim.config
+        cutoffs, rates = tuple(sim.cutoffs.tolist()), tuple(sim.state.rates.tolist())
+        requests = []
+        for j, i in enumerate(self.representatives.tolist()):
+            view = SatisfactionView(name=f"worker_{i}", persona=self.personas[j],
+                                    cutoffs=cutoffs, rates=rates, last=self.histories[j][-1])
+            prev = Satisfaction(SATISFIED="YES" if self.satisfied[j] == 1.0 else "NO")
+            requests.append(Request(build(cfg.prompt_style, "satisfaction", view), Satisfaction,
+                                    sim.call_id(t, "satisfaction", i), prev))
+        done = sim.call("satisfaction", requests, agents=self.representatives.tolist(), step=t)
+        self.satisfied = np.array([c.parsed.r for c in done])
+        return self.satisfied

@@ -1,0 +1,327 @@
+"""The vectorised engine: the same game for populations up to 10⁶ agents (docs/scale.md).
+
+:class:`VectorSimulation` is a :class:`~econsim.simulation.engine.Simulation` whose workers are
+array operations over the whole population — no per-agent Python objects or prompt strings on the
+hot path — while the planner, the economics (:func:`econsim.outcomes.economy_step`,
+:func:`econsim.welfare.all_metrics`), the tables, checkpoints and resume are shared with the
+per-agent loop. ``Simulation(config)`` returns one when :func:`uses_vector_engine` says so.
+
+Workers (:data:`VECTOR_WORKERS`): ``surrogate_vec`` (the surrogate's rule over statistics arrays,
+:mod:`econsim.scale.surrogate_vec`), ``rational`` and ``fixed`` (identical records to the loop),
+``llm`` (one call per archetype, :mod:`econsim.scale.archetypes`; with ``batching='agents'`` one per
+agent, identical to the loop). The democratic scenario is not supported (every worker votes).
+
+Records: every agent's per-step row is kept up to :data:`AUTO_RECORD_LIMIT` agents; above it (or
+with ``record_agents=M``) a seeded random subset of agents is kept and the steps table gains
+per-step distribution summaries (labour, income and utility quantiles).
+"""
+
+from __future__ import annotations
+
+import pickle
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+from numpy.typing import NDArray
+
+from econsim.llm import LLMClient
+from econsim.outcomes import StepOutcome, economy_step
+from econsim.population import Population
+from econsim.population.attitudes import ATTITUDE_SCORES
+from econsim.population.llm_personas import write_llm_personas
+from econsim.prompts import PolicyRecord
+from econsim.registry import Registry
+from econsim.scale.archetypes import ArchetypeWorkers
+from econsim.scale.memory import check_memory
+from econsim.scale.surrogate_vec import MENU, VectorSurrogateWorkers
+from econsim.simulation.config import VECTOR_WORKER_KINDS, SimConfig
+from econsim.simulation.engine import (
+    CHECKPOINT,
+    CONFIG_FILE,
+    SimState,
+    Simulation,
+    _check_fresh_folder,
+    _make_client,
+)
+from econsim.simulation.planners import PLANNERS
+from econsim.simulation.population import POPULATION_SKILLS, allocate_types
+from econsim.simulation.records import Recorder
+from econsim.simulation.workers import WORKERS
+from econsim.skills import sample_skills
+from econsim.tax import TAX_PRESETS
+from econsim.utility import get_utility
+from econsim.welfare import all_metrics, get_objective
+
+Array = NDArray[np.float64]
+#: Up to this many agents every per-agent row is kept by default.
+AUTO_RECORD_LIMIT = 10_000
+#: Agents kept by default above :data:`AUTO_RECORD_LIMIT`.
+AUTO_RECORD_SAMPLE = 1_000
+_QUANTILES = (0.1, 0.5, 0.9)
+
+
+def uses_vector_engine(cfg: SimConfig) -> bool:
+    """Whether ``Simulation(cfg)`` runs on :class:`VectorSimulation`."""
+    return (cfg.worker in VECTOR_WORKER_KINDS or cfg.batching == "archetypes"
+            or cfg.record_agents is not None)
+
+
+class _Names:
+    """``worker_<i>`` names without a million strings."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: int) -> str:
+        if not -self.n <= i < self.n:
+            raise IndexError(i)
+        return f"worker_{i % self.n}"
+
+
+@dataclass
+class VectorState(SimState):
+    """:class:`SimState` plus the workers' learning state (checkpointed with it)."""
+
+    workers: Any = None
+
+
+class _ExactWorkers:
+    """``rational``/``fixed`` workers of the loop, with the vectorised engine's interface."""
+
+    def __init__(self, kind: str) -> None:
+        self.inner = WORKERS.get(kind)()
+
+    def labour(self, sim: Simulation, t: int) -> Array:
+        return self.inner.labour(sim, t)
+
+    def observe(self, sim: Simulation, t: int, labour: Array, outcome: StepOutcome,
+                objective: float) -> Array:
+        return np.ones(sim.config.n_agents)
+
+
+class _SurrogateVec:
+    """:class:`VectorSurrogateWorkers` with the vectorised engine's interface."""
+
+    def __init__(self, policy: VectorSurrogateWorkers) -> None:
+        self.policy = policy
+        self.index: NDArray[np.int64] | None = None
+
+    def labour(self, sim: Simulation, t: int) -> Array:
+        self.index = self.policy.choose(t, sim.state.rates)
+        return MENU[self.index]
+
+    def observe(self, sim: Simulation, t: int, labour: Array, outcome: StepOutcome,
+                objective: float) -> Array:
+        r = self.policy.satisfaction(t, outcome.pre_tax_income, outcome.tax, outcome.rebate)
+        score = self.policy.scores(outcome.utility, outcome.rebate, r, objective)
+        self.policy.observe(t, self.index, score, sim.state.rates)
+        return r
+
+
+def _surrogate_vec(sim: VectorSimulation, pop: Population) -> _SurrogateVec:
+    cfg = sim.config
+    scores = ATTITUDE_SCORES["tax_attitude"]
+    att = pop.agents["tax_attitude"].map(scores).to_numpy(float)
+    return _SurrogateVec(VectorSurrogateWorkers.build(
+        sim.utility_types, att, H=cfg.H, K=cfg.K, n_steps=cfg.n_steps, seed=cfg.seed,
+        bounded=cfg.scenario != "rational"))
+
+
+def _llm_workers(sim: VectorSimulation, pop: Population) -> ArchetypeWorkers:
+    cfg = sim.config
+    if cfg.batching == "archetypes":
+        groups = pop.archetypes(cfg.n_archetypes)
+        labels, reps = groups.labels.astype(np.int64), groups.representatives.astype(np.int64)
+    else:
+        labels = reps = np.arange(cfg.n_agents, dtype=np.int64)
+    personas: list[str | None] = [None] * reps.size
+    if cfg.scenario != "rational":
+        if cfg.personas == "llm" and cfg.population is None:
+            personas = list(write_llm_personas(pop.subset(reps), sim.client,
+                                               style=cfg.prompt_style).personas)
+        elif "persona" in pop.agents:
+            personas = pop.agents["persona"].iloc[reps].astype(str).tolist()
+        else:
+            personas = pop.persona_texts(reps)
+    return ArchetypeWorkers(labels, reps, personas, [sim.utility_types[i] for i in reps])
+
+
+#: Worker kind → factory(simulation, population) of the vectorised engine.
+VECTOR_WORKERS: Registry[Any] = Registry("vectorised worker kind")
+VECTOR_WORKERS.register("surrogate_vec", _surrogate_vec)
+VECTOR_WORKERS.register("llm", _llm_workers)
+VECTOR_WORKERS.register("rational", lambda sim, pop: _ExactWorkers("rational"))
+VECTOR_WORKERS.register("fixed", lambda sim, pop: _ExactWorkers("fixed"))
+
+
+def vector_population(cfg: SimConfig) -> Population:
+    """The run's census population without persona texts (the loop's agents, same seed)."""
+    if cfg.population is not None:
+        pop = Population.load(cfg.population)
+        if len(pop) != cfg.n_agents:
+            raise ValueError(f"population {cfg.population} has {len(pop)} agents but n_agents is "
+                             f"{cfg.n_agents}; set n_agents to match")
+        return pop
+    mode = "archetypes" if cfg.personas == "archetypes" and cfg.scenario != "rational" else "none"
+    return Population.sample(cfg.n_agents, cfg.seed, skills=POPULATION_SKILLS.get(
+        cfg.skills, "independent"), personas=mode)
+
+
+class SampledRecorder(Recorder):
+    """A :class:`Recorder` keeping per-agent rows of ``rows`` only (all agents if ``None``)."""
+
+    def __init__(self, folder: Path | None, record_prompts: bool,
+                 rows: NDArray[np.int64] | None) -> None:
+        super().__init__(folder, record_prompts)
+        self.rows = rows
+
+    def agent_rows(self, step: int, columns: dict[str, np.ndarray]) -> None:
+        if self.rows is None:
+            return super().agent_rows(step, columns)
+        n = self.rows.size
+        frame = pd.DataFrame({"step": np.full(n, step, dtype=np.int64), "agent": self.rows,
+                              **{k: v[self.rows] for k, v in columns.items()}})
+        self._buf["agents"].append(frame)
+
+
+def distribution_summary(labour: Array, outcome: StepOutcome) -> dict[str, float]:
+    """Per-step quantiles (10/50/90 %) of labour, pre-tax income and utility, plus sd of labour."""
+    out: dict[str, float] = {"labour_sd": float(labour.std())}
+    for name, x in (("labour", labour), ("income", outcome.pre_tax_income),
+                    ("utility", outcome.utility)):
+        for q, v in zip(_QUANTILES, np.quantile(x, _QUANTILES), strict=True):
+            out[f"{name}_p{round(100 * q)}"] = float(v)
+    return out
+
+
+class VectorSimulation(Simulation):
+    """One run on the vectorised engine (same parameters as :class:`Simulation`).
+
+    Parameters
+    ----------
+    force
+        Run even if the memory estimate exceeds the available memory (:mod:`econsim.scale.memory`).
+    """
+
+    def __init__(self, config: SimConfig | dict[str, Any], folder: str | Path | None = None, *,
+                 client: LLMClient | None = None, progress: bool = False,
+                 overwrite: bool = False, force: bool = False,
+                 _state: SimState | None = None) -> None:
+        self.config = cfg = config if isinstance(config, SimConfig) else \
+            SimConfig.from_dict(config)
+        if cfg.scenario == "democratic":
+            raise ValueError("the vectorised engine runs the scenarios rational, bounded; "
+                             "democratic elections need the per-agent loop")
+        self.memory_estimate = check_memory(cfg, force=force or _state is not None)
+        self.folder = Path(folder) if folder is not None else None
+        if self.folder is not None and _state is None:
+            _check_fresh_folder(self.folder, overwrite)
+        self.progress = progress
+        self.cutoffs = np.asarray(TAX_PRESETS.get(cfg.tax_preset).cutoffs, dtype=float)
+        self.utility_params = get_utility(cfg.utility)
+        self._objective = get_objective(cfg.objective)
+        self.planner = PLANNERS.get(cfg.planner)()
+        self.client = client
+        if self.client is None and cfg.uses_llm:
+            self.client = _make_client(cfg)
+        type_seq, uniform_seq = np.random.SeedSequence(cfg.seed).spawn(2)
+        pop = vector_population(cfg)
+        self.skills = sample_skills(cfg.n_agents, np.random.default_rng(uniform_seq), "uniform") \
+            if cfg.skills == "uniform" else pop.skills.copy()
+        self.utility_types = allocate_types(cfg.utility_mix, cfg.n_agents,
+                                            np.random.default_rng(type_seq))
+        self.names = _Names(cfg.n_agents)
+        self.personas: list[str | None] = []
+        self.rng = np.random.default_rng(np.random.SeedSequence(cfg.seed).spawn(2)[1])
+        n = cfg.n_agents
+        if _state is not None:
+            self.state = _state
+            self.rng.bit_generator.state = _state.rng_state
+            if self.client is not None:
+                for k, v in _state.ledger.items():
+                    if hasattr(self.client.ledger, k) and not k.startswith("budget"):
+                        setattr(self.client.ledger, k, v)
+        else:
+            self.state = VectorState(step=0, rates=np.zeros(cfg.n_brackets),
+                                     rng_state=self.rng.bit_generator.state, histories=[],
+                                     last_labour=np.zeros(n), satisfaction=np.ones(n),
+                                     workers=VECTOR_WORKERS.get(cfg.worker)(self, pop))
+        self.workers = self.state.workers
+        del pop
+        self.recorder = SampledRecorder(self.folder, cfg.record_prompts, record_rows(cfg))
+        if self.folder is not None and _state is None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            (self.folder / CONFIG_FILE).write_text(yaml.safe_dump(cfg.to_dict(), sort_keys=False))
+        self._started = time.time()
+
+    def _step(self, t: int) -> None:
+        cfg, st = self.config, self.state
+        if t == 0:
+            st.rates = np.asarray(self.planner.start(self), dtype=float)
+        elif t % cfg.K == 0 and t >= cfg.warmup:
+            st.rates = np.asarray(self.planner.update(self, t), dtype=float)
+        if t % cfg.K == 0:
+            st.year_rates = tuple(st.rates.tolist())
+        labour = self.workers.labour(self, t)
+        outcome = economy_step(self.skills, labour, self.schedule(), self.utility_params)
+        metrics = all_metrics(outcome.utility, outcome.pre_tax_income, outcome.post_tax_income)
+        objective = metrics[cfg.objective]
+        satisfaction = self.workers.observe(self, t, labour, outcome, objective)
+        st.last_labour, st.satisfaction, st.last_outcome = labour, satisfaction, outcome
+        st.year_objective.append(objective)
+        st.year_utility = outcome.utility.copy() if st.year_utility is None \
+            else st.year_utility + outcome.utility
+        summary = distribution_summary(labour, outcome) if self.recorder.rows is not None else {}
+        self.recorder.step_row({
+            "step": t, "tax_year": t // cfg.K,
+            **{f"rate_{k}": r for k, r in enumerate(st.rates.tolist())},
+            "leader": None, "rebate": outcome.rebate, "revenue": outcome.revenue,
+            "mean_labour": float(labour.mean()), "mean_satisfaction": float(satisfaction.mean()),
+            "objective": objective, **metrics, **summary})
+        self.recorder.agent_rows(t, {
+            "labour": labour, "pre_tax_income": outcome.pre_tax_income, "tax": outcome.tax,
+            "post_tax_income": outcome.post_tax_income, "utility": outcome.utility,
+            "satisfaction": satisfaction, "adjusted_utility": satisfaction * outcome.utility})
+
+    def _close_tax_year(self) -> None:
+        """As the loop's, without per-agent policy histories (only the democratic leader uses
+        them); the workers' learning state is checkpointed with the run state."""
+        cfg, st = self.config, self.state
+        start = ((st.step - 1) // cfg.K) * cfg.K
+        st.policy_history.append(PolicyRecord(start, st.year_rates,
+                                              float(np.mean(st.year_objective))))
+        st.year_objective, st.year_utility = [], None
+        self.recorder.flush(start // cfg.K)
+        if self.client is not None:
+            st.ledger = {k: v for k, v in self.client.ledger.summary().items()
+                         if not k.startswith("budget")}
+            reason = self.client.ledger.exceeded
+            if reason and st.step < cfg.n_steps:
+                st.stopped = f"budget exhausted: {reason}"
+        st.rng_state = self.rng.bit_generator.state
+        if self.folder is not None:
+            path = self.folder / CHECKPOINT
+            tmp = path.with_suffix(".pkl.tmp")
+            with tmp.open("wb") as fh:
+                pickle.dump(st, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            tmp.replace(path)
+
+
+def record_rows(cfg: SimConfig) -> NDArray[np.int64] | None:
+    """Agents whose per-step rows are kept (``None`` = all), seeded by ``cfg.seed``."""
+    n = cfg.n_agents
+    m = cfg.record_agents
+    if m is None:
+        m = n if n <= AUTO_RECORD_LIMIT else AUTO_RECORD_SAMPLE
+    if m >= n and cfg.record_agents is None:
+        return None
+    rng = np.random.default_rng(np.random.SeedSequence(cfg.seed, spawn_key=(101,)))
+    return np.sort(rng.choice(n, size=min(m, n), replace=False)).astype(np.int64)

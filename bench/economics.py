@@ -15,6 +15,7 @@ import numpy as np
 
 from econsim.outcomes import rational_step
 from econsim.skills import sample_gb2_skills
+from econsim.stackelberg import python_tax
 from econsim.tax import TaxSchedule
 from econsim.utility import LABOUR_MENU, UTILITY_PRESETS
 from econsim.welfare import all_metrics
@@ -29,12 +30,7 @@ def _python_loop_step(skills, schedule, params) -> dict[str, float]:
     cut, rates = schedule.cutoffs.tolist(), schedule.rates.tolist()
 
     def tax(z: float) -> float:
-        t = 0.0
-        for k, lo in enumerate(cut):
-            hi = cut[k + 1] if k + 1 < len(cut) else math.inf
-            if z > lo:
-                t += rates[k] * (min(z, hi) - lo)
-        return t
+        return python_tax(z, cut, rates)
 
     labour, incomes, taxes = [], [], []
     for s in skills.tolist():

@@ -468,7 +468,7 @@ def stackelberg(skill: ArrayLike, cutoffs: ArrayLike | TaxSchedule | str,
 # --------------------------------------------------------------------------------------------
 # Independent check: 2-worker backward induction
 # --------------------------------------------------------------------------------------------
-def _py_tax(z: float, cutoffs: Sequence[float], rates: Sequence[float]) -> float:
+def python_tax(z: float, cutoffs: Sequence[float], rates: Sequence[float]) -> float:
     """Tax by summing over brackets, in plain Python (independent of econsim.tax)."""
     total = 0.0
     for k, lo in enumerate(cutoffs):
@@ -506,7 +506,7 @@ def backward_induction(skills: Sequence[float], cutoffs: Sequence[float],
 
     def private(i: int, h: float, rates: Sequence[float]) -> float:
         z = s[i] * h
-        return z - _py_tax(z, cut, rates) - p.c * h**p.delta
+        return z - python_tax(z, cut, rates) - p.c * h**p.delta
 
     best: tuple[tuple[float, ...], float, tuple[float, ...]] | None = None
     for rates in itertools.product([float(r) for r in rate_values], repeat=len(cut)):
@@ -520,7 +520,7 @@ def backward_induction(skills: Sequence[float], cutoffs: Sequence[float],
         if equilibrium is None:  # cannot happen with finite menus and separable payoffs
             continue
         z = [s[i] * equilibrium[i] for i in range(n)]
-        taxes = [_py_tax(zi, cut, rates) for zi in z]
+        taxes = [python_tax(zi, cut, rates) for zi in z]
         rebate = sum(taxes) / n
         post = [z[i] - taxes[i] + rebate for i in range(n)]
         u = [post[i] - p.c * equilibrium[i] ** p.delta for i in range(n)]

@@ -9,7 +9,6 @@ stored in configuration, results or the call store).
 from __future__ import annotations
 
 import asyncio
-import inspect
 import json
 import os
 from collections.abc import Sequence
@@ -17,9 +16,9 @@ from typing import Any
 
 import anthropic
 
-from econsim.llm.backends import require_env
+from econsim.llm.backends import require_env, sdk_call
 from econsim.llm.schemas import Reply
-from econsim.llm.types import Message, RawReply, TransportError
+from econsim.llm.types import Message, RawReply
 
 CALL_ID_HEADER = "X-Econsim-Call-Id"
 
@@ -74,19 +73,8 @@ class AnthropicBackend:
             # The installed SDK (2.x) has no temperature argument; the Messages API field is
             # sent in the body. Pass send_temperature=False for models that reject it.
             kwargs["extra_body"] = {"temperature": temperature}
-        try:
-            raw = await self._client().messages.with_raw_response.create(**kwargs)
-            resp = raw.parse()
-            if inspect.isawaitable(resp):  # async raw responses parse asynchronously
-                resp = await resp
-        except anthropic.APITimeoutError as exc:
-            raise TransportError(f"timed out after {self._timeout:g} s (and "
-                                 f"{self._max_retries} retries) calling {self.url}") from exc
-        except anthropic.APIConnectionError as exc:
-            raise TransportError(f"cannot reach {self.url}: {exc}") from exc
-        except anthropic.APIStatusError as exc:
-            raise TransportError(f"{self.url} answered HTTP {exc.status_code} after "
-                                 f"{self._max_retries} retries: {exc.message}") from exc
+        resp, raw = await sdk_call(anthropic, self._client().messages.with_raw_response.create, kwargs, url=self.url,
+                                   timeout=self._timeout, max_retries=self._max_retries)
         text = ""
         for block in resp.content:
             if block.type == "tool_use":

@@ -9,14 +9,13 @@ Structured output: ``response_format`` JSON schema by default, ``json_object`` o
 from __future__ import annotations
 
 import asyncio
-import inspect
 import os
 from collections.abc import Sequence
 from typing import Any
 
 import openai
 
-from econsim.llm.backends import require_env
+from econsim.llm.backends import require_env, sdk_call
 from econsim.llm.schemas import Reply
 from econsim.llm.types import Message, RawReply, TransportError
 
@@ -79,19 +78,8 @@ class OpenAIBackend:
         fmt = self._format(schema)
         if fmt is not None:
             kwargs["response_format"] = fmt
-        try:
-            raw = await self._client().chat.completions.with_raw_response.create(**kwargs)
-            resp = raw.parse()
-            if inspect.isawaitable(resp):  # async raw responses parse asynchronously
-                resp = await resp
-        except openai.APITimeoutError as exc:
-            raise TransportError(f"timed out after {self._timeout:g} s (and "
-                                 f"{self._max_retries} retries) calling {self.url}") from exc
-        except openai.APIConnectionError as exc:
-            raise TransportError(f"cannot reach {self.url}: {exc}") from exc
-        except openai.APIStatusError as exc:
-            raise TransportError(f"{self.url} answered HTTP {exc.status_code} after "
-                                 f"{self._max_retries} retries: {exc.message}") from exc
+        resp, raw = await sdk_call(openai, self._client().chat.completions.with_raw_response.create, kwargs, url=self.url,
+                                   timeout=self._timeout, max_retries=self._max_retries)
         if not resp.choices:
             raise TransportError(f"{self.url} returned no choices")
         text = resp.choices[0].message.content or ""

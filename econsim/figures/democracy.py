@@ -1,0 +1,101 @@
+"""Figures of notebook 04 (elections and leaders, C4)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from econsim.figures.simruns import group_colour, metric_label
+from econsim.plotting import new_figure, provenance_note
+
+
+def plot_swf_with_elections(years: pd.DataFrame, turnover: pd.DataFrame, metrics: list[str], *,
+                            backend: str = "surrogate", note: str = "",
+                            symlog: tuple[str, ...] = ("paper_swf",)) -> Figure:
+    """Welfare per tax year for the planner-led run and each democratic variant; ticks on the
+    bottom of each panel mark tax years that began with a new leader."""
+    variants = list(dict.fromkeys(years.variant))
+    fig, axes = new_figure(ncols=len(metrics), width=5.8 * len(metrics) + 0.6, height=4.5)
+    for j, metric in enumerate(metrics):
+        ax = axes[0][j]
+        for i, v in enumerate(variants):
+            y = years[years.variant == v].sort_values("step")
+            colour = group_colour(v, i)
+            ax.plot(y.step, y[metric], color=colour, lw=1.5, label=v)
+            ch = turnover[(turnover.variant == v) & turnover.changed]
+            if len(ch):
+                ax.plot(ch.step, np.zeros(len(ch)), "|", color=colour, ms=12, mew=1.6,
+                        transform=ax.get_xaxis_transform(), clip_on=False)
+        if metric in symlog:
+            ax.set_yscale("symlog", linthresh=10.0)
+        ax.set_xlabel("step (tax-year means; ticks at the x-axis = new leader)")
+        ax.set_ylabel(metric_label(metric) + (" (symlog)" if metric in symlog else ""))
+        ax.set_title(metric_label(metric).split(" (")[0], fontsize=11)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside upper center", ncol=len(labels), fontsize=8.5,
+               frameon=False)
+    provenance_note(fig, backend, note)
+    return fig
+
+
+def plot_group_utility(groups: pd.DataFrame, *, backend: str = "surrogate", note: str = ""
+                       ) -> Figure:
+    """Change in mean utility per group relative to the planner-led run (USD per step).
+
+    ``groups`` has columns (variant, grouping, group, change): e.g. the leader's voters vs
+    everyone else, and the lower- vs upper-skill half.
+    """
+    groupings = list(dict.fromkeys(groups.grouping))
+    fig, axes = new_figure(ncols=len(groupings), width=5.6 * len(groupings) + 0.6, height=4.3)
+    for j, grouping in enumerate(groupings):
+        ax = axes[0][j]
+        sub = groups[groups.grouping == grouping]
+        variants = list(dict.fromkeys(sub.variant))
+        names = list(dict.fromkeys(sub.group))
+        width = 0.8 / len(variants)
+        for i, v in enumerate(variants):
+            s = sub[sub.variant == v].set_index("group").reindex(names)
+            x = np.arange(len(names)) + (i - (len(variants) - 1) / 2) * width
+            ax.bar(x, s.change.to_numpy() / 1000, width=width, color=group_colour(v, i + 1),
+                   label=v, edgecolor="white")
+        ax.axhline(0, color="0.3", lw=0.8)
+        ax.set_xticks(np.arange(len(names)))
+        ax.set_xticklabels(names, fontsize=9)
+        ax.set_ylabel("mean utility vs planner-led run (USD thousands)")
+        ax.set_title(grouping, fontsize=11)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside upper center", ncol=len(labels), fontsize=8.5,
+               frameon=False)
+    provenance_note(fig, backend, note)
+    return fig
+
+
+def plot_leader_timeline(turnover: pd.DataFrame, skills: dict[str, np.ndarray], *,
+                         backend: str = "surrogate", note: str = "") -> Figure:
+    """Who leads each tax year, as the leader's skill percentile in the population.
+
+    One row of coloured cells per democratic variant; the colour is the leader's skill
+    percentile (0 = lowest-skill worker, 100 = highest), so a run of one colour is one leader.
+    """
+    variants = list(dict.fromkeys(turnover.variant))
+    fig, axes = new_figure(width=12, height=1.0 + 0.9 * len(variants))
+    ax = axes[0][0]
+    n_years = int(turnover.tax_year.max()) + 1
+    grid = np.full((len(variants), n_years), np.nan)
+    for i, v in enumerate(variants):
+        y = turnover[turnover.variant == v]
+        s = skills[v]
+        pct = 100 * (np.argsort(np.argsort(s)) / max(len(s) - 1, 1))
+        ids = y.leader.str.rsplit("_", n=1).str[1].astype(int).to_numpy()
+        grid[i, y.tax_year.to_numpy()] = pct[ids]
+    im = ax.imshow(grid, aspect="auto", cmap="viridis", vmin=0, vmax=100,
+                   interpolation="nearest")
+    ax.set_yticks(range(len(variants)))
+    ax.set_yticklabels(variants, fontsize=9)
+    ax.set_xlabel("tax year")
+    ax.grid(False)
+    ax.set_title("leader in each tax year (colour = leader's skill percentile)", fontsize=11)
+    fig.colorbar(im, ax=ax, label="skill percentile", shrink=0.9)
+    provenance_note(fig, backend, note)
+    return fig

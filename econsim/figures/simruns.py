@@ -1,0 +1,173 @@
+"""Figures shared by the simulation notebooks (02–08): welfare over time with baseline lines and
+per-bracket rates of several planners side by side.
+
+Inputs are the tidy tables of :mod:`econsim.analysis`; every function returns a Figure stamped
+with the backend that produced the data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from econsim.analysis import PLANNER_LABELS
+from econsim.plotting import ROLE_COLOURS, new_figure, provenance_note
+from econsim.welfare import WELFARE_FUNCTIONS
+
+#: Planner kind → colour role in :data:`econsim.plotting.ROLE_COLOURS`.
+_PLANNER_ROLE = {"llm": "llm_planner", "saez": "saez", "saez_v1": "saez_v1",
+                 "us_federal": "us_federal", "stackelberg": "stackelberg", "fixed": "flat"}
+_EXTRA = {"saez_empirical": "#e09f3e"}
+_PALETTE = [mpl.colormaps["tab10"](i) for i in range(10)]
+
+#: Extra labels for step-table columns that are not welfare functions.
+METRIC_LABELS = {
+    "mean_labour": "mean weekly hours",
+    "mean_satisfaction": "share satisfied (r = 1) · 0.5 + 0.5",
+    "revenue": "tax revenue per step (USD)",
+    "objective": "planner's objective",
+}
+
+
+def metric_label(metric: str) -> str:
+    """Axis label of a metric (welfare functions carry their unit in the registry label)."""
+    if metric in METRIC_LABELS:
+        return METRIC_LABELS[metric]
+    try:
+        return WELFARE_FUNCTIONS.get(metric).label
+    except ValueError:
+        return metric.replace("_", " ")
+
+
+def group_label(value: object) -> str:
+    """Display label of a group value (planner kinds get readable names)."""
+    return PLANNER_LABELS.get(str(value), str(value))
+
+
+def group_colour(value: object, order: int = 0) -> object:
+    """Colour of a planner kind or schedule label; other groups cycle through tab10."""
+    key = str(value)
+    if key in _PLANNER_ROLE:
+        return ROLE_COLOURS[_PLANNER_ROLE[key]]
+    if key in _EXTRA:
+        return _EXTRA[key]
+    for prefix, role in (("US", "us_federal"), ("Stackelberg", "stackelberg"),
+                         ("Saez v1", "saez_v1"), ("Saez (v1", "saez_v1"), ("Saez", "saez"),
+                         ("LLM", "llm_planner")):
+        if key.startswith(prefix):
+            return ROLE_COLOURS[role]
+    return _PALETTE[order % len(_PALETTE)]
+
+
+_BASELINE_STYLE = {"US": ":", "Saez v1": (0, (1, 2)), "Saez": "--", "Stackelberg": "-."}
+
+
+def _baseline_style(name: str) -> object:
+    for prefix, ls in _BASELINE_STYLE.items():
+        if name.startswith(prefix):
+            return ls
+    return "--"
+
+
+def _band(ax: Axes, frame: pd.DataFrame, metric: str, colour: object, label: str) -> None:
+    g = frame.groupby("step")[metric]
+    mean, lo, hi = g.mean(), g.min(), g.max()
+    ax.plot(mean.index, mean.to_numpy(), color=colour, lw=1.6, label=label)
+    if frame["variant"].nunique() > 1:
+        ax.fill_between(mean.index, lo.to_numpy(), hi.to_numpy(), color=colour, alpha=0.15,
+                        lw=0)
+
+
+def plot_swf_over_time(years: pd.DataFrame, metrics: Sequence[str], *, group: str = "planner",
+                       baselines: pd.DataFrame | None = None, backend: str = "surrogate",
+                       title: str = "", note: str = "", symlog: Sequence[str] = ("paper_swf",),
+                       baseline_note: str = "exact, rational workers"
+                       ) -> Figure:
+    """Tax-year means of welfare metrics over time, one line per group, with baseline lines.
+
+    Parameters
+    ----------
+    years
+        Output of :func:`econsim.analysis.tax_year_means` with a ``group`` column; several
+        variants per group (seeds) are drawn as their mean with a min–max band.
+    metrics
+        One panel per metric (step-table columns).
+    baselines
+        Optional long table (schedule, metric, value): horizontal reference lines, e.g. the exact
+        rational-worker welfare of Saez, US federal and the Stackelberg optimum.
+    symlog
+        Metrics drawn on a symmetric-log axis (the paper SWF spans orders of magnitude).
+    """
+    fig, axes = new_figure(ncols=len(metrics), width=5.6 * len(metrics) + 0.6, height=4.4)
+    groups = list(dict.fromkeys(years[group]))
+    for j, metric in enumerate(metrics):
+        ax = axes[0][j]
+        for i, g in enumerate(groups):
+            _band(ax, years[years[group] == g], metric, group_colour(g, i), group_label(g))
+        if baselines is not None:
+            b = baselines[baselines.metric == metric]
+            for i, row in enumerate(b.itertuples()):
+                ax.axhline(row.value, color=group_colour(row.schedule, i), lw=1.3,
+                           ls=_baseline_style(row.schedule),
+                           label=f"{row.schedule}, {baseline_note}")
+        if metric in symlog:
+            ax.set_yscale("symlog", linthresh=10.0)
+        ax.set_xlabel("step (tax-year means; each tax year = K steps)")
+        ax.set_ylabel(metric_label(metric) + (" (symlog)" if metric in symlog else ""))
+        ax.set_title(metric_label(metric).split(" (")[0], fontsize=11)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=min(4, len(labels)),
+               fontsize=8, frameon=False)
+    if title:
+        fig.suptitle(title, fontsize=12)
+    provenance_note(fig, backend, note)
+    return fig
+
+
+def plot_bracket_rates(rates: pd.DataFrame, *, group: str = "schedule",
+                       reference: Mapping[int, float] | None = None,
+                       reference_label: str = "", backend: str = "surrogate", title: str = "",
+                       note: str = "") -> Figure:
+    """Per-bracket marginal rates of several planners or schedules as grouped bars.
+
+    ``rates`` is a long table (group, bracket, lower_edge, rate[, rate_min, rate_max]); learned
+    schedules averaged over seeds show their min–max across seeds as error bars. ``reference``
+    (bracket → rate) marks published values as hollow diamonds.
+    """
+    groups = list(dict.fromkeys(rates[group]))
+    n_br = int(rates.bracket.max()) + 1
+    fig, axes = new_figure(width=max(7.5, 1.25 * n_br + 3), height=4.6)
+    ax = axes[0][0]
+    width = 0.84 / len(groups)
+    for j, g in enumerate(groups):
+        s = rates[rates[group] == g].sort_values("bracket")
+        x = s.bracket.to_numpy() + (j - (len(groups) - 1) / 2) * width
+        y = 100 * s.rate.to_numpy()
+        ax.bar(x, y, width=width, color=group_colour(g, j), label=group_label(g),
+               edgecolor="white", linewidth=0.4)
+        if {"rate_min", "rate_max"} <= set(s) and (s.rate_max - s.rate_min).max() > 1e-9:
+            ax.errorbar(x, y, yerr=[y - 100 * s.rate_min.to_numpy(),
+                                    100 * s.rate_max.to_numpy() - y],
+                        fmt="none", ecolor="0.15", elinewidth=0.8, capsize=2)
+    if reference:
+        xs = np.array(sorted(reference))
+        ax.plot(xs, [100 * reference[k] for k in xs], "D", mfc="none", mec="black", ms=8,
+                mew=1.4, label=reference_label or "published value")
+    edges = rates[rates[group] == groups[0]].sort_values("bracket").lower_edge.to_numpy()
+    ax.set_xticks(np.arange(n_br))
+    ax.set_xticklabels([f"${e / 1000:,.1f}k+" if e % 1000 else f"${e / 1000:,.0f}k+"
+                        for e in edges], fontsize=8.5)
+    ax.set_xlabel("bracket (lower edge of pre-tax income, USD)")
+    ax.set_ylabel("marginal tax rate (%)")
+    ax.set_ylim(0, 109)
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside upper center", ncol=min(5, len(labels)),
+               fontsize=8.5, frameon=False)
+    ax.set_title(title or "Per-bracket marginal rates", fontsize=11)
+    provenance_note(fig, backend, note)
+    return fig

@@ -19,6 +19,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                   "print Saez, US federal and Stackelberg schedules for a population"),
     "run": ("econsim.cli_run",
             "run one simulation (flags or --config YAML); --resume continues a run"),
+    "sweep": ("econsim.cli_sweep",
+              "run a grid of configurations x seeds on Dask (local cluster or --scheduler)"),
     "serve": ("econsim.llm.serve",
               "serve the offline surrogate over OpenAI/Anthropic-compatible HTTP on 127.0.0.1"),
 }

@@ -139,7 +139,11 @@ def _llm_workers(sim: VectorSimulation, pop: Population) -> ArchetypeWorkers:
     cfg = sim.config
     if cfg.batching == "archetypes":
         groups = pop.archetypes(cfg.n_archetypes)
-        labels, reps = groups.labels.astype(np.int64), groups.representatives.astype(np.int64)
+        order = np.argsort(groups.representatives, kind="stable")  # archetypes in agent order
+        rank = np.empty_like(order)
+        rank[order] = np.arange(order.size)
+        labels = rank[groups.labels].astype(np.int64)
+        reps = groups.representatives[order].astype(np.int64)
     else:
         labels = reps = np.arange(cfg.n_agents, dtype=np.int64)
     personas: list[str | None] = [None] * reps.size

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -23,7 +22,9 @@ from econsim.welfare import WELFARE_FUNCTIONS
 _PLANNER_ROLE = {"llm": "llm_planner", "saez": "saez", "saez_v1": "saez_v1",
                  "us_federal": "us_federal", "stackelberg": "stackelberg", "fixed": "flat"}
 _EXTRA = {"saez_empirical": "#e09f3e"}
-_PALETTE = [mpl.colormaps["tab10"](i) for i in range(10)]
+#: Colours for groups without a role (avoid the role colours blue, red, grey and green).
+_PALETTE = ["#8c6bb1", "#e09f3e", "#17becf", "#a6761d", "#e377c2", "#bcbd22", "#7f7f7f",
+            "#1f78b4", "#b2df8a", "#fb9a99"]
 
 #: Extra labels for step-table columns that are not welfare functions.
 METRIC_LABELS = {
@@ -86,7 +87,8 @@ def _band(ax: Axes, frame: pd.DataFrame, metric: str, colour: object, label: str
 def plot_swf_over_time(years: pd.DataFrame, metrics: Sequence[str], *, group: str = "planner",
                        baselines: pd.DataFrame | None = None, backend: str = "surrogate",
                        title: str = "", note: str = "", symlog: Sequence[str] = ("paper_swf",),
-                       baseline_note: str = "exact, rational workers"
+                       baseline_note: str = "exact, rational workers",
+                       legend_title: str = "lines: simulated\nhorizontal: exact reference"
                        ) -> Figure:
     """Tax-year means of welfare metrics over time, one line per group, with baseline lines.
 
@@ -103,7 +105,7 @@ def plot_swf_over_time(years: pd.DataFrame, metrics: Sequence[str], *, group: st
     symlog
         Metrics drawn on a symmetric-log axis (the paper SWF spans orders of magnitude).
     """
-    fig, axes = new_figure(ncols=len(metrics), width=5.6 * len(metrics) + 0.6, height=4.4)
+    fig, axes = new_figure(ncols=len(metrics), width=5.4 * len(metrics) + 3.6, height=4.4)
     groups = list(dict.fromkeys(years[group]))
     for j, metric in enumerate(metrics):
         ax = axes[0][j]
@@ -114,15 +116,15 @@ def plot_swf_over_time(years: pd.DataFrame, metrics: Sequence[str], *, group: st
             for i, row in enumerate(b.itertuples()):
                 ax.axhline(row.value, color=group_colour(row.schedule, i), lw=1.3,
                            ls=_baseline_style(row.schedule),
-                           label=f"{row.schedule}, {baseline_note}")
+                           label=f"{row.schedule}\n({baseline_note})")
         if metric in symlog:
             ax.set_yscale("symlog", linthresh=10.0)
         ax.set_xlabel("step (tax-year means; each tax year = K steps)")
         ax.set_ylabel(metric_label(metric) + (" (symlog)" if metric in symlog else ""))
         ax.set_title(metric_label(metric).split(" (")[0], fontsize=11)
     handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncol=min(4, len(labels)),
-               fontsize=8, frameon=False)
+    fig.legend(handles, labels, loc="outside right upper", fontsize=8, frameon=False,
+               title=legend_title, title_fontsize=8.5, alignment="left")
     if title:
         fig.suptitle(title, fontsize=12)
     provenance_note(fig, backend, note)

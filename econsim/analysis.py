@@ -52,7 +52,8 @@ class RunSet:
 
     Every table has a ``variant`` column (the run's label) and one column per configuration key
     that differs between the runs (e.g. ``planner``, ``seed``, ``K``), so figures can group by
-    them directly.
+    them directly (``<key>_config`` where the table already has a column of that name, e.g.
+    ``objective_config`` in ``steps``, whose ``objective`` column holds the objective's value).
     """
 
     steps: pd.DataFrame
@@ -133,7 +134,9 @@ def run_variants(base: SimConfig, variants: Mapping[str, Mapping[str, Any]], *,
             frame = frame.copy()
             frame.insert(0, "variant", label)
             for j, k in enumerate(varying):
-                frame.insert(1 + j, k, d[k] if not isinstance(d[k], list | dict) else str(d[k]))
+                column = k if k not in frame.columns else f"{k}_config"  # steps has 'objective'
+                frame.insert(1 + j, column, d[k] if not isinstance(d[k], list | dict)
+                             else str(d[k]))
             tables[name].append(frame)
     out = {n: pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
            for n, parts in tables.items()}

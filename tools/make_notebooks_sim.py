@@ -903,10 +903,302 @@ outputs.append("claims.csv")
 """ + MANIFEST.format(stem="07_tax_year_ablation")),
 ]
 
+# --------------------------------------------------------------------------------------------
+# 08 welfare and elasticity
+# --------------------------------------------------------------------------------------------
+NB08 = [
+    md("""# 08 · The elasticity of taxable income is not constant — and the winner depends on the welfare function
+
+**What is computed.** Two questions the paper's setup raises but does not answer.
+
+1. **Elasticity.** Saez's formula $\\tau = (1-G)/(1-G+a\\,e)$ needs the elasticity of taxable
+   income $e$. The paper's baselines plug in constants (0.4, Gruber–Saez by bracket, 3.0). We
+   *measure* it on rational workers: move a rate by ±5 pp, let everyone best-respond, and take the
+   arc elasticity of the taxed income. With an interior optimum $e = 1/(\\delta-1) = 0.4$ exactly;
+   but workers at the 100-hour cap or at zero hours do not respond, so the measured $e$ moves
+   with the rate. An *empirical-elasticity Saez* planner uses the measured values.
+2. **Which planner wins?** With rational workers (so the planner is the only learner), every
+   planner — LLM, Saez, empirical Saez, US federal, Stackelberg — is run under every welfare
+   function as the objective, for the paper's and the calibrated utility. A planner "wins" an
+   objective when its welfare over the last tax years is the highest.
+
+**Reductions vs the paper.** The winner table uses rational workers, `n_agents` = 100 and
+1,000 steps per run (one seed) to fit the time budget.
+"""),
+    params("""
+# Parameters (papermill overrides these; see notebooks/profiles.yaml)
+backend: str = "surrogate"  # LLM backend of the LLM planner: "surrogate" (offline stand-in), ...
+prompt_style: str = "paper"  # prompt wording: "paper" (v1 structure) or "compact"
+n_agents: int = 100  # rational workers in the winner table runs
+n_steps: int = 1000  # steps per run; 40 tax years at K 25
+K: int = 25  # steps per tax year
+seed: int = 42  # seeds the populations and the surrogate
+utilities: list = ["paper", "calibrated"]  # labour-cost presets compared
+objectives: list = ["paper_swf", "inverse_income", "utilitarian", "rawlsian", "atkinson", "equality_productivity"]  # welfare functions
+planners: list = ["llm", "saez", "saez_empirical", "us_federal", "stackelberg"]  # planners compared
+elasticity: float = 0.4  # constant elasticity of the plain Saez planner
+n_skills: int = 5000  # workers sampled for the elasticity curves
+n_rates: int = 20  # points on the flat-rate grid from 0 to 95 %
+final_years: int = 10  # tax years at the end of a run that count as converged
+results_dir: str = "results/08_welfare_elasticity"  # tidy tables + manifest.json
+figures_dir: str = "figures"  # PNG + PDF figures
+"""),
+    code("""import time
+
+import numpy as np
+import pandas as pd
+from IPython.display import display
+
+from econsim import analysis
+from econsim.figures.elasticity import plot_elasticity_curve, plot_winner_table
+from econsim.figures.simruns import plot_bracket_rates
+from econsim.paths import output_dir
+from econsim.plotting import save_figure
+from econsim.provenance import write_manifest
+from econsim.simulation import SimConfig
+from econsim.skills import sample_skills
+from econsim.tax import TAX_PRESETS
+
+started = time.time()
+parameters = dict(backend=backend, prompt_style=prompt_style, n_agents=n_agents, n_steps=n_steps,
+                  K=K, seed=seed, utilities=utilities, objectives=objectives, planners=planners,
+                  elasticity=elasticity, n_skills=n_skills, n_rates=n_rates,
+                  final_years=final_years)
+results = output_dir(results_dir)
+outputs = []
+skills = sample_skills(n_skills, np.random.default_rng(seed))
+statutory = list(TAX_PRESETS.get("us_federal_2024").statutory_rates)
+"""),
+    md(BACKEND_HELP.format(stem="08_welfare_elasticity")),
+    md("""## 1. The implied elasticity along flat rates
+
+Each point: the arc elasticity of total taxable income when a flat rate moves by ±5 pp, every
+worker best-responding on the labour menu. The dotted line is the textbook constant
+$1/(\\delta-1) = 0.4$ for interior optima. Right: the share of workers pinned at 100 hours, who
+cannot respond to a rate change at all.
+"""),
+    code("""rates_grid = np.round(np.linspace(0.0, 0.95, n_rates), 4)
+curve = analysis.elasticity_curve(skills, utilities, rates_grid)
+curve.to_csv(results / "elasticity_curve.csv", index=False, float_format="%.6g")
+outputs.append("elasticity_curve.csv")
+fig = plot_elasticity_curve(curve, backend="none", note=f"{n_skills:,} rational workers")
+outputs += save_figure(fig, "08_elasticity_curve", figures_dir)
+display(curve.groupby("utility").elasticity.describe()[["min", "50%", "max"]])
+"""),
+    md("""## 2. Saez rates with constant vs measured elasticities
+
+Saez rates on the seven US brackets, evaluated on the incomes rational workers earn under the
+statutory rates, for the paper's constant elasticities and for the per-bracket elasticities we
+measure at the statutory rates. A measured $e$ near zero (no behavioural response) sends the
+Saez rate towards 100 %.
+"""),
+    code("""saez_tables = []
+for utility in utilities:
+    t = analysis.saez_by_elasticity(skills, "us_federal_2024", utility,
+                                    {"0.4": 0.4, "Gruber-Saez": "gruber_saez", "3.0": 3.0},
+                                    empirical_at=statutory)
+    saez_tables.append(t.assign(utility=utility))
+saez = pd.concat(saez_tables, ignore_index=True)
+saez.to_csv(results / "saez_by_elasticity.csv", index=False, float_format="%.6g")
+el = analysis.bracket_elasticities(skills, "us_federal_2024", utilities, {"US federal 2024": statutory})
+el.to_csv(results / "bracket_elasticities.csv", index=False, float_format="%.6g")
+outputs += ["saez_by_elasticity.csv", "bracket_elasticities.csv"]
+for utility in utilities:
+    fig = plot_bracket_rates(saez[saez.utility == utility], backend="none",
+                             note=f"{n_skills:,} rational workers, '{utility}' utility",
+                             title=f"Saez rates by elasticity ('{utility}' utility)")
+    outputs += save_figure(fig, f"08_saez_elasticities_{utility}", figures_dir)
+display(el.pivot(index="bracket", columns="utility", values="elasticity").round(3))
+"""),
+    md("""## 3. Which planner wins under which welfare function?
+
+One run per utility × objective × planner with rational workers. Saez, empirical Saez and US
+federal do not depend on the objective (they are scored under each), so they are run once per
+utility preset; the LLM planner and the Stackelberg optimum are run once per objective. Cells are
+each planner's welfare over the last tax years divided by the best planner's (1.00 = winner,
+outlined in red).
+"""),
+    code("""base = SimConfig(scenario="rational", worker="rational", backend=backend,
+                 prompt_style=prompt_style, n_agents=n_agents, n_steps=n_steps, K=K, seed=seed,
+                 elasticity=elasticity)
+fixed = [p for p in planners if p not in ("llm", "stackelberg")]
+learned = [p for p in planners if p in ("llm", "stackelberg")]
+variants = {f"{u} · {p}": {"utility": u, "planner": p} for u in utilities for p in fixed}
+variants |= {f"{u} · {p} · {o}": {"utility": u, "planner": p, "objective": o}
+             for u in utilities for p in learned for o in objectives}
+runs = analysis.run_variants(base, variants, keep_agents=False)
+runs.runs_table().to_csv(results / "runs.csv", index=False)
+outputs.append("runs.csv")
+scores = analysis.final_metrics(runs.steps, objectives, final_years, by=["variant"])
+scores["utility"] = scores.variant.map({v: c.utility for v, c in runs.configs.items()})
+scores["planner"] = scores.variant.map({v: c.planner for v, c in runs.configs.items()})
+scores["optimised"] = scores.variant.map({v: c.objective for v, c in runs.configs.items()})
+own = scores.planner.isin(fixed) | (scores.metric == scores.optimised)
+winners = (scores[own].rename(columns={"metric": "objective", "mean": "value"})
+           [["utility", "objective", "planner", "value"]])
+winners.to_csv(results / "winner_table.csv", index=False, float_format="%.8g")
+outputs.append("winner_table.csv")
+fig = plot_winner_table(winners, backend=backend,
+                        note=f"N = {n_agents} rational workers, {n_steps} steps, K = {K}")
+outputs += save_figure(fig, "08_winner_table", figures_dir)
+best = winners.loc[winners.groupby(["utility", "objective"]).value.idxmax()]
+display(best.pivot(index="objective", columns="utility", values="planner"))
+"""),
+    md("""## What this run shows
+"""),
+    code("""claims = []
+for utility in utilities:
+    c = curve[curve.utility == utility]
+    claims.append(analysis.claim_row(
+        "The elasticity of taxable income is constant (an assumption of the baselines)",
+        f"'{utility}' utility: arc elasticity along flat rates 0 to {rates_grid[-1]:.0%}",
+        f"from {c.elasticity.min():.2f} to {c.elasticity.max():.2f}",
+        bool(c.elasticity.max() - c.elasticity.min() < 0.1), "none (exact)",
+        "08_welfare_elasticity"))
+    print(claims[-1]["test"], "->", claims[-1]["finding"], "->", claims[-1]["verdict"])
+table = winners.pivot_table(index=["utility", "objective"], columns="planner", values="value")
+for utility in utilities:
+    b = best[best.utility == utility].set_index("objective").planner
+    print(f"'{utility}' utility, winners: " + ", ".join(
+        f"{o}: {analysis.PLANNER_LABELS[p]}" for o, p in b.items()))
+    if {"llm", "saez"} <= set(planners):
+        t = table.loc[utility]
+        beats = t.index[t["llm"] > t["saez"]].tolist()
+        claims.append(analysis.claim_row(
+            "C2 LLM planner improves welfare over Saez",
+            f"'{utility}' utility, rational workers, each objective optimised by the LLM "
+            "planner vs Saez", f"LLM planner ahead under {len(beats)} of {len(t)} objectives "
+            f"({', '.join(beats) or 'none'}); it wins outright under {int((b == 'llm').sum())}",
+            bool(len(beats) > len(t) / 2), backend, "08_welfare_elasticity"))
+        print(claims[-1]["finding"], "->", claims[-1]["verdict"])
+pd.DataFrame(claims).to_csv(results / "claims.csv", index=False)
+outputs.append("claims.csv")
+""" + MANIFEST.format(stem="08_welfare_elasticity")),
+]
+
+# --------------------------------------------------------------------------------------------
+# 09 classroom
+# --------------------------------------------------------------------------------------------
+NB09 = [
+    md("""# 09 · Classroom: design a tax schedule and watch the economy respond
+
+A sandbox for teaching mechanism design with the LLM-Economist model. A population of workers
+drawn from the ACS 2023 income prior chooses weekly hours from {0, 10, …, 100}. You set the
+marginal rate of every bracket; tax revenue is rebated equally to everyone; each worker picks the
+hours that maximise its utility $u = z - T(z) + R - c\\,l^{\\delta}$ (post-tax income minus the
+cost of work). Here workers are **rational** — they play their exact best response, computed by
+`econsim.best_response` — so every change you make shows its effect instantly. (The other
+notebooks replace them by agents that must *learn* their best response in context.)
+
+**The controls** (run the notebook in Jupyter): one slider per bracket (marginal rate in %), the
+utility preset (`paper`: the paper's constants, under which most workers would like to work more
+than 100 hours; `calibrated`: the median worker chooses about 40 h when untaxed) and the welfare
+function used to score the schedule.
+
+**The four panels.** Labour against skill (who stops working when?); the tax owed along income
+with every worker as a dot (revenue per worker = the rebate); the distribution of pre- and
+post-tax incomes (redistribution); and welfare of your schedule against no tax and US federal 2024.
+
+Headless runs (`make figures`, papermill) build the widgets and save a static figure for the
+default values.
+"""),
+    params("""
+# Parameters (papermill overrides these; see notebooks/profiles.yaml)
+n_agents: int = 2000  # rational workers sampled from the ACS 2023 income prior
+seed: int = 42  # seeds the population sample
+tax_preset: str = "us_federal_2024"  # brackets: "flat", "three" or "us_federal_2024"
+rates: list = [0.10, 0.12, 0.22, 0.24, 0.32, 0.35, 0.37]  # starting marginal rates as fractions
+utility: str = "calibrated"  # labour-cost preset: "paper" or "calibrated"
+welfare: str = "utilitarian"  # welfare function that scores the schedule
+n_flat_rates: int = 101  # points on the flat-rate grid used by the exercise answers
+results_dir: str = "results/09_classroom"  # tidy tables + manifest.json
+figures_dir: str = "figures"  # PNG + PDF figures
+"""),
+    code("""import time
+
+import numpy as np
+import pandas as pd
+from IPython.display import display
+
+from econsim import analysis
+from econsim.figures.classroom import (classroom_app, classroom_figure, flat_rate_answers,
+                                       plot_exercises)
+from econsim.paths import output_dir
+from econsim.plotting import save_figure
+from econsim.provenance import write_manifest
+from econsim.skills import sample_skills
+
+started = time.time()
+parameters = dict(n_agents=n_agents, seed=seed, tax_preset=tax_preset, rates=rates,
+                  utility=utility, welfare=welfare, n_flat_rates=n_flat_rates)
+results = output_dir(results_dir)
+outputs = []
+skills = sample_skills(n_agents, np.random.default_rng(seed))
+"""),
+    md("""## The sandbox
+
+Move the sliders. Things to notice: with the `paper` utility almost nobody reacts to rates below
+~90 % (they are at the 100-hour cap); with `calibrated` utility hours fall smoothly as rates rise.
+A high rate on the *first* bracket is paid by everyone but returned to everyone by the rebate.
+"""),
+    code("""app = classroom_app(skills, tax_preset, rates, utility, welfare)
+display(app)
+"""),
+    md("""The same four panels for the default values, saved as a figure (this is what a headless
+run produces):
+"""),
+    code("""fig = classroom_figure(skills, tax_preset, rates, utility, welfare)
+outputs += save_figure(fig, "09_classroom", figures_dir)
+"""),
+    md("""## Exercises
+
+1. **The revenue-maximising flat rate.** Set every bracket to the same rate and find the rate
+   that collects the most revenue per worker (the top of the *Laffer curve*). Why is it not
+   100 %? How does the answer differ between the two utility presets?
+2. **Why does $\\sum_i u_i/\\max(z_i,1)$ reward confiscation?** Choose the `paper_swf` welfare
+   function and raise a flat rate towards 100 %. Which workers stop working, what weight does
+   an idle worker get, and what is its utility?
+3. **Why does Saez depend on the elasticity?** The Saez top rate is $1/(1 + a\\,e)$ when society
+   puts no weight on top earners. Compute it for $e$ = 0.1, 0.4, 1 and 3. What does a large $e$
+   say about how workers respond, and why does that lower the optimal rate?
+
+The answers, computed by econsim, are in the collapsed cells below (expand them after trying).
+"""),
+    hidden("""curves, answers = flat_rate_answers(skills, ["paper", "calibrated"], n_flat_rates)
+answers.to_csv(results / "exercise_answers.csv", index=False, float_format="%.6g")
+outputs.append("exercise_answers.csv")
+for row in answers.itertuples():
+    print(f"1. '{row.utility}' utility: revenue is highest at a flat rate of "
+          f"{row.revenue_max_rate:.0%} (${row.max_revenue_per_worker:,.0f} per worker); "
+          f"mean utility is highest at {row.utilitarian_max_rate:.0%}.")
+for row in answers.itertuples():
+    print(f"2. '{row.utility}' utility: the paper SWF peaks at a flat rate of "
+          f"{row.paper_swf_max_rate:.0%}, where {row.idle_share_at_paper_swf_max:.0%} of "
+          "workers choose 0 hours: each idle worker has weight 1 and utility equal to the "
+          "rebate, instead of a weight of about 1/z.")
+"""),
+    hidden("""saez = analysis.saez_by_elasticity(skills, tax_preset, utility,
+                                  {"0.1": 0.1, "0.4": 0.4, "1": 1.0, "3": 3.0})
+saez.to_csv(results / "saez_by_elasticity.csv", index=False, float_format="%.6g")
+outputs.append("saez_by_elasticity.csv")
+top = saez[saez.bracket == saez.bracket.max()]
+print("3. Saez top-bracket rate: " + ", ".join(
+    f"{r.schedule.replace('Saez ', '')}: {r.rate:.0%}" for r in top.itertuples())
+      + ". A larger elasticity means taxable income shrinks more when the rate rises, so "
+      "each point of tax costs more revenue and the optimal rate falls.")
+fig = plot_exercises(curves, saez)
+outputs += save_figure(fig, "09_exercises", figures_dir)
+write_manifest(results, experiment="09_classroom", config=parameters,
+               outputs=[str(o) for o in outputs], started=started, backend="none (exact)")
+"""),
+]
+
 
 NOTEBOOKS = {"02": ("02_rational_icrl", NB02), "03": ("03_bounded_personas", NB03),
              "04": ("04_democratic", NB04),
-             "05": ("05_backend_comparison", NB05), "07": ("07_tax_year_ablation", NB07)}
+             "05": ("05_backend_comparison", NB05), "07": ("07_tax_year_ablation", NB07),
+             "08": ("08_welfare_elasticity", NB08),
+             "09": ("09_classroom", NB09)}
 
 if __name__ == "__main__":
     wanted = sys.argv[1:] or list(NOTEBOOKS)

@@ -25,7 +25,7 @@ def plot_swf_with_elections(years: pd.DataFrame, turnover: pd.DataFrame, metrics
             ax.plot(y.step, y[metric], color=colour, lw=1.5, label=v)
             ch = turnover[(turnover.variant == v) & turnover.changed]
             if len(ch):
-                ax.plot(ch.step, np.zeros(len(ch)), "|", color=colour, ms=12, mew=1.6,
+                ax.plot(ch.step, np.full(len(ch), 0.025 * i), "|", color=colour, ms=8, mew=1.6,
                         transform=ax.get_xaxis_transform(), clip_on=False)
         if metric in symlog:
             ax.set_yscale("symlog", linthresh=10.0)

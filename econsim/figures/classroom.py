@@ -1,0 +1,182 @@
+"""The classroom notebook (09): an interactive tax-policy sandbox with rational workers.
+
+:func:`classroom_figure` draws labour, revenue, the income distribution and welfare for one
+schedule; :func:`classroom_app` wraps it in ipywidgets controls (one slider per bracket, the
+utility preset and the welfare function) that redraw live. Exercise answers come from
+:func:`flat_rate_answers` and :func:`econsim.analysis.saez_by_elasticity`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from numpy.typing import ArrayLike
+
+from econsim.landscape import flat_rate_curves
+from econsim.outcomes import rational_step
+from econsim.plotting import ROLE_COLOURS, new_figure, provenance_note
+from econsim.tax import TAX_PRESETS, TaxSchedule
+from econsim.utility import UTILITY_PRESETS, get_utility
+from econsim.welfare import OBJECTIVES, WELFARE_FUNCTIONS
+
+
+def classroom_figure(skill: ArrayLike, tax_preset: str, rates: Sequence[float], utility: str,
+                     welfare: str) -> Figure:
+    """Four panels for one tax schedule, every worker best-responding exactly.
+
+    (1) weekly hours against skill; (2) the schedule and the tax each worker pays; (3) pre- and
+    post-tax income distributions; (4) the chosen welfare function for this schedule against
+    no tax and the US federal 2024 rates.
+    """
+    s = np.asarray(skill, dtype=float)
+    preset = TAX_PRESETS.get(tax_preset)
+    cut = np.asarray(preset.cutoffs, dtype=float)
+    params = get_utility(utility)
+    sched = TaxSchedule(cut, np.asarray(rates, dtype=float))
+    out = rational_step(s, sched, params)
+    wf = WELFARE_FUNCTIONS.get(welfare)
+    fig, axes = new_figure(ncols=2, nrows=2, width=11.5, height=7.6)
+    (ax_l, ax_t), (ax_d, ax_w) = axes
+    order = np.argsort(s)
+    inc40 = s[order] * 40 / 1000
+    ax_l.plot(inc40, out.labour[order], color=ROLE_COLOURS["llm_planner"], lw=1.5)
+    ax_l.set_xscale("log")
+    ax_l.set_ylim(-3, 103)
+    ax_l.set_xlabel("income at 40 h/week (USD thousands, log scale)")
+    ax_l.set_ylabel("chosen weekly hours")
+    ax_l.set_title(f"labour: mean {out.labour.mean():.0f} h, "
+                   f"{(out.labour == 0).mean():.0%} idle", fontsize=10.5)
+    zmax = max(float(np.quantile(out.pre_tax_income, 0.99)), float(cut[-1]) * 1.2, 1.0)
+    grid = np.linspace(0, zmax, 400)
+    ax_t.plot(grid / 1000, sched.tax(grid) / 1000, color=ROLE_COLOURS["saez"], lw=1.5,
+              label="tax owed T(z)")
+    ax_t.plot(grid / 1000, grid / 1000, color="0.7", lw=0.8, ls=":", label="100 % of income")
+    ax_t.scatter(out.pre_tax_income / 1000, out.tax / 1000, s=6, color="0.25", alpha=0.5,
+                 label="workers")
+    ax_t.set_xlabel("pre-tax income z (USD thousands)")
+    ax_t.set_ylabel("tax (USD thousands)")
+    ax_t.set_title(f"revenue ${out.tax.mean():,.0f} per worker = rebate to each",
+                   fontsize=10.5)
+    ax_t.legend(fontsize=8, loc="upper left")
+    bins = np.linspace(0, max(float(np.quantile(out.pre_tax_income, 0.98)), 1.0) / 1000, 40)
+    ax_d.hist(np.clip(out.pre_tax_income / 1000, 0, bins[-1]), bins=bins, alpha=0.55,
+              color=ROLE_COLOURS["us_federal"], label="pre-tax z")
+    ax_d.hist(np.clip(out.post_tax_income / 1000, 0, bins[-1]), bins=bins, alpha=0.55,
+              color=ROLE_COLOURS["stackelberg"], label="post-tax z − T(z) + rebate")
+    ax_d.set_xlabel("income (USD thousands; the top 2 % in the last bin)")
+    ax_d.set_ylabel("workers")
+    ax_d.set_title("income distribution", fontsize=10.5)
+    ax_d.legend(fontsize=8)
+    compare = {"this schedule": sched, "no tax": TaxSchedule(cut, np.zeros(cut.size))}
+    if preset.statutory_rates is not None:
+        compare["US federal 2024"] = TaxSchedule(cut, preset.statutory_rates)
+    values = {k: wf(o.utility, o.pre_tax_income, o.post_tax_income)
+              for k, o in ((k, rational_step(s, v, params)) for k, v in compare.items())}
+    colours = [ROLE_COLOURS["llm_planner"], ROLE_COLOURS["flat"], ROLE_COLOURS["us_federal"]]
+    ax_w.barh(list(values), list(values.values()), color=colours[:len(values)])
+    ax_w.invert_yaxis()
+    ax_w.set_xlabel(wf.label)
+    ax_w.set_title(f"welfare: {welfare}", fontsize=10.5)
+    for i, v in enumerate(values.values()):
+        ax_w.text(v, i, f" {v:,.4g}", va="center", fontsize=8.5)
+    fig.suptitle(f"'{utility}' utility, {tax_preset} brackets, rates "
+                 + ", ".join(f"{100 * r:.0f}" for r in sched.rates) + " %", fontsize=11)
+    provenance_note(fig, "none", f"{s.size:,} rational workers, exact best responses")
+    return fig
+
+
+def classroom_app(skill: ArrayLike, tax_preset: str = "us_federal_2024",
+                  rates: Sequence[float] | None = None, utility: str = "calibrated",
+                  welfare: str = "utilitarian") -> object:
+    """An ipywidgets app: one rate slider per bracket (%), utility and welfare drop-downs, and
+    the :func:`classroom_figure` redrawn whenever a control changes.
+
+    Returns the top-level widget (display it in a notebook).
+    """
+    import ipywidgets as w
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    preset = TAX_PRESETS.get(tax_preset)
+    start = list(rates) if rates is not None else list(preset.statutory_rates
+                                                       or [0.3] * len(preset.cutoffs))
+    sliders = [w.IntSlider(value=round(100 * r), min=0, max=100, step=1,
+                           description=f"${c / 1000:,.1f}k+", continuous_update=False,
+                           layout=w.Layout(width="320px"))
+               for c, r in zip(preset.cutoffs, start, strict=True)]
+    util = w.Dropdown(options=list(UTILITY_PRESETS), value=utility, description="utility")
+    wel = w.Dropdown(options=list(OBJECTIVES), value=welfare, description="welfare")
+    out = w.Output()
+
+    def redraw(*_: object) -> None:
+        with out:
+            out.clear_output(wait=True)
+            fig = classroom_figure(skill, tax_preset, [sl.value / 100 for sl in sliders],
+                                   util.value, wel.value)
+            display(fig)
+            plt.close(fig)
+
+    for control in (*sliders, util, wel):
+        control.observe(redraw, names="value")
+    redraw()
+    controls = w.VBox([w.HTML("<b>marginal rate per bracket (%)</b>"), *sliders, util, wel])
+    return w.HBox([controls, out])
+
+
+def flat_rate_answers(skill: ArrayLike, utilities: Sequence[str], n_rates: int = 101
+                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Exercise answers along flat rates: the long curves table and, per utility preset, the
+    revenue-maximising rate, the rate maximising the paper SWF (with the idle share there) and
+    the utilitarian optimum."""
+    rates = np.round(np.linspace(0.0, 1.0, n_rates), 4)
+    curves = flat_rate_curves(skill, utilities, rates)
+    rows = []
+    for utility in utilities:
+        c = curves[curves.utility == utility].pivot(index="rate", columns="metric",
+                                                    values="value")
+        rev, swf = c.revenue_per_worker.idxmax(), c.paper_swf.idxmax()
+        rows.append({"utility": utility, "revenue_max_rate": float(rev),
+                     "max_revenue_per_worker": float(c.revenue_per_worker.max()),
+                     "paper_swf_max_rate": float(swf),
+                     "idle_share_at_paper_swf_max": float(c.share_zero_hours.loc[swf]),
+                     "utilitarian_max_rate": float(c.utilitarian.idxmax())})
+    return curves, pd.DataFrame(rows)
+
+
+def plot_exercises(curves: pd.DataFrame, saez: pd.DataFrame) -> Figure:
+    """Left: revenue per worker along flat rates (the Laffer curve) per utility preset.
+    Middle: the paper SWF and mean utility along flat rates. Right: Saez top-bracket rate per
+    elasticity."""
+    fig, axes = new_figure(ncols=3, width=15, height=4.2)
+    ax_r, ax_s, ax_e = axes[0]
+    styles = ["-", "--", "-.", ":"]
+    for i, (utility, c) in enumerate(curves.groupby("utility", sort=False)):
+        c = c.pivot(index="rate", columns="metric", values="value")
+        ax_r.plot(100 * c.index, c.revenue_per_worker / 1000, ls=styles[i % 4],
+                  color=ROLE_COLOURS["saez"], label=f"'{utility}' utility")
+        best = c.revenue_per_worker.idxmax()
+        ax_r.plot(100 * best, c.revenue_per_worker.max() / 1000, "o", color=ROLE_COLOURS["saez"])
+        ax_s.plot(100 * c.index, c.paper_swf / c.paper_swf.abs().max(), ls=styles[i % 4],
+                  color=ROLE_COLOURS["llm_planner"], label=f"paper SWF, '{utility}'")
+        ax_s.plot(100 * c.index, c.utilitarian / c.utilitarian.abs().max(), ls=styles[i % 4],
+                  color=ROLE_COLOURS["stackelberg"], label=f"mean utility, '{utility}'")
+    ax_r.set_xlabel("flat tax rate (%)")
+    ax_r.set_ylabel("revenue per worker (USD thousands)")
+    ax_r.set_title("exercise 1: the revenue-maximising rate", fontsize=10.5)
+    ax_r.legend(fontsize=8)
+    ax_s.set_xlabel("flat tax rate (%)")
+    ax_s.set_ylabel("value / its maximum")
+    ax_s.set_title("exercise 2: Σu/max(z,1) rewards confiscation", fontsize=10.5)
+    ax_s.legend(fontsize=7.5)
+    top = saez[saez.bracket == saez.bracket.max()]
+    ax_e.bar(range(len(top)), 100 * top.rate, color=ROLE_COLOURS["saez"])
+    ax_e.set_xticks(range(len(top)))
+    ax_e.set_xticklabels([s.replace("Saez ", "") for s in top.schedule], fontsize=8.5)
+    ax_e.set_ylabel("Saez top-bracket rate (%)")
+    ax_e.set_ylim(0, 105)
+    ax_e.set_title("exercise 3: Saez depends on the elasticity", fontsize=10.5)
+    provenance_note(fig, "none", "rational workers, exact best responses")
+    return fig

@@ -1,0 +1,95 @@
+"""Quick-profile runs of the simulation notebooks (02–05, 07–09) and their hygiene.
+
+Each notebook executes offline in its ``quick`` profile (notebooks/profiles.yaml) into a temporary
+folder and must write its figures (PNG + PDF, non-empty), tidy tables and a manifest.
+"""
+
+import json
+
+import nbformat
+import pytest
+
+from econsim.notebook_runner import (
+    check_parameters,
+    load_profile,
+    notebook_parameters,
+    run_notebook,
+)
+from econsim.paths import project_root
+
+ROOT = project_root()
+
+#: notebook stem → (figure stems, tables) it must produce.
+EXPECTED = {
+    "02_rational_icrl": (["02_swf_over_time", "02_bracket_rates", "02_labour_vs_best_response",
+                          "02_small_n_check"],
+                         ["runs.csv", "tax_years.csv", "final_metrics.csv", "final_rates.csv",
+                          "exact_baselines.csv", "best_response_share.csv", "small_n_check.csv",
+                          "claims.csv"]),
+    "03_bounded_personas": (["03_swf_over_time", "03_bracket_rates", "03_satisfaction",
+                             "03_bracket_shift"],
+                            ["runs.csv", "tax_years.csv", "final_metrics.csv", "final_rates.csv",
+                             "bracket_shares.csv", "claims.csv"]),
+    "04_democratic": (["04_swf_elections", "04_utility_by_group", "04_leader_timeline"],
+                      ["runs.csv", "tax_years.csv", "leaders.csv", "group_utility.csv",
+                       "turnover_summary.csv", "claims.csv"]),
+    "05_backend_comparison": (["05_swf_by_variant", "05_bracket_rates", "05_reliability"],
+                              ["runs.csv", "final_metrics.csv", "reliability.csv", "claims.csv"]),
+    "07_tax_year_ablation": (["07_k_ablation"],
+                             ["runs.csv", "final_metrics.csv", "adaptation_curve.csv",
+                              "adaptation_lag.csv", "claims.csv"]),
+    "08_welfare_elasticity": (["08_elasticity_curve", "08_saez_elasticities_paper",
+                               "08_winner_table"],
+                              ["elasticity_curve.csv", "saez_by_elasticity.csv",
+                               "bracket_elasticities.csv", "winner_table.csv", "claims.csv"]),
+    "09_classroom": (["09_classroom", "09_exercises"],
+                     ["exercise_answers.csv", "saez_by_elasticity.csv"]),
+}
+SIM_NOTEBOOKS = sorted(EXPECTED)
+SIMULATION_NOTEBOOKS = [nb for nb in SIM_NOTEBOOKS if nb != "09_classroom"]
+
+
+@pytest.mark.parametrize("stem", SIM_NOTEBOOKS)
+def test_quick_profile_runs_and_writes_outputs(stem, tmp_path):
+    out = run_notebook(ROOT / "notebooks" / f"{stem}.ipynb", tmp_path / "out.ipynb",
+                       profile="quick", parameters={"results_dir": str(tmp_path / "r"),
+                                                    "figures_dir": str(tmp_path / "f")})
+    assert out.exists()
+    figures, tables = EXPECTED[stem]
+    for fig in figures:
+        for ext in ("png", "pdf"):
+            path = tmp_path / "f" / f"{fig}.{ext}"
+            assert path.exists() and path.stat().st_size > 5000, f"{stem}: {path.name} missing"
+    manifest = json.loads((tmp_path / "r" / "manifest.json").read_text())
+    assert manifest["experiment"] == stem
+    for table in tables:
+        assert table in manifest["outputs"], f"{stem}: {table} not in the manifest"
+        assert (tmp_path / "r" / table).stat().st_size > 50
+    quick = load_profile(ROOT / "notebooks" / f"{stem}.ipynb", "quick")
+    for name, value in quick.items():
+        assert manifest["config"][name] == value, f"{stem}: {name} not applied"
+
+
+@pytest.mark.parametrize("stem", SIM_NOTEBOOKS)
+def test_notebook_hygiene(stem):
+    path = ROOT / "notebooks" / f"{stem}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    params = notebook_parameters(path)
+    assert {"results_dir", "figures_dir", "n_agents", "seed"} <= set(params)
+    assert params["results_dir"] == f"results/{stem}"
+    assert params["figures_dir"] == "figures"
+    check_parameters(path, load_profile(path, "quick"))
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        assert cell.get("outputs", []) == [] and cell.get("execution_count") is None
+        for line in cell.source.splitlines():
+            assert not line.lstrip().startswith(("def ", "class ", "async def ", "lambda")), \
+                f"{stem} defines a function or class"
+
+
+@pytest.mark.parametrize("stem", SIMULATION_NOTEBOOKS)
+def test_simulation_notebooks_take_a_backend(stem):
+    params = notebook_parameters(ROOT / "notebooks" / f"{stem}.ipynb")
+    assert params["backend"] == "surrogate"  # offline default; one parameter switches it

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import os
 import re
 import time
 import traceback
@@ -140,15 +141,35 @@ def run_one(config: dict[str, Any], folder: str, force: bool = False) -> dict[st
                 "wall_time_s": round(time.time() - started, 3)}
 
 
+def blas_environ() -> dict[str, Any]:
+    """The nanny's pre-spawn environment with this process's BLAS/OpenMP thread counts.
+
+    Dask pins worker processes to one BLAS thread; a multi-threaded ``np.dot`` (used by some
+    welfare metrics) sums in another order, so metrics would differ from a run in this process in
+    the last bits. Giving workers this process's thread counts keeps sweeps bit-identical to
+    running the same configurations here.
+    """
+    import dask
+
+    env = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}))
+    cores = str(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                else os.cpu_count() or 1)
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        env[var] = os.environ.get(var, cores)
+    return env
+
+
 @contextmanager
 def dask_client(scheduler: str | None, n_workers: int,
                 timeout: float = CONNECT_TIMEOUT_S) -> Iterator[Any]:
     """A :class:`distributed.Client`: a new loopback LocalCluster of ``n_workers`` processes
     (``scheduler=None``) or a connection to an existing scheduler address."""
+    import dask
     from distributed import Client, LocalCluster
 
     if scheduler is None:
-        with warnings.catch_warnings():  # the scheduler's HTTP port moving off 8787 is fine
+        with warnings.catch_warnings(), dask.config.set(
+                {"distributed.nanny.pre-spawn-environ": blas_environ()}):
             warnings.filterwarnings("ignore", message="Port .* is already in use")
             cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
                                    host="127.0.0.1", dashboard_address=None, silence_logs=40)

@@ -56,7 +56,9 @@ def classroom_figure(skill: ArrayLike, tax_preset: str, rates: Sequence[float], 
     ax_t.plot(grid / 1000, grid / 1000, color="0.7", lw=0.8, ls=":", label="100 % of income")
     ax_t.scatter(out.pre_tax_income / 1000, out.tax / 1000, s=6, color="0.25", alpha=0.5,
                  label="workers")
-    ax_t.set_xlabel("pre-tax income z (USD thousands)")
+    ax_t.set_xlim(0, zmax / 1000)
+    ax_t.set_ylim(0, max(float(sched.tax(np.array([zmax]))[0]), 1.0) / 1000 * 1.05)
+    ax_t.set_xlabel("pre-tax income z (USD thousands; top 1 % off the axis)")
     ax_t.set_ylabel("tax (USD thousands)")
     ax_t.set_title(f"revenue ${out.tax.mean():,.0f} per worker = rebate to each",
                    fontsize=10.5)
@@ -81,7 +83,8 @@ def classroom_figure(skill: ArrayLike, tax_preset: str, rates: Sequence[float], 
     ax_w.set_xlabel(wf.label)
     ax_w.set_title(f"welfare: {welfare}", fontsize=10.5)
     for i, v in enumerate(values.values()):
-        ax_w.text(v, i, f" {v:,.4g}", va="center", fontsize=8.5)
+        ax_w.text(v, i, f" {v:,.0f}" if abs(v) >= 100 else f" {v:.3g}", va="center",
+                  fontsize=8.5)
     fig.suptitle(f"'{utility}' utility, {tax_preset} brackets, rates "
                  + ", ".join(f"{100 * r:.0f}" for r in sched.rates) + " %", fontsize=11)
     provenance_note(fig, "none", f"{s.size:,} rational workers, exact best responses")

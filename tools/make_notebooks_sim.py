@@ -807,6 +807,10 @@ on the wrong behaviour. Short tax years give the planner more decisions but nois
 **What is shown.** Left: welfare in the last tax years against $K$ (mean and range over seeds).
 Right: after each rate change, the share of workers within `tolerance_hours` of their *new* best
 response, against steps since the change — the labour response lag.
+
+**Utility preset.** This notebook defaults to the `calibrated` preset: under the paper's constants
+most workers' best response is the 100-hour cap whatever the rates, so there would be nothing to
+re-adapt to. Set `utility = "paper"` to see the paper's setting.
 """),
     params("""
 # Parameters (papermill overrides these; see notebooks/profiles.yaml)
@@ -820,7 +824,7 @@ H: int = 50  # history window shown in prompts (steps)
 seed: int = 42  # first seed; replicate runs use seed, seed + 1, ...
 n_seeds: int = 2  # replicate runs per K
 tax_preset: str = "us_federal_2024"  # the seven US brackets
-utility: str = "paper"  # labour-cost preset: "paper" (v1 constants) or "calibrated"
+utility: str = "calibrated"  # "calibrated": best responses move with the rates; "paper": most sit at 100 h
 objective: str = "paper_swf"  # welfare function the planner maximises
 second_metric: str = "inverse_income"  # normalised welfare metric plotted beside it
 final_years: int = 5  # tax years at the end of a run that count as converged

@@ -1208,6 +1208,8 @@ if __name__ == "__main__":
     wanted = sys.argv[1:] or list(NOTEBOOKS)
     for key in wanted:
         stem, cells = NOTEBOOKS[key]
+        for i, cell in enumerate(cells):
+            cell["id"] = f"{key}-{i:02d}"  # stable ids: regenerating gives identical files
         nb = nbf.v4.new_notebook(cells=cells, metadata=KERNEL)
         nbf.write(nb, f"notebooks/{stem}.ipynb")
         print(f"wrote notebooks/{stem}.ipynb")

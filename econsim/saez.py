@@ -247,7 +247,7 @@ def _proper(z: Array, cut: Array, e: Array, g: Array, min_tail: int) -> SaezEsti
     # Bracket 0: the optimal linear tax (income-weighted average weight, a = 1).
     n_above[0] = int((zs > 0).sum())
     if total_z > 0:
-        G[0] = float(np.dot(gs, zs) / total_z)
+        G[0] = float(np.sum(gs * zs) / total_z)
     else:  # nobody earns anything: no base to tax, any rate is welfare-neutral → 0
         G[0], fallback[0] = 1.0, True
     if k_count > 1:

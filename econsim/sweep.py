@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import os
 import re
 import time
 import traceback
@@ -142,12 +141,12 @@ def run_one(config: dict[str, Any], folder: str, force: bool = False) -> dict[st
 
 
 def blas_environ() -> dict[str, Any]:
-    """The nanny's pre-spawn environment: this process's BLAS/OpenMP thread counts, no malloc trim.
+    """The nanny's pre-spawn environment for local-cluster workers: Dask's defaults without
+    its malloc-trim setting.
 
-    Dask pins worker processes to one BLAS thread; a multi-threaded ``np.dot`` (used by some
-    welfare metrics) sums in another order, so metrics would differ from a run in this process in
-    the last bits. Giving workers this process's thread counts keeps sweeps bit-identical to
-    running the same configurations here.
+    Results do not depend on BLAS thread counts (the economics avoids BLAS reductions such as
+    ``np.dot``, whose summation order changes with threads), so Dask's one-thread workers give
+    bit-identical results to runs in this process.
     """
     import dask
 
@@ -155,10 +154,6 @@ def blas_environ() -> dict[str, Any]:
     # Dask's MALLOC_TRIM_THRESHOLD_ turns off glibc's adaptive mmap threshold: every large
     # numpy temporary is then a fresh mmap with page faults (measured: runs 3-4 x slower).
     env.pop("MALLOC_TRIM_THRESHOLD_", None)
-    cores = str(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                else os.cpu_count() or 1)
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        env[var] = os.environ.get(var, cores)
     return env
 
 

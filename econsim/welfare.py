@@ -47,7 +47,7 @@ def inverse_income_swf(u: ArrayLike, z: ArrayLike, z_tilde: ArrayLike | None = N
     """
     u_, z_ = as_float_array(u, "u"), as_float_array(z, "z")
     w = _inverse_income_weights(z_)
-    return float(np.dot(w, u_) / w.sum())
+    return float(np.sum(w * u_) / w.sum())  # not np.dot: BLAS threading changes last bits
 
 
 def utilitarian(u: ArrayLike, z: ArrayLike | None = None, z_tilde: ArrayLike | None = None
@@ -75,7 +75,7 @@ def gini(y: ArrayLike) -> float:
     if n == 0 or total <= 0:
         return 0.0
     ranks = np.arange(1, n + 1, dtype=np.float64)
-    return float(2.0 * np.dot(ranks, y_) / (n * total) - (n + 1.0) / n)
+    return float(2.0 * np.sum(ranks * y_) / (n * total) - (n + 1.0) / n)
 
 
 def theil(y: ArrayLike) -> float:

@@ -14,7 +14,7 @@ from econsim.simulation import SimConfig, Simulation
 from econsim.sweep import SchedulerUnreachable, expand_grid, frame_digest, run_sweep
 
 BASE = SimConfig(n_agents=8, n_steps=20, K=5, worker="llm", planner="llm", tax_preset="three")
-# 20,000 agents: large enough for multi-threaded BLAS reductions in the welfare metrics
+# 20,000 agents: large enough that a multi-threaded BLAS reduction would change the last bits
 GRID = {"worker": ["fixed", "surrogate_vec"], "n_agents": [8, 20_000],
         "population": [None, "/nonexistent/population"]}
 

@@ -116,3 +116,24 @@ def test_economy_step_bad_input():
         economy_step([1.0], [101.0], sch, PAPER)
     with pytest.raises(ValueError, match="skill must be finite"):
         economy_step([-1.0], [10.0], sch, PAPER)
+
+
+def test_metrics_do_not_depend_on_blas_threads():
+    """Sweeps run on one-thread Dask workers must reproduce in-process results bit for bit."""
+    import subprocess
+    import sys
+
+    code = ("import numpy as np; from econsim.outcomes import rational_step; "
+            "from econsim.skills import sample_gb2_skills; from econsim.tax import TaxSchedule; "
+            "from econsim.utility import UTILITY_PRESETS; "
+            "s = sample_gb2_skills(300_000, np.random.default_rng(1)); "
+            "w = rational_step(s, TaxSchedule.preset('us_federal_2024'), "
+            "UTILITY_PRESETS.get('calibrated')).welfare(); "
+            "print(repr(sorted(w.items())))")
+    outs = set()
+    for threads in ("1", "2"):
+        env = {**__import__("os").environ, "OPENBLAS_NUM_THREADS": threads,
+               "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads}
+        outs.add(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                                text=True, check=True).stdout)
+    assert len(outs) == 1

@@ -97,7 +97,7 @@ class OccupationWages:
         pi = np.asarray(shares, dtype=float)
         if pi.shape != (len(OCCUPATIONS),) or (pi < 0).any() or not np.isclose(pi.sum(), 1.0):
             raise ValueError(f"shares must be {len(OCCUPATIONS)} non-negative weights summing to 1")
-        return pi @ self.cdf_matrix(log_wage)
+        return (pi[:, None] * self.cdf_matrix(log_wage)).sum(axis=0)  # no BLAS: thread-independent
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame) -> OccupationWages:

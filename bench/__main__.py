@@ -12,8 +12,8 @@ import datetime as dt
 import importlib
 import json
 import os
-import platform
 import pkgutil
+import platform
 from pathlib import Path
 
 import bench

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import yaml
 from numpy.typing import NDArray
 from tqdm.auto import tqdm
@@ -93,6 +94,11 @@ class SimResult:
     def elections(self):  # noqa: ANN201
         return self.tables["elections"]
 
+    @property
+    def workers(self):  # noqa: ANN201
+        """One row per worker: ``agent``, ``name``, ``skill``, ``utility_type``, ``persona``."""
+        return self.tables["workers"]
+
     def conversation(self, step: int, agent: int | str, kind: str = "labour") -> str:
         """The prompt an agent saw at ``step`` and the reply it gave, as readable text.
 
@@ -126,6 +132,10 @@ class Simulation:
         An :class:`~econsim.llm.LLMClient` to use instead of building one from ``config.backend``.
     progress
         Show a progress bar (steps, calls, tokens, cost, ETA).
+    overwrite
+        Replace the records of an earlier run in ``folder``.
+    force
+        Vectorised engine only: run even if the memory estimate exceeds available memory.
     """
 
     def __new__(cls, config: SimConfig | dict[str, Any], *args: Any, **kwargs: Any) -> Simulation:
@@ -142,9 +152,11 @@ class Simulation:
 
     def __init__(self, config: SimConfig | dict[str, Any], folder: str | Path | None = None, *,
                  client: LLMClient | None = None, progress: bool = False,
-                 overwrite: bool = False, _state: SimState | None = None) -> None:
-        self.config = config if isinstance(config, SimConfig) else SimConfig.from_dict(config)
-        cfg = self.config
+                 overwrite: bool = False, force: bool = False,
+                 _state: SimState | None = None) -> None:
+        self.config = cfg = config if isinstance(config, SimConfig) \
+            else SimConfig.from_dict(config)
+        self._check_engine(cfg, force=force or _state is not None)
         self.folder = Path(folder) if folder is not None else None
         if self.folder is not None and _state is None:
             _check_fresh_folder(self.folder, overwrite)
@@ -152,14 +164,11 @@ class Simulation:
         self.cutoffs = np.asarray(TAX_PRESETS.get(cfg.tax_preset).cutoffs, dtype=float)
         self.utility_params = get_utility(cfg.utility)
         self._objective = get_objective(cfg.objective)
-        self.workers = WORKERS.get(cfg.worker)()
         self.planner = PLANNERS.get(cfg.planner)()
         self.client = client
         if self.client is None and cfg.uses_llm:
             self.client = _make_client(cfg)
-        pop = build_population(cfg, self.client)
-        self.skills, self.personas, self.names = pop.skills, pop.personas, pop.names
-        self.utility_types = pop.utility_types
+        self._build_agents(cfg)
         self.rng = np.random.default_rng(np.random.SeedSequence(cfg.seed).spawn(2)[1])
         if _state is not None:
             self.state = _state
@@ -169,16 +178,37 @@ class Simulation:
                     if hasattr(self.client.ledger, k) and not k.startswith("budget"):
                         setattr(self.client.ledger, k, v)
         else:
-            n = cfg.n_agents
-            self.state = SimState(step=0, rates=np.zeros(cfg.n_brackets),
-                                  rng_state=self.rng.bit_generator.state,
-                                  histories=[[] for _ in range(n)], last_labour=np.zeros(n),
-                                  satisfaction=np.ones(n), own_history=[[] for _ in range(n)])
-        self.recorder = Recorder(self.folder, cfg.record_prompts)
+            self.state = self._initial_state()
+        self._attach_state()
+        self.recorder = self._make_recorder()
         if self.folder is not None and _state is None:
             self.folder.mkdir(parents=True, exist_ok=True)
             (self.folder / CONFIG_FILE).write_text(yaml.safe_dump(cfg.to_dict(), sort_keys=False))
         self._started = time.time()
+
+    # -- construction hooks (the vectorised engine overrides these) -------------------------------
+    def _check_engine(self, cfg: SimConfig, force: bool) -> None:
+        """Refuse configurations this engine cannot run (nothing to check per agent)."""
+
+    def _build_agents(self, cfg: SimConfig) -> None:
+        """Sample the workers (skills, personas, names, utility types) and their policy."""
+        pop = build_population(cfg, self.client)
+        self.skills, self.personas, self.names = pop.skills, pop.personas, pop.names
+        self.utility_types = pop.utility_types
+        self.workers = WORKERS.get(cfg.worker)()
+
+    def _initial_state(self) -> SimState:
+        n = self.config.n_agents
+        return SimState(step=0, rates=np.zeros(self.config.n_brackets),
+                        rng_state=self.rng.bit_generator.state,
+                        histories=[[] for _ in range(n)], last_labour=np.zeros(n),
+                        satisfaction=np.ones(n), own_history=[[] for _ in range(n)])
+
+    def _attach_state(self) -> None:
+        """Link objects that live in the (checkpointed) state; nothing for per-agent workers."""
+
+    def _make_recorder(self) -> Recorder:
+        return Recorder(self.folder, self.config.record_prompts)
 
     # -- helpers used by workers, planners and elections -----------------------------------------
     def schedule(self, rates: Array | None = None) -> TaxSchedule:
@@ -297,9 +327,23 @@ class Simulation:
             bar.set_postfix(calls=led.calls, tokens=led.input_tokens + led.output_tokens,
                             cost=f"${led.cost_usd:.3f}", refresh=False)
 
+    def workers_table(self) -> pd.DataFrame:
+        """One row per worker: index, name, skill, utility type and persona (if any)."""
+        n = self.config.n_agents
+        table = pd.DataFrame({"agent": np.arange(n, dtype=np.int64),
+                              "name": [self.names[i] for i in range(n)],
+                              "skill": np.asarray(self.skills, dtype=float),
+                              "utility_type": list(self.utility_types)})
+        if len(self.personas) == n:
+            table["persona"] = list(self.personas)
+        return table
+
     def _finish(self) -> SimResult:
         status = self.state.stopped or "complete"
         tables = self.recorder.finalize()
+        tables["workers"] = self.workers_table()
+        if self.folder is not None:
+            tables["workers"].to_parquet(self.folder / "workers.parquet", index=False)
         ledger = self.client.ledger.summary() if self.client is not None else {}
         if self.folder is not None:
             served = sorted(tables["calls"]["model"].unique().tolist()) \

@@ -19,17 +19,14 @@ per-step distribution summaries (labour, income and utility quantiles).
 from __future__ import annotations
 
 import pickle
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 from numpy.typing import NDArray
 
-from econsim.llm import LLMClient
 from econsim.outcomes import StepOutcome, economy_step
 from econsim.population import Population
 from econsim.population.attitudes import ATTITUDE_SCORES
@@ -42,20 +39,14 @@ from econsim.scale.surrogate_vec import MENU, VectorSurrogateWorkers
 from econsim.simulation.config import VECTOR_WORKER_KINDS, SimConfig
 from econsim.simulation.engine import (
     CHECKPOINT,
-    CONFIG_FILE,
     SimState,
     Simulation,
-    _check_fresh_folder,
-    _make_client,
 )
-from econsim.simulation.planners import PLANNERS
 from econsim.simulation.population import POPULATION_SKILLS, allocate_types
 from econsim.simulation.records import Recorder
 from econsim.simulation.workers import WORKERS
 from econsim.skills import sample_skills
-from econsim.tax import TAX_PRESETS
-from econsim.utility import get_utility
-from econsim.welfare import all_metrics, get_objective
+from econsim.welfare import all_metrics
 
 Array = NDArray[np.float64]
 #: Up to this many agents every per-agent row is kept by default.
@@ -215,56 +206,35 @@ class VectorSimulation(Simulation):
         Run even if the memory estimate exceeds the available memory (:mod:`econsim.scale.memory`).
     """
 
-    def __init__(self, config: SimConfig | dict[str, Any], folder: str | Path | None = None, *,
-                 client: LLMClient | None = None, progress: bool = False,
-                 overwrite: bool = False, force: bool = False,
-                 _state: SimState | None = None) -> None:
-        self.config = cfg = config if isinstance(config, SimConfig) else \
-            SimConfig.from_dict(config)
+    def _check_engine(self, cfg: SimConfig, force: bool) -> None:
         if cfg.scenario == "democratic":
             raise ValueError("the vectorised engine runs the scenarios rational, bounded; "
                              "democratic elections need the per-agent loop")
-        self.memory_estimate = check_memory(cfg, force=force or _state is not None)
-        self.folder = Path(folder) if folder is not None else None
-        if self.folder is not None and _state is None:
-            _check_fresh_folder(self.folder, overwrite)
-        self.progress = progress
-        self.cutoffs = np.asarray(TAX_PRESETS.get(cfg.tax_preset).cutoffs, dtype=float)
-        self.utility_params = get_utility(cfg.utility)
-        self._objective = get_objective(cfg.objective)
-        self.planner = PLANNERS.get(cfg.planner)()
-        self.client = client
-        if self.client is None and cfg.uses_llm:
-            self.client = _make_client(cfg)
+        self.memory_estimate = check_memory(cfg, force=force)
+
+    def _build_agents(self, cfg: SimConfig) -> None:
         type_seq, uniform_seq = np.random.SeedSequence(cfg.seed).spawn(2)
-        pop = vector_population(cfg)
+        self._pop = vector_population(cfg)
         self.skills = sample_skills(cfg.n_agents, np.random.default_rng(uniform_seq), "uniform") \
-            if cfg.skills == "uniform" else pop.skills.copy()
+            if cfg.skills == "uniform" else self._pop.skills.copy()
         self.utility_types = allocate_types(cfg.utility_mix, cfg.n_agents,
                                             np.random.default_rng(type_seq))
         self.names = _Names(cfg.n_agents)
         self.personas: list[str | None] = []
-        self.rng = np.random.default_rng(np.random.SeedSequence(cfg.seed).spawn(2)[1])
-        n = cfg.n_agents
-        if _state is not None:
-            self.state = _state
-            self.rng.bit_generator.state = _state.rng_state
-            if self.client is not None:
-                for k, v in _state.ledger.items():
-                    if hasattr(self.client.ledger, k) and not k.startswith("budget"):
-                        setattr(self.client.ledger, k, v)
-        else:
-            self.state = VectorState(step=0, rates=np.zeros(cfg.n_brackets),
-                                     rng_state=self.rng.bit_generator.state, histories=[],
-                                     last_labour=np.zeros(n), satisfaction=np.ones(n),
-                                     workers=VECTOR_WORKERS.get(cfg.worker)(self, pop))
+
+    def _initial_state(self) -> VectorState:
+        n = self.config.n_agents
+        return VectorState(step=0, rates=np.zeros(self.config.n_brackets),
+                           rng_state=self.rng.bit_generator.state, histories=[],
+                           last_labour=np.zeros(n), satisfaction=np.ones(n),
+                           workers=VECTOR_WORKERS.get(self.config.worker)(self, self._pop))
+
+    def _attach_state(self) -> None:
         self.workers = self.state.workers
-        del pop
-        self.recorder = SampledRecorder(self.folder, cfg.record_prompts, record_rows(cfg))
-        if self.folder is not None and _state is None:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            (self.folder / CONFIG_FILE).write_text(yaml.safe_dump(cfg.to_dict(), sort_keys=False))
-        self._started = time.time()
+        del self._pop  # the population's frame is large at 10^6 agents; workers keep what they need
+
+    def _make_recorder(self) -> Recorder:
+        return SampledRecorder(self.folder, self.config.record_prompts, record_rows(self.config))
 
     def _step(self, t: int) -> None:
         cfg, st = self.config, self.state

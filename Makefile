@@ -19,10 +19,12 @@ PROFILE ?= full
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
+# The environment is rebuilt from scratch whenever pyproject.toml is newer than it (or a build
+# was interrupted), so a removed or re-pinned dependency never lingers.
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "econsim needs Python >= 3.11; set PYTHON=/path/to/python3.11+")'
-	@if [ -d $(VENV) ] && [ ! -f $(STAMP) ]; then rm -rf $(VENV); fi
-	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (econsim)" >/dev/null
@@ -34,7 +36,7 @@ test: $(STAMP) ## run the offline test suite (includes quick notebook runs)
 	$(PY) -m pytest -q
 
 lint: $(STAMP) ## ruff over the package and tests
-	$(PY) -m ruff check econsim tests bench
+	$(PY) -m ruff check econsim tests bench tools
 
 figures: $(STAMP) $(EXECUTED) ## execute every notebook offline: figures/ and results/
 
@@ -49,6 +51,6 @@ lab: $(STAMP) ## open JupyterLab with the econsim kernel
 bench: $(STAMP) ## run the performance benchmarks (writes results/bench/*.json)
 	$(PY) -m bench
 
-clean: ## remove generated results, figures' caches and the virtual environment
+clean: ## remove .venv, executed notebooks, benchmark results and caches (keeps figures/)
 	rm -rf $(VENV) results/notebooks results/bench .pytest_cache .ruff_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

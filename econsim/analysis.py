@@ -606,6 +606,51 @@ def saez_by_elasticity(skill: ArrayLike, tax_preset: str, utility: str,
 
 
 # --------------------------------------------------------------------------------------------
+# Exact democracy
+# --------------------------------------------------------------------------------------------
+def exact_majority_exploitation(skills: Sequence[float] = (300.0, 320.0, 340.0, 360.0, 6000.0),
+                                n_steps: int = 60, K: int = 10, tax_preset: str = "three",
+                                utility: str = "calibrated", seed: int = 1
+                                ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The democratic game with exact (rational) voters and leaders on a constructed population.
+
+    By default four low-skill workers and one high earner. Every worker votes for the candidate
+    whose own utility-maximising DELTA gives the voter the most utility; the leader proposes its
+    own best DELTA every tax year (bracket by bracket, everyone best-responding). No LLM is
+    involved, so the outcome is the game's, not a model's.
+
+    Returns
+    -------
+    workers
+        One row per worker: ``agent``, ``skill``, ``group`` (majority/minority by skill),
+        ``utility_first`` and ``utility_last`` (first and last tax year means), ``tax_first``,
+        ``tax_last``, ``times_leader`` (tax years led).
+    steps
+        The run's step table (rates per bracket, leader, welfare).
+    """
+    s = np.asarray(skills, dtype=float)
+    cfg = SimConfig(scenario="democratic", worker="rational", n_agents=int(s.size),
+                    n_steps=n_steps, K=K, tax_preset=tax_preset, utility=utility, seed=seed)
+    sim = Simulation(cfg)
+    sim.skills = s  # the constructed population replaces the sampled one
+    res = sim.run()
+    agents = res.agents.assign(tax_year=res.agents.step // K)
+    first, last = agents.tax_year.min(), agents.tax_year.max()
+    by_year = agents.groupby(["tax_year", "agent"])[["utility", "tax"]].mean()
+    leaders = res.steps.groupby("tax_year")["leader"].first().value_counts()
+    majority = s < np.median(s) * 3  # the skills far above the median form the minority
+    workers = pd.DataFrame({
+        "agent": np.arange(s.size), "skill": s,
+        "group": np.where(majority, "majority (low skill)", "minority (high skill)"),
+        "utility_first": by_year.loc[first]["utility"].to_numpy(),
+        "utility_last": by_year.loc[last]["utility"].to_numpy(),
+        "tax_first": by_year.loc[first]["tax"].to_numpy(),
+        "tax_last": by_year.loc[last]["tax"].to_numpy(),
+        "times_leader": [int(leaders.get(f"worker_{i}", 0)) for i in range(s.size)]})
+    return workers, res.steps
+
+
+# --------------------------------------------------------------------------------------------
 # Claims
 # --------------------------------------------------------------------------------------------
 def claim_row(claim: str, test: str, finding: str, supported: bool | None, backend: str,

@@ -519,8 +519,8 @@ import pandas as pd
 from IPython.display import display
 
 from econsim import analysis
-from econsim.figures.democracy import (plot_group_utility, plot_leader_timeline,
-                                       plot_swf_with_elections)
+from econsim.figures.democracy import (plot_exact_exploitation, plot_group_utility,
+                                       plot_leader_timeline, plot_swf_with_elections)
 from econsim.paths import output_dir
 from econsim.plotting import save_figure
 from econsim.provenance import write_manifest
@@ -596,6 +596,21 @@ summary.to_csv(results / "turnover_summary.csv", index=False, float_format="%.8g
 outputs.append("turnover_summary.csv")
 display(summary)
 """),
+    md("""## The game itself: exact voters and an exact leader
+
+Is majority exploitation a property of the game or of the language model? Here no LLM is
+involved: four low-skill workers and one high earner (a constructed population) vote exactly —
+each for the candidate whose own best tax change would leave the voter best off — and the elected
+leader sets, every tax year, the change that maximises its own utility while everyone
+best-responds. The low-skill majority elects one of its own, who raises the rates that the high
+earner pays: the rebate it funds is shared by everyone.
+"""),
+    code("""exact_workers, exact_steps = analysis.exact_majority_exploitation()
+exact_workers.to_csv(results / "exact_majority.csv", index=False, float_format="%.8g")
+outputs.append("exact_majority.csv")
+display(exact_workers)
+fig = plot_exact_exploitation(exact_workers, exact_steps)
+outputs += save_figure(fig, "04_exact_majority", figures_dir)"""),
     md("""## What this run shows
 
 Computed from this run's tables (they stay true when rerun with other parameters or backends).
@@ -629,6 +644,17 @@ for v in [v for v in variants if v != reference]:
         None if pd.isna(t.mean_change_new_leader) or pd.isna(t.mean_change_same_leader) else
         bool(t.mean_change_new_leader > t.mean_change_same_leader), backend, "04_democratic"))
     print(claims[-1]["finding"], "->", claims[-1]["verdict"])
+maj = exact_workers[exact_workers.group.str.startswith("majority")]
+mino = exact_workers[~exact_workers.group.str.startswith("majority")]
+claims.append(analysis.claim_row(
+    "C4 majority exploitation", "exact rational voters and leader, 4 low-skill workers + 1 high "
+    "earner (no LLM): utility change from the first to the last tax year",
+    f"majority {(maj.utility_last - maj.utility_first).mean():+,.0f}, minority "
+    f"{(mino.utility_last - mino.utility_first).mean():+,.0f} USD per step; leader from the "
+    f"majority in {maj.times_leader.sum()} of {exact_workers.times_leader.sum()} tax years",
+    bool((maj.utility_last > maj.utility_first).all()
+         and (mino.utility_last < mino.utility_first).all()), "none (exact)", "04_democratic"))
+print(claims[-1]["finding"], "->", claims[-1]["verdict"])
 pd.DataFrame(claims).to_csv(results / "claims.csv", index=False)
 outputs.append("claims.csv")
 """ + MANIFEST.format(stem="04_democratic")),

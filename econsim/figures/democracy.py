@@ -99,3 +99,39 @@ def plot_leader_timeline(turnover: pd.DataFrame, skills: dict[str, np.ndarray], 
     fig.colorbar(im, ax=ax, label="skill percentile", shrink=0.9)
     provenance_note(fig, backend, note)
     return fig
+
+
+def plot_exact_exploitation(workers: pd.DataFrame, steps: pd.DataFrame) -> Figure:
+    """The exact democratic game on a constructed population (no LLM).
+
+    Left: marginal rate of each bracket per tax year as the elected leader sets them. Right:
+    each worker's mean utility in the first and the last tax year, coloured by group.
+    """
+    fig, axes = new_figure(ncols=2, width=12, height=4.2)
+    ax, ax_u = axes[0]
+    years = steps.groupby("tax_year").first()
+    rate_cols = [c for c in steps.columns if c.startswith("rate_")]
+    styles = ["-", "--", ":", "-.", (0, (5, 1)), (0, (3, 1, 1, 1)), (0, (1, 1))]
+    for k, col in enumerate(rate_cols):
+        ax.step(years.index, 100 * years[col], where="post", lw=2.2 - 0.25 * k,
+                ls=styles[k % len(styles)], label=f"bracket {k + 1}")
+    ax.set_xlabel("tax year")
+    ax.set_ylabel("marginal rate (%)")
+    ax.set_ylim(-2, 105)
+    leaders = years["leader"].unique()
+    ax.set_title(f"Rates set by the elected leader ({', '.join(leaders)})", fontsize=11)
+    ax.legend(fontsize=8)
+    x = np.arange(len(workers))
+    colours = ["#1b6ca8" if g.startswith("majority") else "#d1495b" for g in workers.group]
+    ax_u.bar(x - 0.2, workers.utility_first / 1000, width=0.4, color=colours, alpha=0.45,
+             label="first tax year")
+    ax_u.bar(x + 0.2, workers.utility_last / 1000, width=0.4, color=colours,
+             label="last tax year")
+    ax_u.set_xticks(x)
+    ax_u.set_xticklabels([f"worker {a}\n${s * 40 / 1000:,.0f}k at 40 h\n{g.split(' (')[0]}"
+                          for a, s, g in zip(workers.agent, workers.skill, workers.group,
+                                             strict=True)], fontsize=8)
+    ax_u.set_ylabel("mean utility (USD thousands per step)")
+    ax_u.set_title("Majority gains, minority pays (pale: first year, solid: last)", fontsize=11)
+    provenance_note(fig, "none", "exact rational voters and leader; constructed population")
+    return fig

@@ -1,0 +1,79 @@
+"""The claims table: every notebook's ``claims.csv`` gathered into one table for the README.
+
+``python -m econsim.claims`` prints the markdown table; a test keeps the README's copy (between
+``<!-- claims:start -->`` and ``<!-- claims:end -->``) equal to what the committed results say.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+from econsim.paths import project_path
+
+START, END = "<!-- claims:start -->", "<!-- claims:end -->"
+COLUMNS = ("claim", "test", "finding", "verdict", "backend", "notebook")
+
+
+def collect_claims(results_root: str | Path = "results") -> pd.DataFrame:
+    """All ``results/<notebook>/claims.csv`` rows, in notebook order."""
+    files = sorted(project_path(results_root).glob("*/claims.csv"))
+    if not files:
+        raise ValueError(f"no claims.csv under {results_root}; run `make figures` first")
+    frames = [pd.read_csv(f, dtype=str).fillna("") for f in files]
+    table = pd.concat(frames, ignore_index=True)
+    missing = set(COLUMNS) - set(table.columns)
+    if missing:
+        raise ValueError(f"claims tables lack column(s) {sorted(missing)}")
+    return table[list(COLUMNS)]
+
+
+def _cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def claims_markdown(table: pd.DataFrame) -> str:
+    """A markdown table: claim | how we tested it | what our run shows | verdict | backend."""
+    lines = ["| claim | how we tested it | what our run shows | verdict | backend | notebook |",
+             "|---|---|---|---|---|---|"]
+    for row in table.itertuples(index=False):
+        verdict = {"supported": "**supported**", "not supported": "**not supported**"}.get(
+            row.verdict, row.verdict)
+        lines.append("| " + " | ".join(_cell(x) for x in (
+            row.claim, row.test, row.finding, verdict, row.backend, f"`{row.notebook}`")) + " |")
+    return "\n".join(lines)
+
+
+def readme_block(results_root: str | Path = "results") -> str:
+    """The README section between the markers, generated from the results."""
+    return f"{START}\n{claims_markdown(collect_claims(results_root))}\n{END}"
+
+
+def update_readme(readme: str | Path = "README.md", results_root: str | Path = "results") -> bool:
+    """Rewrite the README's claims block; returns whether it changed."""
+    path = project_path(readme)
+    text = path.read_text()
+    if START not in text or END not in text:
+        raise ValueError(f"{path} has no {START} ... {END} block")
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    new = head + readme_block(results_root) + tail
+    path.write_text(new)
+    return new != text
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m econsim.claims", description=__doc__)
+    parser.add_argument("--update-readme", action="store_true",
+                        help="rewrite the claims block of README.md")
+    args = parser.parse_args(argv)
+    if args.update_readme:
+        print("README.md updated" if update_readme() else "README.md already up to date")
+    else:
+        print(claims_markdown(collect_claims()))
+
+
+if __name__ == "__main__":
+    main()

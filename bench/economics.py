@@ -13,9 +13,9 @@ import tracemalloc
 
 import numpy as np
 
+from econsim.backward_induction import python_tax
 from econsim.outcomes import rational_step
 from econsim.skills import sample_gb2_skills
-from econsim.stackelberg import python_tax
 from econsim.tax import TaxSchedule
 from econsim.utility import LABOUR_MENU, UTILITY_PRESETS
 from econsim.welfare import all_metrics

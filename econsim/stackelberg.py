@@ -65,7 +65,7 @@ from econsim.registry import Registry
 from econsim.tax import TAX_PRESETS, TaxSchedule
 from econsim.utility import LABOUR_MENU, UtilityParams, get_utility
 from econsim.validation import check_fractions, check_nonnegative
-from econsim.welfare import OBJECTIVES, get_objective
+from econsim.welfare import get_objective
 
 Array = NDArray[np.float64]
 
@@ -87,12 +87,6 @@ ResponseFn = Callable[[Array, TaxSchedule, UtilityParams, Array], Array]
 BEST_RESPONSES: Registry[ResponseFn] = Registry("best response")
 BEST_RESPONSES.register("menu", lambda s, sch, p, menu: best_response_menu(s, sch, p, menu))
 BEST_RESPONSES.register("continuous", lambda s, sch, p, menu: best_response_continuous(s, sch, p))
-
-
-def _check_objective(objective: str) -> str:
-    if objective not in OBJECTIVES:
-        raise ValueError(f"unknown objective {objective!r}; valid names: {', '.join(OBJECTIVES)}")
-    return objective
 
 
 def _resolve_cutoffs(cutoffs: ArrayLike | TaxSchedule | str) -> Array:
@@ -140,7 +134,7 @@ class WelfareEvaluator:
         self.skill = s
         self.cutoffs = _resolve_cutoffs(cutoffs)
         self.params = get_utility(params)
-        self.objective = _check_objective(objective)
+        self.objective = get_objective(objective).name
         self._wf = get_objective(objective)
         self.response = response
         self._respond = BEST_RESPONSES.get(response)
@@ -463,70 +457,3 @@ def stackelberg(skill: ArrayLike, cutoffs: ArrayLike | TaxSchedule | str,
         method=f"{chosen} ({'fast' if ev.fast else 'general'} path)",
         wall_time=time.perf_counter() - t0, response=response,
         details={**details, "search_value": value})
-
-
-# --------------------------------------------------------------------------------------------
-# Independent check: 2-worker backward induction
-# --------------------------------------------------------------------------------------------
-def python_tax(z: float, cutoffs: Sequence[float], rates: Sequence[float]) -> float:
-    """Tax by summing over brackets, in plain Python (independent of econsim.tax)."""
-    total = 0.0
-    for k, lo in enumerate(cutoffs):
-        hi = cutoffs[k + 1] if k + 1 < len(cutoffs) else math.inf
-        if z > lo:
-            total += rates[k] * (min(z, hi) - lo)
-    return total
-
-
-def backward_induction(skills: Sequence[float], cutoffs: Sequence[float],
-                       params: UtilityParams | str, rate_values: Sequence[float],
-                       objective: str = "paper_swf", menu: Sequence[float] = LABOUR_MENU
-                       ) -> tuple[tuple[float, ...], float, tuple[float, ...]]:
-    """Game-tree solution for a few workers and a coarse rate set, by brute force.
-
-    For every planner rate vector in ``rate_values``^K (leader's move), enumerate every joint
-    labour profile of the workers on the menu and keep the Nash equilibria of the followers'
-    game — no worker gains by deviating alone, each taking the rebate as given (as in the
-    model: the lump-sum rebate is a transfer the worker does not control). Among equilibria,
-    the one with the fewest hours per worker is kept (the tie rule of
-    :func:`~econsim.best_response.best_response_menu`). The leader picks the rates whose
-    equilibrium maximises ``objective`` (ties: first in lexicographic order).
-
-    Returns (rates, welfare, labour profile). Exponential in the number of workers: meant for
-    2 workers, the paper's backward-induction check.
-    """
-    p = get_utility(params)
-    wf = get_objective(_check_objective(objective))
-    hours = sorted(float(h) for h in menu)
-    cut = [float(c) for c in cutoffs]
-    s = [float(x) for x in skills]
-    n = len(s)
-    if n == 0:
-        raise ValueError("skills must hold at least one worker (got N = 0)")
-
-    def private(i: int, h: float, rates: Sequence[float]) -> float:
-        z = s[i] * h
-        return z - python_tax(z, cut, rates) - p.c * h**p.delta
-
-    best: tuple[tuple[float, ...], float, tuple[float, ...]] | None = None
-    for rates in itertools.product([float(r) for r in rate_values], repeat=len(cut)):
-        equilibrium = None
-        for profile in itertools.product(hours, repeat=n):  # lexicographic: fewest hours first
-            stable = all(private(i, profile[i], rates) >= private(i, h, rates)
-                         for i in range(n) for h in hours)
-            if stable:
-                equilibrium = profile
-                break
-        if equilibrium is None:  # cannot happen with finite menus and separable payoffs
-            continue
-        z = [s[i] * equilibrium[i] for i in range(n)]
-        taxes = [python_tax(zi, cut, rates) for zi in z]
-        rebate = sum(taxes) / n
-        post = [z[i] - taxes[i] + rebate for i in range(n)]
-        u = [post[i] - p.c * equilibrium[i] ** p.delta for i in range(n)]
-        value = wf(np.array(u), np.array(z), np.array(post))
-        if best is None or value > best[1] + TIE_RTOL * max(abs(best[1]), 1.0):
-            best = (rates, value, equilibrium)
-    if best is None:
-        raise ValueError("rate_values must hold at least one rate")
-    return best

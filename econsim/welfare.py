@@ -173,10 +173,11 @@ OBJECTIVES: tuple[str, ...] = tuple(n for n in WELFARE_FUNCTIONS if WELFARE_FUNC
 
 def get_objective(name: str) -> WelfareFunction:
     """A welfare function a planner may maximise; unknown names list the valid ones."""
-    wf = WELFARE_FUNCTIONS.get(name)
-    if not wf.objective:
-        raise ValueError(f"{name!r} is a metric, not an objective; valid: {', '.join(OBJECTIVES)}")
-    return wf
+    if name in WELFARE_FUNCTIONS and not WELFARE_FUNCTIONS.get(name).objective:
+        raise ValueError(f"{name!r} is a metric, not an objective; valid names: {', '.join(OBJECTIVES)}")
+    if name not in OBJECTIVES:
+        raise ValueError(f"unknown objective {name!r}; valid names: {', '.join(OBJECTIVES)}")
+    return WELFARE_FUNCTIONS.get(name)
 
 
 def all_metrics(u: ArrayLike, z: ArrayLike, z_tilde: ArrayLike) -> dict[str, float]:

@@ -7,6 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
+from econsim.backward_induction import backward_induction
 from econsim.best_response import best_response_continuous, best_response_menu_bruteforce
 from econsim.outcomes import economy_step
 from econsim.skills import sample_gb2_skills
@@ -14,7 +15,6 @@ from econsim.stackelberg import (
     FAST_OBJECTIVES,
     LATTICE,
     WelfareEvaluator,
-    backward_induction,
     stackelberg,
 )
 from econsim.tax import TAX_PRESETS, TaxSchedule

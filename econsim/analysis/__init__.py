@@ -1,0 +1,74 @@
+"""Analysis of simulation runs for the experiment notebooks (02–09).
+
+Small functions from the tidy tables of :class:`~econsim.simulation.SimResult` to the tidy tables
+the figures plot, in modules by topic: :mod:`runs` (sets of runs that differ in a few settings,
+tax-year means, final rates), :mod:`behaviour` (labour against the exact best response,
+re-adaptation after a rate change, incomes by bracket, the exact rational-worker baselines),
+:mod:`democracy` (leader turnover, coalition utilities, the exact democratic game),
+:mod:`reliability` (the LLM layer's failures, tokens and cost), :mod:`elasticity` and
+:mod:`references` (claim rows, the small-N check). Rates are fractions; only labels use percent.
+"""
+
+from econsim.analysis.behaviour import (
+    adaptation_curve,
+    adaptation_lag,
+    best_response_columns,
+    best_response_share,
+    bracket_shares,
+    exact_baselines,
+    mean_over_seeds,
+    rational_baselines,
+)
+from econsim.analysis.democracy import (
+    coalition_utility,
+    exact_majority_exploitation,
+    income_group_utility,
+    leader_turnover,
+    turnover_summary,
+)
+from econsim.analysis.elasticity import bracket_elasticities, elasticity_curve, saez_by_elasticity
+from econsim.analysis.references import claim_row, rational_welfare, small_n_check
+from econsim.analysis.reliability import reliability_table
+from econsim.analysis.runs import (
+    PLANNER_LABELS,
+    RunSet,
+    final_metrics,
+    final_rates,
+    last_years,
+    rate_columns,
+    run_variants,
+    schedule_rates,
+    tax_year_means,
+)
+
+__all__ = [
+    "PLANNER_LABELS",
+    "RunSet",
+    "adaptation_curve",
+    "adaptation_lag",
+    "best_response_columns",
+    "best_response_share",
+    "bracket_elasticities",
+    "bracket_shares",
+    "claim_row",
+    "coalition_utility",
+    "elasticity_curve",
+    "exact_baselines",
+    "exact_majority_exploitation",
+    "final_metrics",
+    "final_rates",
+    "income_group_utility",
+    "last_years",
+    "leader_turnover",
+    "mean_over_seeds",
+    "rate_columns",
+    "rational_baselines",
+    "rational_welfare",
+    "reliability_table",
+    "run_variants",
+    "saez_by_elasticity",
+    "schedule_rates",
+    "small_n_check",
+    "tax_year_means",
+    "turnover_summary",
+]

@@ -1,0 +1,195 @@
+"""Sets of runs that differ in a few settings, and their tax-year summaries."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+
+from econsim.landscape import schedules_table
+from econsim.simulation import SimConfig, Simulation
+from econsim.tax import TaxSchedule
+
+Array = NDArray[np.float64]
+
+#: Display names of planner kinds (``SimConfig.planner``) in figures and tables.
+PLANNER_LABELS = {
+    "llm": "LLM planner",
+    "saez": "Saez",
+    "saez_v1": "Saez (v1 code)",
+    "saez_empirical": "Saez (empirical e)",
+    "us_federal": "US federal 2024",
+    "stackelberg": "Stackelberg optimum",
+    "fixed": "fixed rates",
+}
+
+
+@dataclass
+class RunSet:
+    """Several simulation runs that differ in a few settings, as tidy tables.
+
+    Every table has a ``variant`` column (the run's label) and one column per configuration key
+    that differs between the runs (e.g. ``planner``, ``seed``, ``K``), so figures can group by
+    them directly (``<key>_config`` where the table already has a column of that name, e.g.
+    ``objective_config`` in ``steps``, whose ``objective`` column holds the objective's value).
+    """
+
+    steps: pd.DataFrame
+    agents: pd.DataFrame
+    calls: pd.DataFrame
+    elections: pd.DataFrame
+    skills: dict[str, Array]
+    configs: dict[str, SimConfig]
+    ledgers: dict[str, dict[str, Any]]
+    wall_time: dict[str, float]
+    status: dict[str, str]
+    varying: list[str] = field(default_factory=list)
+
+    def runs_table(self) -> pd.DataFrame:
+        """One row per run: label, varying settings, status, wall time and LLM ledger totals."""
+        rows = []
+        for label, cfg in self.configs.items():
+            d = cfg.to_dict()
+            led = self.ledgers.get(label, {})
+            rows.append({"variant": label, **{k: d[k] for k in self.varying},
+                         "backend": cfg.backend, "n_agents": cfg.n_agents,
+                         "n_steps": cfg.n_steps, "status": self.status[label],
+                         "wall_time_s": round(self.wall_time[label], 3),
+                         **{k: led.get(k, 0) for k in ("calls", "input_tokens", "output_tokens",
+                                                       "parse_failures", "reasks", "fallbacks",
+                                                       "errors", "cost_usd")}})
+        return pd.DataFrame(rows)
+
+
+def run_variants(base: SimConfig, variants: Mapping[str, Mapping[str, Any]], *,
+                 record_prompts: bool = False, keep_agents: bool = True,
+                 progress: bool = False) -> RunSet:
+    """Run ``base`` once per variant (its settings replaced by the variant's) and collect tables.
+
+    Parameters
+    ----------
+    base
+        Settings shared by every run.
+    variants
+        Label → settings that differ from ``base`` (e.g. ``{"LLM planner": {"planner": "llm"}}``).
+    record_prompts
+        Keep prompt and reply texts in the calls table (large: ~10 kB per call).
+    keep_agents
+        Keep the per agent-step table (drop it for many large runs to save memory).
+    progress
+        Show a progress bar per run.
+
+    Returns
+    -------
+    RunSet
+        Tables of every run, keyed by the ``variant`` column.
+    """
+    if not variants:
+        raise ValueError("variants must name at least one run")
+    configs = {label: base.replace(record_prompts=record_prompts, **dict(changes))
+               for label, changes in variants.items()}
+    dicts = [c.to_dict() for c in configs.values()]
+    varying = [k for k in dicts[0] if any(str(d[k]) != str(dicts[0][k]) for d in dicts)]
+    tables: dict[str, list[pd.DataFrame]] = {t: [] for t in ("steps", "agents", "calls",
+                                                             "elections")}
+    skills, ledgers, wall, status = {}, {}, {}, {}
+    for label, cfg in configs.items():
+        t0 = time.perf_counter()
+        sim = Simulation(cfg, progress=progress)
+        res = sim.run()
+        wall[label] = time.perf_counter() - t0
+        skills[label] = np.asarray(sim.skills, dtype=float)
+        ledgers[label] = dict(res.ledger)
+        status[label] = res.status
+        d = cfg.to_dict()
+        for name in tables:
+            frame = res.tables.get(name, pd.DataFrame())
+            if len(frame) == 0 or (name == "agents" and not keep_agents):
+                continue
+            if name == "calls":
+                frame = frame.drop(columns=[c for c in ("prompt", "reply") if c in frame
+                                            and not record_prompts])
+            frame = frame.copy()
+            frame.insert(0, "variant", label)
+            for j, k in enumerate(varying):
+                column = k if k not in frame.columns else f"{k}_config"  # steps has 'objective'
+                frame.insert(1 + j, column, d[k] if not isinstance(d[k], list | dict)
+                             else str(d[k]))
+            tables[name].append(frame)
+    out = {n: pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+           for n, parts in tables.items()}
+    return RunSet(out["steps"], out["agents"], out["calls"], out["elections"], skills, configs,
+                  ledgers, wall, status, varying)
+
+
+def rate_columns(steps: pd.DataFrame) -> list[str]:
+    """The ``rate_0 … rate_{k-1}`` columns of a steps table, in bracket order."""
+    cols = [c for c in steps.columns if c.startswith("rate_")]
+    return sorted(cols, key=lambda c: int(c.split("_")[1]))
+
+
+def tax_year_means(steps: pd.DataFrame, metrics: Sequence[str],
+                   by: Sequence[str] = ("variant",)) -> pd.DataFrame:
+    """Mean of each metric over every tax year, with the rates in force that year.
+
+    Returns one row per ``by`` × tax year with columns ``step`` (first step of the year), the
+    metrics (means over the year's steps) and the ``rate_k`` columns (rates in force).
+    """
+    keys = list(dict.fromkeys([*by, "variant"]))
+    agg = {"step": "min", **dict.fromkeys(metrics, "mean"),
+           **dict.fromkeys(rate_columns(steps), "first")}
+    return steps.groupby([*keys, "tax_year"], sort=False).agg(agg).reset_index()
+
+
+def last_years(frame: pd.DataFrame, n_years: int) -> pd.DataFrame:
+    """Rows of the last ``n_years`` tax years of each variant (a tax-year or steps table)."""
+    last = frame.groupby("variant")["tax_year"].transform("max")
+    return frame[frame.tax_year > last - n_years]
+
+
+def final_metrics(steps: pd.DataFrame, metrics: Sequence[str], n_years: int,
+                  by: Sequence[str] = ("variant",)) -> pd.DataFrame:
+    """Mean of each metric over the last ``n_years`` tax years per run, then across runs.
+
+    Returns a long table (``by``…, metric, mean, sd, min, max, n_runs) where the statistics run
+    over the variants (e.g. seeds) inside each ``by`` group.
+    """
+    per_run = last_years(steps, n_years).groupby(list(dict.fromkeys([*by, "variant"])),
+                                                 sort=False)[list(metrics)].mean()
+    long = per_run.reset_index().melt(id_vars=list(dict.fromkeys([*by, "variant"])),
+                                      value_vars=list(metrics), var_name="metric")
+    out = long.groupby([*by, "metric"], sort=False)["value"].agg(
+        ["mean", "std", "min", "max", "count"]).reset_index()
+    return out.rename(columns={"std": "sd", "count": "n_runs"}).fillna({"sd": 0.0})
+
+
+def final_rates(steps: pd.DataFrame, cutoffs: ArrayLike, n_years: int,
+                by: Sequence[str] = ("variant",)) -> pd.DataFrame:
+    """Per-bracket rates averaged over the last ``n_years`` tax years, then across runs.
+
+    Returns a long table (``by``…, bracket, lower_edge, rate, rate_min, rate_max, n_runs).
+    """
+    cut = np.asarray(cutoffs, dtype=float)
+    cols = rate_columns(steps)
+    keys = list(dict.fromkeys([*by, "variant"]))
+    per_run = last_years(steps, n_years).groupby(keys, sort=False)[cols].mean().reset_index()
+    long = per_run.melt(id_vars=keys, value_vars=cols, var_name="bracket", value_name="r")
+    long["bracket"] = long.bracket.str.split("_").str[1].astype(int)
+    out = long.groupby([*by, "bracket"], sort=False)["r"].agg(
+        rate="mean", rate_min="min", rate_max="max", n_runs="count").reset_index()
+    out.insert(len(by) + 1, "lower_edge", cut[out.bracket.to_numpy()])
+    return out
+
+
+def schedule_rates(schedules: Mapping[str, TaxSchedule]) -> pd.DataFrame:
+    """Long table (schedule, bracket, lower_edge, rate) of fixed schedules (no spread)."""
+    t = schedules_table(dict(schedules))
+    t["rate_min"] = t["rate"]
+    t["rate_max"] = t["rate"]
+    t["n_runs"] = 1
+    return t

@@ -51,11 +51,11 @@ figures_dir: str = "figures"  # PNG + PDF figures""", metadata={"tags": ["parame
 import pandas as pd
 from IPython.display import display
 
-from econsim.figures.scalability import plot_cost_and_swf, plot_fidelity
+from econsim.figures.scalability import plot_cost_and_swf, plot_fidelity, plot_wall_time
 from econsim.paths import output_dir
 from econsim.plotting import save_figure
 from econsim.provenance import write_manifest
-from econsim.scale.costs import measure_runs
+from econsim.scale.costs import TIMING_COLUMNS, measure_runs
 from econsim.scale.fidelity import archetype_fidelity
 from econsim.simulation import SimConfig
 
@@ -90,12 +90,17 @@ large += [(f"archetype calls (K={n_archetypes})",
            base.replace(n_agents=n, worker="llm", batching="archetypes",
                         n_archetypes=min(n_archetypes, n))) for n in archetype_ns]
 costs = pd.concat([costs_small, measure_runs(large)], ignore_index=True)
-costs.to_csv(results / "costs.csv", index=False, float_format="%.6g")
-outputs.append("costs.csv")
+costs.drop(columns=list(TIMING_COLUMNS)).to_csv(results / "costs.csv", index=False,
+                                                float_format="%.6g")
+costs[["label", "mode", "n_agents", "n_steps", *TIMING_COLUMNS]].to_csv(
+    results / "timings.csv", index=False, float_format="%.6g")  # machine measurements
+outputs += ["costs.csv", "timings.csv"]
 display(costs[["label", "n_agents", "n_steps", "s_per_step", "agent_steps_per_s",
                "calls_per_step", "tokens_per_step", "utilitarian", "peak_rss_gib"]].round(3))
 fig = plot_cost_and_swf(costs, backend=backend, note=f"{scenario} scenario, {planner} planner")
-outputs += save_figure(fig, "06_cost_and_swf", figures_dir)"""),
+outputs += save_figure(fig, "06_cost_and_swf", figures_dir)
+fig = plot_wall_time(costs, backend=backend, note=f"{scenario} scenario, {planner} planner")
+outputs += save_figure(fig, "06_wall_time", figures_dir)"""),
     md("""## 3. Fidelity of archetype batching
 
 The same population and seed, run with one call per worker (the reference), with one call per

@@ -135,7 +135,7 @@ drawn from the ACS 2023 income prior), so planners are compared on identical wor
                                      for p in planners for s in seeds})
 runs.runs_table().to_csv(results / "runs.csv", index=False)
 outputs.append("runs.csv")
-display(runs.runs_table()[["variant", "status", "wall_time_s", "calls", "fallbacks"]])
+display(runs.runs_table(timings=True)[["variant", "status", "wall_time_s", "calls", "fallbacks"]])
 """),
     md("""## Social welfare over time (C2)
 
@@ -362,7 +362,7 @@ One run per planner on the same population (same seed: same skills and personas)
     code("""runs = analysis.run_variants(base, {p: {"planner": p} for p in planners})
 runs.runs_table().to_csv(results / "runs.csv", index=False)
 outputs.append("runs.csv")
-display(runs.runs_table()[["variant", "status", "wall_time_s", "calls", "fallbacks"]])
+display(runs.runs_table(timings=True)[["variant", "status", "wall_time_s", "calls", "fallbacks"]])
 """),
     md("""## Social welfare over time
 
@@ -544,7 +544,7 @@ note = f"N = {n_agents} persona workers, {n_steps} steps, K = {K}, seed {seed}"
     code("""runs = analysis.run_variants(base, variants)
 runs.runs_table().to_csv(results / "runs.csv", index=False)
 outputs.append("runs.csv")
-display(runs.runs_table()[["variant", "status", "wall_time_s", "calls", "fallbacks"]])
+display(runs.runs_table(timings=True)[["variant", "status", "wall_time_s", "calls", "fallbacks"]])
 """),
     md("""## Welfare with and without elections
 
@@ -739,7 +739,7 @@ provenance = backend if not backends else "several (see legend)"
     code("""runs = analysis.run_variants(base, variants)
 runs.runs_table().to_csv(results / "runs.csv", index=False)
 outputs.append("runs.csv")
-display(runs.runs_table()[["variant", "status", "wall_time_s", "calls", "fallbacks"]])
+display(runs.runs_table(timings=True)[["variant", "status", "wall_time_s", "calls", "fallbacks"]])
 """),
     md("""## Welfare per variant
 
@@ -891,7 +891,7 @@ note = f"N = {n_agents} LLM workers, {n_tax_years} tax years per K, {n_seeds} se
     code("""runs = analysis.run_variants(base, variants)
 runs.runs_table().to_csv(results / "runs.csv", index=False)
 outputs.append("runs.csv")
-display(runs.runs_table()[["variant", "n_steps", "status", "wall_time_s", "calls"]])
+display(runs.runs_table(timings=True)[["variant", "n_steps", "status", "wall_time_s", "calls"]])
 """),
     code("""metrics = [objective, second_metric]
 final = analysis.final_metrics(runs.steps, [*metrics, "mean_labour"], final_years, by=["K"])

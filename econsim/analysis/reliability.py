@@ -20,7 +20,9 @@ def reliability_table(runs: RunSet, price_models: Iterable[str] = ("gpt-4o-mini"
                       ) -> pd.DataFrame:
     """Per run: calls, parse failures, re-asks, fallbacks (and their rates), tokens per call, the
     run's own cost, and what the same tokens would cost at each model of ``price_models``
-    (list prices in :data:`econsim.llm.PRICES_USD_PER_MTOK`)."""
+    (list prices in :data:`econsim.llm.PRICES_USD_PER_MTOK`). Latency per call is included
+    only for runs that reached a model (for the in-process surrogate it measures nothing and
+    would make the table differ between reruns)."""
     rows = []
     for label, cfg in runs.configs.items():
         led = runs.ledgers.get(label, {})
@@ -37,7 +39,8 @@ def reliability_table(runs: RunSet, price_models: Iterable[str] = ("gpt-4o-mini"
                "fallback_rate": led.get("fallbacks", 0) / calls,
                "input_tokens_per_call": led.get("input_tokens", 0) / calls,
                "output_tokens_per_call": led.get("output_tokens", 0) / calls,
-               "latency_ms_per_call": 1000 * led.get("latency_s", 0.0) / calls,
+               **({} if cfg.backend == "surrogate" or cfg.backend.startswith("replay:") else
+                  {"latency_ms_per_call": 1000 * led.get("latency_s", 0.0) / calls}),
                "cost_usd": float(led.get("cost_usd", 0.0))}
         for model in price_models:
             price = price_of(model, PRICES_USD_PER_MTOK)

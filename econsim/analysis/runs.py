@@ -50,8 +50,11 @@ class RunSet:
     status: dict[str, str]
     varying: list[str] = field(default_factory=list)
 
-    def runs_table(self) -> pd.DataFrame:
-        """One row per run: label, varying settings, status, wall time and LLM ledger totals."""
+    def runs_table(self, timings: bool = False) -> pd.DataFrame:
+        """One row per run: label, varying settings, status and LLM ledger totals.
+
+        ``timings=True`` adds each run's wall time (a measurement that differs between reruns,
+        so the committed tables leave it out)."""
         rows = []
         for label, cfg in self.configs.items():
             d = cfg.to_dict()
@@ -59,7 +62,7 @@ class RunSet:
             rows.append({"variant": label, **{k: d[k] for k in self.varying},
                          "backend": cfg.backend, "n_agents": cfg.n_agents,
                          "n_steps": cfg.n_steps, "status": self.status[label],
-                         "wall_time_s": round(self.wall_time[label], 3),
+                         **({"wall_time_s": round(self.wall_time[label], 3)} if timings else {}),
                          **{k: led.get(k, 0) for k in ("calls", "input_tokens", "output_tokens",
                                                        "parse_failures", "reasks", "fallbacks",
                                                        "errors", "cost_usd")}})

@@ -26,32 +26,51 @@ def _series(costs: pd.DataFrame):  # noqa: ANN202 - yields (label, mode, frame)
 
 def plot_cost_and_swf(costs: pd.DataFrame, *, backend: str = "surrogate", note: str = ""
                       ) -> Figure:
-    """Three panels against N (log scale): seconds per step, LLM calls per step (tokens in the
-    legend), and mean utility (utilitarian welfare) over the second half of each run."""
-    fig, axes = new_figure(ncols=3, width=14.5, height=4.4)
-    ax_t, ax_c, ax_w = axes[0]
+    """Two panels against N (log scale): LLM calls per step and mean utility (utilitarian
+    welfare) over the second half of each run. Both are fixed by the configuration and seed;
+    wall time, a measurement of the machine, is in :func:`plot_wall_time`."""
+    fig, axes = new_figure(ncols=2, width=11.0, height=4.4)
+    ax_c, ax_w = axes[0]
     for label, mode, f in _series(costs):
-        style = dict(color=MODE_COLOURS.get(mode, "0.4"), marker=_MARKERS.get(mode, "o"),
-                     lw=1.6, ms=5)
-        if mode == "archetype calls":
-            style["ls"] = "--"
-        ax_t.plot(f.n_agents, f.s_per_step, label=label, **style)
+        style = _style(mode)
         ax_c.plot(f.n_agents, f.calls_per_step.clip(lower=1e-2), label=label, **style)
         ax_w.plot(f.n_agents, f.utilitarian, label=label, **style)
-    for ax in (ax_t, ax_c, ax_w):
+    for ax in (ax_c, ax_w):
         ax.set_xscale("log")
         ax.set_xlabel("number of workers N")
-    ax_t.set_yscale("log")
-    ax_t.set_ylabel("wall time per step (s)")
-    ax_t.set_title("time", fontsize=10.5)
     ax_c.set_yscale("log")
     ax_c.set_ylabel("LLM calls per step")
     ax_c.set_title("calls (planner only for the vectorised economy)", fontsize=10.5)
     ax_w.set_ylabel("mean utility, 2nd half of the run (USD)")
     ax_w.set_title("welfare", fontsize=10.5)
-    ax_t.legend(fontsize=8, loc="upper left")
+    ax_c.legend(fontsize=8, loc="upper left")
     provenance_note(fig, backend, note)
     return fig
+
+
+def plot_wall_time(costs: pd.DataFrame, *, backend: str = "surrogate", note: str = ""
+                   ) -> Figure:
+    """Wall time per step against N (log–log), per mode: a measurement of this machine."""
+    fig, axes = new_figure(ncols=1, width=6.5, height=4.4)
+    ax = axes[0][0]
+    for label, mode, f in _series(costs):
+        ax.plot(f.n_agents, f.s_per_step, label=label, **_style(mode))
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("number of workers N")
+    ax.set_ylabel("wall time per step (s)")
+    ax.set_title("time per step on this machine", fontsize=10.5)
+    ax.legend(fontsize=8, loc="upper left")
+    provenance_note(fig, backend, note)
+    return fig
+
+
+def _style(mode: str) -> dict:
+    style = dict(color=MODE_COLOURS.get(mode, "0.4"), marker=_MARKERS.get(mode, "o"), lw=1.6,
+                 ms=5)
+    if mode == "archetype calls":
+        style["ls"] = "--"
+    return style
 
 
 def plot_fidelity(report_table: pd.DataFrame, trajectories: pd.DataFrame, *,

@@ -16,6 +16,10 @@ from tqdm.auto import tqdm
 from econsim.scale.memory import estimate_memory
 from econsim.simulation import SimConfig, Simulation
 
+#: Columns of :func:`measure_runs` that are measurements of this machine (they differ between
+#: reruns); the rest is determined by the configuration and seed.
+TIMING_COLUMNS: tuple[str, ...] = ("wall_s", "s_per_step", "agent_steps_per_s", "peak_rss_gib")
+
 
 def peak_rss_bytes() -> int:
     """Peak resident memory of this process so far (``getrusage``; Linux reports KiB)."""

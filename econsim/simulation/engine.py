@@ -299,12 +299,9 @@ class Simulation:
         """Score the finished tax year, write its records and checkpoint the state."""
         cfg, st = self.config, self.state
         start = ((st.step - 1) // cfg.K) * cfg.K
-        n_steps = len(st.year_objective)
         st.policy_history.append(PolicyRecord(start, st.year_rates,
                                               float(np.mean(st.year_objective))))
-        for i in range(cfg.n_agents):
-            st.own_history[i].append(PolicyRecord(start, st.year_rates,
-                                                  float(st.year_utility[i] / n_steps)))
+        self._record_own_histories(start)
         st.year_objective, st.year_utility = [], None
         self.recorder.flush(start // cfg.K)
         if self.client is not None:
@@ -317,8 +314,18 @@ class Simulation:
         if self.folder is not None:
             path = self.folder / CHECKPOINT
             tmp = path.with_suffix(".pkl.tmp")
-            tmp.write_bytes(pickle.dumps(st, protocol=pickle.HIGHEST_PROTOCOL))
+            with tmp.open("wb") as fh:  # streamed: no second copy of a large state
+                pickle.dump(st, fh, protocol=pickle.HIGHEST_PROTOCOL)
             tmp.replace(path)
+
+    def _record_own_histories(self, start: int) -> None:
+        """Each agent's mean utility under the closing year's rates (the democratic leader's
+        own-utility history)."""
+        st = self.state
+        n_steps = len(st.year_objective)
+        for i in range(self.config.n_agents):
+            st.own_history[i].append(PolicyRecord(start, st.year_rates,
+                                                  float(st.year_utility[i] / n_steps)))
 
     def _update_bar(self, bar: tqdm) -> None:
         bar.update(1)

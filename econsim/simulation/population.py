@@ -39,16 +39,18 @@ POPULATION_SKILLS = {"gb2": "independent", "joint": "joint"}
 POPULATION_PERSONAS = {"offline": "offline", "archetypes": "archetypes", "llm": "offline"}
 
 
-def census_population(cfg: SimConfig) -> Population:
+def census_population(cfg: SimConfig, personas: str | None = None) -> Population:
     """The census-calibrated agents of a run: loaded from ``cfg.population`` or sampled with
-    ``cfg.seed`` (so ``Population.sample(n, seed)`` outside a run gives the same agents)."""
+    ``cfg.seed`` (so ``Population.sample(n, seed)`` outside a run gives the same agents).
+    ``personas`` overrides the persona mode implied by the configuration."""
     if cfg.population is not None:
         pop = Population.load(cfg.population)
         if len(pop) != cfg.n_agents:
             raise ValueError(f"population {cfg.population} has {len(pop)} agents but n_agents is "
                              f"{cfg.n_agents}; set n_agents to match")
         return pop
-    personas = "none" if cfg.scenario == "rational" else POPULATION_PERSONAS[cfg.personas]
+    if personas is None:
+        personas = "none" if cfg.scenario == "rational" else POPULATION_PERSONAS[cfg.personas]
     return Population.sample(cfg.n_agents, cfg.seed, skills=POPULATION_SKILLS.get(
         cfg.skills, "independent"), personas=personas)
 

@@ -18,7 +18,6 @@ per-step distribution summaries (labour, income and utility quantiles).
 
 from __future__ import annotations
 
-import pickle
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,18 +30,16 @@ from econsim.outcomes import StepOutcome, economy_step
 from econsim.population import Population
 from econsim.population.attitudes import ATTITUDE_SCORES
 from econsim.population.llm_personas import write_llm_personas
-from econsim.prompts import PolicyRecord
 from econsim.registry import Registry
 from econsim.scale.archetypes import ArchetypeWorkers
 from econsim.scale.memory import check_memory
 from econsim.scale.surrogate_vec import MENU, VectorSurrogateWorkers
 from econsim.simulation.config import VECTOR_WORKER_KINDS, SimConfig
 from econsim.simulation.engine import (
-    CHECKPOINT,
     SimState,
     Simulation,
 )
-from econsim.simulation.population import POPULATION_SKILLS, allocate_types
+from econsim.simulation.population import allocate_types, census_population
 from econsim.simulation.records import Recorder
 from econsim.simulation.workers import WORKERS
 from econsim.skills import sample_skills
@@ -159,15 +156,8 @@ VECTOR_WORKERS.register("fixed", lambda sim, pop: _ExactWorkers("fixed"))
 
 def vector_population(cfg: SimConfig) -> Population:
     """The run's census population without persona texts (the loop's agents, same seed)."""
-    if cfg.population is not None:
-        pop = Population.load(cfg.population)
-        if len(pop) != cfg.n_agents:
-            raise ValueError(f"population {cfg.population} has {len(pop)} agents but n_agents is "
-                             f"{cfg.n_agents}; set n_agents to match")
-        return pop
     mode = "archetypes" if cfg.personas == "archetypes" and cfg.scenario != "rational" else "none"
-    return Population.sample(cfg.n_agents, cfg.seed, skills=POPULATION_SKILLS.get(
-        cfg.skills, "independent"), personas=mode)
+    return census_population(cfg, personas=mode)
 
 
 class SampledRecorder(Recorder):
@@ -265,28 +255,9 @@ class VectorSimulation(Simulation):
             "post_tax_income": outcome.post_tax_income, "utility": outcome.utility,
             "satisfaction": satisfaction, "adjusted_utility": satisfaction * outcome.utility})
 
-    def _close_tax_year(self) -> None:
-        """As the loop's, without per-agent policy histories (only the democratic leader uses
-        them); the workers' learning state is checkpointed with the run state."""
-        cfg, st = self.config, self.state
-        start = ((st.step - 1) // cfg.K) * cfg.K
-        st.policy_history.append(PolicyRecord(start, st.year_rates,
-                                              float(np.mean(st.year_objective))))
-        st.year_objective, st.year_utility = [], None
-        self.recorder.flush(start // cfg.K)
-        if self.client is not None:
-            st.ledger = {k: v for k, v in self.client.ledger.summary().items()
-                         if not k.startswith("budget")}
-            reason = self.client.ledger.exceeded
-            if reason and st.step < cfg.n_steps:
-                st.stopped = f"budget exhausted: {reason}"
-        st.rng_state = self.rng.bit_generator.state
-        if self.folder is not None:
-            path = self.folder / CHECKPOINT
-            tmp = path.with_suffix(".pkl.tmp")
-            with tmp.open("wb") as fh:
-                pickle.dump(st, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            tmp.replace(path)
+    def _record_own_histories(self, start: int) -> None:
+        """Not kept: only the democratic leader reads them, and this engine refuses that
+        scenario; the workers' learning state is checkpointed with the run state."""
 
 
 def record_rows(cfg: SimConfig) -> NDArray[np.int64] | None:

@@ -43,7 +43,7 @@ def plot_cost_and_swf(costs: pd.DataFrame, *, backend: str = "surrogate", note: 
     ax_c.set_title("calls (planner only for the vectorised economy)", fontsize=10.5)
     ax_w.set_ylabel("mean utility, 2nd half of the run (USD)")
     ax_w.set_title("welfare", fontsize=10.5)
-    ax_c.legend(fontsize=8, loc="upper left")
+    ax_c.legend(fontsize=8, loc="center right")
     provenance_note(fig, backend, note)
     return fig
 

@@ -797,12 +797,16 @@ spread = sec.groupby(pd.Series(style)).mean()
 noise = sec.groupby([pd.Series(be), pd.Series(style)]).std().mean()
 print(f"difference between prompt styles (means): {spread.max() - spread.min():,.0f}; "
       f"mean seed-to-seed standard deviation: {noise:,.0f}")
+# the surrogate acts on the same facts in both styles, so offline the test cannot fail
+only_surrogate = all(b == "surrogate" for b in all_backends)
 claims.append(analysis.claim_row(
     "Results are robust to prompt style (beyond the paper)",
     f"{second_metric}: gap between prompt-style means vs seed-to-seed standard deviation",
-    f"gap {spread.max() - spread.min():,.0f} vs sd {noise:,.0f}",
-    None if pd.isna(noise) else bool(spread.max() - spread.min() <= 2 * noise), provenance,
-    "05_backend_comparison"))
+    f"gap {spread.max() - spread.min():,.0f} vs sd {noise:,.0f}"
+    + ("; the offline surrogate reads both styles to the same decisions, so only a language "
+       "model can test this" if only_surrogate else ""),
+    None if pd.isna(noise) or only_surrogate else bool(spread.max() - spread.min() <= 2 * noise),
+    provenance, "05_backend_comparison"))
 r = reliability
 print(f"parse failures {r.parse_failures.sum()} and fallbacks {r.fallbacks.sum()} in "
       f"{r.calls.sum():,} calls; {r.input_tokens_per_call.mean():,.0f} input tokens per call")

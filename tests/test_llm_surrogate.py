@@ -1,6 +1,5 @@
 """The offline surrogate: deterministic, reads both prompt styles, learns the best response."""
 
-import time
 
 import numpy as np
 import pytest
@@ -140,19 +139,3 @@ def test_run_and_persona_replies_validate(style):
     text = sur.decide(msgs, "p0", "persona")["PERSONA"]
     assert text.startswith("You are a 45-year-old woman") and "$72,000" in text
     assert infer_kind(msgs[1]["content"]) == "persona"
-
-
-def test_surrogate_speed_compact_prompts():
-    """>= 20,000 decisions/s is the benchmark target; the test asserts a loose 5,000/s."""
-    sur = Surrogate(0)
-    hist = [StepRecord(t, (0.3,), 40 + 10 * (t % 3), 4e4, 1.2e4, 1e4, 3.8e4, 3.7e4)
-            for t in range(60)]
-    prompts = [build("compact", "worker", WorkerView(f"w{i}", 1000.0, 60, 100, (0.0,), (0.3,),
-                                                     hist)) for i in range(50)]
-    t0 = time.perf_counter()
-    n = 0
-    for rep in range(20):
-        for i, m in enumerate(prompts):
-            sur.decide(m, f"{rep}/{i}", "labor")
-            n += 1
-    assert n / (time.perf_counter() - t0) > 5_000

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import time
 
 import pytest
 
@@ -51,11 +50,9 @@ def test_llm_personas_are_requested_concurrently_and_cached(tmp_path):
     fake = FakePersonaBackend(delay=0.05)
     store = CallStore(tmp_path / "calls.sqlite", "record")
     client = LLMClient(fake, store=store, concurrency=8)
-    t0 = time.perf_counter()
     out = write_llm_personas(pop, client)
-    wall = time.perf_counter() - t0
+    # concurrency shows in the calls in flight together (timings belong to `make bench`)
     assert fake.calls == 40 and fake.max_in_flight == 8
-    assert wall < 40 * 0.05 / 2  # 5 latency rounds of 0.05 s, far below 40 sequential calls
     for row, text in zip(out.agents.itertuples(), out.personas, strict=True):
         assert f"{row.age}-year-old" in text and row.occupation.lower() in text
     assert out.config["persona_source"] == "llm:fake/fake-persona-1"

@@ -55,8 +55,9 @@ def plot_winner_table(table: pd.DataFrame, *, backend: str = "surrogate", note: 
         best = grid.max(axis=0)
         rel = grid / best.where(best.abs() > 0, 1.0)
         shown = rel.clip(lower=-1.0)
-        im = ax.imshow(shown.to_numpy(), cmap="viridis", vmin=-1.0 if (rel < 0).any().any()
-                       else 0.0, vmax=1.0, aspect="auto")
+        negative = bool((rel < 0).any().any())
+        im = ax.imshow(shown.to_numpy(), cmap="viridis", vmin=-1.0 if negative else 0.0,
+                       vmax=1.0, aspect="auto")
         ax.set_xticks(range(grid.shape[1]))
         ax.set_xticklabels([m.replace("_", "\n") for m in grid.columns], fontsize=8)
         ax.set_yticks(range(grid.shape[0]))
@@ -72,6 +73,6 @@ def plot_winner_table(table: pd.DataFrame, *, backend: str = "surrogate", note: 
             ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, ec="#d1495b", lw=2))
         ax.set_xlabel("objective (welfare function)")
         ax.set_title(f"'{utility}' utility: welfare / best planner's", fontsize=10.5)
-        fig.colorbar(im, ax=ax, shrink=0.8, label="share of the best (clipped at −1)")
+        fig.colorbar(im, ax=ax, shrink=0.8, label="share of the best" + (" (clipped at −1)" if negative else ""))
     provenance_note(fig, backend, note)
     return fig

@@ -10,6 +10,7 @@ from numpy.typing import NDArray
 
 from econsim.analysis.runs import RunSet
 from econsim.llm import PRICES_USD_PER_MTOK
+from econsim.llm.backends import reaches_model
 from econsim.llm.ledger import price_of
 
 Array = NDArray[np.float64]
@@ -39,8 +40,8 @@ def reliability_table(runs: RunSet, price_models: Iterable[str] = ("gpt-4o-mini"
                "fallback_rate": led.get("fallbacks", 0) / calls,
                "input_tokens_per_call": led.get("input_tokens", 0) / calls,
                "output_tokens_per_call": led.get("output_tokens", 0) / calls,
-               **({} if cfg.backend == "surrogate" or cfg.backend.startswith("replay:") else
-                  {"latency_ms_per_call": 1000 * led.get("latency_s", 0.0) / calls}),
+               **({"latency_ms_per_call": 1000 * led.get("latency_s", 0.0) / calls}
+                  if reaches_model(cfg.backend) else {}),
                "cost_usd": float(led.get("cost_usd", 0.0))}
         for model in price_models:
             price = price_of(model, PRICES_USD_PER_MTOK)

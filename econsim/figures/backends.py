@@ -34,8 +34,8 @@ def plot_reliability(table: pd.DataFrame, *, backend: str = "surrogate", note: s
                                                table.fallback_rate.max()))))
     for yi, pf, fb in zip(y, table.parse_failure_rate, table.fallback_rate, strict=True):
         if pf == 0 and fb == 0:  # an empty bar would look like missing data
-            ax.text(0.01 * ax.get_xlim()[1], yi, "0 parse failures, 0 fallbacks", va="center", fontsize=8,
-                    color="#555555")
+            ax.text(0.01 * ax.get_xlim()[1], yi, "0 parse failures, 0 fallbacks",
+                    va="center", fontsize=8, color="#555555")
     ax.legend(fontsize=8, loc="lower right")
     ax_t.barh(y - 0.2, table.input_tokens_per_call, height=0.4, color="#1b6ca8", label="input")
     ax_t.barh(y + 0.2, table.output_tokens_per_call, height=0.4, color="#e09f3e", label="output")
@@ -54,7 +54,7 @@ def plot_reliability(table: pd.DataFrame, *, backend: str = "surrogate", note: s
                   color=group_colour(label, j + 3), label=label)
     for yi, cost in zip(y, table.cost_usd, strict=True):
         if cost == 0:
-            ax_c.text(0.01 * ax_c.get_xlim()[1], yi + (0 - (len(cost_cols) - 1) / 2) * width,
+            ax_c.text(0.01 * ax_c.get_xlim()[1], yi - (len(cost_cols) - 1) / 2 * width,
                       "this run: $0", va="center", fontsize=7.5, color="#555555")
     ax_c.set_yticks(y)
     ax_c.set_yticklabels([])

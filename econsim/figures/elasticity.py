@@ -73,6 +73,7 @@ def plot_winner_table(table: pd.DataFrame, *, backend: str = "surrogate", note: 
             ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, ec="#d1495b", lw=2))
         ax.set_xlabel("objective (welfare function)")
         ax.set_title(f"'{utility}' utility: welfare / best planner's", fontsize=10.5)
-        fig.colorbar(im, ax=ax, shrink=0.8, label="share of the best" + (" (clipped at −1)" if negative else ""))
+        label = "share of the best (clipped at −1)" if negative else "share of the best"
+        fig.colorbar(im, ax=ax, shrink=0.8, label=label)
     provenance_note(fig, backend, note)
     return fig

@@ -127,6 +127,13 @@ BACKENDS.register("openai-compatible", _make_compatible)
 BACKENDS.register("anthropic", _make_anthropic)
 
 
+def reaches_model(spec: str) -> bool:
+    """Whether calls of backend string ``spec`` go to a model server, so their latency is a
+    measurement worth reporting: not for the in-process ``surrogate`` nor for ``replay:``
+    stores (a surrogate served over HTTP, ``openai-compatible/…@url``, does reach a server)."""
+    return not (spec == "surrogate" or spec.startswith("replay:"))
+
+
 def make_backend(spec: str, **options: Any) -> Backend:
     """Create the backend named by ``spec`` (``replay:`` is handled by :func:`make_client`).
 

@@ -1,0 +1,29 @@
+"""Summary tables written by the notebooks: committed tables hold only what the seed determines."""
+
+from econsim import analysis
+from econsim.llm.backends import reaches_model
+from econsim.simulation import SimConfig
+
+
+def test_reaches_model():
+    assert not reaches_model("surrogate")
+    assert not reaches_model("replay:results/calls.sqlite")
+    assert reaches_model("openai/gpt-4o-mini")
+    assert reaches_model("anthropic/claude-3-5-haiku")
+    assert reaches_model("openai-compatible/econsim-surrogate@http://127.0.0.1:8765/v1")
+
+
+def test_runs_and_reliability_tables_leave_out_machine_timings():
+    base = SimConfig(scenario="rational", worker="llm", planner="llm", n_agents=3, n_steps=4, K=2)
+    runs = analysis.run_variants(base, {"a": {"seed": 1}, "b": {"seed": 2}})
+    table = runs.runs_table()
+    assert "wall_time_s" not in table.columns and list(table.variant) == ["a", "b"]
+    assert (table.calls > 0).all()
+    timed = runs.runs_table(timings=True)
+    assert (timed.wall_time_s > 0).all()
+    assert timed.drop(columns="wall_time_s").equals(table)
+    again = analysis.run_variants(base, {"a": {"seed": 1}, "b": {"seed": 2}})
+    assert again.runs_table().equals(table)  # same seeds, same committed table
+    rel = analysis.reliability_table(runs)
+    assert "latency_ms_per_call" not in rel.columns  # the surrogate reaches no model
+    assert rel.equals(analysis.reliability_table(again))

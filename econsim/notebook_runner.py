@@ -62,9 +62,16 @@ def check_parameters(notebook: str | Path, parameters: dict[str, Any]) -> None:
                          f"declared: {', '.join(declared)}")
 
 
+#: Seconds one cell may run before the execution fails (the longest offline cell takes about
+#: two minutes here); a kernel that stops answering then fails the run instead of hanging it.
+CELL_TIMEOUT_S = 1800
+
+
 def run_notebook(notebook: str | Path, output: str | Path, *, profile: str = "full",
-                 parameters: dict[str, Any] | None = None, timeout: int | None = None) -> Path:
-    """Execute ``notebook`` into ``output`` with the profile's parameters plus ``parameters``."""
+                 parameters: dict[str, Any] | None = None,
+                 timeout: int | None = CELL_TIMEOUT_S) -> Path:
+    """Execute ``notebook`` into ``output`` with the profile's parameters plus ``parameters``;
+    a cell running longer than ``timeout`` seconds fails the run (``None``: no limit)."""
     import papermill as pm
 
     notebook, output = project_path(notebook), project_path(output)
@@ -102,14 +109,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--profile", default="full", help="full (default) or quick")
     parser.add_argument("-p", "--parameter", action="append", default=[], metavar="NAME=VALUE",
                         help="override one parameter (Python literal), repeatable")
+    parser.add_argument("--cell-timeout", type=int, default=CELL_TIMEOUT_S, metavar="SECONDS",
+                        help=f"fail a cell that runs longer (default {CELL_TIMEOUT_S})")
     args = parser.parse_args(argv)
+    if args.cell_timeout < 1:
+        parser.error(f"--cell-timeout must be >= 1 second; got {args.cell_timeout}")
     overrides = {}
     for item in args.parameter:
         name, sep, value = item.partition("=")
         if not sep:
             parser.error(f"-p expects NAME=VALUE; got {item!r}")
         overrides[name] = _parse_value(value)
-    out = run_notebook(args.notebook, args.output, profile=args.profile, parameters=overrides)
+    out = run_notebook(args.notebook, args.output, profile=args.profile, parameters=overrides,
+                       timeout=args.cell_timeout)
     print(f"executed {args.notebook} -> {out}")
 
 

@@ -1,6 +1,7 @@
 """Rules every notebook follows, and the quick run of notebook 01."""
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -67,3 +68,21 @@ def test_failed_notebook_leaves_no_complete_copy(tmp_path):
     assert not (tmp_path / "01.ipynb").exists()
     assert (tmp_path / "01.failed.ipynb").exists()
     assert not Path(tmp_path / "01.tmp.ipynb").exists()
+
+
+def test_a_cell_past_the_timeout_fails_the_run(tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("seconds = 60")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell("import time\ntime.sleep(seconds)")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    source = tmp_path / "slow.ipynb"
+    nbformat.write(nb, source)
+    started = time.perf_counter()
+    with pytest.raises(Exception, match="(?i)timed? ?out"):
+        run_notebook(source, tmp_path / "out.ipynb", timeout=3)
+    assert time.perf_counter() - started < 50  # failed at the limit, not after the sleep
+    assert not (tmp_path / "out.ipynb").exists() and (tmp_path / "out.failed.ipynb").exists()

@@ -95,13 +95,16 @@ def classroom_app(skill: ArrayLike, tax_preset: str = "us_federal_2024",
                   rates: Sequence[float] | None = None, utility: str = "calibrated",
                   welfare: str = "utilitarian") -> object:
     """An ipywidgets app: one rate slider per bracket (%), utility and welfare drop-downs, and
-    the :func:`classroom_figure` redrawn whenever a control changes.
+    the :func:`classroom_figure` redrawn as a PNG image whenever a control changes.
 
+    The figure is an ``Image`` widget rather than an ``Output`` widget capturing ``display``:
+    no output capture is involved, so the app also executes cleanly under papermill.
     Returns the top-level widget (display it in a notebook).
     """
+    import io
+
     import ipywidgets as w
     import matplotlib.pyplot as plt
-    from IPython.display import display
 
     preset = TAX_PRESETS.get(tax_preset)
     start = list(rates) if rates is not None else list(preset.statutory_rates
@@ -112,21 +115,21 @@ def classroom_app(skill: ArrayLike, tax_preset: str = "us_federal_2024",
                for c, r in zip(preset.cutoffs, start, strict=True)]
     util = w.Dropdown(options=list(UTILITY_PRESETS), value=utility, description="utility")
     wel = w.Dropdown(options=list(OBJECTIVES), value=welfare, description="welfare")
-    out = w.Output()
+    image = w.Image(format="png", layout=w.Layout(width="860px"))
 
     def redraw(*_: object) -> None:
-        with out:
-            out.clear_output(wait=True)
-            fig = classroom_figure(skill, tax_preset, [sl.value / 100 for sl in sliders],
-                                   util.value, wel.value)
-            display(fig)
-            plt.close(fig)
+        fig = classroom_figure(skill, tax_preset, [sl.value / 100 for sl in sliders],
+                               util.value, wel.value)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=90)
+        plt.close(fig)
+        image.value = buffer.getvalue()
 
     for control in (*sliders, util, wel):
         control.observe(redraw, names="value")
     redraw()
     controls = w.VBox([w.HTML("<b>marginal rate per bracket (%)</b>"), *sliders, util, wel])
-    return w.HBox([controls, out])
+    return w.HBox([controls, image])
 
 
 def flat_rate_answers(skill: ArrayLike, utilities: Sequence[str], n_rates: int = 101

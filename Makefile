@@ -14,7 +14,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 EXECUTED  := $(patsubst notebooks/%.ipynb,results/notebooks/%.ipynb,$(NOTEBOOKS))
 PROFILE ?= full
 
-.PHONY: help setup test lint figures lab bench clean
+.PHONY: help setup test lint format-notebooks figures lab bench clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -35,14 +35,18 @@ setup: $(STAMP) ## create or refresh .venv with econsim and its dev tools
 test: $(STAMP) ## run the offline test suite (includes quick notebook runs)
 	$(PY) -m pytest -q
 
-lint: $(STAMP) ## ruff over the package and tests
-	$(PY) -m ruff check econsim tests bench tools
+lint: $(STAMP) ## ruff over the package and tests; notebooks in their committed form
+	$(PY) -m ruff check econsim tests bench
+	$(PY) -m econsim.compendium.notebook_format --check
+
+format-notebooks: $(STAMP) ## strip outputs and renumber cell ids of notebooks saved from JupyterLab
+	$(PY) -m econsim.compendium.notebook_format
 
 figures: $(STAMP) $(EXECUTED) ## execute every notebook offline: figures/ and results/
 
-results/notebooks/%.ipynb: notebooks/%.ipynb $(STAMP) $(wildcard econsim/*.py econsim/*/*.py)
+results/notebooks/%.ipynb: notebooks/%.ipynb $(STAMP) $(wildcard econsim/*.py econsim/*/*.py econsim/*/*/*.py)
 	@mkdir -p $(@D)
-	$(PY) -m econsim.notebook_runner $< $@ --profile $(PROFILE)
+	$(PY) -m econsim.compendium.notebook_runner $< $@ --profile $(PROFILE)
 
 lab: $(STAMP) ## open JupyterLab with the econsim kernel
 	$(PY) -m pip install --quiet -e '.[dev,lab]'

@@ -13,12 +13,12 @@ import tracemalloc
 
 import numpy as np
 
-from econsim.backward_induction import python_tax
-from econsim.outcomes import rational_step
-from econsim.skills import sample_gb2_skills
-from econsim.tax import TaxSchedule
-from econsim.utility import LABOUR_MENU, UTILITY_PRESETS
-from econsim.welfare import all_metrics
+from econsim.baselines.backward_induction import python_tax
+from econsim.economy.outcomes import rational_step
+from econsim.economy.skills import sample_gb2_skills
+from econsim.economy.tax import TaxSchedule
+from econsim.economy.utility import LABOUR_MENU, UTILITY_PRESETS
+from econsim.economy.welfare import all_metrics
 
 
 def _one_step(skills, schedule, params) -> dict[str, float]:

@@ -14,12 +14,12 @@ import time
 
 import numpy as np
 
-from econsim.outcomes import rational_step
-from econsim.saez import saez_rates
-from econsim.skills import sample_gb2_skills
-from econsim.stackelberg import stackelberg
-from econsim.tax import TaxSchedule
-from econsim.utility import get_utility
+from econsim.baselines.saez import saez_rates
+from econsim.baselines.stackelberg import stackelberg
+from econsim.economy.outcomes import rational_step
+from econsim.economy.skills import sample_gb2_skills
+from econsim.economy.tax import TaxSchedule
+from econsim.economy.utility import get_utility
 
 
 def _timed(fn):  # noqa: ANN001, ANN202

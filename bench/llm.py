@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 
 from bench._serve import start_server
+from econsim.economy.tax import TaxSchedule
+from econsim.economy.utility import UTILITY_PRESETS, utility
 from econsim.llm import LabourChoice, Request, Surrogate, make_client, run_sync
 from econsim.prompts import StepRecord, WorkerView, build
-from econsim.tax import TaxSchedule
-from econsim.utility import UTILITY_PRESETS, utility
 
 
 def _requests(n: int, tag: str, hist_len: int = 0) -> list[Request]:

@@ -16,7 +16,7 @@ import time
 
 from bench._serve import start_server
 from econsim.simulation import SimConfig, Simulation
-from econsim.sweep import run_sweep
+from econsim.simulation.sweep import run_sweep
 
 
 def million(n: int, steps: int) -> dict:
@@ -96,7 +96,7 @@ def _sweep_pair(base: SimConfig, runs: int) -> tuple[float, float, bool]:
 
 def cluster_overhead() -> float:
     """Seconds to start and stop a 2-worker local cluster (paid once per sweep)."""
-    from econsim.sweep import dask_client
+    from econsim.simulation.sweep import dask_client
 
     t0 = time.perf_counter()
     with dask_client(None, 2):

@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from econsim.claims import END, START, claims_markdown, collect_claims, readme_block
-from econsim.paths import project_root
+from econsim.analysis.claims import END, START, claims_markdown, collect_claims, readme_block
+from econsim.compendium.paths import project_root
 
 
 def test_readme_claims_block_matches_committed_results():
@@ -12,7 +12,7 @@ def test_readme_claims_block_matches_committed_results():
     assert START in readme and END in readme
     current = readme[readme.index(START): readme.index(END) + len(END)]
     assert current == readme_block(), (
-        "README claims table is stale: run `python -m econsim.claims --update-readme`")
+        "README claims table is stale: run `python -m econsim.analysis.claims --update-readme`")
 
 
 def test_every_paper_claim_has_a_verdict():

@@ -2,8 +2,8 @@
 
 import numpy as np
 
+from econsim.economy.skills import sample_skills
 from econsim.figures.classroom import classroom_app
-from econsim.skills import sample_skills
 
 
 def test_classroom_app_redraws_on_every_control():

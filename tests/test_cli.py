@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from econsim.cli import main
-from econsim.saez import saez_rates
-from econsim.skills import sample_skills
+from econsim.baselines.saez import saez_rates
+from econsim.cli.main import main
+from econsim.economy.skills import sample_skills
 
 
 def test_baselines_json_matches_library(capsys):

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from econsim.economy.skills import ACS_2023_GB2
 from econsim.population import build_data
 from econsim.population.census import (
     AGE_BANDS,
@@ -21,7 +22,6 @@ from econsim.population.census import (
 )
 from econsim.population.ipf import Margin, ipf, margin_of
 from econsim.population.wages import load_occupation_wages
-from econsim.skills import ACS_2023_GB2
 
 #: Fitted margins (the three IPF targets) must match the published cells within 1 thousand: BLS
 #: rounds every cell to the nearest thousand on its own, and its own sums disagree by up to 2.

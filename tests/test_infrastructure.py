@@ -9,10 +9,10 @@ import matplotlib.pyplot as plt
 import pytest
 
 from econsim import __version__
-from econsim.cli import main
-from econsim.notebook_runner import check_parameters, notebook_parameters
-from econsim.plotting import new_figure, provenance_note, save_figure
-from econsim.provenance import write_manifest
+from econsim.cli.main import main
+from econsim.compendium.notebook_runner import check_parameters, notebook_parameters
+from econsim.compendium.provenance import write_manifest
+from econsim.figures.style import new_figure, provenance_note, save_figure
 from econsim.registry import Registry
 
 

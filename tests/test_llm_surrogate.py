@@ -4,7 +4,9 @@
 import numpy as np
 import pytest
 
-from econsim.best_response import best_response_menu
+from econsim.economy.best_response import best_response_menu
+from econsim.economy.tax import TaxSchedule
+from econsim.economy.utility import UTILITY_PRESETS, utility
 from econsim.llm.schemas import delta_schema, parse_reply, run_schema, vote_schema
 from econsim.llm.surrogate import Surrogate, infer_kind
 from econsim.prompts import (
@@ -19,14 +21,12 @@ from econsim.prompts import (
     WorkerView,
     build,
 )
-from econsim.tax import TaxSchedule
-from econsim.utility import UTILITY_PRESETS, utility
 
 STYLES = ("paper", "compact")
 
 
 def simulate_workers(style, skills, schedule, params, n_steps, seed=0):
-    """Workers driven only through prompts; outcomes computed by econsim.tax/utility."""
+    """Workers driven only through prompts; outcomes computed by econsim.economy.tax/utility."""
     sur = Surrogate(seed)
     hists = [[] for _ in skills]
     labs = []

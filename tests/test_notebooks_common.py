@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from econsim.notebook_runner import check_parameters, notebook_parameters, run_notebook
-from econsim.paths import project_root
+from econsim.compendium.notebook_runner import check_parameters, notebook_parameters, run_notebook
+from econsim.compendium.paths import project_root
 
 ROOT = project_root()
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))

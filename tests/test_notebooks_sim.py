@@ -9,13 +9,13 @@ import json
 import nbformat
 import pytest
 
-from econsim.notebook_runner import (
+from econsim.compendium.notebook_runner import (
     check_parameters,
     load_profile,
     notebook_parameters,
     run_notebook,
 )
-from econsim.paths import project_root
+from econsim.compendium.paths import project_root
 
 ROOT = project_root()
 

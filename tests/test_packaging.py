@@ -5,7 +5,7 @@ import tomllib
 
 import yaml
 
-from econsim.paths import project_root
+from econsim.compendium.paths import project_root
 
 
 def _name(spec: str) -> str:

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from econsim.economy.skills import ACS_2023_GB2
 from econsim.population import (
     ATTITUDE_FIELDS,
     ATTITUDE_PHRASES,
@@ -25,7 +26,6 @@ from econsim.population import (
 from econsim.population.attitudes import risk_probs, tax_attitude_probs
 from econsim.population.demographics import age_band_of
 from econsim.population.skill_modes import JointSkillModel
-from econsim.skills import ACS_2023_GB2
 
 #: Significance level of the goodness-of-fit tests (fixed seeds, so the outcome is deterministic).
 ALPHA = 0.001

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from econsim.notebook_runner import notebook_parameters
+from econsim.compendium.notebook_runner import notebook_parameters
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "00_population.ipynb"
 QUICK = {"n_agents": 1500, "n_archetypes": 6, "n_personas_shown": 3, "n_llm_personas": 2}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from econsim.saez import (
+from econsim.baselines.saez import (
     ELASTICITY_PRESETS,
     SAEZ_MODES,
     V1_FALLBACK_A,
@@ -19,8 +19,8 @@ from econsim.saez import (
     saez_rates,
     saez_schedule,
 )
-from econsim.skills import sample_gb2_skills
-from econsim.tax import TAX_PRESETS, TaxSchedule
+from econsim.economy.skills import sample_gb2_skills
+from econsim.economy.tax import TAX_PRESETS, TaxSchedule
 
 US = TAX_PRESETS.get("us_federal_2024").cutoffs
 THREE = TAX_PRESETS.get("three").cutoffs

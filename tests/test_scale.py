@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from econsim.best_response import best_response_menu
+from econsim.economy.best_response import best_response_menu
 from econsim.llm.surrogate import agents as text_surrogate
 from econsim.population import Population
 from econsim.population.attitudes import ATTITUDE_SCORES

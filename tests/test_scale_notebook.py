@@ -4,8 +4,8 @@ import json
 
 import pandas as pd
 
-from econsim.notebook_runner import notebook_parameters, run_notebook
-from econsim.paths import project_root
+from econsim.compendium.notebook_runner import notebook_parameters, run_notebook
+from econsim.compendium.paths import project_root
 
 NOTEBOOK = project_root() / "notebooks" / "06_scalability.ipynb"
 

@@ -12,11 +12,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from econsim.best_response import best_response_menu
+from econsim.baselines.stackelberg import stackelberg
+from econsim.economy.best_response import best_response_menu
+from econsim.economy.tax import TaxSchedule
+from econsim.economy.utility import UTILITY_PRESETS
 from econsim.simulation import PLANNER_KINDS, SCENARIOS, WORKER_KINDS, SimConfig, Simulation
-from econsim.stackelberg import stackelberg
-from econsim.tax import TaxSchedule
-from econsim.utility import UTILITY_PRESETS
 
 
 @pytest.mark.parametrize(("scenario", "worker", "planner"),
@@ -187,7 +187,7 @@ def test_existing_run_folder_is_protected(tmp_path):
 def test_docs_list_every_config_key_and_record_column():
     import dataclasses
 
-    from econsim.paths import project_root
+    from econsim.compendium.paths import project_root
 
     doc = (project_root() / "docs" / "simulation.md").read_text()
     for f in dataclasses.fields(SimConfig):

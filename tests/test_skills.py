@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from econsim.skills import (
+from econsim.economy.skills import (
     ACS_2023_GB2,
     SKILL_DISTRIBUTIONS,
     UNIFORM_SKILL_RANGE,

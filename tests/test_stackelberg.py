@@ -7,19 +7,19 @@ import itertools
 import numpy as np
 import pytest
 
-from econsim.backward_induction import backward_induction
-from econsim.best_response import best_response_continuous, best_response_menu_bruteforce
-from econsim.outcomes import economy_step
-from econsim.skills import sample_gb2_skills
-from econsim.stackelberg import (
+from econsim.baselines.backward_induction import backward_induction
+from econsim.baselines.stackelberg import (
     FAST_OBJECTIVES,
     LATTICE,
     WelfareEvaluator,
     stackelberg,
 )
-from econsim.tax import TAX_PRESETS, TaxSchedule
-from econsim.utility import get_utility
-from econsim.welfare import OBJECTIVES, get_objective
+from econsim.economy.best_response import best_response_continuous, best_response_menu_bruteforce
+from econsim.economy.outcomes import economy_step
+from econsim.economy.skills import sample_gb2_skills
+from econsim.economy.tax import TAX_PRESETS, TaxSchedule
+from econsim.economy.utility import get_utility
+from econsim.economy.welfare import OBJECTIVES, get_objective
 
 THREE = TAX_PRESETS.get("three").cutoffs
 

@@ -9,9 +9,9 @@ import time
 import pandas as pd
 import pytest
 
-from econsim.cli import main as cli_main
+from econsim.cli.main import main as cli_main
 from econsim.simulation import SimConfig, Simulation
-from econsim.sweep import SchedulerUnreachable, expand_grid, frame_digest, run_sweep
+from econsim.simulation.sweep import SchedulerUnreachable, expand_grid, frame_digest, run_sweep
 
 BASE = SimConfig(n_agents=8, n_steps=20, K=5, worker="llm", planner="llm", tax_preset="three")
 # 20,000 agents: large enough that a multi-threaded BLAS reduction would change the last bits

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from econsim.tax import (
+from econsim.economy.tax import (
     TAX_PRESETS,
     TaxSchedule,
     apply_delta,

@@ -6,16 +6,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import optimize
 
-from econsim.best_response import (
+from econsim.economy.best_response import (
     best_response_continuous,
     best_response_menu,
     best_response_menu_bruteforce,
     menu_thresholds,
     net_gain,
 )
-from econsim.skills import ACS_2023_GB2, sample_gb2_skills
-from econsim.tax import TaxSchedule
-from econsim.utility import (
+from econsim.economy.skills import ACS_2023_GB2, sample_gb2_skills
+from econsim.economy.tax import TaxSchedule
+from econsim.economy.utility import (
     LABOUR_MENU,
     UTILITY_PRESETS,
     UtilityParams,

@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from econsim.outcomes import economy_step, rational_step
-from econsim.skills import sample_gb2_skills
-from econsim.tax import TaxSchedule
-from econsim.utility import UTILITY_PRESETS
-from econsim.welfare import (
+from econsim.economy.outcomes import economy_step, rational_step
+from econsim.economy.skills import sample_gb2_skills
+from econsim.economy.tax import TaxSchedule
+from econsim.economy.utility import UTILITY_PRESETS
+from econsim.economy.welfare import (
     OBJECTIVES,
     WELFARE_FUNCTIONS,
     all_metrics,
@@ -123,9 +123,9 @@ def test_metrics_do_not_depend_on_blas_threads():
     import subprocess
     import sys
 
-    code = ("import numpy as np; from econsim.outcomes import rational_step; "
-            "from econsim.skills import sample_gb2_skills; from econsim.tax import TaxSchedule; "
-            "from econsim.utility import UTILITY_PRESETS; "
+    code = ("import numpy as np; from econsim.economy.outcomes import rational_step; "
+            "from econsim.economy.skills import sample_gb2_skills; from econsim.economy.tax import TaxSchedule; "
+            "from econsim.economy.utility import UTILITY_PRESETS; "
             "s = sample_gb2_skills(300_000, np.random.default_rng(1)); "
             "w = rational_step(s, TaxSchedule.preset('us_federal_2024'), "
             "UTILITY_PRESETS.get('calibrated')).welfare(); "

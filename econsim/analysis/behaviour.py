@@ -9,11 +9,11 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from econsim.analysis.runs import RunSet, rate_columns, schedule_rates
-from econsim.best_response import best_response_menu
-from econsim.landscape import baseline_schedules, evaluate_schedule
+from econsim.baselines.landscape import baseline_schedules, evaluate_schedule
+from econsim.economy.best_response import best_response_menu
+from econsim.economy.tax import TAX_PRESETS, TaxSchedule, bracket_index
+from econsim.economy.utility import get_utility
 from econsim.simulation import SimConfig
-from econsim.tax import TAX_PRESETS, TaxSchedule, bracket_index
-from econsim.utility import get_utility
 
 Array = NDArray[np.float64]
 

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from econsim.best_response import best_response_menu
-from econsim.landscape import evaluate_schedule
-from econsim.tax import TAX_PRESETS, TaxSchedule
-from econsim.utility import get_utility
+from econsim.baselines.landscape import evaluate_schedule
+from econsim.economy.best_response import best_response_menu
+from econsim.economy.tax import TAX_PRESETS, TaxSchedule
+from econsim.economy.utility import get_utility
 
 Array = NDArray[np.float64]
 
@@ -28,12 +28,12 @@ def claim_row(claim: str, test: str, finding: str, supported: bool | None, backe
 def small_n_check(skill: ArrayLike, tax_preset: str, utility: str, objective: str,
                   rate_values: Sequence[float]) -> tuple[dict[str, TaxSchedule], pd.DataFrame]:
     """The paper's small-N validation: backward induction over the game tree (a few workers,
-    a coarse rate lattice) against :func:`econsim.stackelberg.stackelberg` on the same lattice.
+    a coarse rate lattice) against :func:`econsim.baselines.stackelberg.stackelberg` on the same lattice.
 
     Returns the two schedules by label and a table (schedule, rates, welfare, hours).
     """
-    from econsim.backward_induction import backward_induction
-    from econsim.stackelberg import stackelberg
+    from econsim.baselines.backward_induction import backward_induction
+    from econsim.baselines.stackelberg import stackelberg
 
     s = np.asarray(skill, dtype=float)
     cut = np.asarray(TAX_PRESETS.get(tax_preset).cutoffs, dtype=float)

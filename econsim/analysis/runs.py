@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from econsim.landscape import schedules_table
+from econsim.baselines.landscape import schedules_table
+from econsim.economy.tax import TaxSchedule
 from econsim.simulation import SimConfig, Simulation
-from econsim.tax import TaxSchedule
 
 Array = NDArray[np.float64]
 

@@ -7,7 +7,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from econsim.figures.simruns import group_colour
-from econsim.plotting import new_figure, provenance_note
+from econsim.figures.style import new_figure, provenance_note
 
 
 def plot_reliability(table: pd.DataFrame, *, backend: str = "surrogate", note: str = ""

@@ -15,12 +15,12 @@ import pandas as pd
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
-from econsim.landscape import flat_rate_curves
-from econsim.outcomes import rational_step
-from econsim.plotting import ROLE_COLOURS, new_figure, provenance_note
-from econsim.tax import TAX_PRESETS, TaxSchedule
-from econsim.utility import UTILITY_PRESETS, get_utility
-from econsim.welfare import OBJECTIVES, WELFARE_FUNCTIONS
+from econsim.baselines.landscape import flat_rate_curves
+from econsim.economy.outcomes import rational_step
+from econsim.economy.tax import TAX_PRESETS, TaxSchedule
+from econsim.economy.utility import UTILITY_PRESETS, get_utility
+from econsim.economy.welfare import OBJECTIVES, WELFARE_FUNCTIONS
+from econsim.figures.style import ROLE_COLOURS, new_figure, provenance_note
 
 
 def classroom_figure(skill: ArrayLike, tax_preset: str, rates: Sequence[float], utility: str,

@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from econsim.figures.simruns import group_label
-from econsim.plotting import ROLE_COLOURS, new_figure, provenance_note
+from econsim.figures.style import ROLE_COLOURS, new_figure, provenance_note
 
 
 def plot_elasticity_curve(curve: pd.DataFrame, *, backend: str = "none", note: str = ""

@@ -7,7 +7,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from econsim.figures.simruns import group_colour, group_label
-from econsim.plotting import new_figure, provenance_note
+from econsim.figures.style import new_figure, provenance_note
 
 
 def pick_workers(agents_br: pd.DataFrame, n: int = 5) -> list[int]:

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from econsim.plotting import ROLE_COLOURS, new_figure, provenance_note
-from econsim.welfare import OBJECTIVES, WELFARE_FUNCTIONS
+from econsim.economy.welfare import OBJECTIVES, WELFARE_FUNCTIONS
+from econsim.figures.style import ROLE_COLOURS, new_figure, provenance_note
 
 _METRIC_STYLE = dict(zip(OBJECTIVES, ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1))],
                          strict=True))
@@ -107,7 +107,7 @@ _HATCH = {"flat_0.4": "", "gruber_saez": "//", "ai_economist_3.0": ".."}
 def plot_schedules(table: pd.DataFrame) -> Figure:
     """Per-bracket marginal rates of every baseline schedule; one panel per (preset, utility).
 
-    ``table`` is the long output of :func:`econsim.landscape.schedules_table` with columns
+    ``table`` is the long output of :func:`econsim.baselines.landscape.schedules_table` with columns
     ``tax_preset`` and ``utility`` as labels.
     """
     presets = list(dict.fromkeys(table.tax_preset))

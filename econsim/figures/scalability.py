@@ -10,7 +10,7 @@ import matplotlib as mpl
 import pandas as pd
 from matplotlib.figure import Figure
 
-from econsim.plotting import ROLE_COLOURS, new_figure, provenance_note
+from econsim.figures.style import ROLE_COLOURS, new_figure, provenance_note
 
 #: Colour per cost mode.
 MODE_COLOURS = {"per-agent calls": ROLE_COLOURS["llm_planner"],

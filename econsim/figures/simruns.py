@@ -15,10 +15,10 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from econsim.analysis import PLANNER_LABELS
-from econsim.plotting import ROLE_COLOURS, new_figure, provenance_note
-from econsim.welfare import WELFARE_FUNCTIONS
+from econsim.economy.welfare import WELFARE_FUNCTIONS
+from econsim.figures.style import ROLE_COLOURS, new_figure, provenance_note
 
-#: Planner kind → colour role in :data:`econsim.plotting.ROLE_COLOURS`.
+#: Planner kind → colour role in :data:`econsim.figures.style.ROLE_COLOURS`.
 _PLANNER_ROLE = {"llm": "llm_planner", "saez": "saez", "saez_v1": "saez_v1",
                  "us_federal": "us_federal", "stackelberg": "stackelberg", "fixed": "flat"}
 _EXTRA = {"saez_empirical": "#e09f3e"}

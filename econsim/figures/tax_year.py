@@ -7,7 +7,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from econsim.figures.simruns import metric_label
-from econsim.plotting import ROLE_COLOURS, new_figure, provenance_note
+from econsim.figures.style import ROLE_COLOURS, new_figure, provenance_note
 
 
 def plot_k_ablation(final: pd.DataFrame, curve: pd.DataFrame, metrics: list[str], *,

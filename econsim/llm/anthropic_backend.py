@@ -16,8 +16,8 @@ from typing import Any
 
 import anthropic
 
-from econsim.llm.backends import require_env, sdk_call
 from econsim.llm.schemas import Reply
+from econsim.llm.sdk import require_env, sdk_call
 from econsim.llm.types import Message, RawReply
 
 CALL_ID_HEADER = "X-Econsim-Call-Id"

@@ -15,8 +15,8 @@ from typing import Any
 
 import openai
 
-from econsim.llm.backends import require_env, sdk_call
 from econsim.llm.schemas import Reply
+from econsim.llm.sdk import require_env, sdk_call
 from econsim.llm.types import Message, RawReply, TransportError
 
 STRUCTURED_MODES = ("json_schema", "json_object", "none")

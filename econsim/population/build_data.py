@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from econsim.economy.skills import ACS_2023_GB2
 from econsim.population.census import (
     AGE_BANDS,
     BLS_SEX,
@@ -38,7 +39,6 @@ from econsim.population.census import (
     WAGES_FILE,
 )
 from econsim.population.ipf import Margin, ipf
-from econsim.skills import ACS_2023_GB2
 
 RAW_CPS = "raw/bls_cps_2023_occupation_sex_age.csv"
 RAW_OEWS = "raw/bls_oews_may2023_occupation_wages.csv"

@@ -21,10 +21,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from econsim.economy.skills import HOURS_AT_REFERENCE
 from econsim.llm import LLMClient, Persona, Request, make_client
 from econsim.population.population import Population
 from econsim.prompts import PersonaRequest, build
-from econsim.skills import HOURS_AT_REFERENCE
 
 
 def persona_requests(pop: Population, rows: NDArray[np.integer] | Sequence[int] | None = None,

@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from econsim.plotting import ROLE_COLOURS, new_figure, provenance_note
+from econsim.economy.skills import ACS_2023_GB2
+from econsim.economy.tax import TAX_PRESETS
+from econsim.figures.style import ROLE_COLOURS, new_figure, provenance_note
 from econsim.population.census import AGE_BANDS, OCCUPATIONS, CensusTable
 from econsim.population.population import Population
-from econsim.skills import ACS_2023_GB2
-from econsim.tax import TAX_PRESETS
 
 _MODE_COLOURS = {"independent": "#8c6bb1", "joint": "#2e8b57"}
 

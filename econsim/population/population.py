@@ -25,6 +25,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from econsim import __version__
+from econsim.economy.skills import ACS_2023_GB2, HOURS_AT_REFERENCE
 from econsim.population.attitudes import ATTITUDE_FIELDS, sample_attitudes
 from econsim.population.census import (
     AGE_BANDS,
@@ -44,7 +45,6 @@ from econsim.population.grouping import ArchetypeGrouping, group_into_archetypes
 from econsim.population.personas import N_VARIANTS, write_personas
 from econsim.population.skill_modes import SKILL_MODES
 from econsim.registry import Registry
-from econsim.skills import ACS_2023_GB2, HOURS_AT_REFERENCE
 from econsim.validation import check_positive_int
 
 FORMAT = "econsim.population/1"

@@ -25,10 +25,10 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import special
 
+from econsim.economy.skills import ACS_2023_GB2, GB2, HOURS_AT_REFERENCE, sample_gb2_skills
 from econsim.population.census import CensusTable
 from econsim.population.wages import Z_KNOTS, OccupationWages, load_occupation_wages
 from econsim.registry import Registry
-from econsim.skills import ACS_2023_GB2, GB2, HOURS_AT_REFERENCE, sample_gb2_skills
 
 #: A skill sampler: (occupation codes, generator) -> skills (USD per weekly hour).
 SkillSampler = Callable[[NDArray[np.integer], np.random.Generator], NDArray[np.float64]]

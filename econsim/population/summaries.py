@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from econsim.economy.skills import ACS_2023_GB2
+from econsim.economy.tax import TAX_PRESETS
 from econsim.population.census import AGE_BANDS, OCCUPATIONS, CensusTable
 from econsim.population.fixed_archetypes import FIXED_ARCHETYPES, fixed_archetype_probabilities
 from econsim.population.population import Population
 from econsim.population.wages import OccupationWages
-from econsim.skills import ACS_2023_GB2
-from econsim.tax import TAX_PRESETS
 
 #: Percentiles reported for the income distribution.
 REPORT_PERCENTILES = (0.01, 0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95, 0.99)

@@ -1,7 +1,7 @@
 """Large populations: the vectorised surrogate, archetype batching, the memory guard, fidelity.
 
 The engine that uses them is :mod:`econsim.simulation.vectorized`; sweeps are in
-:mod:`econsim.sweep`. See docs/scale.md.
+:mod:`econsim.simulation.sweep`. See docs/scale.md.
 """
 
 from econsim.scale.archetypes import MEMBER_JITTER, ArchetypeWorkers

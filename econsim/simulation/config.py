@@ -13,11 +13,11 @@ from typing import Any
 
 import yaml
 
+from econsim.economy.tax import TAX_PRESETS
+from econsim.economy.utility import UTILITY_PRESETS
+from econsim.economy.welfare import get_objective
 from econsim.prompts import PROMPT_STYLES, UTILITY_TYPES
 from econsim.registry import Registry
-from econsim.tax import TAX_PRESETS
-from econsim.utility import UTILITY_PRESETS
-from econsim.welfare import get_objective
 
 #: Scenarios of MODEL.md §5: what workers are told and who sets the rates.
 SCENARIOS: Registry[str] = Registry("scenario")
@@ -63,7 +63,7 @@ class SimConfig:
     utility_mix
         Percent of LLM workers per utility type (egotistical, altruistic, adversarial); sums to 100.
     objective
-        Welfare function the planner maximises (``econsim.welfare.OBJECTIVES``).
+        Welfare function the planner maximises (``econsim.economy.welfare.OBJECTIVES``).
     backend, prompt_style, temperature, max_tokens, concurrency, max_reasks
         LLM settings (``surrogate`` works offline).
     store, store_mode

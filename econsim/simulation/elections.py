@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from econsim.best_response import best_response_menu
+from econsim.economy.best_response import best_response_menu
+from econsim.economy.outcomes import economy_step
+from econsim.economy.tax import DELTA_CHOICES_PP, apply_delta
 from econsim.llm import Request, delta_schema, run_schema, vote_schema
-from econsim.outcomes import economy_step
 from econsim.prompts import Candidate, LeaderView, RunView, VoteView, build
-from econsim.tax import DELTA_CHOICES_PP, apply_delta
 
 if TYPE_CHECKING:
     from econsim.simulation.engine import Simulation

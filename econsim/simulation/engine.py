@@ -26,19 +26,19 @@ from numpy.typing import NDArray
 from tqdm.auto import tqdm
 
 import econsim.prompts as prompts_pkg
+from econsim.compendium.provenance import write_manifest
+from econsim.economy.outcomes import StepOutcome, economy_step
+from econsim.economy.tax import TAX_PRESETS, TaxSchedule
+from econsim.economy.utility import get_utility
+from econsim.economy.welfare import all_metrics, get_objective
 from econsim.llm import Budget, LLMClient, Request, make_client
-from econsim.outcomes import StepOutcome, economy_step
 from econsim.prompts import PolicyRecord, StepRecord
-from econsim.provenance import write_manifest
 from econsim.simulation.config import SimConfig
 from econsim.simulation.elections import hold_election, leader_rates
 from econsim.simulation.planners import PLANNERS, planner_view
 from econsim.simulation.population import build_population
 from econsim.simulation.records import Recorder
 from econsim.simulation.workers import WORKERS
-from econsim.tax import TAX_PRESETS, TaxSchedule
-from econsim.utility import get_utility
-from econsim.welfare import all_metrics, get_objective
 
 Array = NDArray[np.float64]
 CHECKPOINT = "checkpoint.pkl"

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from econsim.baselines.saez import saez_rates
+from econsim.economy.tax import PLANNER_START_RATE, TAX_PRESETS, apply_delta
 from econsim.llm import Request, delta_schema
 from econsim.prompts import PlannerView, build
 from econsim.registry import Registry
-from econsim.saez import saez_rates
-from econsim.tax import PLANNER_START_RATE, TAX_PRESETS, apply_delta
 
 if TYPE_CHECKING:
     from econsim.simulation.engine import Simulation
@@ -78,13 +78,13 @@ class SaezEmpiricalPlanner(SaezPlanner):
     Each tax year the planner moves one bracket's rate at a time by ±5 pp, computes the rational
     labour response of the population, and estimates the arc elasticity of taxable income with
     respect to the net-of-tax rate, ``e_k = Δlog z / Δlog(1 − τ_k)`` (see
-    :func:`econsim.saez.empirical_elasticity`). Where labour does not respond (e = 0, e.g. workers
+    :func:`econsim.baselines.saez.empirical_elasticity`). Where labour does not respond (e = 0, e.g. workers
     at the 100 h cap under the paper preset) the formula gives 100 %: the honest answer for
     inelastic labour.
     """
 
     def _rates(self, sim: Simulation, income: Array) -> Array:
-        from econsim.saez import empirical_elasticity
+        from econsim.baselines.saez import empirical_elasticity
 
         e = empirical_elasticity(sim.skills, sim.schedule(), sim.utility_params)
         return saez_rates(sim.cutoffs, income=income, elasticity=e)
@@ -94,7 +94,7 @@ class StackelbergPlanner(FixedPlanner):
     """The exact Stackelberg optimum for this population (rational followers), held fixed."""
 
     def start(self, sim: Simulation) -> Array:
-        from econsim.stackelberg import stackelberg
+        from econsim.baselines.stackelberg import stackelberg
 
         return np.asarray(stackelberg(sim.skills, sim.cutoffs, sim.utility_params,
                                       objective=sim.config.objective, seed=sim.config.seed).rates,

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from econsim.economy.skills import sample_skills
 from econsim.llm import LLMClient
 from econsim.population import Population
 from econsim.population.llm_personas import write_llm_personas
 from econsim.prompts import UTILITY_TYPES
 from econsim.simulation.config import SimConfig
-from econsim.skills import sample_skills
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,8 @@
 
 :class:`VectorSimulation` is a :class:`~econsim.simulation.engine.Simulation` whose workers are
 array operations over the whole population — no per-agent Python objects or prompt strings on the
-hot path — while the planner, the economics (:func:`econsim.outcomes.economy_step`,
-:func:`econsim.welfare.all_metrics`), the tables, checkpoints and resume are shared with the
+hot path — while the planner, the economics (:func:`econsim.economy.outcomes.economy_step`,
+:func:`econsim.economy.welfare.all_metrics`), the tables, checkpoints and resume are shared with the
 per-agent loop. ``Simulation(config)`` returns one when :func:`uses_vector_engine` says so.
 
 Workers (:data:`VECTOR_WORKERS`): ``surrogate_vec`` (the surrogate's rule over statistics arrays,
@@ -26,7 +26,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from econsim.outcomes import StepOutcome, economy_step
+from econsim.economy.outcomes import StepOutcome, economy_step
+from econsim.economy.skills import sample_skills
+from econsim.economy.welfare import all_metrics
 from econsim.population import Population
 from econsim.population.attitudes import ATTITUDE_SCORES
 from econsim.population.llm_personas import write_llm_personas
@@ -42,8 +44,6 @@ from econsim.simulation.engine import (
 from econsim.simulation.population import allocate_types, census_population
 from econsim.simulation.records import Recorder
 from econsim.simulation.workers import WORKERS
-from econsim.skills import sample_skills
-from econsim.welfare import all_metrics
 
 Array = NDArray[np.float64]
 #: Up to this many agents every per-agent row is kept by default.

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from econsim.best_response import best_response_menu
+from econsim.economy.best_response import best_response_menu
 from econsim.llm import LabourChoice, Request, Satisfaction
 from econsim.prompts import SatisfactionView, WorkerView, build
 from econsim.registry import Registry

@@ -13,14 +13,14 @@ import json
 
 import numpy as np
 
-from econsim.landscape import evaluate_schedule, saez_fixed_point
-from econsim.saez import SAEZ_MODES, saez_rates
-from econsim.skills import SKILL_DISTRIBUTIONS, sample_skills
-from econsim.stackelberg import stackelberg
-from econsim.tax import TAX_PRESETS, TaxSchedule
-from econsim.utility import UTILITY_PRESETS
+from econsim.baselines.landscape import evaluate_schedule, saez_fixed_point
+from econsim.baselines.saez import SAEZ_MODES, saez_rates
+from econsim.baselines.stackelberg import stackelberg
+from econsim.economy.skills import SKILL_DISTRIBUTIONS, sample_skills
+from econsim.economy.tax import TAX_PRESETS, TaxSchedule
+from econsim.economy.utility import UTILITY_PRESETS
+from econsim.economy.welfare import OBJECTIVES
 from econsim.validation import check_positive_int
-from econsim.welfare import OBJECTIVES
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -15,11 +15,11 @@ from econsim.llm.types import LLMError
 
 #: Subcommand name → (module implementing it, one-line help).
 COMMANDS: dict[str, tuple[str, str]] = {
-    "baselines": ("econsim.cli_baselines",
+    "baselines": ("econsim.cli.baselines",
                   "print Saez, US federal and Stackelberg schedules for a population"),
-    "run": ("econsim.cli_run",
+    "run": ("econsim.cli.run",
             "run one simulation (flags or --config YAML); --resume continues a run"),
-    "sweep": ("econsim.cli_sweep",
+    "sweep": ("econsim.cli.sweep",
               "run a grid of configurations x seeds on Dask (local cluster or --scheduler)"),
     "serve": ("econsim.llm.serve",
               "serve the offline surrogate over OpenAI/Anthropic-compatible HTTP on 127.0.0.1"),

@@ -1,7 +1,7 @@
 """Sweeps: a grid of configurations × seeds as independent runs on Dask distributed.
 
 >>> from econsim.simulation import SimConfig
->>> from econsim.sweep import run_sweep
+>>> from econsim.simulation.sweep import run_sweep
 >>> res = run_sweep(SimConfig(n_steps=50, worker="rational", planner="saez"),
 ...                 {"n_agents": [10, 100]}, seeds=[1, 2], out_dir="results/sweeps/demo",
 ...                 progress=False)  # doctest: +SKIP
@@ -32,7 +32,7 @@ from typing import Any
 import pandas as pd
 from tqdm.auto import tqdm
 
-from econsim.provenance import write_manifest
+from econsim.compendium.provenance import write_manifest
 from econsim.scale.memory import check_memory
 from econsim.simulation import SimConfig, Simulation
 from econsim.simulation.vectorized import VectorSimulation, uses_vector_engine

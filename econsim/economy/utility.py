@@ -51,7 +51,7 @@ class UtilityParams:
         return np.power(np.maximum(net, 0.0) / (self.c * self.delta), 1.0 / (self.delta - 1.0))
 
 
-#: Median income at 40 h under the ACS 2023 GB2 prior (see econsim.skills); used to calibrate.
+#: Median income at 40 h under the ACS 2023 GB2 prior (see econsim.economy.skills); used to calibrate.
 _GB2_MEDIAN_INCOME = 38_102.0
 
 UTILITY_PRESETS: Registry[UtilityParams] = Registry("utility preset")

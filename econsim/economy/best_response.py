@@ -19,8 +19,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from econsim.tax import TaxSchedule, _tax_unchecked
-from econsim.utility import LABOUR_MENU, MAX_HOURS, UtilityParams
+from econsim.economy.tax import TaxSchedule, _tax_unchecked
+from econsim.economy.utility import LABOUR_MENU, MAX_HOURS, UtilityParams
 from econsim.validation import check_nonnegative
 
 

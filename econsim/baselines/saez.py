@@ -66,10 +66,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from econsim.best_response import best_response_continuous, best_response_menu
+from econsim.economy.best_response import best_response_continuous, best_response_menu
+from econsim.economy.tax import TaxSchedule, bracket_index
+from econsim.economy.utility import LABOUR_MENU, UtilityParams, get_utility
 from econsim.registry import Registry
-from econsim.tax import TaxSchedule, bracket_index
-from econsim.utility import LABOUR_MENU, UtilityParams, get_utility
 from econsim.validation import as_float_array, check_nonnegative, check_positive_int
 
 Array = NDArray[np.float64]
@@ -309,7 +309,7 @@ def saez_estimates(cutoffs: ArrayLike | TaxSchedule, *, income: ArrayLike | None
     Parameters
     ----------
     cutoffs
-        Bracket lower edges (USD, starting at 0) or a :class:`~econsim.tax.TaxSchedule`.
+        Bracket lower edges (USD, starting at 0) or a :class:`~econsim.economy.tax.TaxSchedule`.
     income
         Realised pre-tax incomes :math:`z_i \ge 0` (``proper`` mode).
     skill
@@ -359,7 +359,7 @@ def saez_rates(cutoffs: ArrayLike | TaxSchedule, *, income: ArrayLike | None = N
 
 
 def saez_schedule(cutoffs: ArrayLike | TaxSchedule, **kwargs: object) -> TaxSchedule:
-    """The Saez rates as a :class:`~econsim.tax.TaxSchedule` on the same brackets."""
+    """The Saez rates as a :class:`~econsim.economy.tax.TaxSchedule` on the same brackets."""
     cut = cutoffs.cutoffs if isinstance(cutoffs, TaxSchedule) else cutoffs
     return TaxSchedule(cut, saez_rates(cutoffs, **kwargs))  # type: ignore[arg-type]
 
@@ -374,7 +374,7 @@ def empirical_elasticity(skill: ArrayLike, schedule: TaxSchedule, params: Utilit
 
     For each bracket :math:`k`, the rate :math:`\tau_k` is moved down and up by ``step``
     (central difference, kept inside [0, 0.99] so :math:`1-\tau > 0`), every worker
-    best-responds (:mod:`econsim.best_response`), and the taxable income :math:`Z_k` of the
+    best-responds (:mod:`econsim.economy.best_response`), and the taxable income :math:`Z_k` of the
     workers whose income lies in bracket :math:`k` under ``schedule`` (those who face
     :math:`\tau_k` at the margin) is recorded. The elasticity is the arc (midpoint) elasticity
 

@@ -13,7 +13,7 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from econsim.paths import output_dir
+from econsim.compendium.paths import output_dir
 
 #: Colours by role, used across notebooks so a baseline looks the same everywhere.
 ROLE_COLOURS = {

@@ -1,6 +1,6 @@
 """The claims table: every notebook's ``claims.csv`` gathered into one table for the README.
 
-``python -m econsim.claims`` prints the markdown table; a test keeps the README's copy (between
+``python -m econsim.analysis.claims`` prints the markdown table; a test keeps the README's copy (between
 ``<!-- claims:start -->`` and ``<!-- claims:end -->``) equal to what the committed results say.
 """
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from econsim.paths import project_path
+from econsim.compendium.paths import project_path
 
 START, END = "<!-- claims:start -->", "<!-- claims:end -->"
 COLUMNS = ("claim", "test", "finding", "verdict", "backend", "notebook")
@@ -65,7 +65,7 @@ def update_readme(readme: str | Path = "README.md", results_root: str | Path = "
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m econsim.claims", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m econsim.analysis.claims", description=__doc__)
     parser.add_argument("--update-readme", action="store_true",
                         help="rewrite the claims block of README.md")
     args = parser.parse_args(argv)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from econsim import __version__
-from econsim.paths import project_root
+from econsim.compendium.paths import project_root
 
 _PACKAGES = ("numpy", "scipy", "pandas", "pyarrow", "matplotlib", "pydantic", "openai",
              "anthropic", "papermill")

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from econsim.best_response import best_response_menu
-from econsim.tax import TaxSchedule, _tax_unchecked
-from econsim.utility import LABOUR_MENU, MAX_HOURS, UtilityParams
+from econsim.economy.best_response import best_response_menu
+from econsim.economy.tax import TaxSchedule, _tax_unchecked
+from econsim.economy.utility import LABOUR_MENU, MAX_HOURS, UtilityParams
+from econsim.economy.welfare import all_metrics
 from econsim.validation import check_nonnegative
-from econsim.welfare import all_metrics
 
 Array = NDArray[np.float64]
 
@@ -41,7 +41,7 @@ class StepOutcome:
         return float(self.tax.sum())
 
     def welfare(self) -> dict[str, float]:
-        """Every welfare function and inequality measure (see :mod:`econsim.welfare`)."""
+        """Every welfare function and inequality measure (see :mod:`econsim.economy.welfare`)."""
         return all_metrics(self.utility, self.pre_tax_income, self.post_tax_income)
 
 

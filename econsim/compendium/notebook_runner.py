@@ -1,6 +1,6 @@
 """Execute a parameterised notebook with papermill, atomically.
 
-``python -m econsim.notebook_runner notebooks/01_policy_landscape.ipynb results/notebooks/01.ipynb
+``python -m econsim.compendium.notebook_runner notebooks/01_policy_landscape.ipynb results/notebooks/01.ipynb
 --profile quick -p n_agents=500``
 
 The executed copy is written to a temporary name and renamed only when every cell succeeded; a
@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from econsim.paths import project_path, project_root
+from econsim.compendium.paths import project_path, project_root
 
 PROFILES_FILE = "notebooks/profiles.yaml"
 
@@ -102,7 +102,7 @@ def _parse_value(text: str) -> Any:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m econsim.notebook_runner",
+    parser = argparse.ArgumentParser(prog="python -m econsim.compendium.notebook_runner",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("notebook")
     parser.add_argument("output")

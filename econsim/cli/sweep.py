@@ -18,9 +18,9 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from econsim.cli_run import _parse_value
+from econsim.cli.run import _parse_value
 from econsim.simulation import SimConfig
-from econsim.sweep import CONNECT_TIMEOUT_S, SchedulerUnreachable, run_sweep
+from econsim.simulation.sweep import CONNECT_TIMEOUT_S, SchedulerUnreachable, run_sweep
 
 _FIELDS = {f.name: f for f in dataclasses.fields(SimConfig)}
 

@@ -12,11 +12,11 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from econsim.outcomes import rational_step
-from econsim.saez import saez_rates
-from econsim.stackelberg import stackelberg
-from econsim.tax import TAX_PRESETS, TaxSchedule
-from econsim.utility import get_utility
+from econsim.baselines.saez import saez_rates
+from econsim.baselines.stackelberg import stackelberg
+from econsim.economy.outcomes import rational_step
+from econsim.economy.tax import TAX_PRESETS, TaxSchedule
+from econsim.economy.utility import get_utility
 
 
 def evaluate_schedule(skill: ArrayLike, schedule: TaxSchedule, utility: str) -> dict[str, float]:

@@ -2,7 +2,7 @@
 
 The paper validates small-N equilibria by backward induction (2 workers + 1 planner). Here each
 worker's reply to every candidate schedule is found by enumerating its hours in plain Python, with
-a plain-Python tax, sharing no code with :mod:`econsim.best_response` or :mod:`econsim.tax`; the
+a plain-Python tax, sharing no code with :mod:`econsim.economy.best_response` or :mod:`econsim.economy.tax`; the
 planner then picks the schedule with the highest welfare.
 """
 
@@ -14,13 +14,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from econsim.stackelberg import TIE_RTOL
-from econsim.utility import LABOUR_MENU, UtilityParams, get_utility
-from econsim.welfare import get_objective
+from econsim.baselines.stackelberg import TIE_RTOL
+from econsim.economy.utility import LABOUR_MENU, UtilityParams, get_utility
+from econsim.economy.welfare import get_objective
 
 
 def python_tax(z: float, cutoffs: Sequence[float], rates: Sequence[float]) -> float:
-    """Tax by summing over brackets, in plain Python (independent of econsim.tax)."""
+    """Tax by summing over brackets, in plain Python (independent of econsim.economy.tax)."""
     total = 0.0
     for k, lo in enumerate(cutoffs):
         hi = cutoffs[k + 1] if k + 1 < len(cutoffs) else math.inf
@@ -40,7 +40,7 @@ def backward_induction(skills: Sequence[float], cutoffs: Sequence[float],
     game — no worker gains by deviating alone, each taking the rebate as given (as in the
     model: the lump-sum rebate is a transfer the worker does not control). Among equilibria,
     the one with the fewest hours per worker is kept (the tie rule of
-    :func:`~econsim.best_response.best_response_menu`). The leader picks the rates whose
+    :func:`~econsim.economy.best_response.best_response_menu`). The leader picks the rates whose
     equilibrium maximises ``objective`` (ties: first in lexicographic order).
 
     Returns (rates, welfare, labour profile). Exponential in the number of workers: meant for

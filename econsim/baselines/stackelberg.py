@@ -9,7 +9,7 @@ payoff is a welfare function of the resulting outcomes:
 
 Utility is quasi-linear, so the lump-sum rebate :math:`R` does not move a worker's choice (workers
 take :math:`R` as given); the follower problem is solved exactly per worker
-(:mod:`econsim.best_response`). Welfare under the menu best response is **piecewise constant** in
+(:mod:`econsim.economy.best_response`). Welfare under the menu best response is **piecewise constant** in
 the rates (hours jump between menu values), so the search is derivative-free:
 
 - ``lattice``: exhaustive search of :data:`LATTICE` = {0, 0.1, …, 1}^K (11 values per bracket;
@@ -21,11 +21,11 @@ the rates (hours jump between menu values), so the search is derivative-free:
   derivative-free refinement off the lattice (scipy Powell within [0, 1], then Nelder–Mead on
   clipped rates). Returns the best point evaluated.
 
-Evaluating one schedule has a general path (best responses → :func:`~econsim.outcomes.economy_step`
+Evaluating one schedule has a general path (best responses → :func:`~econsim.economy.outcomes.economy_step`
 → welfare function, O(N)) and, for the paper SWF, the normalised inverse-income SWF, the
 utilitarian mean and the Rawlsian minimum, a fast path whose cost does not depend on N: skills are
 sorted once with prefix sums of :math:`s` and :math:`1/s`; the menu best response is a step
-function of skill (:func:`~econsim.best_response.menu_thresholds`) and, within a step, the tax is
+function of skill (:func:`~econsim.economy.best_response.menu_thresholds`) and, within a step, the tax is
 linear in skill between the skill images :math:`b_k / l` of the cutoffs, so every sum the welfare
 needs is a combination of prefix sums. Tests check the two paths agree.
 
@@ -54,18 +54,18 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import optimize
 
-from econsim.best_response import (
+from econsim.economy.best_response import (
     _sorted_menu,
     best_response_continuous,
     best_response_menu,
     menu_thresholds,
 )
-from econsim.outcomes import StepOutcome, economy_step
+from econsim.economy.outcomes import StepOutcome, economy_step
+from econsim.economy.tax import TAX_PRESETS, TaxSchedule
+from econsim.economy.utility import LABOUR_MENU, UtilityParams, get_utility
+from econsim.economy.welfare import get_objective
 from econsim.registry import Registry
-from econsim.tax import TAX_PRESETS, TaxSchedule
-from econsim.utility import LABOUR_MENU, UtilityParams, get_utility
 from econsim.validation import check_fractions, check_nonnegative
-from econsim.welfare import get_objective
 
 Array = NDArray[np.float64]
 
@@ -110,11 +110,11 @@ class WelfareEvaluator:
     skill
         Worker skills (annual USD per weekly hour), at least one.
     cutoffs
-        Bracket lower edges, a :class:`~econsim.tax.TaxSchedule` or a tax preset name.
+        Bracket lower edges, a :class:`~econsim.economy.tax.TaxSchedule` or a tax preset name.
     params
         Labour-cost parameters (or a utility preset name).
     objective
-        Welfare function to maximise, one of :data:`econsim.welfare.OBJECTIVES`.
+        Welfare function to maximise, one of :data:`econsim.economy.welfare.OBJECTIVES`.
     response
         ``menu`` (labour menu {0, 10, …, 100}, default) or ``continuous`` ([0, 100]).
     menu
@@ -412,12 +412,12 @@ def stackelberg(skill: ArrayLike, cutoffs: ArrayLike | TaxSchedule | str,
     skill
         Worker skills (annual USD per weekly hour).
     cutoffs
-        Bracket lower edges, a :class:`~econsim.tax.TaxSchedule` or a preset name
+        Bracket lower edges, a :class:`~econsim.economy.tax.TaxSchedule` or a preset name
         (``flat``, ``three``, ``us_federal_2024``).
     utility
-        Utility preset name (``paper``, ``calibrated``) or :class:`~econsim.utility.UtilityParams`.
+        Utility preset name (``paper``, ``calibrated``) or :class:`~econsim.economy.utility.UtilityParams`.
     objective
-        One of :data:`econsim.welfare.OBJECTIVES` (default the paper SWF).
+        One of :data:`econsim.economy.welfare.OBJECTIVES` (default the paper SWF).
     method
         ``lattice`` (exhaustive), ``coordinate`` (search + refine) or ``auto`` (lattice for
         ≤ 3 brackets, else coordinate).

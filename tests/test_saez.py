@@ -1,6 +1,8 @@
-"""Saez (2001) baseline: closed forms, the Diamond–Saez estimator, the v1 reproduction, bad input."""
+"""Saez (2001) baseline: closed forms, the Diamond–Saez estimator, the released v1 algorithm, bad input."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pytest
@@ -134,31 +136,127 @@ def test_inverse_income_default_weights() -> None:
     assert g.mean() == pytest.approx(1.0)
 
 
-# -- v1 reproduction -------------------------------------------------------------------------------
-@pytest.mark.parametrize("e", [0.4, 0.25, 3.0])
-def test_v1_top_bracket_degenerates_for_small_populations(e: float) -> None:
+# -- v1: the released algorithm -------------------------------------------------------------------
+def v1_reference(skills, cutoffs, e):
+    """Independent, loop-by-loop evaluation of the released v1 algorithm (percent, 2 decimals).
+
+    The kernel density is written out by hand: Scott's factor N^(-1/5) times the sample standard
+    deviation (ddof 1) as the Gaussian bandwidth.
+    """
+    z = sorted(100.0 * float(s) for s in skills)
+    n = len(z)
+    inv = [1.0 / x for x in z]
+    g = [w / sum(inv) for w in inv]
+    mean = sum(z) / n
+    bw = math.sqrt(sum((x - mean) ** 2 for x in z) / (n - 1)) * n ** (-1 / 5)
+
+    def f(x):
+        return sum(math.exp(-0.5 * ((x - zi) / bw) ** 2) for zi in z) / (n * bw * math.sqrt(2 * math.pi))
+
+    es = list(e) if np.ndim(e) else [e] * len(cutoffs)
+    out, ingredients = [], []
+    for k, lo in enumerate(cutoffs):
+        top = k == len(cutoffs) - 1
+        if top:
+            x = lo + 0.1 * (10_000_000.0 - lo)
+        else:
+            x = (lo + cutoffs[k + 1]) / 2
+        F = sum(1 for zi in z if zi <= x) / n
+        if F == 1:
+            a, G = 10.0, 0.0
+        else:
+            if top:
+                above = [zi for zi in z if zi > x]
+                m = sum(above) / len(above)
+                a = m / (m - lo)
+            else:
+                a = x * f(x) / (1 - F)
+            G = sum(gi for gi, zi in zip(g, z, strict=True) if zi >= x) / (1 - F)
+        tau = min(max((1 - G) / (1 - G + a * es[k]), 0.0), 1.0)
+        out.append(round(100 * tau, 2))
+        ingredients.append((x, a, G))
+    return out, ingredients
+
+
+V1_SKILLS = {
+    "gb2_100_seed0": lambda: sample_gb2_skills(100, np.random.default_rng(0)),
+    "gb2_100_seed1": lambda: sample_gb2_skills(100, np.random.default_rng(1)),
+    "gb2_5_seed3": lambda: sample_gb2_skills(5, np.random.default_rng(3)),
+    "uniform_40": lambda: np.random.default_rng(7).uniform(5.0, 3_000.0, 40),
+    "lognormal_60": lambda: np.random.default_rng(8).lognormal(5.5, 1.2, 60),
+    "hand_5": lambda: np.array([50.0, 120.0, 300.0, 900.0, 2_500.0]),
+}
+V1_BRACKETS = {"flat": [0.0], "three": list(THREE), "us": list(US),
+               "custom": [0.0, 30_000.0, 2_000_000.0]}
+
+
+@pytest.mark.parametrize("skills", sorted(V1_SKILLS))
+@pytest.mark.parametrize("brackets", sorted(V1_BRACKETS))
+@pytest.mark.parametrize("e", [0.4, 3.0, "per_bracket"])
+def test_v1_matches_independent_evaluation(skills: str, brackets: str, e) -> None:
+    s, cut = V1_SKILLS[skills](), V1_BRACKETS[brackets]
+    if e == "per_bracket":
+        e = list(np.linspace(0.1, 0.6, len(cut)))
+    est = saez_estimates(cut, skill=s, elasticity=e, mode="v1")
+    ref, ingredients = v1_reference(s, cut, e)
+    np.testing.assert_allclose(est.rates * 100, ref, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(est.at, [x for x, _, _ in ingredients], rtol=1e-12)
+    np.testing.assert_allclose(est.a, [a for _, a, _ in ingredients], rtol=1e-9)
+    np.testing.assert_allclose(est.G, [G for _, _, G in ingredients], rtol=1e-9, atol=1e-15)
+
+
+def test_v1_top_bracket_populated_three_brackets() -> None:
+    """With a GB2 population some incomes at 100 h pass b_top + 0.1 (10M − b_top): the top
+    bracket uses a = m/(m − b_top), not the a = 10 fallback (the issue's 20 % at e = 0.4)."""
+    populated = 0
     for seed in range(5):
         s = sample_gb2_skills(100, np.random.default_rng(seed))
-        for preset in ("three", "us_federal_2024"):
-            est = saez_estimates(TaxSchedule.preset(preset), skill=s, elasticity=e, mode="v1")
-            assert est.a[-1] == V1_FALLBACK_A and est.fallback[-1]
-            assert est.rates[-1] == pytest.approx(1 / (1 + 10 * e))
+        est = saez_estimates(THREE, skill=s, elasticity=0.4, mode="v1")
+        at = 159_100 + 0.1 * (10_000_000 - 159_100)
+        assert est.at[-1] == pytest.approx(at)
+        above = np.sort(s * 100)[np.sort(s * 100) > at]
+        if above.size:
+            populated += 1
+            m = above.mean()
+            assert est.a[-1] == pytest.approx(m / (m - 159_100)) and not est.fallback[-1]
+            assert est.rates[-1] != pytest.approx(0.2)
+        else:
+            assert est.a[-1] == V1_FALLBACK_A and est.rates[-1] == pytest.approx(0.2)
+    assert populated > 0
 
 
-def test_v1_inner_bracket_hand_computation() -> None:
-    s = np.array([100.0, 500.0, 1_000.0, 2_000.0])  # z = 10k, 50k, 100k, 200k
-    est = saez_estimates([0.0, 80_000.0], skill=s, elasticity=0.5, mode="v1")
-    z = s * 100
-    g = (1 / z) / np.mean(1 / z)
-    mid = 40_000.0
-    h = 2 / (4 * 80_000.0)           # 10k and 50k lie in [0, 80k)
-    share = 3 / 4                    # 50k, 100k, 200k above 40k
-    a = mid * h / share
-    G = g[1:].mean()
-    assert est.at[0] == mid
-    assert est.a[0] == pytest.approx(a)
-    assert est.G[0] == pytest.approx(G)
-    assert est.rates[0] == pytest.approx((1 - G) / (1 - G + a * 0.5))
+def test_v1_hand_cases() -> None:
+    # incomes 10k, 20k, 40k on [0, 15k): bracket 0 at 7,500 has everyone above: G = 1 ⇒ 0 %;
+    # the top bracket is evaluated at 15,000 + 0.1 (10M − 15,000) = 1,013,500, nobody above:
+    # a = 10, G = 0 ⇒ 1/(1 + 10 e) = 20 % at e = 0.4.
+    est = saez_estimates([0.0, 15_000.0], skill=[100.0, 200.0, 400.0], elasticity=0.4,
+                         mode="v1")
+    np.testing.assert_allclose(est.at, [7_500.0, 1_013_500.0])
+    np.testing.assert_allclose(est.rates, [0.0, 0.2])
+    assert list(est.fallback) == [False, True]
+    # one income of 2M above 1,013,500: F = 2/3, a = m/(m − b_top) with m = 2M,
+    # g = (1/10k, 1/20k, 1/2M)/sum, G = g_3 / (1/3)
+    est = saez_estimates([0.0, 15_000.0], skill=[100.0, 200.0, 20_000.0], elasticity=0.4,
+                         mode="v1")
+    inv = np.array([1 / 10_000, 1 / 20_000, 1 / 2_000_000])
+    G = (inv[2] / inv.sum()) / (1 / 3)
+    a = 2e6 / (2e6 - 15_000)
+    tau = (1 - G) / (1 - G + 0.4 * a)
+    assert est.a[1] == pytest.approx(a) and est.G[1] == pytest.approx(G)
+    assert est.rates[1] == pytest.approx(round(100 * tau, 2) / 100, abs=1e-12)
+    # rates are percent rounded to 2 decimals
+    s = sample_gb2_skills(100, np.random.default_rng(4))
+    r = saez_rates(US, skill=s, elasticity="gruber_saez", mode="v1") * 100
+    np.testing.assert_allclose(r, np.round(r, 2), atol=1e-9)
+
+
+def test_v1_bad_input() -> None:
+    with pytest.raises(ValueError, match=r"skill must be > 0"):
+        saez_rates(THREE, skill=[0.0, 10.0, 20.0], mode="v1")
+    with pytest.raises(ValueError, match="skill needs at least 2 distinct"):
+        saez_rates(THREE, skill=[10.0, 10.0], mode="v1")
+    with pytest.raises(ValueError, match="cutoffs must lie below it"):
+        saez_rates([0.0, 10_000_000.0], skill=[10.0, 20.0], mode="v1")
 
 
 # -- elasticities ------------------------------------------------------------------------------------

@@ -34,17 +34,27 @@ Two evaluation modes are registered in :data:`SAEZ_MODES`:
     cutoff are carried up (a Pareto tail has a constant :math:`a`), so no NaN ever appears.
 
 ``v1``
-    Reproduces the behaviour documented for the paper's released v1 code (MODEL.md §7): the
-    formula is evaluated once on :math:`z_i = 100\, s_i` (skills × 100, i.e. income at 100 h/week)
-    at **bracket midpoints** :math:`\hat z_k = (b_k + b_{k+1})/2`; the top bracket has no upper
-    edge, and v1 closed it at a large sentinel (:data:`V1_TOP_EDGE`, $10M), so its "midpoint" is
-    ≈ $5M. At each midpoint, :math:`1 - H(\hat z)` is the share of people strictly above it,
-    :math:`h(\hat z)` the bracket's histogram density :math:`n_k / (N (b_{k+1} - b_k))` and
-    :math:`G(\hat z)` the mean normalised weight above it. When nobody is above the midpoint or
-    nobody is in the bracket, the fallback :math:`a = 10, G = 0` applies, giving
-    :math:`1/(1 + 10e)`. With GB2 skills and ≤ 100 agents nobody earns $5M at 100 h, so the top
-    bracket degenerates to :math:`1/(1+10e)`. This is a reconstruction from the documented
-    behaviour, not from the v1 source.
+    The released v1 code's algorithm, step for step (Karten et al. 2025; MODEL.md §7), written
+    here from its description:
+
+    1. incomes :math:`z_i = 100\, s_i` (skills × 100, i.e. income at 100 h/week), sorted; welfare
+       weights :math:`g_i \propto 1/z_i` normalised to **sum to 1** (supplied weights are
+       normalised the same way), so skills must be positive;
+    2. density :math:`f` = a Gaussian kernel density estimate of the incomes with Scott's
+       bandwidth (:class:`scipy.stats.gaussian_kde` defaults: factor :math:`N^{-1/5}` times the
+       sample standard deviation), so at least two distinct skills are needed;
+    3. brackets are closed at :data:`V1_TOP_EDGE` ($10M); each bracket is evaluated at its
+       midpoint :math:`\hat z_k = (b_k + b_{k+1})/2`, the top bracket at
+       :math:`\hat z = b_{top} + 0.1\,(10^7 - b_{top})`;
+    4. :math:`F` = share of incomes :math:`\le \hat z`. If :math:`F = 1` (nobody above):
+       :math:`a = 10` (:data:`V1_FALLBACK_A`) and :math:`G = 0`. Otherwise
+       :math:`a = \hat z f(\hat z)/(1 - F)`, except in the top bracket, where
+       :math:`a = m/(m - b_{top})` with :math:`m` the mean of the incomes above :math:`\hat z`;
+    5. :math:`G = \sum_{z_i \ge \hat z} g_i / (1 - F)`;
+    6. :math:`\tau = (1-G)/(1-G+a\, e_k)` clipped into [0, 1] (0 where the denominator is 0),
+       reported in percent rounded to 2 decimals (so the rates returned are multiples of 1e-4).
+
+    Elasticity is a scalar, one value per bracket or a preset name. ``min_tail`` is not used.
 
 References
 ----------
@@ -65,6 +75,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from scipy.stats import gaussian_kde
 
 from econsim.economy.best_response import best_response_continuous, best_response_menu
 from econsim.economy.tax import TaxSchedule, bracket_index
@@ -74,7 +85,7 @@ from econsim.validation import as_float_array, check_nonnegative, check_positive
 
 Array = NDArray[np.float64]
 
-#: Upper edge the v1 code gave the open top bracket (its midpoint is then ≈ $5M).
+#: Upper edge the v1 code gave the open top bracket (evaluated 10 % of the way up to it).
 V1_TOP_EDGE = 10_000_000.0
 #: Local Pareto parameter the v1 code fell back to when a bracket could not be estimated.
 V1_FALLBACK_A = 10.0
@@ -235,7 +246,9 @@ class SaezEstimates:
     mode: str
 
 
-def _proper(z: Array, cut: Array, e: Array, g: Array, min_tail: int) -> SaezEstimates:
+def _proper(z: Array, cut: Array, e: Array, weights: ArrayLike | None, min_tail: int
+            ) -> SaezEstimates:
+    g = normalised_weights(z, weights)
     order = np.argsort(z, kind="stable")
     zs, gs = z[order], g[order]
     k_count = cut.size
@@ -264,29 +277,66 @@ def _proper(z: Array, cut: Array, e: Array, g: Array, min_tail: int) -> SaezEsti
     return SaezEstimates(saez_rate(G, a, e), G, a, e, cut.copy(), n_above, fallback, "proper")
 
 
-def _v1(z: Array, cut: Array, e: Array, g: Array, min_tail: int) -> SaezEstimates:
-    n_total = z.size
-    upper = np.append(cut[1:], max(V1_TOP_EDGE, cut[-1] * 2.0))
-    mid = 0.5 * (cut + upper)
-    in_bracket = np.array([((z >= lo) & (z < hi)).sum() for lo, hi in zip(cut, upper,
-                                                                         strict=True)])
-    above = z[None, :] > mid[:, None]
-    n_above = above.sum(axis=1)
-    share_above = n_above / n_total
-    density = in_bracket / (n_total * (upper - cut))
-    ok = (n_above > 0) & (in_bracket > 0)
+def _v1_weights(z: Array, weights: ArrayLike | None) -> Array:
+    """v1 welfare weights: 1/income by default, normalised to sum to 1."""
+    if weights is None:
+        if not (z > 0).all():
+            raise ValueError("Saez mode 'v1' weights people by 1/income: skill must be > 0 "
+                             "(allowed range (0, inf)); got a zero skill")
+        w = 1.0 / z
+    else:
+        w = normalised_weights(z, weights)  # validates shape, sign and a positive sum
+    return w / w.sum()
+
+
+def _v1_density(z: Array) -> Callable[[Array], Array]:
+    """Gaussian kernel density of the incomes with Scott's bandwidth (scipy's default)."""
+    if np.unique(z).size < 2:
+        raise ValueError("Saez mode 'v1' estimates a kernel density: skill needs at least 2 "
+                         f"distinct values (got {z.size} value(s), {np.unique(z).size} distinct)")
+    return gaussian_kde(z)
+
+
+def _v1(z: Array, cut: Array, e: Array, weights: ArrayLike | None, min_tail: int
+        ) -> SaezEstimates:
+    if cut[-1] >= V1_TOP_EDGE:
+        raise ValueError(f"Saez mode 'v1' closes the top bracket at {V1_TOP_EDGE:,.0f}: cutoffs "
+                         f"must lie below it (allowed range [0, {V1_TOP_EDGE:,.0f})); got "
+                         f"{cut[-1]!r}")
+    order = np.argsort(z, kind="stable")
+    zs = z[order]
+    g = _v1_weights(z, weights)[order]
+    density = _v1_density(zs)
+    upper = np.append(cut[1:], V1_TOP_EDGE)
+    at = 0.5 * (cut + upper)
+    at[-1] = cut[-1] + 0.1 * (V1_TOP_EDGE - cut[-1])
+    n = zs.size
+    F = np.searchsorted(zs, at, side="right") / n                 # share of incomes <= z
+    g_tail = np.concatenate((np.cumsum(g[::-1])[::-1], [0.0]))    # sum of g over index >= i
+    g_at_or_above = g_tail[np.searchsorted(zs, at, side="left")]  # sum of g over incomes >= z
+    nobody_above = F >= 1.0
+    share_above = np.where(nobody_above, 1.0, 1.0 - F)
+    a = at * density(at) / share_above
+    m_top = _mean_above(zs, at[-1:])[0][0]
+    if not nobody_above[-1]:
+        a[-1] = m_top / (m_top - cut[-1])
+    a = np.where(nobody_above, V1_FALLBACK_A, a)
+    G = np.where(nobody_above, 0.0, g_at_or_above / share_above)
+    num = 1.0 - G
+    den = num + a * e
     with np.errstate(divide="ignore", invalid="ignore"):
-        a = np.where(ok, mid * density / np.where(ok, share_above, 1.0), V1_FALLBACK_A)
-        G = np.where(ok, (above * g[None, :]).sum(axis=1) / np.maximum(n_above, 1), 0.0)
-    return SaezEstimates(saez_rate(G, a, e), G, a, e, mid, n_above.astype(np.intp), ~ok, "v1")
+        tau = np.clip(np.where(den != 0, num / np.where(den != 0, den, 1.0), 0.0), 0.0, 1.0)
+    rates = np.round(100.0 * tau, 2) / 100.0
+    n_above = (n - np.searchsorted(zs, at, side="right")).astype(np.intp)
+    return SaezEstimates(rates, G, a, e, at, n_above, nobody_above, "v1")
 
 
 @dataclass(frozen=True)
 class SaezMode:
-    """How to evaluate the Saez formula: ``func(z, cutoffs, e, normalised_weights, min_tail)``."""
+    """How to evaluate the Saez formula: ``func(z, cutoffs, e, weights or None, min_tail)``."""
 
     name: str
-    func: Callable[[Array, Array, Array, Array, int], SaezEstimates]
+    func: Callable[[Array, Array, Array, ArrayLike | None, int], SaezEstimates]
     input: str  # "income" (realised pre-tax incomes) or "skill" (v1: skills × 100)
     description: str
 
@@ -296,7 +346,8 @@ SAEZ_MODES.register("proper", SaezMode(
     "proper", _proper, "income",
     "realised incomes, rate at each lower cutoff, mean-above Pareto tail, linear tax for bracket 0"))
 SAEZ_MODES.register("v1", SaezMode(
-    "v1", _v1, "skill", "v1 reproduction: skills × 100 at bracket midpoints, fallback a = 10"))
+    "v1", _v1, "skill",
+    "the released v1 algorithm: skills × 100, Gaussian KDE, bracket midpoints, top at 10 % of $10M"))
 
 
 def saez_estimates(cutoffs: ArrayLike | TaxSchedule, *, income: ArrayLike | None = None,
@@ -318,8 +369,8 @@ def saez_estimates(cutoffs: ArrayLike | TaxSchedule, *, income: ArrayLike | None
         Elasticity of taxable income: a scalar, one value per bracket, or a preset name from
         :data:`ELASTICITY_PRESETS` (``flat_0.4``, ``gruber_saez``, ``ai_economist_3.0``).
     weights
-        Social welfare weights per person (any positive scale; normalised to mean 1). Default:
-        inverse income :math:`1/\max(z_i, 1)`.
+        Social welfare weights per person (any positive scale; normalised to mean 1, or to sum 1
+        in ``v1``). Default: inverse income, :math:`1/\max(z_i, 1)` (``v1``: :math:`1/z_i`).
     mode
         ``proper`` or ``v1`` (see the module docstring); unknown names raise ``ValueError``.
     min_tail
@@ -344,8 +395,7 @@ def saez_estimates(cutoffs: ArrayLike | TaxSchedule, *, income: ArrayLike | None
     if z.size == 0:
         raise ValueError("need at least one person (got an empty income/skill array)")
     e = resolve_elasticity(elasticity, cut)
-    g = normalised_weights(z, weights)
-    return m.func(z, cut, e, g, min_tail)
+    return m.func(z, cut, e, weights, min_tail)
 
 
 def saez_rates(cutoffs: ArrayLike | TaxSchedule, *, income: ArrayLike | None = None,

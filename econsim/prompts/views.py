@@ -144,6 +144,9 @@ class PlannerView:
         Past tax years, oldest first (builders show the last ``H`` entries).
     H, best_k
         History window (tax years) and length of the best-policies list.
+    income_weights, utility_weights
+        Workers behind each value of ``incomes`` / ``utilities`` (``None``: one each). Large
+        populations pass histogram bin means with their counts (:mod:`econsim.scale.lean_engine`).
     """
 
     step: int
@@ -157,6 +160,8 @@ class PlannerView:
     history: Sequence[PolicyRecord] = ()
     H: int = 50
     best_k: int = 5
+    income_weights: NDArray[np.float64] | None = None
+    utility_weights: NDArray[np.float64] | None = None
 
     def __post_init__(self) -> None:
         if len(self.rates) != len(self.cutoffs):

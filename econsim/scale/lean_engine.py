@@ -1,0 +1,414 @@
+"""The lean population engine: 10⁸+ census-calibrated agents in a few bytes each (docs/scale.md).
+
+:class:`LeanSimulation` plays the game of :class:`~econsim.simulation.Simulation` on a
+:mod:`lean population <econsim.scale.lean_population>` held in chunks, in this process
+(``engine="lean"``) or as shards on Dask workers (``engine="dask"``). Each step:
+
+1. at the start of a tax year the planner sets the rates (``llm``: one call whose prompt shows the
+   population through its histograms — bin means with counts — ``fixed``, ``us_federal``);
+2. workers choose hours: ``llm`` with archetype batching asks the K representatives, once per step,
+   on the client, and every member plays its representative's answer (rounded to the 10 h menu)
+   moved one menu step with probability ``MEMBER_JITTER`` from its counter stream; ``fixed`` and
+   ``rational`` workers need no call;
+3. every chunk computes labour, tax and utility and returns sums and histograms
+   (:mod:`econsim.scale.chunked`); the totals give the rebate and the welfare metrics;
+4. representatives see their own outcome; in the bounded scenario they are asked for
+   satisfaction and their members take the answer.
+
+The same seed gives the same tables with either holder (chunks reduced in the same order).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+from tqdm.auto import tqdm
+
+from econsim.compendium.provenance import write_manifest
+from econsim.economy.tax import PLANNER_START_RATE, TAX_PRESETS, apply_delta
+from econsim.economy.utility import get_utility
+from econsim.llm import (
+    Budget,
+    LabourChoice,
+    LLMClient,
+    Request,
+    Satisfaction,
+    delta_schema,
+    make_client,
+)
+from econsim.prompts import (
+    UTILITY_TYPES,
+    PlannerView,
+    PolicyRecord,
+    SatisfactionView,
+    StepRecord,
+    WorkerView,
+    build,
+)
+from econsim.scale.archetypes import FIRST_STEP_FALLBACK_HOURS, MEMBER_JITTER
+from econsim.scale.chunked import (
+    Partial,
+    StepSpec,
+    combine,
+    metrics,
+    tax_of,
+)
+from econsim.scale.lean_memory import check_lean_memory
+from econsim.scale.lean_population import (
+    DEFAULT_CHUNK,
+    LEAN_SKILLS,
+    LeanArchetypes,
+    demographics_of,
+    personas_of,
+    sample_chunk,
+    utility_types_of,
+)
+from econsim.scale.shards import DaskShards, InMemoryShards
+from econsim.simulation.config import SimConfig
+from econsim.simulation.records import Recorder
+
+#: Planners that need only the population's totals.
+LEAN_PLANNERS = ("llm", "fixed", "us_federal")
+#: Workers of the lean engine (``llm`` with ``batching='archetypes'``).
+LEAN_WORKERS = ("llm", "fixed", "rational")
+#: Agents whose per-step rows are kept by default.
+LEAN_RECORD = 1000
+TIMINGS = "timings.json"
+
+
+def check_lean_config(cfg: SimConfig) -> None:
+    """Refuse what the lean engine cannot run, naming the allowed values."""
+    if cfg.scenario not in ("rational", "bounded"):
+        raise ValueError(f"the lean engine runs the scenarios rational, bounded; got "
+                         f"{cfg.scenario!r}")
+    if cfg.worker not in LEAN_WORKERS:
+        raise ValueError(f"the lean engine runs the workers {', '.join(LEAN_WORKERS)}; got "
+                         f"{cfg.worker!r} (surrogate_vec keeps ~0.5 KB per agent: use the "
+                         "vectorised engine)")
+    if cfg.worker == "llm" and cfg.batching != "archetypes":
+        raise ValueError("the lean engine asks LLM workers by archetype: set batching "
+                         "'archetypes' (valid batching: archetypes)")
+    if cfg.planner not in LEAN_PLANNERS:
+        raise ValueError(f"the lean engine runs the planners {', '.join(LEAN_PLANNERS)}; got "
+                         f"{cfg.planner!r}")
+    if cfg.skills not in LEAN_SKILLS:
+        raise ValueError(f"the lean engine samples skills {', '.join(LEAN_SKILLS)}; got "
+                         f"{cfg.skills!r}")
+    if cfg.population is not None or cfg.personas != "offline":
+        raise ValueError("the lean engine samples its own population with offline personas "
+                         "(population must be None, personas 'offline')")
+
+
+@dataclass
+class LeanResult:
+    """Tables of a lean run (``steps``, ``agents``, ``calls``), its folder and timings."""
+
+    config: SimConfig
+    tables: dict[str, Any]
+    folder: Path | None
+    status: str
+    ledger: dict[str, Any]
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def steps(self):  # noqa: ANN201 - pandas DataFrame
+        return self.tables["steps"]
+
+    @property
+    def agents(self):  # noqa: ANN201
+        return self.tables["agents"]
+
+    @property
+    def calls(self):  # noqa: ANN201
+        return self.tables["calls"]
+
+
+class LeanSimulation:
+    """One run on a lean population (see the module docstring).
+
+    Parameters
+    ----------
+    config
+        A :class:`SimConfig` (checked by :func:`check_lean_config`).
+    folder
+        Where to write ``steps``/``agents``/``calls`` parquet files, config and manifest.
+    engine
+        ``lean`` (chunks in this process) or ``dask`` (shards on Dask workers).
+    scheduler, n_workers, timeout
+        Dask only: an existing scheduler address (default: a LocalCluster of ``n_workers``).
+    chunk_size
+        Agents per chunk / shard (results depend on it only through float summation order).
+    record_agents
+        Agents whose per-step rows are kept (a seeded sample; default 1,000, or all if fewer).
+    force
+        Run even if the memory estimate exceeds the available memory.
+    """
+
+    def __init__(self, config: SimConfig | dict[str, Any], folder: str | Path | None = None, *,
+                 engine: str = "lean", client: LLMClient | None = None, progress: bool = False,
+                 overwrite: bool = False, force: bool = False, scheduler: str | None = None,
+                 n_workers: int = 2, timeout: float = 10.0, chunk_size: int = DEFAULT_CHUNK,
+                 record_agents: int | None = None) -> None:
+        self.config = cfg = config if isinstance(config, SimConfig) \
+            else SimConfig.from_dict(config)
+        check_lean_config(cfg)
+        if engine not in ("lean", "dask"):
+            raise ValueError(f"unknown lean engine {engine!r}; valid: lean, dask")
+        self.engine = engine
+        self.memory_estimate = check_lean_memory(
+            cfg.n_agents, chunk_size, force=force,
+            workers=n_workers if engine == "dask" and scheduler is None else 1,
+            remote=engine == "dask" and scheduler is not None)
+        self.folder = Path(folder) if folder is not None else None
+        if self.folder is not None:
+            if self.folder.exists() and any(self.folder.iterdir()) and not overwrite:
+                raise ValueError(f"run folder {self.folder} is not empty; pass overwrite=True "
+                                 "(--overwrite)")
+            self.folder.mkdir(parents=True, exist_ok=True)
+            (self.folder / "config.yaml").write_text(yaml.safe_dump(cfg.to_dict(),
+                                                                    sort_keys=False))
+        self.progress = progress
+        self.cutoffs = np.asarray(TAX_PRESETS.get(cfg.tax_preset).cutoffs, dtype=float)
+        self.params = get_utility(cfg.utility)
+        self.client = client
+        if self.client is None and cfg.uses_llm:
+            self.client = make_client(cfg.backend, store=cfg.store,
+                                      store_mode="off" if cfg.store is None else cfg.store_mode,
+                                      budget=Budget(max_calls=cfg.budget_calls,
+                                                    max_usd=cfg.budget_usd),
+                                      concurrency=cfg.concurrency, max_reasks=cfg.max_reasks,
+                                      temperature=cfg.temperature, max_tokens=cfg.max_tokens,
+                                      seed=cfg.seed)
+        self.recorder = Recorder(self.folder, cfg.record_prompts)
+        n = cfg.n_agents
+        m = min(LEAN_RECORD if record_agents is None else record_agents, n)
+        rng = np.random.default_rng(np.random.SeedSequence(cfg.seed, spawn_key=(101,)))
+        self.record = np.sort(rng.choice(n, size=m, replace=False)).astype(np.int64) \
+            if m < n else np.arange(n, dtype=np.int64)
+        self.timings = {"sample_s": 0.0, "llm_s": 0.0, "array_s": 0.0}
+        self._holder_args = dict(scheduler=scheduler, n_workers=n_workers, timeout=timeout)
+        self.chunk_size = chunk_size
+        self._started = time.time()
+
+    # -- population -------------------------------------------------------------------------
+    def _sample(self) -> None:
+        cfg = self.config
+        t0 = time.perf_counter()
+        if self.engine == "dask":
+            self.holder = DaskShards(cfg.seed, cfg.n_agents, self.chunk_size, cfg.skills,
+                                     **self._holder_args)
+        else:
+            self.holder = InMemoryShards(cfg.seed, cfg.n_agents, self.chunk_size, cfg.skills)
+        counts = np.sum(self.holder.counts(), axis=0)
+        if cfg.worker == "llm":
+            self.groups = LeanArchetypes.build(counts, cfg.n_archetypes)
+            cells = self.groups.median_cells
+            reps = np.full(cells.size, -1, dtype=np.int64)
+            for i in range(len(self.holder)):  # representatives sit in the first chunks
+                found = self.holder.first_in(i, cells)
+                reps = np.where(reps < 0, found, reps)
+                if (reps >= 0).all():
+                    break
+            self.reps = reps
+            self.rep_skill = np.array([float(sample_chunk(cfg.seed, i, i + 1, cfg.skills)[0][0])
+                                       for i in reps.tolist()])
+            self.rep_types = utility_types_of(cfg.seed, reps, cfg.utility_mix, UTILITY_TYPES)
+            self.personas: list[str | None] = [None] * reps.size
+            if cfg.scenario != "rational":
+                self.rep_demographics = demographics_of(cfg.seed, reps, cfg.skills)
+                self.personas = list(personas_of(self.rep_demographics))
+            k = reps.size
+            self.histories: list[list[StepRecord]] = [[] for _ in range(k)]
+            self.last = np.full(k, FIRST_STEP_FALLBACK_HOURS)
+            self.satisfied = np.ones(k)
+        self.timings["sample_s"] += time.perf_counter() - t0
+
+    # -- calls --------------------------------------------------------------------------------
+    def call_id(self, t: int, kind: str, agent: int | str) -> str:
+        return f"seed{self.config.seed}/t{t:06d}/{kind}/{agent}"
+
+    def _call(self, kind: str, requests: list[Request], agents: list[int], t: int) -> list[Any]:
+        t0 = time.perf_counter()
+        done = self.client.complete_many_sync(requests, check_budget=False)
+        self.recorder.call_rows(kind, t, agents, requests, done)
+        self.timings["llm_s"] += time.perf_counter() - t0
+        return done
+
+    def _hours(self, t: int, rates: np.ndarray) -> np.ndarray:
+        cfg = self.config
+        cutoffs, rt = tuple(self.cutoffs.tolist()), tuple(rates.tolist())
+        requests = []
+        for j, i in enumerate(self.reps.tolist()):
+            view = WorkerView(name=f"worker_{i}", skill=float(self.rep_skill[j]), step=t,
+                              n_steps=cfg.n_steps, cutoffs=cutoffs, rates=rt,
+                              history=self.histories[j][-cfg.H:], persona=self.personas[j],
+                              utility_type=self.rep_types[j], K=cfg.K, H=cfg.H)
+            requests.append(Request(build(cfg.prompt_style, "worker", view), LabourChoice,
+                                    self.call_id(t, "labour", i), LabourChoice(LABOR=self.last[j])))
+        done = self._call("labour", requests, self.reps.tolist(), t)
+        self.last = np.array([float(c.parsed.LABOR) for c in done])
+        return np.clip(np.rint(self.last / 10.0) * 10.0, 0.0, 100.0)
+
+    def _satisfaction(self, t: int, rates: np.ndarray) -> np.ndarray:
+        cfg = self.config
+        cutoffs, rt = tuple(self.cutoffs.tolist()), tuple(rates.tolist())
+        requests = []
+        for j, i in enumerate(self.reps.tolist()):
+            view = SatisfactionView(name=f"worker_{i}", persona=self.personas[j],
+                                    cutoffs=cutoffs, rates=rt, last=self.histories[j][-1])
+            prev = Satisfaction(SATISFIED="YES" if self.satisfied[j] == 1.0 else "NO")
+            requests.append(Request(build(cfg.prompt_style, "satisfaction", view), Satisfaction,
+                                    self.call_id(t, "satisfaction", i), prev))
+        done = self._call("satisfaction", requests, self.reps.tolist(), t)
+        self.satisfied = np.array([c.parsed.r for c in done])
+        return self.satisfied
+
+    def _planner(self, t: int, rates: np.ndarray, view: PlannerView | None) -> np.ndarray:
+        cfg = self.config
+        if t == 0:
+            if cfg.planner == "llm":
+                return np.full(cfg.n_brackets, PLANNER_START_RATE)
+            if cfg.planner == "us_federal":
+                return np.asarray(TAX_PRESETS.get("us_federal_2024").statutory_rates, float)
+            return np.asarray(cfg.fixed_rates or (PLANNER_START_RATE,) * cfg.n_brackets, float)
+        if cfg.planner != "llm":
+            return rates
+        req = Request(build(cfg.prompt_style, "planner", view), delta_schema(cfg.n_brackets),
+                      self.call_id(t, "planner", "planner"))
+        (done,) = self._call("planner", [req], [-1], t)
+        return apply_delta(rates, done.parsed.DELTA)
+
+    # -- the loop -----------------------------------------------------------------------------
+    def run(self) -> LeanResult:
+        cfg = self.config
+        self._sample()
+        rates = np.zeros(cfg.n_brackets)
+        history: list[PolicyRecord] = []
+        year_obj: list[float] = []
+        view: PlannerView | None = None
+        year_rates: tuple[float, ...] = ()
+        status = "complete"
+        bar = tqdm(total=cfg.n_steps, disable=not self.progress, unit="step",
+                   desc=f"{self.engine}/{cfg.scenario}/{cfg.worker}/{cfg.planner}")
+        try:
+            for t in range(cfg.n_steps):
+                if t == 0 or (t % cfg.K == 0 and t >= cfg.warmup):
+                    rates = self._planner(t, rates, view)
+                if t % cfg.K == 0:
+                    year_rates = tuple(rates.tolist())
+                hours = self._hours(t, rates) if cfg.worker == "llm" else None
+                planner_reads = cfg.planner == "llm" and (t + 1) % cfg.K == 0
+                spec = StepSpec(
+                    seed=cfg.seed, t=t, cutoffs=self.cutoffs, rates=rates, c=self.params.c,
+                    delta=self.params.delta, hours=hours, fixed_hours=cfg.fixed_hours,
+                    rational=cfg.worker == "rational",
+                    lut=self.groups.lut if hours is not None else None,
+                    reps=self.reps if hours is not None else np.zeros(0, np.int64),
+                    jitter=MEMBER_JITTER, utility_hist=planner_reads, record=self.record)
+                t0 = time.perf_counter()
+                tot = combine(self.holder.step(spec))
+                rebate, mets, bound = metrics(tot, self.cutoffs.size)
+                self.timings["array_s"] += time.perf_counter() - t0
+                objective = mets[cfg.objective]
+                sat = self._observe(t, rates, year_rates, hours, rebate, objective)
+                year_obj.append(objective)
+                if planner_reads:
+                    view = self._planner_view(t + 1, rates, tot, rebate, objective, history)
+                self._record(t, rates, tot, rebate, mets, bound, objective, sat)
+                if (t + 1) % cfg.K == 0 or t + 1 == cfg.n_steps:
+                    start = (t // cfg.K) * cfg.K
+                    history.append(PolicyRecord(start, year_rates, float(np.mean(year_obj))))
+                    year_obj = []
+                    self.recorder.flush(start // cfg.K)
+                    if view is not None:
+                        view = dataclasses.replace(view, history=tuple(history))
+                    if self.client is not None and self.client.ledger.exceeded \
+                            and t + 1 < cfg.n_steps:
+                        status = f"budget exhausted: {self.client.ledger.exceeded}"
+                        break
+                bar.update(1)
+        finally:
+            bar.close()
+            if hasattr(self, "holder"):
+                self.holder.close()
+        return self._finish(status)
+
+    def _observe(self, t: int, rates: np.ndarray, year_rates: tuple[float, ...],
+                 hours: np.ndarray | None, rebate: float, objective: float) -> float:
+        """Representatives' outcomes into their histories; mean satisfaction."""
+        cfg = self.config
+        if hours is None:
+            return 1.0
+        z = self.rep_skill * hours
+        tax, _ = tax_of(z, self.cutoffs, rates, StepSpec(0, 0, self.cutoffs, rates, 0, 0).cum_tax)
+        post = z - tax + rebate
+        u = post - self.params.c * np.power(hours, self.params.delta)
+        for j in range(hours.size):
+            self.histories[j].append(StepRecord(t, year_rates, float(hours[j]), float(z[j]),
+                                                float(tax[j]), rebate, float(post[j]),
+                                                float(u[j]), swf=objective))
+        if cfg.scenario == "rational":
+            return 1.0
+        r = self._satisfaction(t, rates)
+        for j in range(hours.size):
+            last = self.histories[j][-1]
+            self.histories[j][-1] = dataclasses.replace(last, satisfaction=float(r[j]),
+                                                        adjusted_utility=float(r[j] * u[j]))
+        return float((self.groups.sizes * r).sum() / cfg.n_agents)
+
+    def _planner_view(self, t: int, rates: np.ndarray, tot: Partial, rebate: float,
+                      objective: float, history: list[PolicyRecord]) -> PlannerView:
+        """The planner's prompt data: income and utility bin means with their counts."""
+        zk = tot.z_count > 0
+        uk = tot.u_count > 0
+        return PlannerView(step=t, n_steps=self.config.n_steps, K=self.config.K,
+                           cutoffs=tuple(self.cutoffs.tolist()), rates=tuple(rates.tolist()),
+                           incomes=tot.z_sum[zk] / tot.z_count[zk],
+                           utilities=tot.u_sum[uk] / tot.u_count[uk] + rebate, swf=objective,
+                           history=tuple(history), H=self.config.H,
+                           income_weights=tot.z_count[zk].astype(float),
+                           utility_weights=tot.u_count[uk].astype(float))
+
+    def _record(self, t: int, rates: np.ndarray, tot: Partial, rebate: float,
+                mets: dict[str, float], bound: float, objective: float, sat: float) -> None:
+        n = tot.n
+        nb = self.cutoffs.size
+        brackets = tot.z_count.reshape(-1, nb).sum(axis=0)
+        mean_l = tot.labour / n
+        self.recorder.step_row({
+            "step": t, "tax_year": t // self.config.K,
+            **{f"rate_{k}": r for k, r in enumerate(rates.tolist())},
+            "leader": None, "rebate": rebate, "revenue": tot.tax,
+            "mean_labour": mean_l, "mean_satisfaction": sat, "objective": objective, **mets,
+            "labour_sd": float(np.sqrt(max(tot.labour_sq / n - mean_l * mean_l, 0.0))),
+            "gini_error_bound": bound,
+            **{f"workers_bracket_{k}": int(c) for k, c in enumerate(brackets.tolist())}})
+        if tot.rows is not None:
+            r = tot.rows
+            post = r["pre_tax_income"] - r["tax"] + rebate
+            self.recorder._buf["agents"].append(pd.DataFrame({
+                "step": np.full(r["agent"].size, t, dtype=np.int64), "agent": r["agent"],
+                "labour": r["labour"], "pre_tax_income": r["pre_tax_income"], "tax": r["tax"],
+                "post_tax_income": post, "utility": r["v"] + rebate}))
+
+    def _finish(self, status: str) -> LeanResult:
+        tables = self.recorder.finalize()
+        ledger = self.client.ledger.summary() if self.client is not None else {}
+        if self.folder is not None:
+            (self.folder / TIMINGS).write_text(json.dumps(self.timings, indent=1))
+            write_manifest(self.folder, experiment="simulation", config=self.config.to_dict(),
+                           outputs=sorted(p.name for p in self.folder.glob("*.parquet")),
+                           started=self._started, status=status, engine=self.engine,
+                           seeds={"seed": self.config.seed}, ledger=ledger)
+        if self.client is not None and self.client.store is not None:
+            self.client.store.close()
+        return LeanResult(self.config, tables, self.folder, status, ledger, dict(self.timings))
+

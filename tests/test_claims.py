@@ -1,8 +1,8 @@
 """The README's claims table is the one the committed results produce."""
 
-import pandas as pd
 import pytest
 
+from econsim.analysis.claim_registry import claims_frame, load_registry
 from econsim.analysis.claims import END, START, claims_markdown, collect_claims, readme_block
 from econsim.compendium.paths import project_root
 
@@ -20,16 +20,47 @@ def test_every_paper_claim_has_a_verdict():
     for claim in ("C1", "C2", "C3", "C4", "Fig. 5a"):
         rows = table[table.claim.str.startswith(claim)]
         assert len(rows), f"no result for {claim}"
-        assert set(rows.verdict) <= {"supported", "not supported", "inconclusive"}
+        assert set(rows.verdict) <= {"supported", "contradicted", "inconclusive",
+                                     "not supported"}
     assert (table.backend != "").all()
+
+
+def test_registered_rows_carry_the_registered_rule_and_their_statistics():
+    """Rows with an id come from the registry: same claim, notebook and rule text; an interval
+    (or "exact") and a seed count; random rows use >= 2 seeds."""
+    registry = load_registry()
+    table = collect_claims()
+    rows = table[table.id != ""]
+    for row in rows.itertuples(index=False):
+        spec = registry[row.id]
+        assert (row.claim, row.notebook, row.rule) == (spec.claim, spec.notebook, spec.rule)
+        assert row.verdict in ("supported", "contradicted", "inconclusive")
+        if spec.statistic == "exact":
+            assert (row.ci, row.seeds) == ("exact", "exact")
+        else:
+            assert row.ci.startswith("[") and int(row.seeds) >= 2, row
+    assert not rows.id.duplicated().any()
+
+
+def test_readme_rows_are_the_csv_rows():
+    """Every claims.csv row appears in the README table with its estimate, CI and verdict."""
+    readme = (project_root() / "README.md").read_text()
+    block = readme[readme.index(START): readme.index(END)]
+    for row in collect_claims().itertuples(index=False):
+        verdict = f"**{row.verdict}**" if row.verdict in ("supported", "contradicted") \
+            else row.verdict
+        line = " | ".join(str(x).replace("|", "\\|") for x in (
+            row.claim, row.metric, row.estimate, row.ci, row.seeds, row.rule, verdict))
+        assert line in block, line
 
 
 def test_markdown_escapes_pipes(tmp_path):
     (tmp_path / "x").mkdir()
-    pd.DataFrame([{"claim": "a|b", "test": "t", "finding": "f", "verdict": "supported",
-                   "backend": "surrogate", "notebook": "x"}]).to_csv(tmp_path / "x" / "claims.csv",
-                                                                       index=False)
+    claims_frame([{"id": "i", "claim": "a|b", "metric": "m", "estimate": "1", "ci": "exact",
+                   "seeds": "exact", "rule": "|x| < 1", "verdict": "contradicted",
+                   "seeds_needed": "n/a", "backend": "surrogate", "notebook": "x"}]).to_csv(
+        tmp_path / "x" / "claims.csv", index=False)
     text = claims_markdown(collect_claims(tmp_path))
-    assert "a\\|b" in text and "**supported**" in text
+    assert "a\\|b" in text and "**contradicted**" in text and "\\|x\\| < 1" in text
     with pytest.raises(ValueError, match="no claims.csv"):
         collect_claims(tmp_path / "empty")

@@ -131,3 +131,40 @@ def test_cli_sweep_reports_unreachable_scheduler(tmp_path, capsys):
     assert code == 2 and "cannot reach the Dask scheduler" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         cli_main(["sweep", "--grid", "nope=1,2", "--out", str(tmp_path)])
+
+
+def test_named_variants_cross_the_grid_and_seeds():
+    variants = {"led": {"scenario": "bounded", "planner": "llm"},
+                "vote": {"scenario": "democratic"}}
+    runs = expand_grid(BASE, {"K": [5, 10]}, [1, 2], variants)
+    assert len(runs) == 8 and runs[0].name == "variant=led__K=5__seed=1"
+    assert runs[-1].values == {"variant": "vote", "K": 10} and runs[-1].config.seed == 2
+    assert runs[-1].config.scenario == "democratic"
+    with pytest.raises(ValueError, match="set by both"):
+        expand_grid(BASE, {"planner": ["saez"]}, [1], {"a": {"planner": "llm"}})
+    with pytest.raises(ValueError, match="put seeds in seeds"):
+        expand_grid(BASE, {}, [1], {"a": {"seed": 3}})
+
+
+def test_seeded_variants_pair_populations_and_equal_single_runs():
+    """run_variants(seeds=...) runs every variant with every seed on a local Dask cluster: runs
+    of one seed share the population (so differences pair) and equal in-process runs."""
+    from econsim.analysis import run_variants
+    from econsim.analysis.uncertainty import check_paired, per_seed_table
+
+    base = BASE.replace(scenario="bounded", n_steps=10)
+    variants = {"llm": {"planner": "llm"}, "saez": {"planner": "saez"}}
+    runs = run_variants(base, variants, seeds=[5, 6], n_workers=2)
+    assert sorted(runs.configs) == ["llm · seed 5", "llm · seed 6", "saez · seed 5",
+                                    "saez · seed 6"]
+    assert check_paired(runs.skills, {k: c.seed for k, c in runs.configs.items()}) == 2
+    assert not (runs.skills["llm · seed 5"] == runs.skills["llm · seed 6"]).all()
+    assert set(runs.steps.arm) == {"llm", "saez"} and set(runs.steps.seed) == {5, 6}
+    direct = run_variants(base, {"saez · seed 6": {"planner": "saez", "seed": 6}})
+    mine = runs.steps[runs.steps.variant == "saez · seed 6"].drop(
+        columns=["variant", "arm", "planner", "seed"]).reset_index(drop=True)
+    theirs = direct.steps.drop(columns=["variant"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(mine, theirs)
+    final = runs.steps.groupby(["arm", "seed"], as_index=False).objective.mean()
+    wide = per_seed_table(final, "objective", "arm")
+    assert wide.shape == (2, 2)

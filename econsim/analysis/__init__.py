@@ -6,7 +6,9 @@ tax-year means, final rates), :mod:`behaviour` (labour against the exact best re
 re-adaptation after a rate change, incomes by bracket, the exact rational-worker baselines),
 :mod:`democracy` (leader turnover, coalition utilities, the exact democratic game),
 :mod:`reliability` (the LLM layer's failures, tokens and cost), :mod:`elasticity` and
-:mod:`references` (claim rows, the small-N check). Rates are fractions; only labels use percent.
+:mod:`references` (the small-N check), :mod:`uncertainty` (paired per-seed statistics, 95 %
+intervals, the decision rule, seeds needed) and :mod:`claim_registry` (claims-table rows from
+the rules declared in ``notebooks/claims.yaml``). Rates are fractions; only labels use percent.
 """
 
 from econsim.analysis.behaviour import (
@@ -19,6 +21,7 @@ from econsim.analysis.behaviour import (
     mean_over_seeds,
     rational_baselines,
 )
+from econsim.analysis.claim_registry import claims_frame, evaluate_claim, exact_claim
 from econsim.analysis.democracy import (
     coalition_utility,
     exact_majority_exploitation,
@@ -40,6 +43,7 @@ from econsim.analysis.runs import (
     schedule_rates,
     tax_year_means,
 )
+from econsim.analysis.uncertainty import check_paired, mean_interval, per_seed_table
 
 __all__ = [
     "PLANNER_LABELS",
@@ -50,17 +54,23 @@ __all__ = [
     "best_response_share",
     "bracket_elasticities",
     "bracket_shares",
+    "check_paired",
     "claim_row",
+    "claims_frame",
     "coalition_utility",
     "elasticity_curve",
+    "evaluate_claim",
+    "exact_claim",
     "exact_baselines",
     "exact_majority_exploitation",
     "final_metrics",
     "final_rates",
     "income_group_utility",
     "last_years",
+    "mean_interval",
     "leader_turnover",
     "mean_over_seeds",
+    "per_seed_table",
     "rate_columns",
     "rational_baselines",
     "rational_welfare",

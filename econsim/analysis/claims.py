@@ -2,6 +2,9 @@
 
 ``python -m econsim.analysis.claims`` prints the markdown table; a test keeps the README's copy (between
 ``<!-- claims:start -->`` and ``<!-- claims:end -->``) equal to what the committed results say.
+Rows come from :func:`econsim.analysis.claim_registry.evaluate_claim` (estimate, 95 % interval
+over paired seeds, the registered rule, its verdict and the seeds needed) or
+:func:`~econsim.analysis.claim_registry.exact_claim`.
 """
 
 from __future__ import annotations
@@ -11,10 +14,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from econsim.analysis.claim_registry import ROW_COLUMNS
 from econsim.compendium.paths import project_path
 
 START, END = "<!-- claims:start -->", "<!-- claims:end -->"
-COLUMNS = ("claim", "test", "finding", "verdict", "backend", "notebook")
+COLUMNS = ROW_COLUMNS
+#: README header of each shown column (``id`` stays in the csv files).
+HEADERS = {"claim": "claim", "metric": "metric (per seed)", "estimate": "estimate",
+           "ci": "95 % CI", "seeds": "seeds", "rule": "rule (supported if)",
+           "verdict": "verdict", "seeds_needed": "seeds needed", "backend": "backend",
+           "notebook": "notebook"}
 
 
 def collect_claims(results_root: str | Path = "results") -> pd.DataFrame:
@@ -22,7 +31,7 @@ def collect_claims(results_root: str | Path = "results") -> pd.DataFrame:
     files = sorted(project_path(results_root).glob("*/claims.csv"))
     if not files:
         raise ValueError(f"no claims.csv under {results_root}; run `make figures` first")
-    frames = [pd.read_csv(f, dtype=str).fillna("") for f in files]
+    frames = [_legacy(pd.read_csv(f, dtype=str).fillna("")) for f in files]
     table = pd.concat(frames, ignore_index=True)
     missing = set(COLUMNS) - set(table.columns)
     if missing:
@@ -30,19 +39,27 @@ def collect_claims(results_root: str | Path = "results") -> pd.DataFrame:
     return table[list(COLUMNS)]
 
 
+def _legacy(frame: pd.DataFrame) -> pd.DataFrame:
+    """A claims table of the old form (claim, test, finding, verdict: one comparison of means)
+    in the new columns, marked as such, until its notebook is rerun."""
+    if "test" not in frame.columns or "metric" in frame.columns:
+        return frame
+    return frame.rename(columns={"test": "metric", "finding": "estimate"}).assign(
+        id="", ci="none (single run comparison)", seeds="", rule="one comparison of means",
+        seeds_needed="")
+
+
 def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
 def claims_markdown(table: pd.DataFrame) -> str:
-    """A markdown table: claim | how we tested it | what our run shows | verdict | backend."""
-    lines = ["| claim | how we tested it | what our run shows | verdict | backend | notebook |",
-             "|---|---|---|---|---|---|"]
-    for row in table.itertuples(index=False):
-        verdict = {"supported": "**supported**", "not supported": "**not supported**"}.get(
-            row.verdict, row.verdict)
-        lines.append("| " + " | ".join(_cell(x) for x in (
-            row.claim, row.test, row.finding, verdict, row.backend, f"`{row.notebook}`")) + " |")
+    """A markdown table with the columns of :data:`HEADERS` (verdicts in bold)."""
+    lines = ["| " + " | ".join(HEADERS.values()) + " |", "|" + "---|" * len(HEADERS)]
+    for row in table.to_dict("records"):
+        cells = {**row, "verdict": f"**{row['verdict']}**" if row["verdict"] in (
+            "supported", "contradicted") else row["verdict"], "notebook": f"`{row['notebook']}`"}
+        lines.append("| " + " | ".join(_cell(cells[c]) for c in HEADERS) + " |")
     return "\n".join(lines)
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -49,6 +52,7 @@ class RunSet:
     wall_time: dict[str, float]
     status: dict[str, str]
     varying: list[str] = field(default_factory=list)
+    arms: dict[str, str] = field(default_factory=dict)
 
     def runs_table(self, timings: bool = False) -> pd.DataFrame:
         """One row per run: label, varying settings, status and LLM ledger totals.
@@ -59,7 +63,8 @@ class RunSet:
         for label, cfg in self.configs.items():
             d = cfg.to_dict()
             led = self.ledgers.get(label, {})
-            rows.append({"variant": label, **{k: d[k] for k in self.varying},
+            rows.append({"variant": label, **({"arm": self.arms[label]} if self.arms else {}),
+                         **{k: d[k] for k in self.varying},
                          "backend": cfg.backend, "n_agents": cfg.n_agents,
                          "n_steps": cfg.n_steps, "status": self.status[label],
                          **({"wall_time_s": round(self.wall_time[label], 3)} if timings else {}),
@@ -70,6 +75,8 @@ class RunSet:
 
 
 def run_variants(base: SimConfig, variants: Mapping[str, Mapping[str, Any]], *,
+                 seeds: Sequence[int] | None = None, scheduler: str | None = None,
+                 n_workers: int = 2, out_dir: str | Path | None = None,
                  record_prompts: bool = False, keep_agents: bool = True,
                  progress: bool = False) -> RunSet:
     """Run ``base`` once per variant (its settings replaced by the variant's) and collect tables.
@@ -80,12 +87,25 @@ def run_variants(base: SimConfig, variants: Mapping[str, Mapping[str, Any]], *,
         Settings shared by every run.
     variants
         Label → settings that differ from ``base`` (e.g. ``{"LLM planner": {"planner": "llm"}}``).
+    seeds
+        ``None``: one run per variant in this process (a variant may set its own ``seed``).
+        A list: every variant runs with every seed, as one sweep
+        (:func:`econsim.simulation.sweep.run_sweep`) on a local Dask cluster of ``n_workers``
+        processes (or ``scheduler``), so the runs of one seed share the population and pair up.
+        Run labels are ``"<variant> · seed <s>"``; the tables get an ``arm`` column (the variant
+        label without the seed) and a ``seed`` column.
+    scheduler, n_workers
+        Where the seeded runs go: ``None`` a new loopback LocalCluster of ``n_workers``
+        processes, ``"serial"`` this process, ``"tcp://host:port"`` an existing scheduler.
+    out_dir
+        Folder for the seeded runs' result folders (default: a temporary folder, removed after
+        the tables are read).
     record_prompts
         Keep prompt and reply texts in the calls table (large: ~10 kB per call).
     keep_agents
         Keep the per agent-step table (drop it for many large runs to save memory).
     progress
-        Show a progress bar per run.
+        Show a progress bar per run (per sweep with ``seeds``).
 
     Returns
     -------
@@ -94,24 +114,65 @@ def run_variants(base: SimConfig, variants: Mapping[str, Mapping[str, Any]], *,
     """
     if not variants:
         raise ValueError("variants must name at least one run")
+    if seeds is not None:
+        return _run_seeded(base, variants, seeds, scheduler, n_workers, out_dir, record_prompts,
+                           keep_agents, progress)
     configs = {label: base.replace(record_prompts=record_prompts, **dict(changes))
                for label, changes in variants.items()}
-    dicts = [c.to_dict() for c in configs.values()]
-    varying = [k for k in dicts[0] if any(str(d[k]) != str(dicts[0][k]) for d in dicts)]
-    tables: dict[str, list[pd.DataFrame]] = {t: [] for t in ("steps", "agents", "calls",
-                                                             "elections")}
-    skills, ledgers, wall, status = {}, {}, {}, {}
+    done = {}
     for label, cfg in configs.items():
         t0 = time.perf_counter()
         sim = Simulation(cfg, progress=progress)
         res = sim.run()
-        wall[label] = time.perf_counter() - t0
-        skills[label] = np.asarray(sim.skills, dtype=float)
-        ledgers[label] = dict(res.ledger)
-        status[label] = res.status
+        done[label] = (res.tables, np.asarray(sim.skills, dtype=float), dict(res.ledger),
+                       time.perf_counter() - t0, res.status)
+    return _collect(configs, done, {}, record_prompts, keep_agents)
+
+
+def _run_seeded(base: SimConfig, variants: Mapping[str, Mapping[str, Any]], seeds: Sequence[int],
+                scheduler: str | None, n_workers: int, out_dir: str | Path | None,
+                record_prompts: bool, keep_agents: bool, progress: bool) -> RunSet:
+    from econsim.simulation.sweep import run_sweep
+
+    with tempfile.TemporaryDirectory(prefix="econsim-variants-") as tmp:
+        res = run_sweep(base.replace(record_prompts=record_prompts), {}, list(seeds),
+                        out_dir or tmp, scheduler=scheduler, n_workers=n_workers,
+                        progress=progress, overwrite=True, variants=variants)
+        if not res.ok:
+            bad = res.failed.iloc[0]
+            raise RuntimeError(f"{len(res.failed)} of {len(res.runs)} runs failed, e.g. "
+                               f"{bad['name']}: {bad['error']}")
+        configs, done, arms = {}, {}, {}
+        for row in res.runs.to_dict("records"):
+            label = f"{row['variant']} · seed {row['seed']}"
+            folder = Path(row["folder"])
+            configs[label] = base.replace(record_prompts=record_prompts,
+                                          **dict(variants[row["variant"]]), seed=row["seed"])
+            tables = {name: pd.read_parquet(folder / f"{name}.parquet")
+                      for name in ("steps", "agents", "calls", "elections")
+                      if (folder / f"{name}.parquet").exists()}
+            skills = pd.read_parquet(folder / "workers.parquet")["skill"].to_numpy(dtype=float)
+            ledger = json.loads((folder / "manifest.json").read_text()).get("ledger") or {}
+            done[label] = (tables, skills, dict(ledger), float(row["wall_time_s"]),
+                           row["status"])
+            arms[label] = row["variant"]
+    return _collect(configs, done, arms, record_prompts, keep_agents, always=("seed",))
+
+
+def _collect(configs: dict[str, SimConfig], done: dict[str, tuple], arms: dict[str, str],
+             record_prompts: bool, keep_agents: bool, always: Sequence[str] = ()) -> RunSet:
+    """Tidy tables of finished runs: label → (tables, skills, ledger, wall time, status)."""
+    dicts = [c.to_dict() for c in configs.values()]
+    varying = [k for k in dicts[0] if k in always
+               or any(str(d[k]) != str(dicts[0][k]) for d in dicts)]
+    tables: dict[str, list[pd.DataFrame]] = {t: [] for t in ("steps", "agents", "calls",
+                                                             "elections")}
+    skills, ledgers, wall, status = {}, {}, {}, {}
+    for label, cfg in configs.items():
+        run_tables, skills[label], ledgers[label], wall[label], status[label] = done[label]
         d = cfg.to_dict()
         for name in tables:
-            frame = res.tables.get(name, pd.DataFrame())
+            frame = run_tables.get(name, pd.DataFrame())
             if len(frame) == 0 or (name == "agents" and not keep_agents):
                 continue
             if name == "calls":
@@ -119,15 +180,16 @@ def run_variants(base: SimConfig, variants: Mapping[str, Mapping[str, Any]], *,
                                             and not record_prompts])
             frame = frame.copy()
             frame.insert(0, "variant", label)
-            for j, k in enumerate(varying):
-                column = k if k not in frame.columns else f"{k}_config"  # steps has 'objective'
-                frame.insert(1 + j, column, d[k] if not isinstance(d[k], list | dict)
-                             else str(d[k]))
+            extra = [("arm", arms[label])] if arms else []
+            extra += [(k if k not in frame.columns else f"{k}_config",  # steps has 'objective'
+                       d[k] if not isinstance(d[k], list | dict) else str(d[k])) for k in varying]
+            for j, (column, value) in enumerate(extra):
+                frame.insert(1 + j, column, value)
             tables[name].append(frame)
     out = {n: pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
            for n, parts in tables.items()}
     return RunSet(out["steps"], out["agents"], out["calls"], out["elections"], skills, configs,
-                  ledgers, wall, status, varying)
+                  ledgers, wall, status, varying, arms)
 
 
 def rate_columns(steps: pd.DataFrame) -> list[str]:

@@ -23,7 +23,7 @@ import re
 import time
 import traceback
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,15 +82,26 @@ def _slug(value: Any) -> str:
 
 
 def expand_grid(base: SimConfig, grid: dict[str, Sequence[Any]],
-                seeds: Sequence[int]) -> list[SweepRun]:
-    """Every (grid point, seed) as a validated :class:`SweepRun` (bad keys or values raise
-    ``ValueError`` before anything runs)."""
+                seeds: Sequence[int], variants: Mapping[str, Mapping[str, Any]] | None = None
+                ) -> list[SweepRun]:
+    """Every (variant, grid point, seed) as a validated :class:`SweepRun` (bad keys or values
+    raise ``ValueError`` before anything runs).
+
+    ``variants`` (label → settings) are named sets of changes crossed with the grid and the
+    seeds, for comparisons that are not a Cartesian product (e.g. "elections" =
+    ``{"scenario": "democratic"}`` against "planner-led" = ``{"scenario": "bounded"}``); every
+    variant runs with every seed, so runs with the same seed share the population."""
     valid = set(base.to_dict())
-    unknown = sorted(set(grid) - valid)
+    named = dict(variants or {"": {}})
+    used = set(grid).union(*(set(ch) for ch in named.values()))
+    unknown = sorted(used - valid)
     if unknown:
         raise ValueError(f"unknown grid key(s) {unknown}; valid keys: {', '.join(sorted(valid))}")
-    if "seed" in grid:
-        raise ValueError("put seeds in seeds=[...], not in the grid")
+    if "seed" in used:
+        raise ValueError("put seeds in seeds=[...], not in the grid or the variants")
+    clash = sorted(set(grid) & set().union(*(set(ch) for ch in named.values())))
+    if variants and clash:
+        raise ValueError(f"key(s) {clash} are set by both the grid and the variants")
     for key, values in grid.items():
         if isinstance(values, str | bytes) or not isinstance(values, Sequence) or not values:
             raise ValueError(f"grid[{key!r}] must be a non-empty list of values; got {values!r}")
@@ -99,12 +110,16 @@ def expand_grid(base: SimConfig, grid: dict[str, Sequence[Any]],
         raise ValueError(f"seeds must be a non-empty list of integers >= 0; got {seeds!r}")
     runs = []
     keys = list(grid)
-    for combo in itertools.product(*(grid[k] for k in keys)):
-        values = dict(zip(keys, combo, strict=True))
-        for seed in seeds:
-            config = base.replace(**values, seed=seed)
-            name = "__".join([*(f"{k}={_slug(v)}" for k, v in values.items()), f"seed={seed}"])
-            runs.append(SweepRun(name, values, seed, config))
+    for label, changes in named.items():
+        for combo in itertools.product(*(grid[k] for k in keys)):
+            values = dict(zip(keys, combo, strict=True))
+            for seed in seeds:
+                config = base.replace(**dict(changes), **values, seed=seed)
+                head = [f"variant={_slug(label)}"] if variants else []
+                name = "__".join([*head, *(f"{k}={_slug(v)}" for k, v in values.items()),
+                                  f"seed={seed}"])
+                runs.append(SweepRun(name, {"variant": label, **values} if variants else values,
+                                     seed, config))
     names = [r.name for r in runs]
     if len(set(names)) != len(names):
         raise ValueError("grid values give duplicate run names; make the values distinct")
@@ -193,7 +208,8 @@ def dask_client(scheduler: str | None, n_workers: int,
 def run_sweep(base_config: SimConfig | dict[str, Any], grid: dict[str, Sequence[Any]],
               seeds: Sequence[int], out_dir: str | Path, *, scheduler: str | None = None,
               n_workers: int = 2, progress: bool = True, force: bool = False,
-              overwrite: bool = False, timeout: float = CONNECT_TIMEOUT_S) -> SweepResult:
+              overwrite: bool = False, timeout: float = CONNECT_TIMEOUT_S,
+              variants: Mapping[str, Mapping[str, Any]] | None = None) -> SweepResult:
     """Run every (grid point × seed) as an independent simulation.
 
     Parameters
@@ -220,12 +236,15 @@ def run_sweep(base_config: SimConfig | dict[str, Any], grid: dict[str, Sequence[
         Replace run folders left by an earlier sweep (else they are an error).
     timeout
         Seconds to wait for an existing scheduler (:class:`SchedulerUnreachable` after).
+    variants
+        Optional label → settings, crossed with the grid and the seeds (a ``variant`` column
+        in ``sweep.csv``); see :func:`expand_grid`.
     """
     started = time.time()
     base = base_config if isinstance(base_config, SimConfig) else SimConfig.from_dict(base_config)
     if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
         raise ValueError(f"n_workers must be an integer >= 1; got {n_workers!r}")
-    runs = expand_grid(base, grid, seeds)
+    runs = expand_grid(base, grid, seeds, variants)
     out = Path(out_dir)
     busy = [r.name for r in runs if (out / r.name).exists() and any((out / r.name).iterdir())]
     if busy and not overwrite:
@@ -252,6 +271,7 @@ def run_sweep(base_config: SimConfig | dict[str, Any], grid: dict[str, Sequence[
                           for r in runs])
     table.to_csv(out / "sweep.csv", index=False)
     write_manifest(out, experiment="sweep", config={"base": base.to_dict(), "grid": grid,
+                   "variants": {k: dict(v) for k, v in (variants or {}).items()},
                    "seeds": list(seeds), "scheduler": scheduler or "local",
                    "n_workers": n_workers}, outputs=["sweep.csv", *table["name"]],
                    started=started, runs=len(runs),

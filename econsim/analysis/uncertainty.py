@@ -1,0 +1,238 @@
+"""Uncertainty of a claim over seeds: paired per-seed statistics, a 95 % interval, a verdict.
+
+A claim compares variants A and B (e.g. the LLM planner and Saez) on one metric. Runs with the
+same seed share the population, the personas and every random stream, so the per-seed paired
+difference :math:`d_s = m_s(A) - m_s(B)` (or ratio :math:`m_s(A)/m_s(B)`) removes the
+between-population variation; the claim is then about the mean of :math:`d_s`.
+
+Interval
+    Student t interval :math:`\\bar d \\pm t_{0.975,\\,n-1}\\, s/\\sqrt{n}` when fewer than
+    :data:`BCA_MIN_SEEDS` seeds (bootstrap intervals are too narrow with few values: the
+    resampling distribution of 8 values has only a handful of distinct means); from
+    :data:`BCA_MIN_SEEDS` seeds on, the bias-corrected and accelerated bootstrap
+    (:func:`scipy.stats.bootstrap`, ``method="BCa"``, Efron 1987) with a fixed random state so
+    reruns give the same interval.
+Effect size
+    :math:`d_z = (\\bar d - \\text{margin}) / s` (Cohen's :math:`d` for paired samples,
+    measured from the margin).
+Seeds needed
+    The smallest :math:`n \\ge 2` with :math:`t_{0.975,\\,n-1}\\, s/\\sqrt{n} < |\\bar d -
+    \\text{margin}|`: with the observed mean and spread, the interval of :math:`n` seeds would no
+    longer contain the margin (a planning figure, not a power calculation).
+Verdict
+    *supported* when the interval lies entirely on the claimed side of the margin,
+    *contradicted* when entirely on the other side, *inconclusive* otherwise
+    (:func:`decide`). The direction and margin are declared before the run in
+    ``notebooks/claims.yaml`` (:mod:`econsim.analysis.claim_registry`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike
+from scipy import stats
+
+#: Confidence level of every interval in the claims table.
+CONFIDENCE = 0.95
+#: From this many seeds on the interval is a BCa bootstrap; below it a t interval.
+BCA_MIN_SEEDS = 20
+#: Bootstrap resamples and random state (fixed: the same data give the same interval).
+N_RESAMPLES = 9999
+BOOTSTRAP_SEED = 20250721
+#: "Seeds needed" larger than this is reported as "> SEEDS_NEEDED_CAP".
+SEEDS_NEEDED_CAP = 10_000
+
+STATISTICS = ("difference", "ratio", "value")
+DIRECTIONS = ("greater", "less", "within")
+VERDICTS = ("supported", "contradicted", "inconclusive")
+
+
+@dataclass(frozen=True)
+class Interval:
+    """Mean of per-seed values with its confidence interval.
+
+    ``method`` is ``"t"``, ``"BCa"``, ``"no spread"`` (every seed gave the same value: the
+    interval is that value) or ``"one seed"`` (no interval: ``low``/``high`` are NaN).
+    """
+
+    estimate: float
+    low: float
+    high: float
+    n: int
+    sd: float
+    method: str
+    confidence: float = CONFIDENCE
+
+
+def mean_interval(values: ArrayLike, confidence: float = CONFIDENCE,
+                  method: str = "auto") -> Interval:
+    """Mean of ``values`` and its ``confidence`` interval (t below :data:`BCA_MIN_SEEDS` values,
+    BCa bootstrap from there on; ``method`` ``"t"`` or ``"BCa"`` forces one).
+
+    >>> iv = mean_interval([1.0, 2.0, 3.0])
+    >>> round(iv.low, 3), iv.estimate, round(iv.high, 3), iv.method
+    (-0.484, 2.0, 4.484, 't')
+    """
+    x = np.asarray(values, dtype=float).ravel()
+    if method not in ("auto", "t", "BCa"):
+        raise ValueError(f"method must be 'auto', 't' or 'BCa'; got {method!r}")
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must lie in (0, 1); got {confidence!r}")
+    if x.size == 0 or not np.isfinite(x).all():
+        raise ValueError(f"values must be a non-empty array of finite numbers; got {x!r}")
+    mean = float(x.mean())
+    if x.size == 1:
+        return Interval(mean, float("nan"), float("nan"), 1, float("nan"), "one seed", confidence)
+    sd = float(x.std(ddof=1))
+    if sd == 0.0 or np.allclose(x, x[0], rtol=1e-12, atol=0.0):
+        return Interval(mean, mean, mean, x.size, 0.0, "no spread", confidence)
+    use_bca = method == "BCa" or (method == "auto" and x.size >= BCA_MIN_SEEDS)
+    if use_bca:
+        res = stats.bootstrap((x,), np.mean, confidence_level=confidence, method="BCa",
+                              n_resamples=N_RESAMPLES, vectorized=True,
+                              random_state=np.random.default_rng(BOOTSTRAP_SEED))
+        low, high = float(res.confidence_interval.low), float(res.confidence_interval.high)
+        if np.isfinite(low) and np.isfinite(high):
+            return Interval(mean, low, high, x.size, sd, "BCa", confidence)
+    half = float(stats.t.ppf(0.5 + confidence / 2, x.size - 1)) * sd / np.sqrt(x.size)
+    return Interval(mean, float(mean - half), float(mean + half), x.size, sd, "t", confidence)
+
+
+def _center(statistic: str) -> float:
+    """The value of 'no effect': 1 for a ratio, 0 otherwise (used by ``within``)."""
+    return 1.0 if statistic == "ratio" else 0.0
+
+
+def decide(interval: Interval, direction: str, margin: float, statistic: str = "difference"
+           ) -> str:
+    """The verdict of the rule declared with a claim.
+
+    ``greater``: supported when ``low > margin``, contradicted when ``high < margin``.
+    ``less``: supported when ``high < margin``, contradicted when ``low > margin``.
+    ``within``: the statistic stays within ``margin`` of no effect (0, or 1 for a ratio):
+    supported when the whole interval lies inside ``(c - margin, c + margin)``, contradicted when
+    it lies entirely outside. Anything else — and a single seed — is inconclusive.
+    """
+    _check_choice("direction", direction, DIRECTIONS)
+    low, high = interval.low, interval.high
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return "inconclusive"
+    if direction == "greater":
+        return "supported" if low > margin else "contradicted" if high < margin else \
+            "inconclusive"
+    if direction == "less":
+        return "supported" if high < margin else "contradicted" if low > margin else \
+            "inconclusive"
+    c = _center(statistic)
+    if c - margin < low and high < c + margin:
+        return "supported"
+    return "contradicted" if low >= c + margin or high <= c - margin else "inconclusive"
+
+
+def effect_size(interval: Interval, margin: float = 0.0) -> float:
+    """Paired Cohen's :math:`d_z = (\\bar d - \\text{margin}) / s` (NaN without spread)."""
+    if not np.isfinite(interval.sd) or interval.sd == 0:
+        return np.nan
+    return (interval.estimate - margin) / interval.sd
+
+
+def distance_to_margin(interval: Interval, direction: str, margin: float,
+                       statistic: str = "difference") -> float:
+    """How far the estimate lies from the rule's boundary (what the interval must not reach)."""
+    if direction == "within":
+        return margin - abs(interval.estimate - _center(statistic))
+    return interval.estimate - margin
+
+
+def seeds_needed(sd: float, distance: float, confidence: float = CONFIDENCE,
+                 cap: int = SEEDS_NEEDED_CAP) -> int | None:
+    """Smallest ``n >= 2`` whose t half-width :math:`t_{n-1}\\, s/\\sqrt n` is below
+    ``|distance|``; ``None`` when even ``cap`` seeds would not do (or the distance is 0).
+
+    >>> seeds_needed(sd=1.0, distance=1.0)
+    7
+    """
+    if not np.isfinite(sd) or not np.isfinite(distance) or distance == 0:
+        return None
+    if sd == 0:
+        return 2
+    n = np.arange(2, cap + 1)
+    half = stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / np.sqrt(n)
+    ok = np.nonzero(half < abs(distance))[0]
+    return int(n[ok[0]]) if ok.size else None
+
+
+def paired_values(per_seed: pd.DataFrame, variants: Sequence[str],
+                  statistic: str = "difference") -> pd.Series:
+    """Per-seed statistic from a wide table (index: seed; columns: variants).
+
+    ``difference``: A − B; ``ratio``: A / B (every B must be non-zero); ``value``: A alone.
+    Only seeds where every compared variant has a finite value count (a failed run drops its
+    seed from the comparison rather than breaking the pairing).
+    """
+    _check_choice("statistic", statistic, STATISTICS)
+    need = 1 if statistic == "value" else 2
+    if len(variants) != need:
+        raise ValueError(f"statistic {statistic!r} compares {need} variant(s); got "
+                         f"{list(variants)}")
+    missing = [v for v in variants if v not in per_seed.columns]
+    if missing:
+        raise ValueError(f"variant(s) {missing} not in the per-seed table; it has "
+                         f"{list(per_seed.columns)}")
+    table = per_seed[list(variants)].astype(float)
+    table = table[np.isfinite(table).all(axis=1)]
+    if table.empty:
+        raise ValueError(f"no seed has finite values for every variant of {list(variants)}")
+    a = table[variants[0]]
+    if statistic == "value":
+        return a
+    b = table[variants[1]]
+    if statistic == "difference":
+        return a - b
+    if (b == 0).any():
+        raise ValueError(f"ratio {variants[0]} / {variants[1]}: {variants[1]} is 0 in seed(s) "
+                         f"{list(b.index[b == 0])}; use statistic 'difference'")
+    return a / b
+
+
+def per_seed_table(frame: pd.DataFrame, value: str, variant: str,
+                   seed: str = "seed") -> pd.DataFrame:
+    """Wide per-seed table (index: seed, columns: variants) from a long table with one row per
+    (variant, seed); duplicated (variant, seed) pairs are an error, not silently averaged."""
+    for col in (value, variant, seed):
+        if col not in frame.columns:
+            raise ValueError(f"column {col!r} not in the table; it has {list(frame.columns)}")
+    dup = frame.duplicated([variant, seed])
+    if dup.any():
+        raise ValueError(f"more than one row per ({variant}, {seed}), e.g. "
+                         f"{frame.loc[dup, [variant, seed]].iloc[0].tolist()}")
+    return frame.pivot(index=seed, columns=variant, values=value)
+
+
+def _check_choice(name: str, value: str, allowed: Sequence[str]) -> None:
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+
+
+def check_paired(skills: Mapping[str, ArrayLike], seeds: Mapping[str, int]) -> int:
+    """Check that runs with the same seed share one population (identical skill draws), which
+    is what makes per-seed differences paired; returns the number of distinct seeds.
+
+    ``skills`` and ``seeds`` map each run label to its workers' skills and its seed (e.g.
+    ``runs.skills`` and ``{k: c.seed for k, c in runs.configs.items()}``).
+    """
+    first: dict[int, tuple[str, np.ndarray]] = {}
+    for label, seed in seeds.items():
+        s = np.asarray(skills[label], dtype=float)
+        if seed not in first:
+            first[seed] = (label, s)
+            continue
+        other, ref = first[seed]
+        if s.shape != ref.shape or not np.array_equal(s, ref):
+            raise ValueError(f"runs {other!r} and {label!r} share seed {seed} but not the "
+                             "population: their differences would not be paired")
+    return len(first)

@@ -1,0 +1,166 @@
+"""Intervals, the decision rule, seeds needed and the claims registry on synthetic data."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from econsim.analysis import claim_registry as reg
+from econsim.analysis import uncertainty as unc
+
+
+def test_t_interval_matches_closed_form():
+    x = np.array([3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0, 6.0])
+    iv = unc.mean_interval(x)
+    half = stats.t.ppf(0.975, 7) * x.std(ddof=1) / np.sqrt(8)
+    assert iv.method == "t" and iv.n == 8
+    assert iv.estimate == pytest.approx(x.mean())
+    assert (iv.low, iv.high) == pytest.approx((x.mean() - half, x.mean() + half))
+
+
+def test_bca_from_twenty_seeds_is_reproducible_and_close_to_t():
+    x = np.random.default_rng(3).normal(2.0, 1.0, 40)
+    a, b = unc.mean_interval(x), unc.mean_interval(x)
+    assert a.method == "BCa" and a == b
+    t = unc.mean_interval(x, method="t")
+    assert a.low < x.mean() < a.high
+    assert abs((a.high - a.low) - (t.high - t.low)) < 0.25 * (t.high - t.low)
+
+
+def test_degenerate_inputs():
+    assert unc.mean_interval([2.0, 2.0, 2.0]).method == "no spread"
+    one = unc.mean_interval([5.0])
+    assert one.method == "one seed" and np.isnan(one.low)
+    assert unc.decide(one, "greater", 0.0) == "inconclusive"
+    with pytest.raises(ValueError, match="finite"):
+        unc.mean_interval([1.0, np.nan])
+    with pytest.raises(ValueError, match="method must be"):
+        unc.mean_interval([1.0, 2.0], method="percentile")
+
+
+@pytest.mark.parametrize("effect, expected", [(5.0, "supported"), (-5.0, "contradicted")])
+def test_rule_on_a_known_effect(effect, expected):
+    rng = np.random.default_rng(1)
+    for _ in range(50):
+        d = rng.normal(effect, 2.0, 8)
+        assert unc.decide(unc.mean_interval(d), "greater", 0.0) == expected
+        flipped = "contradicted" if expected == "supported" else "supported"
+        assert unc.decide(unc.mean_interval(d), "less", 0.0) == flipped
+
+
+def test_zero_effect_is_inconclusive_in_most_replications():
+    rng = np.random.default_rng(2)
+    verdicts = [unc.decide(unc.mean_interval(rng.normal(0.0, 1.0, 8)), "greater", 0.0)
+                for _ in range(400)]
+    share = verdicts.count("inconclusive") / len(verdicts)
+    assert 0.91 <= share <= 0.99  # 95 % coverage of a t interval under normal data
+
+
+def test_within_rule_around_one_for_ratios():
+    tight = unc.mean_interval([0.99, 1.01, 1.0, 1.0])
+    assert unc.decide(tight, "within", 0.05, "ratio") == "supported"
+    far = unc.mean_interval([1.5, 1.6, 1.55])
+    assert unc.decide(far, "within", 0.05, "ratio") == "contradicted"
+    wide = unc.mean_interval([0.8, 1.2, 1.0])
+    assert unc.decide(wide, "within", 0.05, "ratio") == "inconclusive"
+
+
+def test_seeds_needed_is_the_smallest_sufficient_n():
+    assert unc.seeds_needed(1.0, 1.0) == 7  # t(.975, 6) / sqrt 7 = 0.92 < 1 < t(.975, 5) / sqrt 6
+    for sd, dist in [(3.0, 0.7), (0.2, 0.05), (10.0, 25.0)]:
+        n = unc.seeds_needed(sd, dist)
+        half = stats.t.ppf(0.975, np.array([n - 1, max(n - 2, 1)])) * sd / np.sqrt([n, n - 1])
+        assert half[0] < dist and (n == 2 or half[1] >= dist)
+    assert unc.seeds_needed(1.0, 0.0) is None
+    assert unc.seeds_needed(1e6, 1.0) is None  # beyond the cap
+    # with the observed spread, that many seeds give an interval clear of the margin
+    d = np.random.default_rng(4).normal(0.5, 1.0, 8)
+    iv = unc.mean_interval(d)
+    n = unc.seeds_needed(iv.sd, iv.estimate)
+    assert stats.t.ppf(0.975, n - 1) * iv.sd / np.sqrt(n) < abs(iv.estimate)
+
+
+def test_paired_values_pair_by_seed_and_drop_incomplete_seeds():
+    wide = pd.DataFrame({"a": [3.0, 5.0, np.nan], "b": [1.0, 4.0, 2.0]}, index=[1, 2, 3])
+    assert unc.paired_values(wide, ["a", "b"]).to_dict() == {1: 2.0, 2: 1.0}
+    assert unc.paired_values(wide, ["a", "b"], "ratio").to_dict() == {1: 3.0, 2: 1.25}
+    with pytest.raises(ValueError, match=r"variant\(s\) \['c'\]"):
+        unc.paired_values(wide, ["a", "c"])
+    with pytest.raises(ValueError, match="is 0"):
+        unc.paired_values(wide.assign(b=0.0), ["a", "b"], "ratio")
+    long = pd.DataFrame({"seed": [1, 1, 2, 2], "planner": ["x", "y", "x", "y"],
+                         "v": [1.0, 2.0, 3.0, 4.0]})
+    assert unc.per_seed_table(long, "v", "planner").loc[2, "y"] == 4.0
+    with pytest.raises(ValueError, match="more than one row"):
+        unc.per_seed_table(pd.concat([long, long]), "v", "planner")
+
+
+def test_check_paired_rejects_different_populations():
+    s = {"a1": [1.0, 2.0], "b1": [1.0, 2.0], "a2": [3.0, 1.0]}
+    assert unc.check_paired(s, {"a1": 1, "b1": 1, "a2": 2}) == 2
+    with pytest.raises(ValueError, match="share seed 1 but not the population"):
+        unc.check_paired({**s, "b1": [1.0, 2.5]}, {"a1": 1, "b1": 1, "a2": 2})
+
+
+def _registry(tmp_path, text):
+    path = tmp_path / "claims.yaml"
+    path.write_text(text)
+    return reg.load_registry(path)
+
+
+def test_evaluate_claim_row(tmp_path):
+    r = _registry(tmp_path, """
+beats:
+  claim: A beats B
+  notebook: 99_x
+  metric: welfare
+  statistic: difference
+  variants: [a, b]
+  direction: greater
+  margin: 0
+exact-small:
+  claim: gap is small
+  notebook: 99_x
+  metric: gap
+  statistic: exact
+  direction: less
+  margin: 0.1
+""")
+    rng = np.random.default_rng(5)
+    b = rng.normal(10, 1, 8)
+    wide = pd.DataFrame({"a": b + rng.normal(2, 0.5, 8), "b": b}, index=range(8))
+    row = reg.evaluate_claim("beats", wide, backend="surrogate", detail="last 5 years",
+                             registry=r)
+    assert list(row) == list(reg.ROW_COLUMNS)
+    assert row["verdict"] == "supported" and row["seeds"] == "8"
+    assert row["rule"] == "mean(a − b) > 0" and row["ci"].endswith("(t)")
+    assert row["metric"] == "welfare; last 5 years" and int(row["seeds_needed"]) <= 8
+    untestable = reg.evaluate_claim("beats", wide, backend="surrogate", registry=r,
+                                    untestable="the surrogate ignores wording")
+    assert untestable["verdict"] == "inconclusive" and "untestable" in untestable["metric"]
+    ex = reg.exact_claim("exact-small", 0.04, registry=r)
+    assert (ex["ci"], ex["verdict"]) == ("exact", "supported")
+    assert reg.exact_claim("exact-small", 0.1, registry=r)["verdict"] == "contradicted"
+    with pytest.raises(ValueError, match="is exact"):
+        reg.evaluate_claim("exact-small", wide, backend="x", registry=r)
+    with pytest.raises(ValueError, match="unknown claim 'nope'; registered claims: beats"):
+        reg.get_claim("nope", r)
+
+
+def test_bad_registry_entries_are_one_line_errors(tmp_path):
+    with pytest.raises(ValueError, match="direction must be one of greater, less, within"):
+        _registry(tmp_path, "x: {claim: c, notebook: n, metric: m, statistic: value, "
+                            "variants: [a], direction: up, margin: 0}")
+    with pytest.raises(ValueError, match="needs 2 variant"):
+        _registry(tmp_path, "x: {claim: c, notebook: n, metric: m, statistic: ratio, "
+                            "variants: [a], direction: greater, margin: 1}")
+    with pytest.raises(ValueError, match="lacks"):
+        _registry(tmp_path, "x: {claim: c, notebook: n}")
+
+
+def test_project_registry_is_valid_and_names_existing_notebooks():
+    from econsim.compendium.paths import project_root
+
+    claims = reg.load_registry()
+    notebooks = {p.stem for p in (project_root() / "notebooks").glob("*.ipynb")}
+    assert claims and {c.notebook for c in claims.values()} <= notebooks

@@ -10,6 +10,7 @@ import pytest
 
 from econsim.cli.main import main as cli_main
 from econsim.llm import LabourChoice, ReplayMissError, delta_schema, make_client
+from econsim.llm.client import _schema_id
 from econsim.llm.pack import backend_label, is_pack, open_pack, read_manifest, write_pack
 from econsim.simulation import SimConfig, Simulation
 
@@ -64,6 +65,23 @@ def test_pack_round_trip_without_a_model(tmp_path):
     assert backend_label("surrogate") == "surrogate"
     with pytest.raises(ReplayMissError, match="no recorded reply"):
         _replay(pack, seed=6)
+
+
+def test_pack_replays_when_only_the_schema_json_changed(tmp_path, monkeypatch):
+    pack = tmp_path / "pack"
+    live = _record("surrogate", pack)
+    tightened = {"type": "object", "properties": {"LABOR": {"type": "integer", "enum": [
+        0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100]}}, "required": ["LABOR"]}
+    monkeypatch.setattr(LabourChoice, "json_schema_for_llm", classmethod(lambda cls: tightened))
+    _schema_id.cache_clear()
+    try:
+        assert tightened == json.loads(_schema_id(LabourChoice).split(":", 1)[1])
+        _same(_tables(live), _tables(_replay(pack)))
+    finally:
+        monkeypatch.undo()
+        _schema_id.cache_clear()
+    with pytest.raises(ReplayMissError):  # a changed prompt still misses
+        _replay(pack, H=5)
 
 
 def test_pack_manifest_errors(tmp_path):

@@ -110,6 +110,28 @@ class CallStore:
         return dict(zip(("response", "served_model", "input_tokens", "output_tokens",
                          "latency_s", "retries"), row, strict=True))
 
+    def find_request(self, call_id: str, backend: str, model: str,
+                     messages: Sequence[dict[str, Any]], temperature: float,
+                     max_tokens: int) -> dict[str, Any] | None:
+        """The recorded row of the same request — call id, backend, model, messages and
+        decoding settings all equal — whatever reply schema it was sent with, or None.
+
+        Replay uses it when the exact key misses because only the schema's JSON changed since
+        the recording (e.g. bounds added): the prompt is the same, so the recorded reply is what
+        the model answered to it.
+        """
+        with self._lock:
+            rows = self._con.execute(
+                "SELECT key, request FROM calls WHERE call_id = ? AND backend = ? AND model = ?",
+                (call_id, backend, model)).fetchall()
+        want = json.loads(json.dumps(list(messages), ensure_ascii=False))
+        for key, text in rows:
+            req = json.loads(text)
+            if (req.get("messages") == want and float(req.get("temperature")) == float(temperature)
+                    and int(req.get("max_tokens")) == int(max_tokens)):
+                return self.get(key)
+        return None
+
     def put(self, key: str, *, call_id: str, backend: str, model: str, request: dict[str, Any],
             response: str, served_model: str, input_tokens: int, output_tokens: int,
             latency_s: float, retries: int) -> None:

@@ -16,7 +16,7 @@ PROFILE ?= full
 
 LOCAL_STAMP := $(VENV)/.installed-local
 
-.PHONY: help setup setup-local record-local test lint format-notebooks figures lab bench clean
+.PHONY: help setup setup-local record-local test lint format-notebooks figures lab classroom bench clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,classroom]'
 	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (econsim)" >/dev/null
 	@touch $(STAMP)
 
@@ -65,6 +65,9 @@ results/notebooks/%.ipynb: notebooks/%.ipynb $(STAMP) $(wildcard econsim/*.py ec
 lab: $(STAMP) ## open JupyterLab with the econsim kernel
 	$(PY) -m pip install --quiet -e '.[dev,lab]'
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+classroom: $(STAMP) ## serve the classroom app (Voilà) + class board on 127.0.0.1:8866
+	$(VENV)/bin/econsim classroom --port 8866 $(ARGS)
 
 bench: $(STAMP) ## run the performance benchmarks (writes results/bench/*.json)
 	$(PY) -m bench

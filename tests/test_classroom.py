@@ -24,3 +24,31 @@ def test_classroom_app_redraws_on_every_control():
     drops["welfare"].value = "rawlsian"
     seen.add(bytes(image.value))
     assert len(seen) == 4  # each change drew a different figure
+
+
+def test_game_app_plays_rounds_shows_the_scoreboard_and_submits():
+    import ipywidgets as w
+
+    from econsim.classroom.app import ClassroomApp
+    from econsim.classroom.game import GameSetup
+
+    sent = []
+    app = ClassroomApp(GameSetup(n_workers=200, n_rounds=2), submit=lambda p: sent.append(p)
+                       or {"id": 7})
+    assert isinstance(app.widget, w.VBox)
+    inverse = {bytes(app.inverse_image.value)}
+    for value in (20, 60):
+        app.sliders[2].value = value
+        app.play_button.click()
+        inverse.add(bytes(app.inverse_image.value))
+    assert len(inverse) == 3  # the preview and one inverse-optimum plot per round
+    assert app.play_button.disabled and "Stackelberg optimum" in app.board_table.value
+    assert bytes(app.board_image.value).startswith(b"\x89PNG")
+    app.submit_button.click()
+    assert not sent and "Enter your name" in app.status.value
+    app.name.value = "Ada"
+    app.submit_button.click()
+    assert sent[0]["student"] == "Ada" and sent[0]["rates"][1][2] == 0.6
+    assert "entry 7" in app.status.value
+    app.new_button.click()
+    assert not app.game.rounds and not app.play_button.disabled

@@ -21,6 +21,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
             "run one simulation (flags or --config YAML); --resume continues a run"),
     "sweep": ("econsim.cli.sweep",
               "run a grid of configurations x seeds on Dask (local cluster or --scheduler)"),
+    "classroom": ("econsim.cli.classroom",
+                  "serve the classroom app (Voilà) and the class board on 127.0.0.1"),
     "serve": ("econsim.llm.serve",
               "serve the offline surrogate over OpenAI/Anthropic-compatible HTTP on 127.0.0.1"),
 }

@@ -1,0 +1,189 @@
+"""The classroom web app (ipywidgets; ``econsim classroom`` serves notebooks/app/classroom.ipynb
+with Voilà).
+
+All logic lives in :mod:`econsim.classroom` (game, scoreboard, exercises) and the figures in
+:mod:`econsim.figures.classroom_game`; this module only wires widgets to them. Widgets carry CSS
+classes (``econsim-…``) so the browser test can find them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from econsim.baselines.inverse_optimum import inverse_optimum
+from econsim.classroom.exercises import EXERCISES, check
+from econsim.classroom.game import Game, GameSetup
+from econsim.classroom.scoreboard import prefetch, scoreboard
+from econsim.classroom.server import submitter_from_env
+from econsim.economy.tax import TaxSchedule
+from econsim.figures.classroom_game import (
+    inverse_figure,
+    png_bytes,
+    round_figure,
+    scoreboard_figure,
+)
+
+
+class ClassroomApp:
+    """One student's app: rate sliders, a play button, the round plots, the inverse optimum of
+    the current schedule, the scoreboard after the last round, submission and exercises."""
+
+    def __init__(self, setup: GameSetup, skill: np.ndarray | None = None,
+                 submit: Callable[[dict], dict] | None = None, start_rates: list | None = None
+                 ) -> None:
+        import ipywidgets as w
+
+        self.w = w
+        self.game = Game(setup, skill)
+        self.submit_fn = submit
+        start = start_rates or [0.3] * setup.brackets
+        cut = self.game.cutoffs
+        self.sliders = [w.IntSlider(value=round(100 * r), min=0, max=100, step=1,
+                                    description=f"${c / 1000:,.1f}k+",
+                                    continuous_update=False, layout=w.Layout(width="330px"))
+                        for c, r in zip(cut, start, strict=True)]
+        for k, s in enumerate(self.sliders):
+            s.add_class("econsim-rate")
+            s.add_class(f"econsim-rate-{k}")
+        self.name = w.Text(description="your name", placeholder="e.g. Ada L.")
+        self.name.add_class("econsim-name")
+        self.play_button = w.Button(description="play round 1", button_style="primary")
+        self.play_button.add_class("econsim-play")
+        self.play_button.on_click(self._play)
+        self.status = w.HTML()
+        self.status.add_class("econsim-status")
+        self.round_image = w.Image(format="png", layout=w.Layout(width="820px"))
+        self.round_image.add_class("econsim-round-plot")
+        self.inverse_image = w.Image(format="png", layout=w.Layout(width="560px"))
+        self.inverse_image.add_class("econsim-inverse-plot")
+        self.inverse_text = w.HTML()
+        self.inverse_text.add_class("econsim-inverse-text")
+        self.board_image = w.Image(format="png", layout=w.Layout(width="1100px"))
+        self.board_image.add_class("econsim-scoreboard-plot")
+        self.board_table = w.HTML()
+        self.board_table.add_class("econsim-scoreboard")
+        self.submit_button = w.Button(description="submit to the class board",
+                                      disabled=True, button_style="success")
+        self.submit_button.add_class("econsim-submit")
+        self.submit_button.on_click(self._submit)
+        self.new_button = w.Button(description="new game")
+        self.new_button.add_class("econsim-new")
+        self.new_button.on_click(self._new)
+        self.widget = w.VBox([
+            w.HTML(f"<h3>You are the planner</h3><p>{setup.n_rounds} tax years, "
+                   f"{setup.brackets} brackets, {setup.n_workers:,} {setup.workers} workers, "
+                   f"'{setup.utility}' utility, welfare = <b>{setup.welfare}</b>. Set the "
+                   "marginal rate of every bracket (%), then play the year.</p>"),
+            w.HBox([w.VBox([self.name, *self.sliders, self.play_button, self.status]),
+                    w.VBox([self.inverse_image, self.inverse_text])]),
+            self.round_image, self.board_table, self.board_image,
+            w.HBox([self.submit_button, self.new_button]), self._exercises()])
+        self._draw_round()
+        prefetch(self.game)  # the baselines do not depend on the play: start them now
+
+    # -- actions ----------------------------------------------------------------------------
+    def rates(self) -> list[float]:
+        return [s.value / 100 for s in self.sliders]
+
+    def _play(self, *_: object) -> None:
+        if self.game.finished:
+            return
+        r = self.game.play(self.rates())
+        self._draw_round()
+        done = self.game.finished
+        self.status.value = (f"round {r.index + 1}: welfare {r.welfare:,.4g}, revenue "
+                             f"${r.outcome.tax.mean():,.0f} per worker"
+                             + (" — game over, computing the scoreboard…" if done else ""))
+        if done:
+            self.play_button.disabled = True
+            self.play_button.description = "game over"
+            self._draw_scoreboard()
+        else:
+            self.play_button.description = f"play round {len(self.game.rounds) + 1}"
+
+    def _draw_round(self) -> None:
+        self.round_image.value = png_bytes(round_figure(self.game))
+        rates = self.game.rounds[-1].rates if self.game.rounds else np.array(self.rates())
+        sched = TaxSchedule(self.game.cutoffs, rates)
+        income = (self.game.rounds[-1].outcome.pre_tax_income if self.game.rounds else
+                  self.game.population_income(sched))
+        inv = inverse_optimum(sched, income, float(self.game.setup.elasticity), points=12)
+        self.inverse_image.value = png_bytes(inverse_figure({"you": inv}))
+        self.inverse_text.value = f"<p>Your schedule: {inv.message}.</p>"
+
+    def _draw_scoreboard(self) -> None:
+        board = scoreboard(self.game)
+        self.board_image.value = png_bytes(scoreboard_figure(board, self.game.setup.welfare))
+        t = board.table
+        rows = "".join(f"<tr><td>{r['rank']}</td><td>{r.contender}</td>"
+                       f"<td>{r.welfare:,.6g}</td><td>${r.revenue_per_worker:,.0f}</td>"
+                       f"<td>{r.mean_hours:.1f}</td>"
+                       f"<td>{' / '.join(f'{100 * x:.0f}' for x in r.rates)}</td>"
+                       f"<td>{'yes' if r.rationalisable else 'no'}</td></tr>"
+                       for _, r in t.iterrows())
+        self.board_table.value = (
+            "<h3>Scoreboard</h3><table border='1' cellpadding='4'><tr><th>rank</th>"
+            "<th>planner</th><th>welfare</th><th>revenue/worker</th><th>mean hours</th>"
+            "<th>rates (%)</th><th>rationalisable</th></tr>" + rows + "</table>")
+        self.status.value += " done."
+        self.submit_button.disabled = self.submit_fn is None
+        if self.submit_fn is None:
+            self.submit_button.description = "no class board (local play)"
+
+    def _submit(self, *_: object) -> None:
+        name = self.name.value.strip()
+        if not name:
+            self.status.value = "<b>Enter your name before submitting.</b>"
+            return
+        try:
+            answer = self.submit_fn(self.game.submission(name))  # type: ignore[misc]
+        except (OSError, ValueError) as err:
+            self.status.value = f"<b>Submission failed:</b> {err}"
+            return
+        self.submit_button.disabled = True
+        self.status.value = f"Submitted to the class board (entry {answer['id']})."
+
+    def _new(self, *_: object) -> None:
+        self.game = self.game.restart()
+        self.play_button.disabled = False
+        self.play_button.description = "play round 1"
+        self.submit_button.disabled = True
+        self.board_table.value, self.board_image.value = "", b""
+        self.status.value = "new game"
+        self._draw_round()
+
+    # -- exercises ---------------------------------------------------------------------------
+    def _exercises(self) -> object:
+        w = self.w
+        pick = w.Dropdown(options=[(EXERCISES.get(n).title, n) for n in EXERCISES],
+                          description="exercise", layout=w.Layout(width="480px"))
+        question = w.HTML()
+        answer = w.FloatText(description=f"answer ({EXERCISES.get(pick.value).unit})")
+        answer.add_class("econsim-answer")
+        button = w.Button(description="check")
+        button.add_class("econsim-check")
+        verdict = w.HTML()
+        verdict.add_class("econsim-verdict")
+
+        def show(*_: object) -> None:
+            question.value = f"<p>{EXERCISES.get(pick.value).question}</p>"
+            verdict.value = ""
+
+        def run_check(*_: object) -> None:
+            verdict.value = check(pick.value, answer.value, self.game).message
+
+        pick.observe(show, names="value")
+        button.on_click(run_check)
+        show()
+        return w.VBox([w.HTML("<h3>Exercises (answers checked by econsim)</h3>"), pick,
+                       question, w.HBox([answer, button]), verdict])
+
+
+def classroom_game_app(setup: GameSetup | None = None, skill: np.ndarray | None = None,
+                       submit: Callable[[dict], dict] | None = None) -> ClassroomApp:
+    """The app for ``setup`` (default: the teacher's settings from the environment, see
+    :meth:`GameSetup.from_env`), submitting to the class board when one is configured."""
+    return ClassroomApp(setup or GameSetup.from_env(),
+                        skill, submit if submit is not None else submitter_from_env())

@@ -1,0 +1,222 @@
+"""'You are the planner': a classroom game in which each round is a tax year.
+
+The student sets the marginal rate of every bracket (three or seven brackets); the population
+responds — rational workers (exact best responses) or in-context learners (the offline
+surrogate's hill-climbing rule, :mod:`econsim.scale.surrogate_vec`, one round = ``steps_per_round``
+steps whose last is the "choose the best" step) — and the round's hours, revenue, incomes and
+welfare are recorded. :mod:`econsim.classroom.scoreboard` compares the final schedule with the
+baselines on the same population and objective.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from econsim.economy.outcomes import StepOutcome, economy_step, rational_step
+from econsim.economy.skills import sample_skills
+from econsim.economy.tax import TaxSchedule
+from econsim.economy.utility import UTILITY_PRESETS, UtilityParams, get_utility
+from econsim.economy.welfare import get_objective
+from econsim.registry import Registry
+from econsim.scale.surrogate_vec import MENU, VectorSurrogateWorkers
+
+Array = NDArray[np.float64]
+
+#: Bracket choices of the game: number of brackets → tax preset.
+BRACKETS: dict[int, str] = {3: "three", 7: "us_federal_2024"}
+#: Environment variable holding a JSON object of :class:`GameSetup` fields (set by
+#: ``econsim classroom`` so the served notebook plays the teacher's settings).
+SETUP_ENV = "ECONSIM_CLASSROOM_SETUP"
+
+
+@dataclass(frozen=True)
+class GameSetup:
+    """The settings of one game (the teacher's choice; the same for the whole class).
+
+    ``elasticity`` is the one Saez's scoreboard entry and the inverse optimum assume.
+    """
+
+    n_workers: int = 2000
+    seed: int = 42
+    brackets: int = 3
+    workers: str = "rational"
+    utility: str = "calibrated"
+    welfare: str = "utilitarian"
+    elasticity: float = 0.4
+    n_rounds: int = 3
+    steps_per_round: int = 4
+    llm_backend: str = "surrogate"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.n_workers, int) or not 10 <= self.n_workers <= 100_000:
+            raise ValueError(f"n_workers must be an integer in [10, 100000]; got {self.n_workers!r}")
+        if self.brackets not in BRACKETS:
+            raise ValueError(f"brackets must be one of {sorted(BRACKETS)}; got {self.brackets!r}")
+        WORKER_MODELS.get(self.workers)
+        UTILITY_PRESETS.get(self.utility)
+        get_objective(self.welfare)
+        if not (isinstance(self.n_rounds, int) and 1 <= self.n_rounds <= 50):
+            raise ValueError(f"n_rounds must be an integer in [1, 50]; got {self.n_rounds!r}")
+        if not (isinstance(self.steps_per_round, int) and 2 <= self.steps_per_round <= 100):
+            raise ValueError("steps_per_round must be an integer in [2, 100]; got "
+                             f"{self.steps_per_round!r}")
+        if not 0 < float(self.elasticity) <= 10:
+            raise ValueError(f"elasticity must be in (0, 10]; got {self.elasticity!r}")
+
+    @property
+    def tax_preset(self) -> str:
+        return BRACKETS[self.brackets]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_env(cls, **defaults: object) -> GameSetup:
+        """``defaults`` overridden by the JSON in ``$ECONSIM_CLASSROOM_SETUP`` (if set)."""
+        raw = os.environ.get(SETUP_ENV, "").strip()
+        values = dict(defaults)
+        if raw:
+            extra = json.loads(raw)
+            unknown = set(extra) - set(cls.__dataclass_fields__)
+            if unknown:
+                raise ValueError(f"unknown game settings {sorted(unknown)}; valid: "
+                                 f"{', '.join(cls.__dataclass_fields__)}")
+            values.update(extra)
+        return cls(**values)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------------------------
+# How the population responds to a schedule
+# --------------------------------------------------------------------------------------------
+class RationalPopulation:
+    """Every worker plays its exact best response on the labour menu, every round."""
+
+    def __init__(self, skill: Array, params: UtilityParams, setup: GameSetup) -> None:
+        self.skill, self.params = skill, params
+
+    def respond(self, schedule: TaxSchedule, round_index: int) -> StepOutcome:
+        return rational_step(self.skill, schedule, self.params)
+
+
+class LearningPopulation:
+    """In-context learners (the offline surrogate's rule, vectorised): each round is a tax year
+    of ``steps_per_round`` steps; the round's outcome is its last step, where every worker plays
+    the hours with its best remembered score."""
+
+    def __init__(self, skill: Array, params: UtilityParams, setup: GameSetup) -> None:
+        self.skill, self.params = skill, params
+        self.K = setup.steps_per_round
+        self.policy = VectorSurrogateWorkers.build(
+            np.zeros(skill.size, dtype=np.int8), np.zeros(skill.size), H=self.K * 2, K=self.K,
+            n_steps=self.K * setup.n_rounds, seed=setup.seed, bounded=False)
+
+    def respond(self, schedule: TaxSchedule, round_index: int) -> StepOutcome:
+        rates = schedule.rates
+        out = None
+        for t in range(round_index * self.K, (round_index + 1) * self.K):
+            index = self.policy.choose(t, rates)
+            out = economy_step(self.skill, MENU[index], schedule, self.params)
+            score = self.policy.scores(out.utility, out.rebate, np.ones(self.skill.size), 0.0)
+            self.policy.observe(t, index, score, rates)
+        assert out is not None
+        return out
+
+
+WORKER_MODELS: Registry[type] = Registry("worker model")
+WORKER_MODELS.register("rational", RationalPopulation)
+WORKER_MODELS.register("learners", LearningPopulation)
+
+
+# --------------------------------------------------------------------------------------------
+# The game
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RoundResult:
+    """One tax year: the rates set and the population's response."""
+
+    index: int
+    rates: Array
+    outcome: StepOutcome
+    welfare: float
+
+    def summary(self) -> dict[str, float]:
+        out = self.outcome
+        return {"round": self.index + 1, "welfare": self.welfare,
+                "revenue_per_worker": float(out.tax.mean()),
+                "mean_hours": float(out.labour.mean()),
+                "share_idle": float((out.labour == 0).mean()),
+                "mean_pre_tax_income": float(out.pre_tax_income.mean())}
+
+
+@dataclass
+class Game:
+    """One student's game: the population, the rounds played so far."""
+
+    setup: GameSetup = field(default_factory=GameSetup)
+    skill: Array | None = None
+    rounds: list[RoundResult] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.skill is None:
+            self.skill = sample_skills(self.setup.n_workers, np.random.default_rng(self.setup.seed))
+        self.skill = np.asarray(self.skill, dtype=float)
+        self.params = get_utility(self.setup.utility)
+        self.cutoffs = np.asarray(TaxSchedule.preset(self.setup.tax_preset).cutoffs)
+        self.objective = get_objective(self.setup.welfare)
+        self.population = WORKER_MODELS.get(self.setup.workers)(self.skill, self.params,
+                                                                self.setup)
+
+    @property
+    def finished(self) -> bool:
+        return len(self.rounds) >= self.setup.n_rounds
+
+    def schedule(self, rates: ArrayLike) -> TaxSchedule:
+        r = np.asarray(rates, dtype=float).ravel()
+        if r.size != self.cutoffs.size:
+            raise ValueError(f"rates must have one entry per bracket ({self.cutoffs.size}); got "
+                             f"{r.size}")
+        if not (np.isfinite(r).all() and (r >= 0).all() and (r <= 1).all()):
+            raise ValueError(f"rates must be fractions in [0, 1]; got {r.tolist()}")
+        return TaxSchedule(self.cutoffs, r)
+
+    def play(self, rates: Sequence[float] | ArrayLike) -> RoundResult:
+        """Set this tax year's rates (fractions); the population responds."""
+        if self.finished:
+            raise ValueError(f"the game is over: all {self.setup.n_rounds} rounds are played")
+        sched = self.schedule(rates)
+        out = self.population.respond(sched, len(self.rounds))
+        value = self.objective(out.utility, out.pre_tax_income, out.post_tax_income)
+        result = RoundResult(len(self.rounds), sched.rates.copy(), out, float(value))
+        self.rounds.append(result)
+        return result
+
+    def population_income(self, schedule: TaxSchedule) -> Array:
+        """Pre-tax incomes of the rational response to ``schedule`` (a preview before a round)."""
+        return rational_step(self.skill, schedule, self.params).pre_tax_income
+
+    def history(self) -> list[dict[str, float]]:
+        """Per-round summaries (welfare, revenue per worker, hours, idle share)."""
+        return [r.summary() for r in self.rounds]
+
+    def submission(self, student: str) -> dict:
+        """What class mode stores for a finished game (see :mod:`econsim.classroom.store`)."""
+        if not self.rounds:
+            raise ValueError("play at least one round before submitting")
+        return {"student": student, "setup": self.setup.to_dict(),
+                "rates": [r.rates.round(6).tolist() for r in self.rounds],
+                "welfare": [r.welfare for r in self.rounds]}
+
+    def restart(self, setup: GameSetup | None = None) -> Game:
+        """A fresh game on the same population (or a new one if the setup changes it)."""
+        new = setup or self.setup
+        same = (new.n_workers, new.seed) == (self.setup.n_workers, self.setup.seed)
+        return Game(replace(new), self.skill if same else None)
+
+
+__all__ = ["BRACKETS", "Game", "GameSetup", "RoundResult", "WORKER_MODELS"]

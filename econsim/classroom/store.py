@@ -1,0 +1,147 @@
+"""Class mode: every finished game stored in one SQLite file, ranked for the teacher.
+
+The database runs in WAL mode (readers never block the writer) with a busy timeout, and every
+submission is one short ``INSERT`` transaction on its own connection, so many students
+submitting at the same moment are serialised by SQLite instead of being lost. Submissions are
+ranked within a *setting* (brackets, workers, utility, welfare function): welfare values of
+different settings are not comparable.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from econsim.classroom.game import GameSetup
+
+#: Longest student name kept (longer names are refused, not truncated).
+MAX_NAME = 80
+#: Seconds a writer waits for the lock before SQLite reports "database is locked".
+BUSY_TIMEOUT_S = 30.0
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS submissions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    submitted REAL NOT NULL,
+    class_code TEXT NOT NULL,
+    student TEXT NOT NULL,
+    setting TEXT NOT NULL,
+    setup TEXT NOT NULL,
+    rates TEXT NOT NULL,
+    welfare TEXT NOT NULL,
+    final_welfare REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS by_class ON submissions (class_code, setting);
+"""
+
+EXPORT_COLUMNS = ["rank", "student", "final_welfare", "n_rounds", "final_rates", "setting",
+                  "submitted", "id"]
+
+
+def setting_key(setup: GameSetup) -> str:
+    """The comparable part of a setup: brackets, workers, utility, welfare, population."""
+    return (f"{setup.brackets} brackets, {setup.workers} workers, {setup.utility} utility, "
+            f"{setup.welfare}, N={setup.n_workers} seed {setup.seed}")
+
+
+def validate_submission(payload: dict) -> tuple[str, GameSetup, list[list[float]], list[float]]:
+    """Check a submission (as :meth:`econsim.classroom.game.Game.submission` builds it)."""
+    if not isinstance(payload, dict):
+        raise ValueError("submission must be a JSON object with student, setup, rates, welfare")
+    missing = {"student", "setup", "rates", "welfare"} - set(payload)
+    if missing:
+        raise ValueError(f"submission lacks {sorted(missing)}; needs student, setup, rates, "
+                         "welfare")
+    student = str(payload["student"]).strip()
+    if not student or len(student) > MAX_NAME:
+        raise ValueError(f"student must be a non-empty name of at most {MAX_NAME} characters")
+    setup = GameSetup(**payload["setup"])
+    rates = np.asarray(payload["rates"], dtype=float)
+    welfare = np.asarray(payload["welfare"], dtype=float).ravel()
+    if rates.ndim != 2 or rates.shape[1] != setup.brackets or rates.shape[0] != welfare.size:
+        raise ValueError(f"rates must be one list of {setup.brackets} rates per round and "
+                         f"welfare one value per round; got rates {rates.shape}, welfare "
+                         f"{welfare.shape}")
+    if not 1 <= welfare.size <= setup.n_rounds:
+        raise ValueError(f"rounds must be between 1 and {setup.n_rounds}; got {welfare.size}")
+    if not (np.isfinite(rates).all() and (rates >= 0).all() and (rates <= 1).all()):
+        raise ValueError("rates must be fractions in [0, 1]")
+    if not np.isfinite(welfare).all():
+        raise ValueError("welfare values must be finite numbers")
+    return student, setup, rates.tolist(), welfare.tolist()
+
+
+class ClassStore:
+    """The class's submissions in SQLite (``path`` is created with its folder if missing)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as con:
+            con.execute("PRAGMA journal_mode=WAL")
+            con.executescript(_SCHEMA)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        try:
+            con.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+            con.execute("PRAGMA synchronous=NORMAL")
+            yield con
+        finally:
+            con.close()
+
+    def submit(self, payload: dict, class_code: str = "") -> int:
+        """Store one finished game; returns its id. Raises ``ValueError`` on a bad payload."""
+        student, setup, rates, welfare = validate_submission(payload)
+        with self._connect() as con:
+            con.execute("BEGIN IMMEDIATE")
+            cur = con.execute(
+                "INSERT INTO submissions (submitted, class_code, student, setting, setup, rates,"
+                " welfare, final_welfare) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (time.time(), class_code, student, setting_key(setup),
+                 json.dumps(setup.to_dict()), json.dumps(rates), json.dumps(welfare),
+                 float(welfare[-1])))
+            con.execute("COMMIT")
+            return int(cur.lastrowid)
+
+    def submissions(self, class_code: str | None = None) -> pd.DataFrame:
+        """Every stored game (of one class code if given), oldest first."""
+        query = "SELECT * FROM submissions"
+        args: tuple = ()
+        if class_code is not None:
+            query, args = query + " WHERE class_code = ?", (class_code,)
+        with self._connect() as con:
+            df = pd.read_sql_query(query + " ORDER BY id", con, params=args)
+        for col in ("setup", "rates", "welfare"):
+            df[col] = df[col].map(json.loads)
+        return df
+
+    def ranking(self, class_code: str | None = None) -> pd.DataFrame:
+        """Submissions ranked by the welfare of their last round within each setting (1 =
+        best; ties go to the earlier submission)."""
+        df = self.submissions(class_code)
+        if df.empty:
+            return pd.DataFrame(columns=EXPORT_COLUMNS)
+        df = df.sort_values(["setting", "final_welfare", "id"], ascending=[True, False, True],
+                            kind="stable")
+        df["rank"] = df.groupby("setting").cumcount() + 1
+        df["n_rounds"] = df.rates.map(len)
+        df["final_rates"] = df.rates.map(lambda r: " / ".join(f"{100 * x:.0f}" for x in r[-1]))
+        return df[EXPORT_COLUMNS + ["rates"]].reset_index(drop=True)
+
+    def export_csv(self, class_code: str | None = None) -> str:
+        """The ranking as CSV text (rates in percent, ``/``-separated)."""
+        buffer = io.StringIO()
+        self.ranking(class_code)[EXPORT_COLUMNS].to_csv(buffer, index=False,
+                                                        quoting=csv.QUOTE_MINIMAL)
+        return buffer.getvalue()

@@ -1,0 +1,107 @@
+"""``econsim classroom``: serve the classroom app (a notebook through Voilà) and the class board.
+
+Example (a classroom network; students open the printed app URL)::
+
+    econsim classroom --host 0.0.0.0 --port 8866 --class-code blue-fox --brackets 7 \\
+        --workers learners --welfare utilitarian
+
+Two servers start: Voilà on ``--port`` renders the notebook as a web app (no JupyterLab, no
+code cells shown; each student gets an own kernel), and the class board on ``--board-port``
+(default ``--port + 1``) receives submissions and shows the teacher's page. On a host other than
+loopback a class code is required; Voilà then asks for it as its token (``?token=<code>``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from econsim.classroom.game import SETUP_ENV, GameSetup
+from econsim.classroom.server import CODE_ENV, URL_ENV, BoardServer
+from econsim.classroom.store import ClassStore
+from econsim.compendium.paths import project_path
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+DEFAULT_NOTEBOOK = "notebooks/app/classroom.ipynb"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="interface to listen on (0.0.0.0 for a classroom network)")
+    parser.add_argument("--port", type=int, default=8866, help="port of the Voilà app")
+    parser.add_argument("--board-port", type=int, default=None,
+                        help="port of the class board (default: --port + 1)")
+    parser.add_argument("--class-code", default="",
+                        help="code students need (required unless --host is loopback)")
+    parser.add_argument("--teacher-key", default=None,
+                        help="key of the teacher's page (default: a random one, printed)")
+    parser.add_argument("--db", default="results/classroom/class.sqlite",
+                        help="SQLite file of the submissions (kept across sessions)")
+    parser.add_argument("--notebook", default=DEFAULT_NOTEBOOK, help="notebook to serve")
+    for name, default in GameSetup().to_dict().items():
+        parser.add_argument(f"--{name.replace('_', '-')}", type=type(default), default=default,
+                            help=f"game setting (default {default})")
+
+
+def _setup(args: argparse.Namespace) -> GameSetup:
+    return GameSetup(**{k: getattr(args, k) for k in GameSetup().to_dict()})
+
+
+def voila_command(notebook: Path, host: str, port: int, token: str) -> list[str]:
+    """The Voilà command line (its own process: one kernel per student)."""
+    return [sys.executable, "-m", "voila", str(notebook), f"--port={port}", "--no-browser",
+            f"--Voila.ip={host}", f"--token={token}", "--theme=light",
+            "--VoilaConfiguration.file_allowlist=[]",
+            "--MappingKernelManager.cull_idle_timeout=3600",
+            "--MappingKernelManager.cull_interval=300"]
+
+
+def run(args: argparse.Namespace) -> int:
+    if not 1 <= args.port <= 65535:
+        raise ValueError(f"--port must be in [1, 65535]; got {args.port}")
+    if args.host not in LOOPBACK and not args.class_code:
+        raise ValueError(f"--class-code is required on host {args.host!r} (a non-loopback "
+                         "interface): students then need the code")
+    setup = _setup(args)
+    notebook = project_path(args.notebook)
+    if not notebook.is_file():
+        raise ValueError(f"--notebook {args.notebook!r} not found")
+    if shutil.which("voila") is None and not _has_voila():
+        raise ValueError("voila is not installed: pip install 'econsim[classroom]' "
+                         "(make setup installs it)")
+    key = args.teacher_key or secrets.token_urlsafe(8)
+    board_port = args.board_port or args.port + 1
+    board = BoardServer(ClassStore(project_path(args.db)), args.class_code, key,
+                        args.host, board_port).start()
+    shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+    board_url = f"http://127.0.0.1:{board.port}"
+    env = {**os.environ, SETUP_ENV: json.dumps(setup.to_dict()), URL_ENV: board_url,
+           CODE_ENV: args.class_code}
+    token = f"?token={args.class_code}" if args.class_code else ""
+    print(f"students:  http://{shown}:{args.port}/{token}")
+    print(f"teacher:   http://{shown}:{board.port}/teacher?key={key}")
+    print(f"CSV:       http://{shown}:{board.port}/export.csv?key={key}")
+    print(f"game: {json.dumps(setup.to_dict())}; submissions in {args.db}. Ctrl-C stops.",
+          flush=True)
+    proc = subprocess.Popen(voila_command(notebook, args.host, args.port, args.class_code),
+                            cwd=notebook.parent, env=env)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        proc.terminate()
+        proc.wait(timeout=20)
+        return 0
+    finally:
+        board.stop()
+
+
+def _has_voila() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("voila") is not None

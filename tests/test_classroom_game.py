@@ -1,0 +1,147 @@
+"""The classroom game, its scoreboard, the class store and the exercises."""
+
+import json
+import threading
+
+import numpy as np
+import pytest
+
+from econsim.baselines.stackelberg import stackelberg
+from econsim.classroom.exercises import EXERCISES, check
+from econsim.classroom.game import SETUP_ENV, Game, GameSetup
+from econsim.classroom.scoreboard import scoreboard
+from econsim.classroom.store import ClassStore
+from econsim.economy.outcomes import rational_step
+from econsim.economy.tax import TaxSchedule
+from econsim.economy.utility import get_utility
+
+
+def test_rational_round_is_the_exact_best_response():
+    game = Game(GameSetup(n_workers=300, n_rounds=2))
+    r = game.play([0.1, 0.3, 0.5])
+    ref = rational_step(game.skill, TaxSchedule.preset("three", [0.1, 0.3, 0.5]),
+                        get_utility("calibrated"))
+    np.testing.assert_array_equal(r.outcome.labour, ref.labour)
+    assert r.welfare == pytest.approx(ref.utility.mean())  # utilitarian = mean utility
+    game.play([0.2, 0.2, 0.2])
+    assert game.finished and [h["round"] for h in game.history()] == [1, 2]
+    with pytest.raises(ValueError, match="game is over"):
+        game.play([0.2, 0.2, 0.2])
+
+
+def test_learners_learn_and_are_reproducible():
+    setup = GameSetup(n_workers=400, workers="learners", n_rounds=3, steps_per_round=3)
+    a, b = Game(setup), Game(setup)
+    for g in (a, b):
+        for _ in range(3):
+            g.play([0.2, 0.3, 0.4])
+    np.testing.assert_array_equal(a.rounds[-1].outcome.labour, b.rounds[-1].outcome.labour)
+    # under fixed rates the learners' welfare rises towards the rational response (each
+    # worker hill-climbs to its best hours on the menu)
+    rational = Game(GameSetup(n_workers=400)).play([0.2, 0.3, 0.4])
+    welfare = [r.welfare for r in a.rounds]
+    assert welfare[0] < welfare[1] < welfare[2] <= rational.welfare + 1e-9
+    gaps = [(r.outcome.labour != rational.outcome.labour).mean() for r in a.rounds]
+    assert gaps[0] > 0.3 and gaps[2] < 0.05
+
+
+def test_bad_settings_and_rates_are_named():
+    with pytest.raises(ValueError, match="brackets must be one of"):
+        GameSetup(brackets=5)
+    with pytest.raises(ValueError, match="worker model"):
+        GameSetup(workers="psychic")
+    with pytest.raises(ValueError, match="one entry per bracket"):
+        Game(GameSetup(n_workers=50)).play([0.1, 0.2])
+    with pytest.raises(ValueError, match=r"fractions in \[0, 1\]"):
+        Game(GameSetup(n_workers=50)).play([0.1, 0.2, 1.5])
+
+
+def test_setup_from_env(monkeypatch):
+    monkeypatch.setenv(SETUP_ENV, json.dumps({"brackets": 7, "welfare": "rawlsian"}))
+    s = GameSetup.from_env(n_workers=100)
+    assert (s.brackets, s.welfare, s.n_workers) == (7, "rawlsian", 100)
+    monkeypatch.setenv(SETUP_ENV, json.dumps({"bracket": 7}))
+    with pytest.raises(ValueError, match="unknown game settings"):
+        GameSetup.from_env()
+
+
+def test_scoreboard_ranks_the_stackelberg_optimum_first():
+    game = Game(GameSetup(n_workers=400, welfare="utilitarian"))
+    game.play([0.9, 0.9, 0.9])
+    board = scoreboard(game)
+    t = board.table
+    assert list(t["rank"]) == [1, 2, 3, 4, 5]
+    assert set(t.contender) == {"you", "US federal 2024", "Saez (e = 0.4)",
+                                "Stackelberg optimum", "LLM planner"}
+    assert t.contender.iloc[0] == "Stackelberg optimum"
+    opt = stackelberg(game.skill, game.cutoffs, "calibrated", objective="utilitarian")
+    assert t.welfare.iloc[0] == pytest.approx(opt.welfare)
+    assert t.welfare.is_monotonic_decreasing
+    you = t[t.contender == "you"].iloc[0]
+    assert you.rates == [0.9, 0.9, 0.9]
+    assert set(board.inverse) == set(t.contender)
+
+
+def _payload(student, welfare, rounds=3):
+    return {"student": student, "setup": GameSetup(n_workers=100).to_dict(),
+            "rates": [[0.1, 0.2, 0.3]] * rounds, "welfare": [welfare - 1] * (rounds - 1)
+            + [welfare]}
+
+
+def test_store_ranks_within_a_setting_and_exports_csv(tmp_path):
+    store = ClassStore(tmp_path / "class.sqlite")
+    store.submit(_payload("ann", 5.0), "c1")
+    store.submit(_payload("bob", 9.0), "c1")
+    store.submit(_payload("cid", 5.0), "c1")  # tie with ann: the earlier submission first
+    store.submit(_payload("dan", 99.0), "other")
+    rank = store.ranking("c1")
+    assert list(rank.student) == ["bob", "ann", "cid"] and list(rank["rank"]) == [1, 2, 3]
+    csv = store.export_csv("c1").splitlines()
+    assert csv[0].startswith("rank,student,final_welfare") and csv[1].startswith("1,bob,9.0")
+    assert len(store.ranking()) == 4
+    with pytest.raises(ValueError, match="student"):
+        store.submit({**_payload("x", 1.0), "student": " "})
+    with pytest.raises(ValueError, match="rates must be one list"):
+        store.submit({**_payload("x", 1.0), "rates": [[0.1, 0.2]] * 3})
+
+
+def test_store_loses_nothing_under_concurrent_writers(tmp_path):
+    path = tmp_path / "class.sqlite"
+    ClassStore(path)
+    barrier = threading.Barrier(30)
+    errors = []
+
+    def submit(i):
+        store = ClassStore(path)  # each student its own connection
+        barrier.wait()
+        try:
+            store.submit(_payload(f"s{i:02d}", float(i)), "c")
+        except Exception as err:  # pragma: no cover - the assertion reports it
+            errors.append(err)
+
+    threads = [threading.Thread(target=submit, args=(i,)) for i in range(30)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    rank = ClassStore(path).ranking("c")
+    assert list(rank.student) == [f"s{i:02d}" for i in range(29, -1, -1)]
+
+
+@pytest.mark.parametrize("name", ["revenue_max_flat_rate", "diamond_saez_top_rate",
+                                  "paper_swf_confiscation"])
+def test_exercises_are_checked_against_computed_answers(name):
+    game = Game(GameSetup(n_workers=300, utility="calibrated"))
+    expected = EXERCISES.get(name).solve(game)
+    assert 0 <= expected <= 100
+    assert check(name, expected + 0.5, game).correct
+    wrong = check(name, expected + 20, game)
+    assert not wrong.correct and "Not quite" in wrong.message
+    with pytest.raises(ValueError, match="answer must be a number"):
+        check(name, "lots", game)
+
+
+def test_majority_exploitation_exercise():
+    value = EXERCISES.get("majority_exploitation").solve(Game(GameSetup(n_workers=50)))
+    assert value >= 50  # the majority taxes the bracket only the high earner reaches

@@ -1,0 +1,94 @@
+"""The class board over HTTP: 30 simultaneous submissions, all stored, ranked correctly."""
+
+import json
+import threading
+import urllib.error
+import urllib.request
+
+import pytest
+
+from econsim.classroom.game import GameSetup
+from econsim.classroom.server import BoardServer, submit_over_http
+from econsim.classroom.store import ClassStore
+from econsim.cli.main import main
+
+
+def _payload(student, welfare):
+    return {"student": student, "setup": GameSetup(n_workers=100).to_dict(),
+            "rates": [[0.1, 0.2, 0.3], [0.2, 0.3, 0.4], [0.3, 0.4, 0.5]],
+            "welfare": [welfare - 2, welfare - 1, welfare]}
+
+
+@pytest.fixture
+def board(tmp_path):
+    store = ClassStore(tmp_path / "class.sqlite")
+    server = BoardServer(store, "blue-fox", "teacher-key").start()
+    yield f"http://127.0.0.1:{server.port}", store
+    server.stop()
+
+
+def _get(url):
+    with urllib.request.urlopen(url, timeout=60) as resp:
+        return resp.status, resp.read().decode()
+
+
+def test_thirty_simultaneous_submissions_are_all_stored_and_ranked(board):
+    url, store = board
+    barrier = threading.Barrier(30)
+    answers, errors = {}, []
+    welfare = {f"student {i:02d}": float((i * 7) % 30) + 0.5 * (i % 2) for i in range(30)}
+
+    def send(name):
+        barrier.wait()  # all 30 requests leave at the same moment
+        try:
+            answers[name] = submit_over_http(url, "blue-fox", _payload(name, welfare[name]))
+        except Exception as err:  # pragma: no cover - reported by the assertion
+            errors.append(err)
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in welfare]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert len({a["id"] for a in answers.values()}) == 30
+    status, body = _get(f"{url}/api/ranking?key=teacher-key")
+    ranking = json.loads(body)
+    assert status == 200 and len(ranking) == 30
+    expected = sorted(welfare, key=lambda n: -welfare[n])
+    assert [r["student"] for r in ranking] == expected
+    assert [r["rank"] for r in ranking] == list(range(1, 31))
+    assert [r["final_welfare"] for r in ranking] == sorted(welfare.values(), reverse=True)
+    status, csv = _get(f"{url}/export.csv?key=teacher-key")
+    lines = csv.strip().splitlines()
+    assert status == 200 and len(lines) == 31 and lines[1].startswith(f"1,{expected[0]},")
+    status, page = _get(f"{url}/teacher?key=teacher-key")
+    assert status == 200 and expected[0] in page and "data:image/png;base64," in page
+    assert "30 submissions" in page
+
+
+def test_wrong_code_bad_body_and_missing_key_are_refused(board):
+    url, store = board
+    with pytest.raises(ValueError, match="403.*wrong class code"):
+        submit_over_http(url, "red-fox", _payload("eve", 1.0))
+    with pytest.raises(ValueError, match="400.*student"):
+        submit_over_http(url, "blue-fox", {**_payload("eve", 1.0), "student": ""})
+    with pytest.raises(ValueError, match="400.*brackets"):
+        bad = _payload("eve", 1.0)
+        bad["setup"]["brackets"] = 4
+        submit_over_http(url, "blue-fox", bad)
+    for page in ("teacher", "export.csv", "api/ranking"):
+        with pytest.raises(urllib.error.HTTPError) as err:
+            _get(f"{url}/{page}?key=wrong")
+        assert err.value.code == 403
+    assert store.ranking().empty
+    assert _get(f"{url}/health") == (200, "ok")
+
+
+def test_cli_refuses_a_network_host_without_a_class_code(capsys):
+    with pytest.raises(SystemExit):
+        main(["classroom", "--host", "0.0.0.0"])
+    assert "--class-code is required" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["classroom", "--brackets", "5"])
+    assert "brackets must be one of [3, 7]" in capsys.readouterr().err

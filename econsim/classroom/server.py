@@ -143,14 +143,18 @@ def make_handler(store: ClassStore, class_code: str, teacher_key: str) -> type:
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    # the default listen backlog (5) resets connections when a class submits at once
+    request_queue_size = 256
+    daemon_threads = True
+
+
 class BoardServer:
     """The class board on ``host:port`` (port 0 picks a free one), served from a thread."""
 
     def __init__(self, store: ClassStore, class_code: str, teacher_key: str,
                  host: str = "127.0.0.1", port: int = 0) -> None:
-        self.httpd = ThreadingHTTPServer((host, port),
-                                         make_handler(store, class_code, teacher_key))
-        self.httpd.daemon_threads = True
+        self.httpd = _Server((host, port), make_handler(store, class_code, teacher_key))
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property

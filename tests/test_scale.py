@@ -12,7 +12,7 @@ from econsim.population import Population
 from econsim.population.attitudes import ATTITUDE_SCORES
 from econsim.scale import MEMBER_JITTER, MemoryEstimateError, agent_uniforms, check_memory
 from econsim.scale.surrogate_vec import MENU, VectorSurrogateWorkers
-from econsim.simulation import SimConfig, Simulation
+from econsim.simulation import SimConfig, Simulation, make_simulation, resume_simulation
 from econsim.simulation.vectorized import VectorSimulation, _SurrogateVec
 
 SMALL = dict(n_agents=24, n_steps=12, K=4, tax_preset="three", seed=5)
@@ -28,7 +28,7 @@ def _same_tables(a, b, tables=("steps", "agents")) -> None:
                                                     ("bounded", "llm")])
 def test_exact_workers_give_identical_records_through_both_engines(worker, scenario, planner):
     cfg = SimConfig(**SMALL, worker=worker, scenario=scenario, planner=planner)
-    loop, vec = Simulation(cfg), VectorSimulation(cfg)
+    loop, vec = make_simulation(cfg), VectorSimulation(cfg)
     assert type(loop) is Simulation
     a, b = loop.run(), vec.run()
     _same_tables(a, b, ("steps", "agents", "elections"))
@@ -43,7 +43,7 @@ def test_llm_workers_one_archetype_per_agent_equal_the_loop(scenario):
     """K = N: each agent its own representative, same prompts, call ids and answers."""
     cfg = SimConfig(**{**SMALL, "n_agents": 10}, worker="llm", planner="llm", scenario=scenario,
                     utility_mix={"egotistical": 60, "altruistic": 20, "adversarial": 20})
-    a = Simulation(cfg).run()
+    a = make_simulation(cfg).run()
     b = VectorSimulation(cfg.replace(batching="archetypes", n_archetypes=10)).run()
     _same_tables(a, b)
     cols = ["call_id", "step", "agent", "kind", "prompt", "reply", "parsed"]
@@ -55,7 +55,7 @@ def test_vectorised_surrogate_is_the_text_surrogates_rule_on_exploit_steps():
     every deterministic ("choose the best") step."""
     cfg = SimConfig(n_agents=30, n_steps=100, K=10, worker="llm", planner="fixed",
                     tax_preset="three", fixed_rates=(0.1, 0.3, 0.5), seed=1)
-    res = Simulation(cfg).run()
+    res = make_simulation(cfg).run()
     policy = VectorSurrogateWorkers.build(["egotistical"] * 30, np.zeros(30), H=cfg.H, K=cfg.K,
                                           n_steps=cfg.n_steps, seed=0, bounded=False)
     level = {h: i for i, h in enumerate(MENU)}
@@ -85,10 +85,10 @@ def test_vectorised_surrogate_is_statistically_equivalent_to_the_text_surrogate(
     similar welfare trajectories (within 6 % on average, 2 % over the last quarter)."""
     cfg = SimConfig(n_agents=30, n_steps=200, K=25, worker="llm", planner="fixed",
                     tax_preset="three", fixed_rates=(0.1, 0.3, 0.5), seed=seed)
-    loop = Simulation(cfg).run()
-    vec = Simulation(cfg.replace(worker="surrogate_vec")).run()
-    sim = Simulation(cfg.replace(worker="rational"))
-    br = best_response_menu(sim.skills, sim.schedule(np.array(cfg.fixed_rates)),
+    loop = make_simulation(cfg).run()
+    vec = make_simulation(cfg.replace(worker="surrogate_vec")).run()
+    sim = make_simulation(cfg.replace(worker="rational"))
+    br = best_response_menu(sim.skills, sim.context.schedule(np.array(cfg.fixed_rates)),
                             sim.utility_params)
     for res in (loop, vec):
         last = res.agents[res.agents.step >= 150]
@@ -101,8 +101,8 @@ def test_vectorised_surrogate_is_statistically_equivalent_to_the_text_surrogate(
 def test_bounded_vectorised_satisfaction_matches_the_text_surrogate():
     cfg = SimConfig(n_agents=60, n_steps=60, K=10, worker="llm", planner="fixed",
                     scenario="bounded", tax_preset="three", seed=4)
-    loop = Simulation(cfg).run()
-    vec = Simulation(cfg.replace(worker="surrogate_vec")).run()
+    loop = make_simulation(cfg).run()
+    vec = make_simulation(cfg.replace(worker="surrogate_vec")).run()
     assert abs(loop.steps.mean_satisfaction.mean() - vec.steps.mean_satisfaction.mean()) < 0.05
     assert abs(loop.steps.mean_labour[-20:].mean() - vec.steps.mean_labour[-20:].mean()) < 5.0
 
@@ -127,7 +127,7 @@ def test_archetype_batching_makes_k_plus_one_calls_per_step():
     k = 6
     cfg = SimConfig(n_agents=60, n_steps=12, K=4, worker="llm", planner="llm",
                     batching="archetypes", n_archetypes=k, tax_preset="three", seed=2)
-    res = Simulation(cfg).run()
+    res = make_simulation(cfg).run()
     per_step = res.calls.groupby("step").size()
     labour = res.calls[res.calls.kind == "labour"].groupby("step").size()
     assert (labour == k).all() and len(labour) == 12
@@ -135,7 +135,7 @@ def test_archetype_batching_makes_k_plus_one_calls_per_step():
     assert per_step[starts].eq(k + 1).all() and per_step.max() == k + 1
     assert res.ledger["calls"] == 12 * k + len(starts)
     # members work their representative's answer, one menu step away with P = MEMBER_JITTER
-    sim = Simulation(cfg)
+    sim = make_simulation(cfg)
     w = sim.workers
     ans = res.calls[res.calls.kind == "labour"].assign(
         hours=lambda d: d.parsed.str.extract(r"([\d.]+)")[0].astype(float))
@@ -152,7 +152,7 @@ def test_archetype_batching_makes_k_plus_one_calls_per_step():
 def test_bounded_archetype_batching_asks_satisfaction_per_archetype():
     cfg = SimConfig(n_agents=40, n_steps=5, K=5, worker="llm", planner="fixed",
                     scenario="bounded", batching="archetypes", n_archetypes=4, seed=1)
-    res = Simulation(cfg).run()
+    res = make_simulation(cfg).run()
     assert res.calls.groupby(["step", "kind"]).size().eq(4).all()
     assert set(res.calls.kind) == {"labour", "satisfaction"}
 
@@ -160,21 +160,21 @@ def test_bounded_archetype_batching_asks_satisfaction_per_archetype():
 def test_sampled_records_keep_a_subset_and_distribution_summaries():
     cfg = SimConfig(n_agents=2_000, n_steps=6, K=3, worker="surrogate_vec", planner="saez",
                     record_agents=50, seed=3)
-    res = Simulation(cfg).run()
+    res = make_simulation(cfg).run()
     assert len(res.agents) == 6 * 50 and res.agents.agent.nunique() == 50
     for col in ("labour_p10", "labour_p50", "labour_p90", "income_p50", "utility_p90"):
         assert col in res.steps
     np.testing.assert_allclose(res.steps.mean_labour,
-                               Simulation(cfg.replace(record_agents=None)).run().steps
+                               make_simulation(cfg.replace(record_agents=None)).run().steps
                                .mean_labour)
-    auto = Simulation(cfg.replace(n_agents=12_000, n_steps=2, record_agents=None)).run()
+    auto = make_simulation(cfg.replace(n_agents=12_000, n_steps=2, record_agents=None)).run()
     assert len(auto.agents) == 2 * 1_000
 
 
 def test_vectorised_run_resumes_to_the_uninterrupted_result(tmp_path, monkeypatch):
     cfg = SimConfig(n_agents=300, n_steps=20, K=5, worker="surrogate_vec", planner="llm",
                     scenario="bounded", seed=8)
-    full = Simulation(cfg, tmp_path / "full").run()
+    full = make_simulation(cfg, tmp_path / "full").run()
     real = _SurrogateVec.labour
 
     def crash(self, s, t):
@@ -184,9 +184,9 @@ def test_vectorised_run_resumes_to_the_uninterrupted_result(tmp_path, monkeypatc
 
     monkeypatch.setattr(_SurrogateVec, "labour", crash)
     with pytest.raises(KeyboardInterrupt):
-        Simulation(cfg, tmp_path / "cut").run()
+        make_simulation(cfg, tmp_path / "cut").run()
     monkeypatch.undo()
-    resumed = Simulation.resume(tmp_path / "cut")
+    resumed = resume_simulation(tmp_path / "cut")
     assert isinstance(resumed, VectorSimulation) and resumed.state.step == 10
     _same_tables(full, resumed.run())
 
@@ -198,7 +198,7 @@ def test_memory_guard_refuses_unless_forced(monkeypatch):
     assert check_memory(cfg, available=2**29, force=True).total > 2**29
     monkeypatch.setattr("econsim.scale.memory.available_memory", lambda: 2**28)
     with pytest.raises(ValueError, match="force=True"):
-        Simulation(cfg)
+        make_simulation(cfg)
     monkeypatch.setenv("ECONSIM_FORCE_MEMORY", "1")
     assert check_memory(cfg).total > 2**28
 

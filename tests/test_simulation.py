@@ -16,7 +16,14 @@ from econsim.baselines.stackelberg import stackelberg
 from econsim.economy.best_response import best_response_menu
 from econsim.economy.tax import TaxSchedule
 from econsim.economy.utility import UTILITY_PRESETS
-from econsim.simulation import PLANNER_KINDS, SCENARIOS, WORKER_KINDS, SimConfig, Simulation
+from econsim.simulation import (
+    PLANNER_KINDS,
+    SCENARIOS,
+    WORKER_KINDS,
+    SimConfig,
+    make_simulation,
+    resume_simulation,
+)
 
 
 @pytest.mark.parametrize(("scenario", "worker", "planner"),
@@ -26,7 +33,7 @@ def test_every_combination_runs(scenario, worker, planner):
                     K=3, tax_preset="us_federal_2024" if planner == "us_federal" else "three",
                     seed=3,
                     utility_mix={"egotistical": 50, "altruistic": 25, "adversarial": 25})
-    res = Simulation(cfg).run()
+    res = make_simulation(cfg).run()
     assert res.status == "complete"
     assert len(res.steps) == 7 and len(res.agents) == 28
     rates = res.steps.filter(like="rate_")
@@ -43,7 +50,7 @@ def test_every_combination_runs(scenario, worker, planner):
 def test_all_utility_types_are_reachable_and_prompted():
     cfg = SimConfig(n_agents=6, n_steps=2, K=2, worker="llm", planner="fixed",
                     utility_mix={"egotistical": 34, "altruistic": 33, "adversarial": 33})
-    sim = Simulation(cfg)
+    sim = make_simulation(cfg)
     assert sorted(sim.utility_types) == sorted(["egotistical"] * 2 + ["altruistic"] * 2
                                                + ["adversarial"] * 2)
     res = sim.run()
@@ -55,7 +62,7 @@ def test_all_utility_types_are_reachable_and_prompted():
 def test_rational_workers_under_stackelberg_planner_reach_the_exact_optimum():
     cfg = SimConfig(n_agents=8, n_steps=4, K=2, worker="rational", planner="stackelberg",
                     tax_preset="three", utility="calibrated", objective="utilitarian")
-    sim = Simulation(cfg)
+    sim = make_simulation(cfg)
     res = sim.run()
     exact = stackelberg(sim.skills, sim.cutoffs, "calibrated", objective="utilitarian", seed=42)
     np.testing.assert_allclose(res.steps["utilitarian"], exact.welfare, rtol=1e-12)
@@ -67,7 +74,7 @@ def test_surrogate_workers_approach_the_best_response_under_a_fixed_schedule():
     response on the menu and the mean utility gap to it is below 2 %."""
     cfg = SimConfig(n_agents=20, n_steps=300, K=25, worker="llm", planner="us_federal",
                     utility="calibrated", seed=7)
-    sim = Simulation(cfg)
+    sim = make_simulation(cfg)
     res = sim.run()
     target = best_response_menu(sim.skills, TaxSchedule.preset("us_federal_2024"),
                                 UTILITY_PRESETS.get("calibrated"))
@@ -76,7 +83,7 @@ def test_surrogate_workers_approach_the_best_response_under_a_fixed_schedule():
     assert hit >= 0.8
     best_rows = sim.skills * target
     assert best_rows.size == 20
-    exact = Simulation(cfg.replace(worker="rational")).run().agents
+    exact = make_simulation(cfg.replace(worker="rational")).run().agents
     exact_u = exact[exact.step >= 270].utility.mean()
     assert abs(late.utility.mean() - exact_u) / abs(exact_u) < 0.02
 
@@ -87,8 +94,8 @@ def test_democratic_majority_exploits_the_minority():
     the rebate."""
     cfg = SimConfig(scenario="democratic", worker="rational", n_agents=5, n_steps=40, K=10,
                     tax_preset="three", utility="calibrated", seed=1)
-    sim = Simulation(cfg)
-    sim.skills = np.array([300.0, 320.0, 340.0, 360.0, 6000.0])  # constructed population
+    sim = make_simulation(cfg)
+    sim.use_skills(np.array([300.0, 320.0, 340.0, 360.0, 6000.0]))  # constructed population
     res = sim.run()
     leaders = set(res.steps.leader.iloc[10:])
     assert "worker_4" not in leaders
@@ -105,9 +112,9 @@ def test_democratic_majority_exploits_the_minority():
 
 def test_same_seed_same_run_and_seed_changes_it():
     cfg = SimConfig(n_agents=4, n_steps=30, K=10, worker="llm", planner="llm")
-    a, b = Simulation(cfg).run(), Simulation(cfg).run()
+    a, b = make_simulation(cfg).run(), make_simulation(cfg).run()
     pd.testing.assert_frame_equal(a.agents, b.agents)
-    c = Simulation(cfg.replace(seed=43)).run()
+    c = make_simulation(cfg.replace(seed=43)).run()
     assert not a.agents.labour.equals(c.agents.labour)
 
 
@@ -144,7 +151,7 @@ def test_killed_run_resumes_to_identical_tables(tmp_path):
 
 def test_budget_stops_cleanly_at_a_checkpoint(tmp_path):
     cfg = SimConfig(n_agents=5, n_steps=100, K=10, worker="llm", planner="llm", budget_calls=60)
-    res = Simulation(cfg, tmp_path / "run").run()
+    res = make_simulation(cfg, tmp_path / "run").run()
     assert res.status.startswith("budget exhausted")
     assert len(res.steps) % 10 == 0 and 0 < len(res.steps) < 100
     assert (tmp_path / "run" / "manifest.json").exists()
@@ -167,7 +174,7 @@ def test_invalid_configs_fail_before_anything_is_written(tmp_path, changes, mess
     folder = tmp_path / "run"
     proc = subprocess.run([sys.executable, "-c",
                            "import sys, json; from econsim.simulation import *; "
-                           "Simulation(SimConfig.from_dict(json.loads(sys.argv[1])), sys.argv[2])",
+                           "make_simulation(SimConfig.from_dict(json.loads(sys.argv[1])), sys.argv[2])",
                            __import__("json").dumps(changes), str(folder)],
                           capture_output=True, text=True)
     assert proc.returncode != 0
@@ -177,11 +184,11 @@ def test_invalid_configs_fail_before_anything_is_written(tmp_path, changes, mess
 
 def test_existing_run_folder_is_protected(tmp_path):
     cfg = SimConfig(n_agents=2, n_steps=4, K=2, worker="rational", planner="fixed")
-    Simulation(cfg, tmp_path / "run").run()
+    make_simulation(cfg, tmp_path / "run").run()
     with pytest.raises(ValueError, match="not empty"):
-        Simulation(cfg, tmp_path / "run")
+        make_simulation(cfg, tmp_path / "run")
     with pytest.raises(ValueError, match="finished run"):
-        Simulation.resume(tmp_path / "run")
+        resume_simulation(tmp_path / "run")
 
 
 def test_docs_list_every_config_key_and_record_column():
@@ -192,7 +199,7 @@ def test_docs_list_every_config_key_and_record_column():
     doc = (project_root() / "docs" / "simulation.md").read_text()
     for f in dataclasses.fields(SimConfig):
         assert f"`{f.name}`" in doc, f"docs/simulation.md misses config key {f.name}"
-    res = Simulation(SimConfig(scenario="democratic", n_agents=3, n_steps=4, K=2)).run()
+    res = make_simulation(SimConfig(scenario="democratic", n_agents=3, n_steps=4, K=2)).run()
     for name, table in res.tables.items():
         for col in table.columns:
             if not col.startswith("rate_"):
@@ -200,7 +207,7 @@ def test_docs_list_every_config_key_and_record_column():
 
 
 def test_conversation_shows_prompt_and_reply():
-    res = Simulation(SimConfig(n_agents=2, n_steps=12, K=5)).run()
+    res = make_simulation(SimConfig(n_agents=2, n_steps=12, K=5)).run()
     text = res.conversation(7, 1)
     assert "[system]" in text and "[reply]" in text and "LABOR" in text
     assert "[reply]" in res.conversation(5, "planner", "planner")
@@ -213,4 +220,4 @@ def test_conversation_shows_prompt_and_reply():
 def test_v1_experiment_configs_are_valid_and_start(path):
     cfg = SimConfig.from_yaml(path)
     short = cfg.replace(n_steps=min(cfg.n_steps, 2 * cfg.K), n_agents=min(cfg.n_agents, 6))
-    assert Simulation(short).run().status == "complete"
+    assert make_simulation(short).run().status == "complete"

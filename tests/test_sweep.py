@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from econsim.cli.main import main as cli_main
-from econsim.simulation import SimConfig, Simulation
+from econsim.simulation import SimConfig, make_simulation
 from econsim.simulation.sweep import SchedulerUnreachable, expand_grid, frame_digest, run_sweep
 
 BASE = SimConfig(n_agents=8, n_steps=20, K=5, worker="llm", planner="llm", tax_preset="three")
@@ -39,7 +39,7 @@ def test_local_cluster_sweep_equals_serial_runs_and_reports_the_failing_ones(tmp
     # identical to running the same configurations one after another, in this process
     for name, row in runs.drop(failed.index).iterrows():
         cfg = BASE.replace(worker=row.worker, n_agents=int(row.n_agents), seed=int(row.seed))
-        direct = Simulation(cfg).run()
+        direct = make_simulation(cfg).run()
         assert row.steps_digest == frame_digest(direct.steps)
         assert row.agents_digest == frame_digest(direct.agents)
         pd.testing.assert_frame_equal(res.steps(name), direct.steps)
@@ -60,7 +60,7 @@ def test_sweep_on_an_existing_scheduler_by_address(tmp_path):
         res = run_sweep(BASE, {}, seeds=[3, 4], out_dir=tmp_path, progress=False,
                         scheduler=cluster.scheduler_address)
     assert res.ok and list(res.runs.name) == ["seed=3", "seed=4"]
-    assert res.runs.steps_digest[0] == frame_digest(Simulation(BASE.replace(seed=3)).run().steps)
+    assert res.runs.steps_digest[0] == frame_digest(make_simulation(BASE.replace(seed=3)).run().steps)
 
 
 def test_unreachable_scheduler_is_a_clear_error_within_the_timeout(tmp_path):

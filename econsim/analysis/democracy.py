@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from econsim.simulation import SimConfig, Simulation
+from econsim.simulation import SimConfig, make_simulation
 
 Array = NDArray[np.float64]
 
@@ -131,8 +131,8 @@ def exact_majority_exploitation(skills: Sequence[float] = (300.0, 320.0, 340.0, 
     s = np.asarray(skills, dtype=float)
     cfg = SimConfig(scenario="democratic", worker="rational", n_agents=int(s.size),
                     n_steps=n_steps, K=K, tax_preset=tax_preset, utility=utility, seed=seed)
-    sim = Simulation(cfg)
-    sim.skills = s  # the constructed population replaces the sampled one
+    sim = make_simulation(cfg)
+    sim.use_skills(s)  # the constructed population replaces the sampled one
     res = sim.run()
     agents = res.agents.assign(tax_year=res.agents.step // K)
     first, last = agents.tax_year.min(), agents.tax_year.max()

@@ -16,7 +16,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from econsim.baselines.landscape import schedules_table
 from econsim.economy.tax import TaxSchedule
-from econsim.simulation import SimConfig, Simulation
+from econsim.simulation import SimConfig, make_simulation
 
 Array = NDArray[np.float64]
 
@@ -122,7 +122,7 @@ def run_variants(base: SimConfig, variants: Mapping[str, Mapping[str, Any]], *,
     done = {}
     for label, cfg in configs.items():
         t0 = time.perf_counter()
-        sim = Simulation(cfg, progress=progress)
+        sim = make_simulation(cfg, progress=progress)
         res = sim.run()
         done[label] = (res.tables, np.asarray(sim.skills, dtype=float), dict(res.ledger),
                        time.perf_counter() - t0, res.status)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from econsim.llm.pack import pack_store_path, write_pack
-from econsim.simulation import SimConfig, Simulation
+from econsim.simulation import SimConfig, make_simulation, resume_simulation
 
 
 def _parse_value(field: dataclasses.Field, text: str) -> Any:
@@ -74,7 +74,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.resume is not None:
-        sim = Simulation.resume(args.resume, progress=not args.no_progress)
+        sim = resume_simulation(args.resume, progress=not args.no_progress)
     else:
         values: dict[str, Any] = {}
         if args.config is not None:
@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError("--pack records a live backend; --backend is a replay")
         out = args.out or Path("results/runs") / (
             f"{config.scenario}_{config.worker}_{config.planner}_seed{config.seed}")
-        sim = Simulation(config, out, progress=not args.no_progress, overwrite=args.overwrite)
+        sim = make_simulation(config, out, progress=not args.no_progress, overwrite=args.overwrite)
     result = sim.run()
     if args.pack is not None and args.resume is None:
         write_pack(args.pack, sim.client, [sim.config.to_dict()])

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,9 +26,7 @@ from numpy.typing import NDArray
 from econsim.llm import LabourChoice, Request, Satisfaction
 from econsim.prompts import SatisfactionView, StepRecord, WorkerView, build
 from econsim.scale.surrogate_vec import agent_uniforms
-
-if TYPE_CHECKING:
-    from econsim.simulation.engine import Simulation
+from econsim.simulation.context import AgentContext
 
 Array = NDArray[np.float64]
 #: Probability that a member's hours differ from its representative's answer by one menu step.
@@ -75,20 +72,20 @@ class ArchetypeWorkers:
     def k(self) -> int:
         return int(self.representatives.size)
 
-    def labour(self, sim: Simulation, t: int) -> Array:
+    def labour(self, ctx: AgentContext, t: int) -> Array:
         """K calls; members get their representative's answer, jittered."""
-        cfg = sim.config
-        cutoffs, rates = tuple(sim.cutoffs.tolist()), tuple(sim.state.rates.tolist())
+        cfg = ctx.config
+        cutoffs, rates = tuple(ctx.cutoffs.tolist()), tuple(ctx.state.rates.tolist())
         requests = []
         for j, i in enumerate(self.representatives.tolist()):
-            view = WorkerView(name=f"worker_{i}", skill=float(sim.skills[i]), step=t,
+            view = WorkerView(name=f"worker_{i}", skill=float(ctx.skills[i]), step=t,
                               n_steps=cfg.n_steps, cutoffs=cutoffs, rates=rates,
                               history=self.histories[j][-cfg.H:], persona=self.personas[j],
                               utility_type=self.utility_types[j], K=cfg.K, H=cfg.H)
             requests.append(Request(build(cfg.prompt_style, "worker", view), LabourChoice,
-                                    sim.call_id(t, "labour", i),
+                                    ctx.call_id(t, "labour", i),
                                     LabourChoice(LABOR=self.last[j])))
-        done = sim.call("labour", requests, agents=self.representatives.tolist(), step=t)
+        done = ctx.call("labour", requests, agents=self.representatives.tolist(), step=t)
         answers = np.array([float(c.parsed.LABOR) for c in done])
         self.last = answers
         return self.spread(answers, cfg.seed, t)
@@ -104,36 +101,36 @@ class ArchetypeWorkers:
         move[self.is_rep] = 0.0
         return np.clip(hours + move, 0.0, 100.0)
 
-    def observe(self, sim: Simulation, t: int, labour: Array, outcome, objective: float
+    def observe(self, ctx: AgentContext, t: int, labour: Array, outcome, objective: float
                 ) -> Array:
         """Append the representatives' outcomes to their histories; satisfaction when bounded."""
         reps = self.representatives
-        rates = sim.state.year_rates
+        rates = ctx.state.year_rates
         z, tax, post, u = (outcome.pre_tax_income[reps], outcome.tax[reps],
                            outcome.post_tax_income[reps], outcome.utility[reps])
         for j in range(self.k):
             self.histories[j].append(StepRecord(
                 t, rates, float(labour[reps[j]]), float(z[j]), float(tax[j]), outcome.rebate,
                 float(post[j]), float(u[j]), swf=objective))
-        if sim.config.scenario == "rational":
+        if ctx.config.scenario == "rational":
             return np.ones(self.labels.size)
-        r = self._satisfaction(sim, t)
+        r = self._satisfaction(ctx, t)
         for j in range(self.k):
             self.histories[j][-1] = dataclasses.replace(
                 self.histories[j][-1], satisfaction=float(r[j]),
                 adjusted_utility=float(r[j] * u[j]))
         return r[self.labels]
 
-    def _satisfaction(self, sim: Simulation, t: int) -> Array:
-        cfg = sim.config
-        cutoffs, rates = tuple(sim.cutoffs.tolist()), tuple(sim.state.rates.tolist())
+    def _satisfaction(self, ctx: AgentContext, t: int) -> Array:
+        cfg = ctx.config
+        cutoffs, rates = tuple(ctx.cutoffs.tolist()), tuple(ctx.state.rates.tolist())
         requests = []
         for j, i in enumerate(self.representatives.tolist()):
             view = SatisfactionView(name=f"worker_{i}", persona=self.personas[j],
                                     cutoffs=cutoffs, rates=rates, last=self.histories[j][-1])
             prev = Satisfaction(SATISFIED="YES" if self.satisfied[j] == 1.0 else "NO")
             requests.append(Request(build(cfg.prompt_style, "satisfaction", view), Satisfaction,
-                                    sim.call_id(t, "satisfaction", i), prev))
-        done = sim.call("satisfaction", requests, agents=self.representatives.tolist(), step=t)
+                                    ctx.call_id(t, "satisfaction", i), prev))
+        done = ctx.call("satisfaction", requests, agents=self.representatives.tolist(), step=t)
         self.satisfied = np.array([c.parsed.r for c in done])
         return self.satisfied

@@ -14,7 +14,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from econsim.scale.memory import estimate_memory
-from econsim.simulation import SimConfig, Simulation
+from econsim.simulation import SimConfig, make_simulation
 
 #: Columns of :func:`measure_runs` that are measurements of this machine (they differ between
 #: reruns); the rest is determined by the configuration and seed.
@@ -38,7 +38,7 @@ def mode_of(cfg: SimConfig) -> str:
 def measure_run(cfg: SimConfig, label: str = "") -> dict[str, float | int | str]:
     """Run ``cfg`` in memory and summarise its cost and outcome (one row)."""
     started = time.perf_counter()
-    res = Simulation(cfg).run()
+    res = make_simulation(cfg).run()
     wall = time.perf_counter() - started
     led = res.ledger or {}
     half = res.steps.iloc[len(res.steps) // 2:]

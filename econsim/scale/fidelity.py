@@ -17,7 +17,7 @@ from scipy.stats import wasserstein_distance
 from tqdm.auto import tqdm
 
 from econsim.llm import make_client
-from econsim.simulation import SimConfig, Simulation
+from econsim.simulation import SimConfig, make_simulation
 from econsim.simulation.engine import SimResult
 
 #: Seed offset of the noise-floor run's LLM client.
@@ -79,7 +79,7 @@ def archetype_fidelity(config: SimConfig, ks: Sequence[int], *, progress: bool =
         client = make_client(cfg.backend, seed=llm_seed, concurrency=cfg.concurrency,
                              temperature=cfg.temperature, max_tokens=cfg.max_tokens,
                              max_reasks=cfg.max_reasks)
-        results[name] = Simulation(cfg, client=client).run()
+        results[name] = make_simulation(cfg, client=client).run()
     ref = results["per-agent"]
     ref_sum = _summary(ref, base)
     ref_last = ref.agents[ref.agents.step >= base.n_steps - base.K].labour.to_numpy()

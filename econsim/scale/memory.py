@@ -29,6 +29,10 @@ STEP_RECORD_BYTES = 200
 CALL_ROW_BYTES = 6000
 #: Environment variable that forces runs past the guard (``econsim run``).
 FORCE_ENV = "ECONSIM_FORCE_MEMORY"
+#: The vectorised engine keeps every agent's per-step rows up to this many agents…
+AUTO_RECORD_LIMIT = 10_000
+#: …and above it a seeded sample of this many agents (``SimConfig.record_agents`` overrides).
+AUTO_RECORD_SAMPLE = 1_000
 
 
 class MemoryEstimateError(ValueError):
@@ -59,8 +63,6 @@ def gib(n: float) -> str:
 
 def recorded_agents(n_agents: int, record_agents: int | None, vectorised: bool) -> int:
     """How many agents' per-step rows a run keeps (see ``SimConfig.record_agents``)."""
-    from econsim.simulation.vectorized import AUTO_RECORD_LIMIT, AUTO_RECORD_SAMPLE
-
     if record_agents is not None:
         return min(record_agents, n_agents)
     if vectorised and n_agents > AUTO_RECORD_LIMIT:
@@ -69,14 +71,14 @@ def recorded_agents(n_agents: int, record_agents: int | None, vectorised: bool) 
 
 
 def estimate_memory(config) -> MemoryEstimate:  # noqa: ANN001 - SimConfig (avoids an import cycle)
-    """Estimated peak memory of ``Simulation(config).run()``.
+    """Estimated peak memory of ``make_simulation(config).run()``.
 
     Parameters
     ----------
     config
         A :class:`~econsim.simulation.SimConfig`.
     """
-    from econsim.simulation.vectorized import uses_vector_engine
+    from econsim.simulation.config import uses_vector_engine
 
     n, steps = config.n_agents, config.n_steps
     vector = uses_vector_engine(config)

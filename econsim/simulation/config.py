@@ -246,3 +246,10 @@ def _check_int(value: Any, name: str, minimum: int) -> None:
 def _check_choice(value: str, name: str, valid: tuple[str, ...]) -> None:
     if value not in valid:
         raise ValueError(f"unknown {name} {value!r}; valid: {', '.join(valid)}")
+
+
+def uses_vector_engine(cfg: SimConfig) -> bool:
+    """Whether ``cfg`` needs the vectorised engine: array-only workers, archetype batching or a
+    sampled agents table (see :mod:`econsim.simulation.factory`)."""
+    return (cfg.worker in VECTOR_WORKER_KINDS or cfg.batching == "archetypes"
+            or cfg.record_agents is not None)

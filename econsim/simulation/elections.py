@@ -15,7 +15,6 @@ there are no platforms) gives the voter the highest utility.
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -25,22 +24,21 @@ from econsim.economy.outcomes import economy_step
 from econsim.economy.tax import DELTA_CHOICES_PP, apply_delta
 from econsim.llm import Request, delta_schema, run_schema, vote_schema
 from econsim.prompts import Candidate, LeaderView, RunView, VoteView, build
-
-if TYPE_CHECKING:
-    from econsim.simulation.engine import Simulation
+from econsim.simulation.context import AgentContext
+from econsim.simulation.planners import planner_view
 
 Array = NDArray[np.float64]
 
 
-def hold_election(sim: Simulation, t: int) -> None:
-    """Run one election at step ``t`` and record it; sets ``sim.state.leader``."""
-    st, cfg = sim.state, sim.config
-    ids = [sim.names[i] for i in range(cfg.n_agents)]
+def hold_election(ctx: AgentContext, t: int) -> None:
+    """Run one election at step ``t`` and record it; sets ``ctx.state.leader``."""
+    st, cfg = ctx.state, ctx.config
+    ids = [ctx.names[i] for i in range(cfg.n_agents)]
     platforms: dict[int, tuple[int, ...] | None] = {}
     if cfg.platforms:
-        platforms = _decide_running(sim, t)
+        platforms = _decide_running(ctx, t)
         if not platforms:  # nobody stood: the incumbent stays
-            sim.recorder.election_rows([dict(step=t, agent=i, ran=False, platform=None,
+            ctx.record_election([dict(step=t, agent=i, ran=False, platform=None,
                                              vote=None, leader=st.leader)
                                         for i in range(cfg.n_agents)])
             st.binding_platform = None
@@ -48,91 +46,91 @@ def hold_election(sim: Simulation, t: int) -> None:
     else:
         platforms = dict.fromkeys(range(cfg.n_agents))
     candidates = sorted(platforms)
-    votes = _votes(sim, t, candidates, platforms)
+    votes = _votes(ctx, t, candidates, platforms)
     tally = Counter(votes)
     top = max(tally.values())
     tied = sorted(c for c, n in tally.items() if n == top)
-    winner = tied[0] if len(tied) == 1 else int(sim.rng.choice(tied))
+    winner = tied[0] if len(tied) == 1 else int(ctx.rng.choice(tied))
     st.leader = winner
     st.binding_platform = platforms.get(winner) if cfg.binding_platforms else None
-    sim.recorder.election_rows([
+    ctx.record_election([
         dict(step=t, agent=i, ran=i in platforms,
              platform=None if platforms.get(i) is None else list(platforms[i]),
              vote=ids[votes[i]], leader=ids[winner]) for i in range(cfg.n_agents)])
 
 
-def leader_rates(sim: Simulation, t: int) -> Array:
+def leader_rates(ctx: AgentContext, t: int) -> Array:
     """The leader's proposal at the start of a tax year (binding platform, LLM or rational)."""
-    st = sim.state
+    st = ctx.state
     if st.binding_platform is not None:
         delta, st.binding_platform = st.binding_platform, None
         return apply_delta(st.rates, delta)
-    if sim.config.worker == "llm":
+    if ctx.config.worker == "llm":
         i = st.leader
-        view = LeaderView(name=sim.names[i], persona=sim.personas[i], planner=sim.planner_view(t),
+        view = LeaderView(name=ctx.names[i], persona=ctx.personas[i], planner=planner_view(ctx, t),
                           own_history=tuple(st.own_history[i]))
-        req = Request(build(sim.config.prompt_style, "leader", view),
-                      delta_schema(sim.config.n_brackets), sim.call_id(t, "leader", i))
-        (done,) = sim.call("leader", [req], agents=[i], step=t)
+        req = Request(build(ctx.config.prompt_style, "leader", view),
+                      delta_schema(ctx.config.n_brackets), ctx.call_id(t, "leader", i))
+        (done,) = ctx.call("leader", [req], agents=[i], step=t)
         return apply_delta(st.rates, done.parsed.DELTA)
-    return apply_delta(st.rates, own_best_delta(sim, st.leader))
+    return apply_delta(st.rates, own_best_delta(ctx, st.leader))
 
 
-def _decide_running(sim: Simulation, t: int) -> dict[int, tuple[int, ...] | None]:
-    cfg, st = sim.config, sim.state
+def _decide_running(ctx: AgentContext, t: int) -> dict[int, tuple[int, ...] | None]:
+    cfg, st = ctx.config, ctx.state
     if cfg.worker != "llm":
-        return {i: own_best_delta(sim, i) for i in range(cfg.n_agents)}
+        return {i: own_best_delta(ctx, i) for i in range(cfg.n_agents)}
     schema = run_schema(cfg.n_brackets)
-    cutoffs, rates = tuple(sim.cutoffs.tolist()), tuple(st.rates.tolist())
+    cutoffs, rates = tuple(ctx.cutoffs.tolist()), tuple(st.rates.tolist())
     requests = [Request(build(cfg.prompt_style, "run",
-                              RunView(name=sim.names[i], persona=sim.personas[i], cutoffs=cutoffs,
+                              RunView(name=ctx.names[i], persona=ctx.personas[i], cutoffs=cutoffs,
                                       rates=rates, history=st.histories[i][-cfg.H:], H=cfg.H)),
-                        schema, sim.call_id(t, "run", i)) for i in range(cfg.n_agents)]
-    done = sim.call("run", requests, agents=range(cfg.n_agents), step=t)
+                        schema, ctx.call_id(t, "run", i)) for i in range(cfg.n_agents)]
+    done = ctx.call("run", requests, agents=range(cfg.n_agents), step=t)
     return {i: tuple(c.parsed.PLATFORM) for i, c in enumerate(done) if c.parsed.RUN}
 
 
-def _votes(sim: Simulation, t: int, candidates: list[int],
+def _votes(ctx: AgentContext, t: int, candidates: list[int],
            platforms: dict[int, tuple[int, ...] | None]) -> list[int]:
-    cfg, st = sim.config, sim.state
+    cfg, st = ctx.config, ctx.state
     if cfg.worker != "llm":
-        proposals = {c: platforms[c] if platforms[c] is not None else own_best_delta(sim, c)
+        proposals = {c: platforms[c] if platforms[c] is not None else own_best_delta(ctx, c)
                      for c in candidates}
-        gains = {c: sim_utilities(sim, apply_delta(st.rates, d)) for c, d in proposals.items()}
+        gains = {c: sim_utilities(ctx, apply_delta(st.rates, d)) for c, d in proposals.items()}
         return [max(candidates, key=lambda c, i=i: (gains[c][i], -c))
                 for i in range(cfg.n_agents)]
-    ids = tuple(sim.names[c] for c in candidates)
-    cands = tuple(Candidate(sim.names[c], float(st.last_outcome.pre_tax_income[c]), platforms[c])
+    ids = tuple(ctx.names[c] for c in candidates)
+    cands = tuple(Candidate(ctx.names[c], float(st.last_outcome.pre_tax_income[c]), platforms[c])
                   for c in candidates)
     schema = vote_schema(ids)
-    cutoffs, rates = tuple(sim.cutoffs.tolist()), tuple(st.rates.tolist())
-    incumbent = sim.names[st.leader] if st.leader in candidates else ids[0]
+    cutoffs, rates = tuple(ctx.cutoffs.tolist()), tuple(st.rates.tolist())
+    incumbent = ctx.names[st.leader] if st.leader in candidates else ids[0]
     requests = [Request(build(cfg.prompt_style, "vote",
-                              VoteView(name=sim.names[i], persona=sim.personas[i],
+                              VoteView(name=ctx.names[i], persona=ctx.personas[i],
                                        cutoffs=cutoffs, rates=rates, last=st.histories[i][-1],
                                        candidates=cands)),
-                        schema, sim.call_id(t, "vote", i), schema(VOTE=incumbent))
+                        schema, ctx.call_id(t, "vote", i), schema(VOTE=incumbent))
                 for i in range(cfg.n_agents)]
-    done = sim.call("vote", requests, agents=range(cfg.n_agents), step=t)
-    index = {sim.names[c]: c for c in candidates}
+    done = ctx.call("vote", requests, agents=range(cfg.n_agents), step=t)
+    index = {ctx.names[c]: c for c in candidates}
     return [index[c.parsed.VOTE] for c in done]
 
 
-def sim_utilities(sim: Simulation, rates: Array) -> Array:
+def sim_utilities(ctx: AgentContext, rates: Array) -> Array:
     """Every worker's utility if ``rates`` were in force and workers responded as their kind does."""
-    schedule = sim.schedule(rates)
-    if sim.config.worker == "fixed":
-        labour = np.full(sim.config.n_agents, float(sim.config.fixed_hours))
+    schedule = ctx.schedule(rates)
+    if ctx.config.worker == "fixed":
+        labour = np.full(ctx.config.n_agents, float(ctx.config.fixed_hours))
     else:
-        labour = best_response_menu(sim.skills, schedule, sim.utility_params)
-    return economy_step(sim.skills, labour, schedule, sim.utility_params).utility
+        labour = best_response_menu(ctx.skills, schedule, ctx.utility_params)
+    return economy_step(ctx.skills, labour, schedule, ctx.utility_params).utility
 
 
-def own_best_delta(sim: Simulation, i: int, sweeps: int = 2) -> tuple[int, ...]:
+def own_best_delta(ctx: AgentContext, i: int, sweeps: int = 2) -> tuple[int, ...]:
     """Worker ``i``'s utility-maximising DELTA by coordinate search over the menu (pp)."""
-    base = sim.state.rates
+    base = ctx.state.rates
     delta = [0] * base.size
-    best = sim_utilities(sim, base)[i]
+    best = sim_utilities(ctx, base)[i]
     for _ in range(sweeps):
         improved = False
         for k in range(base.size):
@@ -141,7 +139,7 @@ def own_best_delta(sim: Simulation, i: int, sweeps: int = 2) -> tuple[int, ...]:
                     continue
                 trial = delta.copy()
                 trial[k] = d
-                u = sim_utilities(sim, apply_delta(base, trial))[i]
+                u = sim_utilities(ctx, apply_delta(base, trial))[i]
                 if u > best + 1e-9:
                     best, delta, improved = u, trial, True
         if not improved:

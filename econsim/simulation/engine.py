@@ -15,7 +15,7 @@ import hashlib
 import json
 import pickle
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,45 +27,25 @@ from tqdm.auto import tqdm
 
 import econsim.prompts as prompts_pkg
 from econsim.compendium.provenance import write_manifest
-from econsim.economy.outcomes import StepOutcome, economy_step
-from econsim.economy.tax import TAX_PRESETS, TaxSchedule
+from econsim.economy.outcomes import economy_step
+from econsim.economy.tax import TAX_PRESETS
 from econsim.economy.utility import get_utility
 from econsim.economy.welfare import all_metrics, get_objective
 from econsim.llm import Budget, LLMClient, Request, make_client
 from econsim.prompts import PolicyRecord, StepRecord
 from econsim.simulation.config import SimConfig
+from econsim.simulation.context import AgentContext
 from econsim.simulation.elections import hold_election, leader_rates
-from econsim.simulation.planners import PLANNERS, planner_view
+from econsim.simulation.planners import PLANNERS
 from econsim.simulation.population import build_population
 from econsim.simulation.records import Recorder
+from econsim.simulation.state import SimState
 from econsim.simulation.workers import WORKERS
 
 Array = NDArray[np.float64]
 CHECKPOINT = "checkpoint.pkl"
 CONFIG_FILE = "config.yaml"
 MANIFEST = "manifest.json"
-
-
-@dataclass
-class SimState:
-    """Everything that changes during a run (pickled at every checkpoint)."""
-
-    step: int
-    rates: Array
-    rng_state: dict[str, Any]
-    histories: list[list[StepRecord]]
-    last_labour: Array
-    satisfaction: Array
-    last_outcome: StepOutcome | None = None
-    policy_history: list[PolicyRecord] = field(default_factory=list)
-    own_history: list[list[PolicyRecord]] = field(default_factory=list)
-    year_objective: list[float] = field(default_factory=list)
-    year_utility: Array | None = None
-    year_rates: tuple[float, ...] = ()
-    leader: int = 0
-    binding_platform: tuple[int, ...] | None = None
-    ledger: dict[str, float] = field(default_factory=dict)
-    stopped: str | None = None
 
 
 @dataclass
@@ -138,18 +118,6 @@ class Simulation:
         Vectorised engine only: run even if the memory estimate exceeds available memory.
     """
 
-    def __new__(cls, config: SimConfig | dict[str, Any], *args: Any, **kwargs: Any) -> Simulation:
-        """Configurations for large populations (``worker='surrogate_vec'``, ``batching=
-        'archetypes'`` or ``record_agents`` set) run on the vectorised engine, a subclass with
-        the same economics and records (:mod:`econsim.simulation.vectorized`, docs/scale.md)."""
-        if cls is Simulation:
-            from econsim.simulation.vectorized import VectorSimulation, uses_vector_engine
-
-            cfg = config if isinstance(config, SimConfig) else SimConfig.from_dict(config)
-            if uses_vector_engine(cfg):
-                return super().__new__(VectorSimulation)
-        return super().__new__(cls)
-
     def __init__(self, config: SimConfig | dict[str, Any], folder: str | Path | None = None, *,
                  client: LLMClient | None = None, progress: bool = False,
                  overwrite: bool = False, force: bool = False,
@@ -181,6 +149,7 @@ class Simulation:
             self.state = self._initial_state()
         self._attach_state()
         self.recorder = self._make_recorder()
+        self.context = self._make_context()
         if self.folder is not None and _state is None:
             self.folder.mkdir(parents=True, exist_ok=True)
             (self.folder / CONFIG_FILE).write_text(yaml.safe_dump(cfg.to_dict(), sort_keys=False))
@@ -210,20 +179,26 @@ class Simulation:
     def _make_recorder(self) -> Recorder:
         return Recorder(self.folder, self.config.record_prompts)
 
-    # -- helpers used by workers, planners and elections -----------------------------------------
-    def schedule(self, rates: Array | None = None) -> TaxSchedule:
-        return TaxSchedule(self.cutoffs, self.state.rates if rates is None else rates)
+    def _make_context(self) -> AgentContext:
+        """The agents' view of this run (they never see the engine itself)."""
+        return AgentContext(
+            config=self.config, cutoffs=self.cutoffs, utility_params=self.utility_params,
+            skills=self.skills, names=self.names, personas=self.personas,
+            utility_types=self.utility_types, state=self.state, rng=self.rng, call=self.call,
+            record_election=self.recorder.election_rows, objective_fn=self._objective)
 
-    def objective(self, outcome: StepOutcome) -> float:
-        return self._objective(outcome.utility, outcome.pre_tax_income, outcome.post_tax_income)
+    def use_skills(self, skills: Array) -> None:
+        """Replace the sampled skills by a constructed population (before the first step)."""
+        s = np.asarray(skills, dtype=float)
+        if self.state.step != 0:
+            raise ValueError("skills can be replaced only before the run starts (step 0)")
+        if s.shape != (self.config.n_agents,) or not np.all(np.isfinite(s)) or np.any(s < 0):
+            raise ValueError(f"skills must be {self.config.n_agents} finite non-negative numbers "
+                             f"(n_agents); got shape {s.shape}")
+        self.skills = s
+        self.context = self._make_context()
 
-    def planner_view(self, t: int):  # noqa: ANN201 - PlannerView
-        return planner_view(self, t)
-
-    def call_id(self, t: int, kind: str, agent: int | str) -> str:
-        """Stable id of one agent call: the surrogate's randomness and the store key use it."""
-        return f"seed{self.config.seed}/t{t:06d}/{kind}/{agent}"
-
+    # -- the LLM door: one phase of calls, recorded ------------------------------------------------
     def call(self, kind: str, requests: list[Request], *, agents, step: int) -> list[Any]:
         """All calls of one phase, concurrently; recorded in the ``calls`` table."""
         done = self.client.complete_many_sync(requests, check_budget=False)
@@ -250,19 +225,19 @@ class Simulation:
     def _step(self, t: int) -> None:
         cfg, st = self.config, self.state
         if t == 0:
-            st.rates = np.asarray(self.planner.start(self) if cfg.scenario != "democratic"
-                                  else PLANNERS.get("llm")().start(self), dtype=float)
+            st.rates = np.asarray(self.planner.start(self.context) if cfg.scenario != "democratic"
+                                  else PLANNERS.get("llm")().start(self.context), dtype=float)
         elif t % cfg.K == 0 and t >= cfg.warmup:
             if cfg.scenario == "democratic":
                 if (t // cfg.K - 1) % cfg.election_every == 0:
-                    hold_election(self, t)
-                st.rates = leader_rates(self, t)
+                    hold_election(self.context, t)
+                st.rates = leader_rates(self.context, t)
             else:
-                st.rates = np.asarray(self.planner.update(self, t), dtype=float)
+                st.rates = np.asarray(self.planner.update(self.context, t), dtype=float)
         if t % cfg.K == 0:
             st.year_rates = tuple(st.rates.tolist())
-        labour = self.workers.labour(self, t)
-        outcome = economy_step(self.skills, labour, self.schedule(), self.utility_params)
+        labour = self.workers.labour(self.context, t)
+        outcome = economy_step(self.skills, labour, self.context.schedule(), self.utility_params)
         metrics = all_metrics(outcome.utility, outcome.pre_tax_income, outcome.post_tax_income)
         objective = metrics[cfg.objective]
         satisfaction = np.ones(cfg.n_agents)
@@ -274,7 +249,7 @@ class Simulation:
                     float(outcome.tax[i]), outcome.rebate, float(outcome.post_tax_income[i]),
                     float(outcome.utility[i]), swf=objective))
             if cfg.scenario != "rational":
-                satisfaction = self.workers.satisfaction(self, t)
+                satisfaction = self.workers.satisfaction(self.context, t)
                 for i, r in enumerate(satisfaction):
                     st.histories[i][-1] = dataclasses.replace(
                         st.histories[i][-1], satisfaction=float(r),

@@ -1,12 +1,12 @@
 """Planners: who sets the bracket rates once per tax year (MODEL.md §2, §7).
 
-Each planner has ``start(sim) -> rates`` (rates in force at step 0) and ``update(sim, t) -> rates``
+Each planner has ``start(ctx) -> rates`` (rates in force at step 0) and ``update(ctx, t) -> rates``
 (called at the start of every later tax year). Registered by name in :data:`PLANNERS`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -16,33 +16,31 @@ from econsim.economy.tax import PLANNER_START_RATE, TAX_PRESETS, apply_delta
 from econsim.llm import Request, delta_schema
 from econsim.prompts import PlannerView, build
 from econsim.registry import Registry
-
-if TYPE_CHECKING:
-    from econsim.simulation.engine import Simulation
+from econsim.simulation.context import AgentContext
 
 Array = NDArray[np.float64]
 
 
 class Planner(Protocol):
-    def start(self, sim: Simulation) -> Array: ...
-    def update(self, sim: Simulation, t: int) -> Array: ...
+    def start(self, ctx: AgentContext) -> Array: ...
+    def update(self, ctx: AgentContext, t: int) -> Array: ...
 
 
 class FixedPlanner:
     """Rates that never change: ``fixed_rates`` from the config, or 50 % in every bracket."""
 
-    def start(self, sim: Simulation) -> Array:
-        rates = sim.config.fixed_rates or (PLANNER_START_RATE,) * sim.config.n_brackets
+    def start(self, ctx: AgentContext) -> Array:
+        rates = ctx.config.fixed_rates or (PLANNER_START_RATE,) * ctx.config.n_brackets
         return np.asarray(rates, dtype=float)
 
-    def update(self, sim: Simulation, t: int) -> Array:
-        return sim.state.rates.copy()
+    def update(self, ctx: AgentContext, t: int) -> Array:
+        return ctx.state.rates.copy()
 
 
 class USFederalPlanner(FixedPlanner):
     """The 2024 US federal statutory rates (single filer), held fixed."""
 
-    def start(self, sim: Simulation) -> Array:
+    def start(self, ctx: AgentContext) -> Array:
         return np.asarray(TAX_PRESETS.get("us_federal_2024").statutory_rates, dtype=float)
 
 
@@ -54,21 +52,21 @@ class SaezPlanner:
     towards its fixed point, as the paper's "Saez planner" does each tax year.
     """
 
-    def start(self, sim: Simulation) -> Array:
-        return self._rates(sim, sim.skills * 40.0)
+    def start(self, ctx: AgentContext) -> Array:
+        return self._rates(ctx, ctx.skills * 40.0)
 
-    def update(self, sim: Simulation, t: int) -> Array:
-        return self._rates(sim, sim.state.last_outcome.pre_tax_income)
+    def update(self, ctx: AgentContext, t: int) -> Array:
+        return self._rates(ctx, ctx.state.last_outcome.pre_tax_income)
 
-    def _rates(self, sim: Simulation, income: Array) -> Array:
-        return saez_rates(sim.cutoffs, income=income, elasticity=sim.config.elasticity)
+    def _rates(self, ctx: AgentContext, income: Array) -> Array:
+        return saez_rates(ctx.cutoffs, income=income, elasticity=ctx.config.elasticity)
 
 
 class SaezV1Planner(FixedPlanner):
     """The v1 code's Saez rates: evaluated once on skills × 100 at bracket midpoints."""
 
-    def start(self, sim: Simulation) -> Array:
-        return saez_rates(sim.cutoffs, skill=sim.skills, elasticity=sim.config.elasticity,
+    def start(self, ctx: AgentContext) -> Array:
+        return saez_rates(ctx.cutoffs, skill=ctx.skills, elasticity=ctx.config.elasticity,
                           mode="v1")
 
 
@@ -83,21 +81,21 @@ class SaezEmpiricalPlanner(SaezPlanner):
     inelastic labour.
     """
 
-    def _rates(self, sim: Simulation, income: Array) -> Array:
+    def _rates(self, ctx: AgentContext, income: Array) -> Array:
         from econsim.baselines.saez import empirical_elasticity
 
-        e = empirical_elasticity(sim.skills, sim.schedule(), sim.utility_params)
-        return saez_rates(sim.cutoffs, income=income, elasticity=e)
+        e = empirical_elasticity(ctx.skills, ctx.schedule(), ctx.utility_params)
+        return saez_rates(ctx.cutoffs, income=income, elasticity=e)
 
 
 class StackelbergPlanner(FixedPlanner):
     """The exact Stackelberg optimum for this population (rational followers), held fixed."""
 
-    def start(self, sim: Simulation) -> Array:
+    def start(self, ctx: AgentContext) -> Array:
         from econsim.baselines.stackelberg import stackelberg
 
-        return np.asarray(stackelberg(sim.skills, sim.cutoffs, sim.utility_params,
-                                      objective=sim.config.objective, seed=sim.config.seed).rates,
+        return np.asarray(stackelberg(ctx.skills, ctx.cutoffs, ctx.utility_params,
+                                      objective=ctx.config.objective, seed=ctx.config.seed).rates,
                           dtype=float)
 
 
@@ -106,16 +104,16 @@ class LLMPlanner:
     bracket (pp); rates start at 50 % and are kept inside [0, 1]. Invalid replies are re-asked,
     then fall back to no change (counted in the ledger)."""
 
-    def start(self, sim: Simulation) -> Array:
-        return np.full(sim.config.n_brackets, PLANNER_START_RATE)
+    def start(self, ctx: AgentContext) -> Array:
+        return np.full(ctx.config.n_brackets, PLANNER_START_RATE)
 
-    def update(self, sim: Simulation, t: int) -> Array:
-        view = sim.planner_view(t)
-        schema = delta_schema(sim.config.n_brackets)
-        req = Request(build(sim.config.prompt_style, "planner", view), schema,
-                      sim.call_id(t, "planner", "planner"))
-        (done,) = sim.call("planner", [req], agents=[-1], step=t)
-        return apply_delta(sim.state.rates, done.parsed.DELTA)
+    def update(self, ctx: AgentContext, t: int) -> Array:
+        view = planner_view(ctx, t)
+        schema = delta_schema(ctx.config.n_brackets)
+        req = Request(build(ctx.config.prompt_style, "planner", view), schema,
+                      ctx.call_id(t, "planner", "planner"))
+        (done,) = ctx.call("planner", [req], agents=[-1], step=t)
+        return apply_delta(ctx.state.rates, done.parsed.DELTA)
 
 
 PLANNERS: Registry[type] = Registry("planner")
@@ -125,11 +123,11 @@ for _name, _cls in (("llm", LLMPlanner), ("saez", SaezPlanner), ("saez_v1", Saez
     PLANNERS.register(_name, _cls)
 
 
-def planner_view(sim: Simulation, t: int) -> PlannerView:
+def planner_view(ctx: AgentContext, t: int) -> PlannerView:
     """The planner's observation at the start of a tax year (last step's outcome + history)."""
-    out = sim.state.last_outcome
-    return PlannerView(step=t, n_steps=sim.config.n_steps, K=sim.config.K,
-                       cutoffs=tuple(sim.cutoffs.tolist()), rates=tuple(sim.state.rates.tolist()),
+    out = ctx.state.last_outcome
+    return PlannerView(step=t, n_steps=ctx.config.n_steps, K=ctx.config.K,
+                       cutoffs=tuple(ctx.cutoffs.tolist()), rates=tuple(ctx.state.rates.tolist()),
                        incomes=out.pre_tax_income, utilities=out.utility,
-                       swf=sim.objective(out), history=tuple(sim.state.policy_history),
-                       H=sim.config.H)
+                       swf=ctx.objective(out), history=tuple(ctx.state.policy_history),
+                       H=ctx.config.H)

@@ -7,7 +7,7 @@
 ...                 progress=False)  # doctest: +SKIP
 >>> res.runs[["name", "status", "objective"]]  # doctest: +SKIP
 
-Every run is ``Simulation(config, <out_dir>/<run name>).run()`` with its own results folder, so a
+Every run is ``make_simulation(config, <out_dir>/<run name>).run()`` with its own results folder, so a
 sweep gives exactly the results of running its configurations one after another (tested). Runs go
 to a :class:`distributed.LocalCluster` of worker processes on 127.0.0.1 by default, to an existing
 scheduler when given its address (``tcp://host:8786``), or run in this process with
@@ -34,8 +34,7 @@ from tqdm.auto import tqdm
 
 from econsim.compendium.provenance import write_manifest
 from econsim.scale.memory import check_memory
-from econsim.simulation import SimConfig, Simulation
-from econsim.simulation.vectorized import VectorSimulation, uses_vector_engine
+from econsim.simulation import SimConfig, make_simulation
 
 #: Seconds to wait for an existing scheduler before giving up.
 CONNECT_TIMEOUT_S = 10.0
@@ -139,8 +138,7 @@ def run_one(config: dict[str, Any], folder: str, force: bool = False) -> dict[st
     started = time.time()
     try:
         cfg = SimConfig.from_dict(config)
-        sim = VectorSimulation(cfg, folder, overwrite=True, force=force) \
-            if uses_vector_engine(cfg) else Simulation(cfg, folder, overwrite=True)
+        sim = make_simulation(cfg, folder, overwrite=True, force=force)
         res = sim.run()
         last = res.steps.iloc[-1]
         return {"status": res.status, "error": None, "objective": float(last["objective"]),

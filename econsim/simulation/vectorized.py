@@ -4,7 +4,8 @@
 array operations over the whole population — no per-agent Python objects or prompt strings on the
 hot path — while the planner, the economics (:func:`econsim.economy.outcomes.economy_step`,
 :func:`econsim.economy.welfare.all_metrics`), the tables, checkpoints and resume are shared with the
-per-agent loop. ``Simulation(config)`` returns one when :func:`uses_vector_engine` says so.
+per-agent loop. The factory (:func:`econsim.simulation.factory.make_simulation`) chooses it when
+:func:`econsim.simulation.config.uses_vector_engine` says so.
 
 Workers (:data:`VECTOR_WORKERS`): ``surrogate_vec`` (the surrogate's rule over statistics arrays,
 :mod:`econsim.scale.surrogate_vec`), ``rational`` and ``fixed`` (identical records to the loop),
@@ -34,29 +35,18 @@ from econsim.population.attitudes import ATTITUDE_SCORES
 from econsim.population.llm_personas import write_llm_personas
 from econsim.registry import Registry
 from econsim.scale.archetypes import ArchetypeWorkers
-from econsim.scale.memory import check_memory
+from econsim.scale.memory import AUTO_RECORD_LIMIT, AUTO_RECORD_SAMPLE, check_memory
 from econsim.scale.surrogate_vec import MENU, VectorSurrogateWorkers
-from econsim.simulation.config import VECTOR_WORKER_KINDS, SimConfig
-from econsim.simulation.engine import (
-    SimState,
-    Simulation,
-)
+from econsim.simulation.config import SimConfig
+from econsim.simulation.context import AgentContext
+from econsim.simulation.engine import Simulation
 from econsim.simulation.population import allocate_types, census_population
 from econsim.simulation.records import Recorder
+from econsim.simulation.state import SimState
 from econsim.simulation.workers import WORKERS
 
 Array = NDArray[np.float64]
-#: Up to this many agents every per-agent row is kept by default.
-AUTO_RECORD_LIMIT = 10_000
-#: Agents kept by default above :data:`AUTO_RECORD_LIMIT`.
-AUTO_RECORD_SAMPLE = 1_000
 _QUANTILES = (0.1, 0.5, 0.9)
-
-
-def uses_vector_engine(cfg: SimConfig) -> bool:
-    """Whether ``Simulation(cfg)`` runs on :class:`VectorSimulation`."""
-    return (cfg.worker in VECTOR_WORKER_KINDS or cfg.batching == "archetypes"
-            or cfg.record_agents is not None)
 
 
 class _Names:
@@ -87,12 +77,12 @@ class _ExactWorkers:
     def __init__(self, kind: str) -> None:
         self.inner = WORKERS.get(kind)()
 
-    def labour(self, sim: Simulation, t: int) -> Array:
-        return self.inner.labour(sim, t)
+    def labour(self, ctx: AgentContext, t: int) -> Array:
+        return self.inner.labour(ctx, t)
 
-    def observe(self, sim: Simulation, t: int, labour: Array, outcome: StepOutcome,
+    def observe(self, ctx: AgentContext, t: int, labour: Array, outcome: StepOutcome,
                 objective: float) -> Array:
-        return np.ones(sim.config.n_agents)
+        return np.ones(ctx.config.n_agents)
 
 
 class _SurrogateVec:
@@ -102,15 +92,15 @@ class _SurrogateVec:
         self.policy = policy
         self.index: NDArray[np.int64] | None = None
 
-    def labour(self, sim: Simulation, t: int) -> Array:
-        self.index = self.policy.choose(t, sim.state.rates)
+    def labour(self, ctx: AgentContext, t: int) -> Array:
+        self.index = self.policy.choose(t, ctx.state.rates)
         return MENU[self.index]
 
-    def observe(self, sim: Simulation, t: int, labour: Array, outcome: StepOutcome,
+    def observe(self, ctx: AgentContext, t: int, labour: Array, outcome: StepOutcome,
                 objective: float) -> Array:
         r = self.policy.satisfaction(t, outcome.pre_tax_income, outcome.tax, outcome.rebate)
         score = self.policy.scores(outcome.utility, outcome.rebate, r, objective)
-        self.policy.observe(t, self.index, score, sim.state.rates)
+        self.policy.observe(t, self.index, score, ctx.state.rates)
         return r
 
 
@@ -229,16 +219,16 @@ class VectorSimulation(Simulation):
     def _step(self, t: int) -> None:
         cfg, st = self.config, self.state
         if t == 0:
-            st.rates = np.asarray(self.planner.start(self), dtype=float)
+            st.rates = np.asarray(self.planner.start(self.context), dtype=float)
         elif t % cfg.K == 0 and t >= cfg.warmup:
-            st.rates = np.asarray(self.planner.update(self, t), dtype=float)
+            st.rates = np.asarray(self.planner.update(self.context, t), dtype=float)
         if t % cfg.K == 0:
             st.year_rates = tuple(st.rates.tolist())
-        labour = self.workers.labour(self, t)
-        outcome = economy_step(self.skills, labour, self.schedule(), self.utility_params)
+        labour = self.workers.labour(self.context, t)
+        outcome = economy_step(self.skills, labour, self.context.schedule(), self.utility_params)
         metrics = all_metrics(outcome.utility, outcome.pre_tax_income, outcome.post_tax_income)
         objective = metrics[cfg.objective]
-        satisfaction = self.workers.observe(self, t, labour, outcome, objective)
+        satisfaction = self.workers.observe(self.context, t, labour, outcome, objective)
         st.last_labour, st.satisfaction, st.last_outcome = labour, satisfaction, outcome
         st.year_objective.append(objective)
         st.year_utility = outcome.utility.copy() if st.year_utility is None \

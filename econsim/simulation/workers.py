@@ -7,7 +7,7 @@ always work ``fixed_hours``. Registered in :data:`WORKERS`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -16,34 +16,32 @@ from econsim.economy.best_response import best_response_menu
 from econsim.llm import LabourChoice, Request, Satisfaction
 from econsim.prompts import SatisfactionView, WorkerView, build
 from econsim.registry import Registry
-
-if TYPE_CHECKING:
-    from econsim.simulation.engine import Simulation
+from econsim.simulation.context import AgentContext
 
 Array = NDArray[np.float64]
 FIRST_STEP_FALLBACK_HOURS = 40.0
 
 
 class Workers(Protocol):
-    def labour(self, sim: Simulation, t: int) -> Array: ...
-    def satisfaction(self, sim: Simulation, t: int) -> Array: ...
+    def labour(self, ctx: AgentContext, t: int) -> Array: ...
+    def satisfaction(self, ctx: AgentContext, t: int) -> Array: ...
 
 
 class FixedWorkers:
     """Always ``fixed_hours``; satisfied (r = 1) — they have no persona to consult."""
 
-    def labour(self, sim: Simulation, t: int) -> Array:
-        return np.full(sim.config.n_agents, float(sim.config.fixed_hours))
+    def labour(self, ctx: AgentContext, t: int) -> Array:
+        return np.full(ctx.config.n_agents, float(ctx.config.fixed_hours))
 
-    def satisfaction(self, sim: Simulation, t: int) -> Array:
-        return np.ones(sim.config.n_agents)
+    def satisfaction(self, ctx: AgentContext, t: int) -> Array:
+        return np.ones(ctx.config.n_agents)
 
 
 class RationalWorkers(FixedWorkers):
     """Exact best response on the labour menu {0, 10, …, 100} to the rates in force."""
 
-    def labour(self, sim: Simulation, t: int) -> Array:
-        return best_response_menu(sim.skills, sim.schedule(), sim.utility_params)
+    def labour(self, ctx: AgentContext, t: int) -> Array:
+        return best_response_menu(ctx.skills, ctx.schedule(), ctx.utility_params)
 
 
 class LLMWorkers:
@@ -51,32 +49,32 @@ class LLMWorkers:
     for satisfaction in the bounded and democratic scenarios). An invalid reply is re-asked, then
     falls back to the worker's previous hours (40 h on the first step) and is counted."""
 
-    def labour(self, sim: Simulation, t: int) -> Array:
-        cfg, st = sim.config, sim.state
-        cutoffs, rates = tuple(sim.cutoffs.tolist()), tuple(st.rates.tolist())
+    def labour(self, ctx: AgentContext, t: int) -> Array:
+        cfg, st = ctx.config, ctx.state
+        cutoffs, rates = tuple(ctx.cutoffs.tolist()), tuple(st.rates.tolist())
         requests = []
         for i in range(cfg.n_agents):
-            view = WorkerView(name=sim.names[i], skill=float(sim.skills[i]), step=t,
+            view = WorkerView(name=ctx.names[i], skill=float(ctx.skills[i]), step=t,
                               n_steps=cfg.n_steps, cutoffs=cutoffs, rates=rates,
-                              history=st.histories[i][-cfg.H:], persona=sim.personas[i],
-                              utility_type=sim.utility_types[i], K=cfg.K, H=cfg.H)
+                              history=st.histories[i][-cfg.H:], persona=ctx.personas[i],
+                              utility_type=ctx.utility_types[i], K=cfg.K, H=cfg.H)
             last = st.last_labour[i] if t > 0 else FIRST_STEP_FALLBACK_HOURS
             requests.append(Request(build(cfg.prompt_style, "worker", view), LabourChoice,
-                                    sim.call_id(t, "labour", i), LabourChoice(LABOR=last)))
-        done = sim.call("labour", requests, agents=range(cfg.n_agents), step=t)
+                                    ctx.call_id(t, "labour", i), LabourChoice(LABOR=last)))
+        done = ctx.call("labour", requests, agents=range(cfg.n_agents), step=t)
         return np.array([float(c.parsed.LABOR) for c in done])
 
-    def satisfaction(self, sim: Simulation, t: int) -> Array:
-        cfg, st = sim.config, sim.state
-        cutoffs, rates = tuple(sim.cutoffs.tolist()), tuple(st.rates.tolist())
+    def satisfaction(self, ctx: AgentContext, t: int) -> Array:
+        cfg, st = ctx.config, ctx.state
+        cutoffs, rates = tuple(ctx.cutoffs.tolist()), tuple(st.rates.tolist())
         requests = []
         for i in range(cfg.n_agents):
-            view = SatisfactionView(name=sim.names[i], persona=sim.personas[i], cutoffs=cutoffs,
+            view = SatisfactionView(name=ctx.names[i], persona=ctx.personas[i], cutoffs=cutoffs,
                                     rates=rates, last=st.histories[i][-1])
             prev = Satisfaction(SATISFIED="YES" if st.satisfaction[i] == 1.0 else "NO")
             requests.append(Request(build(cfg.prompt_style, "satisfaction", view), Satisfaction,
-                                    sim.call_id(t, "satisfaction", i), prev))
-        done = sim.call("satisfaction", requests, agents=range(cfg.n_agents), step=t)
+                                    ctx.call_id(t, "satisfaction", i), prev))
+        done = ctx.call("satisfaction", requests, agents=range(cfg.n_agents), step=t)
         return np.array([c.parsed.r for c in done])
 
 

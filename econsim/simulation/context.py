@@ -1,0 +1,80 @@
+"""The door through which agents see the run: what workers, planners and elections may read.
+
+Agents never receive the engine. The engine builds one :class:`AgentContext` per run and hands it to
+every agent call: the configuration, the population's fixed attributes, the run state (read;
+elections also set the leader), the seeded generator for tie-breaks, and two callables — ``call``
+(one phase of LLM requests, recorded) and ``record_election``. Agents therefore depend on this
+module only, and the engines above them (per-agent loop, vectorised) import the agents, never the
+other way round.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from econsim.economy.outcomes import StepOutcome
+from econsim.economy.tax import TaxSchedule
+from econsim.economy.utility import UtilityParams
+from econsim.simulation.config import SimConfig
+from econsim.simulation.state import SimState
+
+Array = NDArray[np.float64]
+#: ``call(kind, requests, agents=..., step=...)``: all calls of one phase, concurrently, recorded.
+PhaseCall = Callable[..., list[Any]]
+
+
+@dataclass(frozen=True)
+class AgentContext:
+    """What an agent reads (and the two things it may do) during one run.
+
+    Parameters
+    ----------
+    config
+        The run's validated configuration.
+    cutoffs, utility_params
+        Bracket lower edges (USD) and the utility constants.
+    skills, names, personas, utility_types
+        The population's fixed attributes, indexed by agent.
+    state
+        The run state; the engine advances it, agents read it (elections set the leader).
+    rng
+        The run's seeded generator (election tie-breaks).
+    call
+        Sends one phase of LLM requests and records them (:class:`~econsim.llm.Request` list in,
+        completions out, in order).
+    record_election
+        Appends rows to the run's ``elections`` table.
+    objective_fn
+        The configured welfare objective ``(utility, pre_tax, post_tax) -> float``.
+    """
+
+    config: SimConfig
+    cutoffs: Array
+    utility_params: UtilityParams
+    skills: Array
+    names: Sequence[str]
+    personas: Sequence[str | None]
+    utility_types: Sequence[str]
+    state: SimState
+    rng: np.random.Generator
+    call: PhaseCall
+    record_election: Callable[[Iterable[dict[str, Any]]], None]
+    objective_fn: Callable[[Array, Array, Array], float]
+
+    def schedule(self, rates: Array | None = None) -> TaxSchedule:
+        """The tax schedule with ``rates`` (default: the rates in force)."""
+        return TaxSchedule(self.cutoffs, self.state.rates if rates is None else rates)
+
+    def objective(self, outcome: StepOutcome) -> float:
+        """The configured welfare objective of one step's outcome."""
+        return self.objective_fn(outcome.utility, outcome.pre_tax_income,
+                                 outcome.post_tax_income)
+
+    def call_id(self, t: int, kind: str, agent: int | str) -> str:
+        """Stable id of one agent call: the surrogate's randomness and the store key use it."""
+        return f"seed{self.config.seed}/t{t:06d}/{kind}/{agent}"

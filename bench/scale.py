@@ -15,7 +15,7 @@ import tempfile
 import time
 
 from bench._serve import start_server
-from econsim.simulation import SimConfig, Simulation
+from econsim.simulation import SimConfig, make_simulation
 from econsim.simulation.sweep import run_sweep
 
 
@@ -26,7 +26,7 @@ def million(n: int, steps: int) -> dict:
     cfg = SimConfig(scenario="bounded", worker="surrogate_vec", planner="llm", n_agents=n,
                     n_steps=steps, seed=42, record_prompts=False)
     t0 = time.perf_counter()
-    sim = Simulation(cfg)
+    sim = make_simulation(cfg)
     t1 = time.perf_counter()
     res = sim.run()
     t2 = time.perf_counter()
@@ -59,7 +59,7 @@ def bench_archetypes(quick: bool) -> list[dict]:
                         n_steps=steps, K=5, batching="archetypes", n_archetypes=k,
                         backend=f"openai-compatible/econsim-surrogate@{url}", concurrency=k + 1,
                         record_prompts=False, seed=42)
-        sim = Simulation(cfg)
+        sim = make_simulation(cfg)
         t0 = time.perf_counter()
         res = sim.run()
         wall = time.perf_counter() - t0

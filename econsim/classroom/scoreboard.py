@@ -53,15 +53,15 @@ def llm_planner_rates(game: Game, backend: str | None = None, years: int = LLM_Y
     """The LLM planner's rates after ``years`` tax years on the game's population (rational
     workers, the game's brackets, utility and welfare function)."""
     from econsim.simulation.config import SimConfig
-    from econsim.simulation.engine import Simulation
+    from econsim.simulation.factory import make_simulation
 
     s = game.setup
     cfg = SimConfig(scenario="rational", worker="rational", planner="llm",
                     n_agents=int(game.skill.size), n_steps=years, K=1, tax_preset=s.tax_preset,
                     utility=s.utility, objective=s.welfare, seed=s.seed,
                     backend=backend or s.llm_backend, record_prompts=False)
-    sim = Simulation(cfg)
-    sim.skills = game.skill  # the game's population replaces the sampled one
+    sim = make_simulation(cfg)
+    sim.use_skills(game.skill)  # the game's population replaces the sampled one
     sim.run()
     return np.asarray(sim.state.rates, dtype=float)
 

@@ -124,7 +124,8 @@ def inverse_optimum(schedule: TaxSchedule, income: ArrayLike,
         no behavioural response every rate below 100 % is unreachable by the formula).
     points
         Extra evaluation points: this many income quantiles (between the 5th and the 99th
-        percentile) are added to the cutoffs.
+        percentile) are added to the cutoffs, except those within ``max(min_tail, N/50)``
+        people of a cutoff (they would make tiny, noisy groups).
     min_tail
         A point needs at least this many people above it to estimate :math:`a` there; others
         are dropped.
@@ -141,7 +142,14 @@ def inverse_optimum(schedule: TaxSchedule, income: ArrayLike,
                          f"(allowed range (0, inf)); got {e_bracket.tolist()}")
     p = schedule.cutoffs[1:]
     if points:
-        p = np.concatenate((p, np.quantile(z, np.linspace(0.05, 0.99, int(points)))))
+        q = np.quantile(z, np.linspace(0.05, 0.99, int(points)))
+        # a quantile point too close (in people) to a cutoff would make a tiny, noisy group
+        min_group = max(min_tail, z.size // 50)
+        _, n_q = _mean_above(z, q)
+        _, n_c = _mean_above(z, p)
+        far = (np.abs(n_q[:, None] - n_c[None, :]) >= min_group).all(axis=1) if p.size \
+            else np.ones(q.size, dtype=bool)
+        p = np.concatenate((p, q[far]))
     p = np.unique(p[p > 0])
     m, n_above = _mean_above(z, p)
     keep = n_above >= min_tail

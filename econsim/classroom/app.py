@@ -60,19 +60,21 @@ class ClassroomApp:
         self.inverse_image.add_class("econsim-inverse-plot")
         self.inverse_text = w.HTML()
         self.inverse_text.add_class("econsim-inverse-text")
-        self.board_image = w.Image(format="png", layout=w.Layout(width="1100px"))
+        self.board_image = w.Image(format="png", layout=w.Layout(width="1100px",
+                                                                 display="none"))
         self.board_image.add_class("econsim-scoreboard-plot")
         self.board_table = w.HTML()
         self.board_table.add_class("econsim-scoreboard")
         self.submit_button = w.Button(description="submit to the class board",
-                                      disabled=True, button_style="success")
+                                      disabled=True, button_style="success",
+                                      layout=w.Layout(width="260px"))
         self.submit_button.add_class("econsim-submit")
         self.submit_button.on_click(self._submit)
         self.new_button = w.Button(description="new game")
         self.new_button.add_class("econsim-new")
         self.new_button.on_click(self._new)
         self.widget = w.VBox([
-            w.HTML(f"<h3>You are the planner</h3><p>{setup.n_rounds} tax years, "
+            w.HTML(f"<p><b>{setup.n_rounds} tax years</b>, "
                    f"{setup.brackets} brackets, {setup.n_workers:,} {setup.workers} workers, "
                    f"'{setup.utility}' utility, welfare = <b>{setup.welfare}</b>. Set the "
                    "marginal rate of every bracket (%), then play the year.</p>"),
@@ -116,6 +118,7 @@ class ClassroomApp:
     def _draw_scoreboard(self) -> None:
         board = scoreboard(self.game)
         self.board_image.value = png_bytes(scoreboard_figure(board, self.game.setup.welfare))
+        self.board_image.layout.display = None
         t = board.table
         rows = "".join(f"<tr><td>{r['rank']}</td><td>{r.contender}</td>"
                        f"<td>{r.welfare:,.6g}</td><td>${r.revenue_per_worker:,.0f}</td>"
@@ -151,6 +154,7 @@ class ClassroomApp:
         self.play_button.description = "play round 1"
         self.submit_button.disabled = True
         self.board_table.value, self.board_image.value = "", b""
+        self.board_image.layout.display = "none"
         self.status.value = "new game"
         self._draw_round()
 

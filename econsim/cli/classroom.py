@@ -18,6 +18,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -57,7 +58,6 @@ def voila_command(notebook: Path, host: str, port: int, token: str) -> list[str]
     """The Voilà command line (its own process: one kernel per student)."""
     return [sys.executable, "-m", "voila", str(notebook), f"--port={port}", "--no-browser",
             f"--Voila.ip={host}", f"--token={token}", "--theme=light",
-            "--VoilaConfiguration.file_allowlist=[]",
             "--MappingKernelManager.cull_idle_timeout=3600",
             "--MappingKernelManager.cull_interval=300"]
 
@@ -91,12 +91,12 @@ def run(args: argparse.Namespace) -> int:
           flush=True)
     proc = subprocess.Popen(voila_command(notebook, args.host, args.port, args.class_code),
                             cwd=notebook.parent, env=env)
+    # Voilà shuts its kernels down on SIGTERM: pass a stop (Ctrl-C or SIGTERM) on to it
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: proc.terminate())
     try:
-        return proc.wait()
-    except KeyboardInterrupt:
-        proc.terminate()
-        proc.wait(timeout=20)
-        return 0
+        code = proc.wait()
+        return 0 if code in (0, -signal.SIGTERM) else code
     finally:
         board.stop()
 

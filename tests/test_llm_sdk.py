@@ -78,7 +78,7 @@ def test_success_matches_in_process_surrogate(server_factory, make):
 
 @pytest.mark.parametrize("make", [openai_client, anthropic_client])
 def test_429_then_success_by_sdk_retry(server_factory, make):
-    srv = server_factory(rate_limit=0.5)
+    srv = server_factory(fail_first=1)  # the first attempt of every request: 429
     client = make(srv)
     out = client.complete_many_sync(requests(5))
     assert all(o.retries == 1 and not o.fallback for o in out)
@@ -89,7 +89,7 @@ def test_429_then_success_by_sdk_retry(server_factory, make):
 def test_persistent_5xx_is_an_error(server_factory, make):
     srv = server_factory(server_error=1.0)
     client = make(srv, max_retries=1)
-    with pytest.raises(TransportError, match="HTTP 500"):
+    with pytest.raises(TransportError, match="HTTP 500 on all 2 attempts"):
         client.complete_many_sync(requests(2))
     # the first failure raises while the other call may still be retrying: let it finish
     deadline = time.perf_counter() + 5
@@ -116,7 +116,7 @@ def test_hang_times_out_and_store_keeps_earlier_calls(server_factory, tmp_path):
 
 
 def test_malformed_reply_reasked_then_fallback_counted(server_factory):
-    srv = server_factory(malformed=0.5)
+    srv = server_factory(fail_first=1, fail_first_fault="malformed")
     client = openai_client(srv)
     out = client.complete_many_sync(requests(4))
     assert all(o.reasks == 1 and not o.fallback for o in out)
@@ -218,10 +218,14 @@ def test_serve_refuses_non_loopback_and_bad_fractions():
         serve(host="0.0.0.0", port=0)
     with pytest.raises(ValueError, match="rate_limit"):
         Faults(rate_limit=1.5)
+    with pytest.raises(ValueError, match="sum to at most 1"):
+        Faults(rate_limit=0.6, server_error=0.5)
+    with pytest.raises(ValueError, match="fail_first_fault 'bogus'; valid: hang, drop"):
+        Faults(fail_first=1, fail_first_fault="bogus")
 
 
 def test_dropped_connection_is_retried_by_the_sdk(server_factory):
-    srv = server_factory(drop=0.5)
+    srv = server_factory(fail_first=1, fail_first_fault="drop")
     client = openai_client(srv, max_retries=2)
     out = client.complete_many_sync(requests(3))
     assert all(not o.fallback for o in out) and srv.stats["drop"] == 3

@@ -11,6 +11,7 @@ import importlib
 import sys
 
 from econsim import __version__
+from econsim.llm.redact import redact
 from econsim.llm.types import LLMError
 
 #: Subcommand name → (module implementing it, one-line help).
@@ -58,9 +59,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             return int(module.run(args) or 0)
         except ValueError as err:  # bad input: a clear message, no traceback
-            cmd_parser.error(str(err))
+            cmd_parser.error(redact(str(err)))
         except LLMError as err:  # e.g. a replay miss or an unreachable server
-            print(f"econsim {name}: {type(err).__name__}: {err}", file=sys.stderr)
+            print(redact(f"econsim {name}: {type(err).__name__}: {err}"), file=sys.stderr)
             return 1
     return int(module.main(argv[1:]) or 0)
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import anthropic
 
+from econsim.llm.redact import register_key_env
 from econsim.llm.schemas import Reply
 from econsim.llm.sdk import require_env, sdk_call
 from econsim.llm.types import Message, RawReply
@@ -36,6 +37,7 @@ class AnthropicBackend:
         self.url = base_url or "https://api.anthropic.com"
         self._base_url = base_url
         self._env = api_key_env
+        register_key_env(api_key_env)  # its value is redacted from every message
         self._timeout = float(timeout)
         self._max_retries = int(max_retries)
         self._send_temperature = bool(send_temperature)

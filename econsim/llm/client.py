@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import dataclasses
 import threading
 import time
 from collections.abc import Coroutine, Sequence
@@ -29,6 +30,7 @@ from econsim.llm.backends import Backend, make_backend
 from econsim.llm.ledger import Budget, Ledger
 from econsim.llm.pack import is_pack, open_pack
 from econsim.llm.parsing import ReplyError
+from econsim.llm.redact import redact
 from econsim.llm.schemas import Reply, parse_reply
 from econsim.llm.store import STORE_MODES, CallStore, call_key
 from econsim.llm.types import (
@@ -140,6 +142,13 @@ class LLMClient:
         else:
             self.key_backend, self.key_model = _only_backend(store)
         self._sems: dict[int, asyncio.Semaphore] = {}
+        #: Store rows created at or after this time (``time.time()``) were paid for by this run
+        #: (after its last checkpoint, before an interruption): a resume counts their hits as
+        #: calls, not cache hits. Set by :meth:`Simulation.resume
+        #: <econsim.simulation.Simulation.resume>`.
+        self.paid_since: float | None = None
+        if self.ledger.budget.max_usd is not None and backend is not None:
+            self.ledger.require_price(self.key_model)
 
     @property
     def spec(self) -> str:
@@ -164,7 +173,13 @@ class LLMClient:
                 row = self.store.find_request(call_id, self.key_backend, self.key_model,
                                               messages, temperature, max_tokens)
             if row is not None:
-                self.ledger.bump("cache_hits")
+                if self.paid_since is not None and row["created"] >= self.paid_since:
+                    # recorded by this run after its last checkpoint: paid, not a free hit
+                    self.ledger.add_call(row["served_model"] or self.key_model,
+                                         row["input_tokens"], row["output_tokens"],
+                                         row["latency_s"], row["retries"], self.key_model)
+                else:
+                    self.ledger.bump("cache_hits")
                 return RawReply(row["response"], row["input_tokens"], row["output_tokens"],
                                 row["served_model"], row["retries"]), True
             if self.store.mode == "replay":
@@ -180,8 +195,10 @@ class LLMClient:
                 self.ledger.bump("errors")
                 raise
             latency = time.perf_counter() - t0
+        if redact(raw.text) != raw.text:  # a server echoed a key: never store or parse it
+            raw = dataclasses.replace(raw, text=redact(raw.text))
         self.ledger.add_call(raw.model or self.key_model, raw.input_tokens, raw.output_tokens,
-                             latency, raw.retries)
+                             latency, raw.retries, self.key_model)
         if self.store is not None and key is not None:
             self.store.put(key, call_id=call_id, backend=self.key_backend, model=self.key_model,
                            request={"messages": list(messages), "temperature": temperature,

@@ -3,7 +3,10 @@
 Prices are list prices in USD per million tokens (input, output), matched by the longest prefix of
 the served or requested model name. They were copied from the providers' public price pages in
 2025 and drift: pass ``prices=`` to :class:`Ledger` (or edit :data:`PRICES_USD_PER_MTOK`) for
-current ones. A model with no price costs 0 and is counted in ``unpriced_calls``.
+current ones. A served model with no price is charged at the requested model's price; a call
+with neither costs 0 and is counted in ``unpriced_calls``. A USD budget needs a price: with
+``max_usd`` set, a client for a model with no price is refused (:meth:`Ledger.require_price`),
+since its spend could not be counted (use a call budget, or pass a price).
 """
 
 from __future__ import annotations
@@ -66,9 +69,12 @@ class Ledger:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add_call(self, model: str, input_tokens: int, output_tokens: int, latency_s: float,
-                 retries: int = 0) -> None:
-        """Count one request actually sent to a backend."""
+                 retries: int = 0, requested: str | None = None) -> None:
+        """Count one request actually sent to a backend, priced as the served ``model`` or,
+        when that has no price, as the ``requested`` one."""
         price = price_of(model, self.prices)
+        if price is None and requested is not None:
+            price = price_of(requested, self.prices)
         with self._lock:
             self.calls += 1
             self.input_tokens += input_tokens
@@ -79,6 +85,15 @@ class Ledger:
                 self.unpriced_calls += 1
             else:
                 self.cost_usd += (input_tokens * price[0] + output_tokens * price[1]) / 1e6
+
+    def require_price(self, model: str) -> None:
+        """Raise ``ValueError`` when a USD budget is set and ``model`` has no price."""
+        if self.budget.max_usd is not None and price_of(model, self.prices) is None:
+            known = ", ".join(sorted(self.prices))
+            raise ValueError(
+                f"budget_usd needs a price for model {model!r}, which has none (priced model "
+                f"prefixes: {known}); use budget_calls instead, or pass prices={{{model!r}: "
+                f"(usd_per_mtok_in, usd_per_mtok_out)}} to make_client")
 
     def bump(self, name: str, n: int = 1) -> None:
         """Increment a counter (``cache_hits``, ``reasks``, ``parse_failures``, ...)."""

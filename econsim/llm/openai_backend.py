@@ -15,6 +15,7 @@ from typing import Any
 
 import openai
 
+from econsim.llm.redact import register_key_env
 from econsim.llm.schemas import Reply
 from econsim.llm.sdk import require_env, sdk_call
 from econsim.llm.types import Message, RawReply, TransportError
@@ -40,6 +41,7 @@ class OpenAIBackend:
         self._base_url = base_url
         self._compatible = compatible
         self._env = api_key_env
+        register_key_env(api_key_env)  # its value is redacted from every message
         self._timeout = float(timeout)
         self._max_retries = int(max_retries)
         self._structured = structured

@@ -10,7 +10,27 @@ import inspect
 import os
 from typing import Any
 
+from econsim.llm.redact import redact
 from econsim.llm.types import TransportError
+
+
+def _attempts(exc: Exception) -> int | None:
+    """Requests sent for the failed call: the SDKs number their retries in the request header
+    ``x-stainless-retry-count``, so the last request's count + 1 (None when unknown)."""
+    request = getattr(exc, "request", None)
+    if request is None:
+        response = getattr(exc, "response", None)
+        request = getattr(response, "request", None)
+    try:
+        return int(request.headers.get("x-stainless-retry-count", "0")) + 1
+    except (AttributeError, RuntimeError, TypeError, ValueError):
+        return None
+
+
+def _tries(n: int | None) -> str:
+    if n is None:
+        return "after the SDK's retries"
+    return "on the only attempt" if n == 1 else f"on all {n} attempts"
 
 
 async def sdk_call(sdk: Any, create: Any, kwargs: dict[str, Any], *, url: str, timeout: float,
@@ -19,7 +39,9 @@ async def sdk_call(sdk: Any, create: Any, kwargs: dict[str, Any], *, url: str, t
 
     Both SDKs (``openai``, ``anthropic``) retry 408/409/429/5xx and connection errors themselves
     (``max_retries``) and raise the same-named exceptions when they give up; those become one
-    :class:`TransportError` naming the URL.
+    :class:`TransportError` naming the URL and how many requests were really sent (an HTTP 401
+    is not retried: "on the only attempt"). Messages pass through
+    :func:`~econsim.llm.redact.redact`, so a key echoed by a server never reaches them.
     """
     try:
         raw = await create(**kwargs)
@@ -27,13 +49,16 @@ async def sdk_call(sdk: Any, create: Any, kwargs: dict[str, Any], *, url: str, t
         if inspect.isawaitable(resp):  # async raw responses parse asynchronously
             resp = await resp
     except sdk.APITimeoutError as exc:
-        raise TransportError(f"timed out after {timeout:g} s (and {max_retries} retries) "
-                             f"calling {url}") from exc
+        raise TransportError(redact(f"timed out after {timeout:g} s per attempt, "
+                                    f"{_tries(_attempts(exc))} (max_retries={max_retries}), "
+                                    f"calling {url}")) from None
     except sdk.APIConnectionError as exc:
-        raise TransportError(f"cannot reach {url}: {exc}") from exc
+        raise TransportError(redact(f"cannot reach {url} {_tries(_attempts(exc))} "
+                                    f"(max_retries={max_retries}): {exc}")) from None
     except sdk.APIStatusError as exc:
-        raise TransportError(f"{url} answered HTTP {exc.status_code} after {max_retries} "
-                             f"retries: {exc.message}") from exc
+        raise TransportError(redact(f"{url} answered HTTP {exc.status_code} "
+                                    f"{_tries(_attempts(exc))} (max_retries={max_retries}): "
+                                    f"{exc.message}")) from None
     return resp, raw
 
 

@@ -5,19 +5,26 @@ Endpoints (loopback only): ``GET /v1/models``, ``POST /v1/chat/completions`` (Op
 (request and fault counters). Point any OpenAI client at ``http://127.0.0.1:<port>/v1`` with any
 API key, e.g. ``econsim`` backend ``openai-compatible/surrogate@http://127.0.0.1:8765/v1``.
 
-Fault injection. Each fault has a fraction ``p`` of the attempts of every call that fail with it;
-attempts are counted per call (the ``X-Econsim-Call-Id`` header without its ``#reask`` suffix, or
-the request body) and the failing attempts are spread evenly, first attempt first: attempt ``n``
-fails if ``ceil((n+1)·p) > ceil(n·p)``. So ``p = 0.5`` fails attempts 0, 2, 4, ...; ``p = 1``
-fails them all; runs are reproducible. Faults are checked in the order hang, drop, 429, 5xx,
-malformed. 429 and 5xx replies carry ``retry-after-ms`` (default 20 ms) like the real APIs.
+Fault injection. ``p_<fault>`` is a per-request probability: every request draws one uniform
+number from a generator seeded by ``fault_seed`` and fails with fault ``f`` when it falls in
+``f``'s slice of [0, 1) (slices in the order hang, drop, 429, 5xx, malformed; the probabilities
+must sum to at most 1, so each fault's rate is exactly its option). Draws do not depend on call
+ids, and a second run against the same server gets fresh draws from the same distribution; the
+``k``-th request the server receives always gets the ``k``-th draw. Separately,
+``fail_first = N`` fails the first ``N`` attempts of every request with ``fail_first_fault``:
+the attempt number is the SDK's retry count (header ``x-stainless-retry-count``, sent by the
+official ``openai`` and ``anthropic`` SDKs; 0 when absent), or for ``malformed`` the re-ask
+number of the call id (``<id>#reask<n>``), so it holds no per-call state either.
+``reject_auth`` answers every request HTTP 401 quoting the credentials it received (like a
+misconfigured proxy), to test that econsim never repeats a key. 429 and 5xx replies carry
+``retry-after-ms`` (default 20 ms) like the real APIs.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
+import random
 import socket
 import sys
 import threading
@@ -37,7 +44,7 @@ FAULTS = ("hang", "drop", "429", "5xx", "malformed")
 
 @dataclass
 class Faults:
-    """Fractions of attempts failing with each fault, and timings."""
+    """Per-request fault probabilities, the "first N attempts" option, and timings."""
 
     hang: float = 0.0
     drop: float = 0.0
@@ -47,19 +54,39 @@ class Faults:
     latency_s: float = 0.0
     hang_s: float = 3600.0
     retry_after_ms: int = 20
+    fault_seed: int = 0
+    fail_first: int = 0
+    fail_first_fault: str = "429"
+    reject_auth: bool = False
 
     def __post_init__(self) -> None:
-        for name in ("hang", "drop", "rate_limit", "server_error", "malformed"):
-            p = getattr(self, name)
+        probs = self.probabilities()
+        for name, p in zip(("hang", "drop", "rate_limit", "server_error", "malformed"), probs,
+                           strict=True):
             if not 0.0 <= p <= 1.0:
-                raise ValueError(f"fault fraction {name} must be in [0, 1]; got {p!r}")
+                raise ValueError(f"fault probability {name} must be in [0, 1]; got {p!r}")
+        if sum(probs) > 1.0 + 1e-12:
+            raise ValueError(f"fault probabilities must sum to at most 1 (each request fails "
+                             f"with at most one fault); got {sum(probs):g}")
         if self.latency_s < 0 or self.hang_s < 0:
             raise ValueError("latency_s and hang_s must be >= 0")
+        if isinstance(self.fail_first, bool) or not isinstance(self.fail_first, int) \
+                or self.fail_first < 0:
+            raise ValueError(f"fail_first must be an integer >= 0; got {self.fail_first!r}")
+        if self.fail_first_fault not in FAULTS:
+            raise ValueError(f"unknown fail_first_fault {self.fail_first_fault!r}; valid: "
+                             f"{', '.join(FAULTS)}")
 
-    def pick(self, attempt: int) -> str | None:
-        for fault, p in zip(FAULTS, (self.hang, self.drop, self.rate_limit, self.server_error,
-                                     self.malformed), strict=True):
-            if p > 0 and math.ceil((attempt + 1) * p - 1e-9) > math.ceil(attempt * p - 1e-9):
+    def probabilities(self) -> tuple[float, ...]:
+        """Probabilities in the order of :data:`FAULTS`."""
+        return (self.hang, self.drop, self.rate_limit, self.server_error, self.malformed)
+
+    def pick(self, u: float) -> str | None:
+        """The fault of a request whose uniform draw is ``u`` (or None)."""
+        edge = 0.0
+        for fault, p in zip(FAULTS, self.probabilities(), strict=True):
+            edge += p
+            if u < edge:
                 return fault
         return None
 
@@ -79,7 +106,7 @@ class SurrogateServer(ThreadingHTTPServer):
         self.surrogate = Surrogate(seed)
         self.faults = faults
         self.stats: Counter[str] = Counter()
-        self.attempts: Counter[str] = Counter()
+        self.rng = random.Random(faults.fault_seed)
         self.lock = threading.Lock()
         self.stopping = threading.Event()
 
@@ -88,12 +115,17 @@ class SurrogateServer(ThreadingHTTPServer):
         host, port = self.server_address[:2]
         return f"http://{host}:{port}/v1"
 
-    def next_fault(self, key: str) -> str | None:
+    def next_fault(self, attempt: int) -> str | None:
+        """Count a request and choose its fault: the first-N rule, else one seeded draw.
+
+        ``attempt`` is the request's attempt number (retry count or re-ask number)."""
         with self.lock:
-            n = self.attempts[key]
-            self.attempts[key] += 1
             self.stats["requests"] += 1
-            fault = self.faults.pick(n)
+            u = self.rng.random()  # drawn for every request, so the k-th request gets draw k
+            if self.faults.fail_first and attempt < self.faults.fail_first:
+                fault: str | None = self.faults.fail_first_fault
+            else:
+                fault = self.faults.pick(u)
             if fault:
                 self.stats[fault] += 1
             return fault
@@ -153,7 +185,10 @@ class _Handler(BaseHTTPRequestHandler):
         call_id = self.headers.get("X-Econsim-Call-Id") or ""
         key = call_id.split("#")[0] if call_id else str(hash(raw))
         srv = self.server
-        fault = srv.next_fault(key)
+        if srv.faults.reject_auth:
+            self._reject_auth()
+            return
+        fault = srv.next_fault(self._attempt(call_id))
         if srv.faults.latency_s:
             time.sleep(srv.faults.latency_s)
         retry = {"retry-after-ms": str(srv.faults.retry_after_ms)}
@@ -180,6 +215,24 @@ class _Handler(BaseHTTPRequestHandler):
             self._openai(body, call_id or key, fault == "malformed")
         else:
             self._anthropic(body, call_id or key, fault == "malformed")
+
+    def _attempt(self, call_id: str) -> int:
+        """Attempt number for ``fail_first``: the re-ask number for malformed replies, else the
+        SDK's retry count."""
+        if self.server.faults.fail_first_fault == "malformed":
+            _, sep, n = call_id.rpartition("#reask")
+            return int(n) if sep and n.isdigit() else 0
+        retry = self.headers.get("x-stainless-retry-count") or "0"
+        return int(retry) if retry.isdigit() else 0
+
+    def _reject_auth(self) -> None:
+        with self.server.lock:
+            self.server.stats["requests"] += 1
+            self.server.stats["401"] += 1
+        got = self.headers.get("Authorization") or self.headers.get("x-api-key") or "(none)"
+        self._send(401, {"type": "error", "error": {
+            "type": "authentication_error", "code": "invalid_api_key",
+            "message": f"Incorrect API key provided: {got}"}})
 
     def _answer(self, messages: list[dict[str, Any]], kind: str | None, call_id: str,
                 malformed: bool) -> tuple[dict | None, str, int]:
@@ -248,13 +301,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8765, help="port (0 = any free port)")
     p.add_argument("--seed", type=int, default=0, help="surrogate seed")
     p.add_argument("--latency", type=float, default=0.0, help="added latency per request, s")
-    p.add_argument("--p-429", type=float, default=0.0, help="fraction of attempts answered 429")
-    p.add_argument("--p-5xx", type=float, default=0.0, help="fraction answered HTTP 500")
+    p.add_argument("--p-429", type=float, default=0.0,
+                   help="probability that a request is answered HTTP 429")
+    p.add_argument("--p-5xx", type=float, default=0.0,
+                   help="probability that a request is answered HTTP 500")
     p.add_argument("--p-malformed", type=float, default=0.0,
-                   help="fraction answered 200 with unparseable text")
+                   help="probability that a request is answered 200 with unparseable text")
     p.add_argument("--p-drop", type=float, default=0.0,
-                   help="fraction whose connection is closed without a reply")
-    p.add_argument("--p-hang", type=float, default=0.0, help="fraction never answered")
+                   help="probability that a request's connection is closed without a reply")
+    p.add_argument("--p-hang", type=float, default=0.0,
+                   help="probability that a request is never answered")
+    p.add_argument("--fault-seed", type=int, default=0,
+                   help="seed of the generator the --p-* faults are drawn from (default 0)")
+    p.add_argument("--fail-first", type=int, default=0, metavar="N",
+                   help="fail the first N attempts of every request (SDK retries; re-asks for "
+                        "malformed) with --fail-first-fault")
+    p.add_argument("--fail-first-fault", default="429", choices=FAULTS,
+                   help="fault used by --fail-first (default 429)")
+    p.add_argument("--reject-auth", action="store_true",
+                   help="answer every request 401, quoting the credentials received (tests "
+                        "that clients never repeat a key)")
     p.add_argument("--hang-seconds", type=float, default=3600.0, help="how long a hang lasts")
     p.add_argument("--retry-after-ms", type=int, default=20,
                    help="retry-after-ms header on 429/5xx")
@@ -268,7 +334,9 @@ def main(argv: list[str] | None = None) -> int:
         faults = Faults(hang=args.p_hang, drop=args.p_drop, rate_limit=args.p_429,
                         server_error=args.p_5xx, malformed=args.p_malformed,
                         latency_s=args.latency, hang_s=args.hang_seconds,
-                        retry_after_ms=args.retry_after_ms)
+                        retry_after_ms=args.retry_after_ms, fault_seed=args.fault_seed,
+                        fail_first=args.fail_first, fail_first_fault=args.fail_first_fault,
+                        reject_auth=args.reject_auth)
         server = serve(args.host, args.port, seed=args.seed, faults=faults)
     except (ValueError, OSError) as exc:
         print(f"econsim serve: {exc}", file=sys.stderr)

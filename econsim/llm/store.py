@@ -102,13 +102,13 @@ class CallStore:
         """The recorded row for ``key``, or None."""
         with self._lock:
             cur = self._con.execute(
-                "SELECT response, served_model, input_tokens, output_tokens, latency_s, retries "
-                "FROM calls WHERE key = ?", (key,))
+                "SELECT response, served_model, input_tokens, output_tokens, latency_s, retries, "
+                "created FROM calls WHERE key = ?", (key,))
             row = cur.fetchone()
         if row is None:
             return None
         return dict(zip(("response", "served_model", "input_tokens", "output_tokens",
-                         "latency_s", "retries"), row, strict=True))
+                         "latency_s", "retries", "created"), row, strict=True))
 
     def find_request(self, call_id: str, backend: str, model: str,
                      messages: Sequence[dict[str, Any]], temperature: float,

@@ -78,7 +78,8 @@ def archetype_fidelity(config: SimConfig, ks: Sequence[int], *, progress: bool =
                                        unit="run"):
         client = make_client(cfg.backend, seed=llm_seed, concurrency=cfg.concurrency,
                              temperature=cfg.temperature, max_tokens=cfg.max_tokens,
-                             max_reasks=cfg.max_reasks)
+                             max_reasks=cfg.max_reasks, timeout=cfg.request_timeout,
+                             max_retries=cfg.max_retries)
         results[name] = make_simulation(cfg, client=client).run()
     ref = results["per-agent"]
     ref_sum = _summary(ref, base)

@@ -66,6 +66,10 @@ class SimConfig:
         Welfare function the planner maximises (``econsim.economy.welfare.OBJECTIVES``).
     backend, prompt_style, temperature, max_tokens, concurrency, max_reasks
         LLM settings (``surrogate`` works offline).
+    request_timeout, max_retries
+        Seconds one HTTP request may take and retries after a failed one (429, 5xx, timeout,
+        dropped connection), handed to the ``openai``/``anthropic`` SDKs: a hung server stops
+        a run after about ``request_timeout × (max_retries + 1)`` s plus the SDK's back-off.
     store, store_mode
         Call store path (SQLite) and mode (``off``, ``record``, ``replay``).
     budget_calls, budget_usd
@@ -111,6 +115,8 @@ class SimConfig:
     max_tokens: int = 256
     concurrency: int = 32
     max_reasks: int = 2
+    request_timeout: float = 60.0
+    max_retries: int = 4
     store: str | None = None
     store_mode: str = "record"
     budget_calls: int | None = None
@@ -138,6 +144,8 @@ class SimConfig:
         _check_int(self.max_tokens, "max_tokens", 1)
         _check_int(self.concurrency, "concurrency", 1)
         _check_int(self.max_reasks, "max_reasks", 0)
+        _check_int(self.max_retries, "max_retries", 0)
+        _check_timeout(self.request_timeout)
         SCENARIOS.get(self.scenario)
         TAX_PRESETS.get(self.tax_preset)
         UTILITY_PRESETS.get(self.utility)
@@ -236,6 +244,12 @@ def _check_scale_options(cfg: SimConfig) -> None:
     if cfg.worker in VECTOR_WORKER_KINDS and cfg.personas == "llm" and cfg.scenario != "rational":
         raise ValueError("worker 'surrogate_vec' reads attitudes from the population's fields, "
                          "not persona texts; valid personas: offline, archetypes")
+
+
+def _check_timeout(value: Any) -> None:
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    if not ok or not 0 < value < float("inf"):
+        raise ValueError(f"request_timeout must be a number of seconds > 0; got {value!r}")
 
 
 def _check_int(value: Any, name: str, minimum: int) -> None:

@@ -32,6 +32,7 @@ from econsim.economy.tax import TAX_PRESETS
 from econsim.economy.utility import get_utility
 from econsim.economy.welfare import all_metrics, get_objective
 from econsim.llm import Budget, LLMClient, Request, make_client
+from econsim.llm.types import LLMError
 from econsim.prompts import PolicyRecord, StepRecord
 from econsim.simulation.config import SimConfig
 from econsim.simulation.context import AgentContext
@@ -40,6 +41,7 @@ from econsim.simulation.planners import PLANNERS
 from econsim.simulation.population import build_population
 from econsim.simulation.records import Recorder
 from econsim.simulation.state import SimState
+from econsim.simulation.status import STATUS_FILE, next_step_hint, write_status
 from econsim.simulation.workers import WORKERS
 
 Array = NDArray[np.float64]
@@ -145,6 +147,8 @@ class Simulation:
                 for k, v in _state.ledger.items():
                     if hasattr(self.client.ledger, k) and not k.startswith("budget"):
                         setattr(self.client.ledger, k, v)
+                # calls recorded after the checkpoint were paid: their store hits count as calls
+                self.client.paid_since = getattr(_state, "checkpoint_time", None)
         else:
             self.state = self._initial_state()
         self._attach_state()
@@ -154,6 +158,7 @@ class Simulation:
             self.folder.mkdir(parents=True, exist_ok=True)
             (self.folder / CONFIG_FILE).write_text(yaml.safe_dump(cfg.to_dict(), sort_keys=False))
         self._started = time.time()
+        self._checkpoint_step = _state.step if _state is not None else None
 
     # -- construction hooks (the vectorised engine overrides these) -------------------------------
     def _check_engine(self, cfg: SimConfig, force: bool) -> None:
@@ -211,6 +216,7 @@ class Simulation:
         cfg, st = self.config, self.state
         bar = tqdm(total=cfg.n_steps, initial=st.step, disable=not self.progress,
                    desc=f"{cfg.scenario}/{cfg.worker}/{cfg.planner}", unit="step")
+        self._write_status("running")
         try:
             while st.step < cfg.n_steps and st.stopped is None:
                 self._step(st.step)
@@ -218,9 +224,25 @@ class Simulation:
                 if st.step % cfg.K == 0 or st.step == cfg.n_steps:
                     self._close_tax_year()
                 self._update_bar(bar)
+        except BaseException as err:
+            failed = self._write_status("failed" if isinstance(err, Exception)
+                                        else "interrupted", err)
+            if isinstance(err, LLMError) and failed is not None:
+                raise type(err)(f"{err}; run stopped at step {st.step}, status, error and "
+                                f"ledger written to {failed}; "
+                                f"{next_step_hint(self.folder, self._checkpoint_step)}") from err
+            raise
         finally:
             bar.close()
         return self._finish()
+
+    def _write_status(self, status: str, error: BaseException | None = None) -> Path | None:
+        """Record how the run stands in ``status.json`` (with the ledger so far)."""
+        if self.folder is None:
+            return None
+        ledger = self.client.ledger.summary() if self.client is not None else {}
+        return write_status(self.folder, status=status, step=self.state.step,
+                            checkpoint_step=self._checkpoint_step, ledger=ledger, error=error)
 
     def _step(self, t: int) -> None:
         cfg, st = self.config, self.state
@@ -287,6 +309,8 @@ class Simulation:
                 st.stopped = f"budget exhausted: {reason}"
         st.rng_state = self.rng.bit_generator.state
         if self.folder is not None:
+            st.checkpoint_time = time.time()
+            self._checkpoint_step = st.step
             path = self.folder / CHECKPOINT
             tmp = path.with_suffix(".pkl.tmp")
             with tmp.open("wb") as fh:  # streamed: no second copy of a large state
@@ -336,6 +360,7 @@ class Simulation:
                            seeds={"seed": self.config.seed},
                            backend={"requested": self.config.backend, "served": served},
                            prompt_template_hash=prompt_template_hash(), ledger=ledger)
+            self._write_status(status)
         if self.client is not None and self.client.store is not None:
             self.client.store.close()
         return SimResult(self.config, tables, self.folder, status, ledger)
@@ -367,7 +392,7 @@ def _check_fresh_folder(folder: Path, overwrite: bool) -> None:
         raise ValueError(f"run folder {folder} is not empty; {hint}")
     for name in ("steps", "agents", "calls", "elections"):
         (folder / f"{name}.parquet").unlink(missing_ok=True)
-    for p in [folder / CHECKPOINT, folder / MANIFEST, folder / CONFIG_FILE,
+    for p in [folder / CHECKPOINT, folder / MANIFEST, folder / CONFIG_FILE, folder / STATUS_FILE,
               *(folder / "chunks").glob("*")]:
         if p.exists():
             p.unlink()
@@ -378,7 +403,8 @@ def _make_client(cfg: SimConfig) -> LLMClient:
     store_mode = "off" if cfg.store is None else cfg.store_mode
     return make_client(cfg.backend, store=cfg.store, store_mode=store_mode, budget=budget,
                        concurrency=cfg.concurrency, max_reasks=cfg.max_reasks,
-                       temperature=cfg.temperature, max_tokens=cfg.max_tokens, seed=cfg.seed)
+                       temperature=cfg.temperature, max_tokens=cfg.max_tokens, seed=cfg.seed,
+                       timeout=cfg.request_timeout, max_retries=cfg.max_retries)
 
 
 def prompt_template_hash() -> str:

@@ -34,3 +34,4 @@ class SimState:
     binding_platform: tuple[int, ...] | None = None
     ledger: dict[str, float] = field(default_factory=dict)
     stopped: str | None = None
+    checkpoint_time: float | None = None  # time.time() when this state was checkpointed

@@ -33,6 +33,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from econsim.compendium.provenance import write_manifest
+from econsim.llm.redact import redact
 from econsim.scale.memory import check_memory
 from econsim.simulation import SimConfig, make_simulation
 
@@ -148,8 +149,8 @@ def run_one(config: dict[str, Any], folder: str, force: bool = False) -> dict[st
                 "steps_digest": frame_digest(res.steps), "agents_digest":
                 frame_digest(res.agents), "wall_time_s": round(time.time() - started, 3)}
     except Exception as err:  # noqa: BLE001 - a failed run is reported, the sweep goes on
-        return {"status": "failed", "error": f"{type(err).__name__}: {err}",
-                "traceback": traceback.format_exc(limit=5),
+        return {"status": "failed", "error": redact(f"{type(err).__name__}: {err}"),
+                "traceback": redact(traceback.format_exc(limit=5)),
                 "wall_time_s": round(time.time() - started, 3)}
 
 
@@ -293,7 +294,7 @@ def _run_on_dask(runs: list[SweepRun], out: Path, scheduler: str | None, n_worke
             name = futures[fut]
             if fut.status == "error":  # the worker died (e.g. killed): report, keep going
                 err = fut.exception()
-                rows[name] = {"status": "failed", "error": f"{type(err).__name__}: {err}"}
+                rows[name] = {"status": "failed", "error": redact(f"{type(err).__name__}: {err}")}
             else:
                 rows[name] = fut.result()
             bar.update(1)

@@ -186,7 +186,8 @@ class LeanSimulation:
                                                     max_usd=cfg.budget_usd),
                                       concurrency=cfg.concurrency, max_reasks=cfg.max_reasks,
                                       temperature=cfg.temperature, max_tokens=cfg.max_tokens,
-                                      seed=cfg.seed)
+                                      seed=cfg.seed, timeout=cfg.request_timeout,
+                                      max_retries=cfg.max_retries)
         self.recorder = Recorder(self.folder, cfg.record_prompts)
         n = cfg.n_agents
         m = min(LEAN_RECORD if record_agents is None else record_agents, n)

@@ -27,7 +27,7 @@ from tqdm.auto import tqdm
 
 import econsim.prompts as prompts_pkg
 from econsim.compendium.provenance import write_manifest
-from econsim.economy.outcomes import economy_step
+from econsim.economy.outcomes import StepOutcome, economy_step
 from econsim.economy.tax import TAX_PRESETS
 from econsim.economy.utility import get_utility
 from econsim.economy.welfare import all_metrics, get_objective
@@ -246,18 +246,7 @@ class Simulation:
 
     def _step(self, t: int) -> None:
         cfg, st = self.config, self.state
-        if t == 0:
-            st.rates = np.asarray(self.planner.start(self.context) if cfg.scenario != "democratic"
-                                  else PLANNERS.get("llm")().start(self.context), dtype=float)
-        elif t % cfg.K == 0 and t >= cfg.warmup:
-            if cfg.scenario == "democratic":
-                if (t // cfg.K - 1) % cfg.election_every == 0:
-                    hold_election(self.context, t)
-                st.rates = leader_rates(self.context, t)
-            else:
-                st.rates = np.asarray(self.planner.update(self.context, t), dtype=float)
-        if t % cfg.K == 0:
-            st.year_rates = tuple(st.rates.tolist())
+        self._set_rates(t)
         labour = self.workers.labour(self.context, t)
         outcome = economy_step(self.skills, labour, self.context.schedule(), self.utility_params)
         metrics = all_metrics(outcome.utility, outcome.pre_tax_income, outcome.post_tax_income)
@@ -276,6 +265,32 @@ class Simulation:
                     st.histories[i][-1] = dataclasses.replace(
                         st.histories[i][-1], satisfaction=float(r),
                         adjusted_utility=float(r * outcome.utility[i]))
+        leader = self.names[st.leader] if cfg.scenario == "democratic" else None
+        self._keep_step(t, labour, outcome, metrics, satisfaction, {"leader": leader})
+
+    def _set_rates(self, t: int) -> None:
+        """Rates in force at step ``t``: the planner's start, then at each later tax year the
+        planner's update — or, in the democratic scenario, an election and the leader's DELTA."""
+        cfg, st = self.config, self.state
+        if t == 0:
+            st.rates = np.asarray(self.planner.start(self.context) if cfg.scenario != "democratic"
+                                  else PLANNERS.get("llm")().start(self.context), dtype=float)
+        elif t % cfg.K == 0 and t >= cfg.warmup:
+            if cfg.scenario == "democratic":
+                if (t // cfg.K - 1) % cfg.election_every == 0:
+                    hold_election(self.context, t)
+                st.rates = leader_rates(self.context, t)
+            else:
+                st.rates = np.asarray(self.planner.update(self.context, t), dtype=float)
+        if t % cfg.K == 0:
+            st.year_rates = tuple(st.rates.tolist())
+
+    def _keep_step(self, t: int, labour: Array, outcome: StepOutcome, metrics: dict[str, float],
+                   satisfaction: Array, extra: dict[str, Any]) -> None:
+        """Carry one step's outcome into the state and write its ``steps`` and ``agents`` rows
+        (``extra``: more ``steps`` columns, e.g. the leader)."""
+        cfg, st = self.config, self.state
+        objective = metrics[cfg.objective]
         st.last_labour, st.satisfaction, st.last_outcome = labour, satisfaction, outcome
         st.year_objective.append(objective)
         st.year_utility = outcome.utility.copy() if st.year_utility is None \
@@ -283,10 +298,10 @@ class Simulation:
         self.recorder.step_row({
             "step": t, "tax_year": t // cfg.K,
             **{f"rate_{k}": r for k, r in enumerate(st.rates.tolist())},
-            "leader": self.names[st.leader] if cfg.scenario == "democratic" else None,
-            "rebate": outcome.rebate, "revenue": outcome.revenue,
-            "mean_labour": float(labour.mean()), "mean_satisfaction": float(satisfaction.mean()),
-            "objective": objective, **metrics})
+            "leader": extra.pop("leader", None), "rebate": outcome.rebate,
+            "revenue": outcome.revenue, "mean_labour": float(labour.mean()),
+            "mean_satisfaction": float(satisfaction.mean()), "objective": objective, **metrics,
+            **extra})
         self.recorder.agent_rows(t, {
             "labour": labour, "pre_tax_income": outcome.pre_tax_income, "tax": outcome.tax,
             "post_tax_income": outcome.post_tax_income, "utility": outcome.utility,

@@ -217,33 +217,14 @@ class VectorSimulation(Simulation):
         return SampledRecorder(self.folder, self.config.record_prompts, record_rows(self.config))
 
     def _step(self, t: int) -> None:
-        cfg, st = self.config, self.state
-        if t == 0:
-            st.rates = np.asarray(self.planner.start(self.context), dtype=float)
-        elif t % cfg.K == 0 and t >= cfg.warmup:
-            st.rates = np.asarray(self.planner.update(self.context, t), dtype=float)
-        if t % cfg.K == 0:
-            st.year_rates = tuple(st.rates.tolist())
+        self._set_rates(t)
         labour = self.workers.labour(self.context, t)
         outcome = economy_step(self.skills, labour, self.context.schedule(), self.utility_params)
         metrics = all_metrics(outcome.utility, outcome.pre_tax_income, outcome.post_tax_income)
-        objective = metrics[cfg.objective]
-        satisfaction = self.workers.observe(self.context, t, labour, outcome, objective)
-        st.last_labour, st.satisfaction, st.last_outcome = labour, satisfaction, outcome
-        st.year_objective.append(objective)
-        st.year_utility = outcome.utility.copy() if st.year_utility is None \
-            else st.year_utility + outcome.utility
+        satisfaction = self.workers.observe(self.context, t, labour, outcome,
+                                            metrics[self.config.objective])
         summary = distribution_summary(labour, outcome) if self.recorder.rows is not None else {}
-        self.recorder.step_row({
-            "step": t, "tax_year": t // cfg.K,
-            **{f"rate_{k}": r for k, r in enumerate(st.rates.tolist())},
-            "leader": None, "rebate": outcome.rebate, "revenue": outcome.revenue,
-            "mean_labour": float(labour.mean()), "mean_satisfaction": float(satisfaction.mean()),
-            "objective": objective, **metrics, **summary})
-        self.recorder.agent_rows(t, {
-            "labour": labour, "pre_tax_income": outcome.pre_tax_income, "tax": outcome.tax,
-            "post_tax_income": outcome.post_tax_income, "utility": outcome.utility,
-            "satisfaction": satisfaction, "adjusted_utility": satisfaction * outcome.utility})
+        self._keep_step(t, labour, outcome, metrics, satisfaction, summary)
 
     def _record_own_histories(self, start: int) -> None:
         """Not kept: only the democratic leader reads them, and this engine refuses that

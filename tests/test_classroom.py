@@ -39,7 +39,9 @@ def test_game_app_plays_rounds_shows_the_scoreboard_and_submits():
     inverse = {bytes(app.inverse_image.value)}
     for value in (20, 60):
         app.sliders[2].value = value
+        assert app.pending.value.endswith(f"30 / 30 / {value} %")
         app.play_button.click()
+        assert f"(rates 30 / 30 / {value} %)" in app.status.value
         inverse.add(bytes(app.inverse_image.value))
     assert len(inverse) == 3  # the preview and one inverse-optimum plot per round
     assert app.play_button.disabled and "Stackelberg optimum" in app.board_table.value

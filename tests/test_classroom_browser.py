@@ -142,8 +142,14 @@ def test_student_plays_three_rounds_and_the_teacher_sees_the_board(served, brows
             handle.click()
             handle.send_keys(*[Keys.ARROW_RIGHT] * n)
             wait.until(lambda d, r=readout, b=before, n=n: int(r.text) == b + n)
+        rates = [int(e.text) for e in driver.find_elements(
+            By.CSS_SELECTOR, ".econsim-rate .widget-readout")]
+        text = " / ".join(map(str, rates)) + " %"
+        # the kernel echoes the rates it holds: play only once it has every slider move
+        wait.until(lambda d, t=text: t in d.find_element(By.CSS_SELECTOR,
+                                                          ".econsim-pending").text)
         play.click()
-        wait.until(lambda d, r=round_no: f"round {r}:" in status.text)
+        wait.until(lambda d, r=round_no, t=text: f"round {r} (rates {t})" in status.text)
         wait.until(lambda d: _img_src(d, ".econsim-inverse-plot") not in seen_inverse)
         seen_inverse.add(_img_src(driver, ".econsim-inverse-plot"))
         if round_no == 1:

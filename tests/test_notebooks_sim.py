@@ -43,7 +43,7 @@ EXPECTED = {
                               ["elasticity_curve.csv", "saez_by_elasticity.csv",
                                "bracket_elasticities.csv", "winner_table.csv", "claims.csv"]),
     "09_classroom": (["09_classroom", "09_exercises"],
-                     ["exercise_answers.csv", "saez_by_elasticity.csv"]),
+                     ["exercise_answers.csv", "saez_by_elasticity.csv", "checked_answers.csv"]),
 }
 SIM_NOTEBOOKS = sorted(EXPECTED)
 SIMULATION_NOTEBOOKS = [nb for nb in SIM_NOTEBOOKS if nb != "09_classroom"]

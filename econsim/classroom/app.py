@@ -47,6 +47,11 @@ class ClassroomApp:
         for k, s in enumerate(self.sliders):
             s.add_class("econsim-rate")
             s.add_class(f"econsim-rate-{k}")
+        self.pending = w.HTML()
+        self.pending.add_class("econsim-pending")
+        for s in self.sliders:
+            s.observe(self._show_pending, names="value")
+        self._show_pending()
         self.name = w.Text(description="your name", placeholder="e.g. Ada L.")
         self.name.add_class("econsim-name")
         self.play_button = w.Button(description="play round 1", button_style="primary")
@@ -78,7 +83,8 @@ class ClassroomApp:
                    f"{setup.brackets} brackets, {setup.n_workers:,} {setup.workers} workers, "
                    f"'{setup.utility}' utility, welfare = <b>{setup.welfare}</b>. Set the "
                    "marginal rate of every bracket (%), then play the year.</p>"),
-            w.HBox([w.VBox([self.name, *self.sliders, self.play_button, self.status]),
+            w.HBox([w.VBox([self.name, *self.sliders, self.pending, self.play_button,
+                            self.status]),
                     w.VBox([self.inverse_image, self.inverse_text])]),
             self.round_image, self.board_table, self.board_image,
             w.HBox([self.submit_button, self.new_button]), self._exercises()])
@@ -89,14 +95,20 @@ class ClassroomApp:
     def rates(self) -> list[float]:
         return [s.value / 100 for s in self.sliders]
 
+    def _show_pending(self, *_: object) -> None:
+        # echoed by the kernel, so the page shows the rates the game will actually use
+        self.pending.value = ("next tax year's rates: "
+                              + " / ".join(str(s.value) for s in self.sliders) + " %")
+
     def _play(self, *_: object) -> None:
         if self.game.finished:
             return
         r = self.game.play(self.rates())
         self._draw_round()
         done = self.game.finished
-        self.status.value = (f"round {r.index + 1}: welfare {r.welfare:,.4g}, revenue "
-                             f"${r.outcome.tax.mean():,.0f} per worker"
+        rates = " / ".join(f"{100 * x:.0f}" for x in r.rates)
+        self.status.value = (f"round {r.index + 1} (rates {rates} %): welfare "
+                             f"{r.welfare:,.4g}, revenue ${r.outcome.tax.mean():,.0f} per worker"
                              + (" — game over, computing the scoreboard…" if done else ""))
         if done:
             self.play_button.disabled = True

@@ -9,6 +9,7 @@ import io
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator
 
 from econsim.baselines.inverse_optimum import InverseOptimum
 from econsim.classroom.game import Game
@@ -26,16 +27,32 @@ def _colour(name: str) -> str:
     return CONTENDER_COLOURS.get(name, ROLE_COLOURS["saez"])
 
 
-def png_bytes(fig: Figure, dpi: int = 80) -> bytes:
+def png_bytes(fig: Figure, dpi: int = 72) -> bytes:
     """The figure as PNG bytes (deterministic metadata)."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
     return buffer.getvalue()
 
 
+def _money_log_axis(axis: object, ticks: tuple[float, ...] = (1, 10, 100, 1000)) -> None:
+    """A log axis in USD thousands with a few plain labels (no mathtext, no minor ticks: both
+    are a large part of drawing time)."""
+    axis.set_major_locator(FixedLocator(ticks))
+    axis.set_minor_locator(NullLocator())
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}k"))
+
+
+def _few_ticks(ax: object) -> None:
+    ax.yaxis.set_major_locator(MaxNLocator(5))
+
+
 def _figure(width: float, height: float, nrows: int, ncols: int) -> tuple[Figure, np.ndarray]:
+    # fixed margins instead of constrained layout: measuring every label's extent was half of
+    # a round's redraw time, and the app redraws on every round
     apply_style()
-    fig = Figure(figsize=(width, height), layout="constrained")
+    fig = Figure(figsize=(width, height), layout="none")
+    fig.subplots_adjust(left=0.75 / width, right=1 - 0.2 / width, bottom=0.55 / height,
+                        top=1 - 0.45 / height, wspace=0.3 + 0.1 * ncols, hspace=0.45)
     return fig, np.atleast_2d(fig.subplots(nrows, ncols, squeeze=False))
 
 
@@ -43,6 +60,7 @@ def round_figure(game: Game) -> Figure:
     """Four panels after the latest round: hours by earning power, revenue per worker and
     welfare over the rounds, and this round's pre- and post-tax income distribution."""
     fig, axes = _figure(10.5, 6.4, 2, 2)
+    fig.subplots_adjust(top=0.9)  # room for the suptitle above the panel titles
     (ax_h, ax_r), (ax_d, ax_w) = axes
     setup = game.setup
     if not game.rounds:
@@ -56,8 +74,10 @@ def round_figure(game: Game) -> Figure:
     ax_h.plot(game.skill[order] * 40 / 1000, out.labour[order], ".", ms=2, alpha=0.4,
               color=CONTENDER_COLOURS["you"])
     ax_h.set_xscale("log")
+    _money_log_axis(ax_h.xaxis)
     ax_h.set_ylim(-3, 103)
-    ax_h.set_xlabel("earning power: income at 40 h/week (USD k, log)")
+    _few_ticks(ax_h)
+    ax_h.set_xlabel("earning power: income at 40 h/week (USD, log)")
     ax_h.set_ylabel("weekly hours chosen")
     ax_h.set_title(f"round {last.index + 1}: mean {out.labour.mean():.0f} h, "
                    f"{(out.labour == 0).mean():.0%} idle", fontsize=10)
@@ -68,6 +88,7 @@ def round_figure(game: Game) -> Figure:
     ax_r.set_xlim(0.4, setup.n_rounds + 0.6)
     ax_r.set_xlabel("round (tax year)")
     ax_r.set_ylabel("revenue per worker (USD k)")
+    _few_ticks(ax_r)
     ax_r.set_title(f"revenue = rebate: ${out.tax.mean():,.0f} per worker", fontsize=10)
     top = max(float(np.quantile(out.pre_tax_income, 0.98)), 1.0) / 1000
     bins = np.linspace(0, top, 30)
@@ -77,6 +98,7 @@ def round_figure(game: Game) -> Figure:
               color=ROLE_COLOURS["stackelberg"], label="after tax and rebate")
     ax_d.set_xlabel("income (USD k; the top 2 % in the last bin)")
     ax_d.set_ylabel("workers")
+    _few_ticks(ax_d)
     ax_d.set_title("income distribution", fontsize=10)
     ax_d.legend(fontsize=8)
     ax_w.plot(rounds, hist.welfare, "o-", color=CONTENDER_COLOURS["you"])
@@ -84,6 +106,7 @@ def round_figure(game: Game) -> Figure:
     ax_w.set_xlim(0.6, setup.n_rounds + 0.4)
     ax_w.set_xlabel("round (tax year)")
     ax_w.set_ylabel(setup.welfare)
+    _few_ticks(ax_w)
     ax_w.set_title(f"welfare ({setup.welfare}): {last.welfare:,.4g}", fontsize=10)
     fig.suptitle(f"rates {' / '.join(f'{100 * r:.0f}' for r in last.rates)} % · "
                  f"{setup.n_workers:,} {setup.workers} workers, '{setup.utility}' utility",
@@ -137,7 +160,9 @@ def _weights_panel(ax: object, inverse: dict[str, InverseOptimum]) -> list[str]:
             notes.append(name)
     ax.axhline(0, color="0.3", lw=0.8)
     ax.set_xscale("log")
-    ax.set_xlabel("income (USD k, log)")
+    _money_log_axis(ax.xaxis)
+    _few_ticks(ax)
+    ax.set_xlabel("income (USD, log)")
     ax.set_ylabel("social marginal welfare weight (mean 1)")
     ax.set_title("what the schedule believes (inverse optimum)", fontsize=10)
     ax.legend(fontsize=7)

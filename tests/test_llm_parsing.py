@@ -82,3 +82,44 @@ def test_persona_text():
     assert p.PERSONA.startswith("You are")
     with pytest.raises(ReplyError):
         parse_reply('{"PERSONA": "short"}', Persona)
+
+
+@pytest.mark.parametrize("text", [
+    "This is a JSON-RPC server function that returns the labour level, which is: 1.",
+    "I would work 40 hours because the tax is low.",
+    "Step 3 of 10: choose wisely",
+])
+def test_a_number_in_prose_is_a_parse_failure(text):
+    with pytest.raises(ReplyError, match="expected keys LABOR"):
+        parse_reply(text, LabourChoice)
+
+
+@pytest.mark.parametrize("text, hours", [
+    ("ANSWER: 40", 40.0), ("Let me think.\nFinal answer: 60 hours", 60.0),
+    ("**Answer**: 30", 30.0), ("50", 50.0), ("LABOR = 20 because", 20.0)])
+def test_an_explicit_answer_line_or_a_bare_value_is_read(text, hours):
+    assert parse_reply(text, LabourChoice).LABOR == hours
+
+
+def test_satisfaction_in_prose_needs_the_key_or_an_answer_line():
+    with pytest.raises(ReplyError):
+        parse_reply("Yes, I think the policy is no good at all.", Satisfaction)
+    assert parse_reply("Answer: NO", Satisfaction).SATISFIED == "NO"
+
+
+def test_values_outside_the_bounds_are_clipped_and_noted():
+    from econsim.llm.schemas import labour_schema, parse_checked
+
+    menu = labour_schema(tuple(range(0, 101, 10)))
+    assert parse_checked('{"LABOR": 193.82}', LabourChoice)[1] == ["LABOR 193.82 -> 100"]
+    assert parse_checked('{"LABOR": 35.5}', LabourChoice)[1] == []
+    reply, notes = parse_checked('{"LABOR": 45}', menu)
+    assert reply.LABOR == 40 and notes == ["LABOR 45 -> 40"]  # ties go to the lower value
+    assert parse_checked('{"LABOR": 47}', menu)[0].LABOR == 50
+    reply, notes = parse_checked('{"DELTA": [15, 0, -30]}', delta_schema(3))
+    assert reply.DELTA == [20, 0, -20] and notes == ["DELTA [15, 0, -30] -> [20, 0, -20]"]
+    assert parse_checked('{"DELTA": ["10%", 0, -20]}', delta_schema(3))[1] == []
+    reply, notes = parse_checked('{"RUN": "YES", "PLATFORM": [5, 0]}', run_schema(2))
+    assert reply.PLATFORM == [10, 0] and notes == ["PLATFORM [5, 0] -> [10, 0]"]
+    with pytest.raises(ValueError, match=r"hours in \[0, 100\]"):
+        labour_schema((0, 150))

@@ -122,7 +122,8 @@ def _comparable(folder):
     tables = {}
     for name in ("steps", "agents", "calls"):
         frame = pd.read_parquet(folder / f"{name}.parquet")
-        tables[name] = frame.drop(columns=[c for c in ("latency_s",) if c in frame])
+        tables[name] = frame.drop(columns=[c for c in ("latency_s", "request_latency_s")
+                                           if c in frame])
     return tables
 
 

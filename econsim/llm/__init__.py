@@ -23,11 +23,14 @@ from econsim.llm.schemas import (
     TaxDelta,
     Vote,
     delta_schema,
+    labour_schema,
+    parse_checked,
     parse_reply,
     run_schema,
     vote_schema,
 )
 from econsim.llm.store import STORE_MODES, CallStore
+from econsim.llm.structured import STRUCTURED_OUTPUT, Negotiator
 from econsim.llm.surrogate import Surrogate
 from econsim.llm.types import (
     BudgetExceeded,
@@ -35,11 +38,14 @@ from econsim.llm.types import (
     LLMError,
     ParseFailure,
     ReplayMissError,
+    RequestRejected,
     TransportError,
 )
 
 __all__ = [
-    "ACCEPTED_FORMS", "BACKENDS", "PRICES_USD_PER_MTOK", "SCHEMAS", "STORE_MODES", "Backend",
+    "ACCEPTED_FORMS", "BACKENDS", "PRICES_USD_PER_MTOK", "SCHEMAS", "STORE_MODES",
+    "STRUCTURED_OUTPUT", "Backend", "Negotiator", "RequestRejected", "labour_schema",
+    "parse_checked",
     "Budget", "BudgetExceeded", "CallStore", "Completion", "LLMClient", "LLMError",
     "LabourChoice", "Ledger", "ParseFailure", "Persona", "ReplayMissError", "Reply", "Request",
     "RunDecision", "Satisfaction", "Surrogate", "TaxDelta", "TransportError", "Vote",

@@ -85,7 +85,7 @@ class AnthropicBackend:
             if block.type == "text":
                 text += block.text
         return RawReply(text, resp.usage.input_tokens, resp.usage.output_tokens,
-                        resp.model or self.model, int(getattr(raw, "retries_taken", 0)))
+                        resp.model or self.model, int(getattr(raw, "retries_taken", 0)), "tool_use")
 
     async def aclose(self) -> None:
         loop = id(asyncio.get_running_loop())

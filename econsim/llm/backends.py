@@ -116,9 +116,11 @@ def make_backend(spec: str, **options: Any) -> Backend:
     """Create the backend named by ``spec`` (``replay:`` is handled by :func:`make_client`).
 
     Options go to the adapter: ``seed`` (surrogate); ``timeout``, ``max_retries``, ``base_url``,
-    ``structured`` (``"json_schema"``, ``"json_object"`` or ``"none"``) for OpenAI;
+    ``structured`` (``auto``, ``json_schema``, ``json_object``, ``ollama_format`` or ``none``;
+    see :mod:`econsim.llm.structured`) for OpenAI and OpenAI-compatible servers;
     ``timeout``, ``max_retries``, ``base_url`` for Anthropic; ``seed``, ``structured``
-    (``"json_schema"`` or ``"none"``), ``prefix_cache``, ``n_ctx``, ``n_threads`` for llamacpp.
+    (``auto`` = ``json_schema``, or ``none``), ``prefix_cache``, ``n_ctx``, ``n_threads`` for
+    llamacpp.
     """
     if not isinstance(spec, str) or not spec:
         raise ValueError(f"backend must be a non-empty string; accepted forms: "

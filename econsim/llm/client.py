@@ -8,7 +8,8 @@ True
 
 Flow of one call: look the request up in the store (record mode reuses a hit, replay mode must
 hit); otherwise send it under the backend's concurrency limit, count it in the ledger and write it
-to the store; parse the reply leniently; if invalid, re-ask with the validation error appended
+to the store; parse the reply leniently (keys required; values clipped to the schema's bounds are
+counted as ``clipped``); if invalid, re-ask with the validation error appended
 (call id ``<id>#reask<n>``) up to ``max_reasks`` times; then use the fallback action (the caller's
 ``fallback``, e.g. the agent's last action, or the schema's default) and count it.
 """
@@ -31,7 +32,7 @@ from econsim.llm.ledger import Budget, Ledger
 from econsim.llm.pack import is_pack, open_pack
 from econsim.llm.parsing import ReplyError
 from econsim.llm.redact import redact
-from econsim.llm.schemas import Reply, parse_reply
+from econsim.llm.schemas import Reply, parse_checked
 from econsim.llm.store import STORE_MODES, CallStore, call_key
 from econsim.llm.types import (
     Completion,
@@ -163,7 +164,8 @@ class LLMClient:
         return sem
 
     async def _raw(self, messages: Sequence[Message], schema: type[Reply], call_id: str,
-                   temperature: float, max_tokens: int) -> tuple[RawReply, bool]:
+                   temperature: float, max_tokens: int) -> tuple[RawReply, bool, float]:
+        """One attempt: (reply, from the store?, request latency in s — 0 for store hits)."""
         key = None
         if self.store is not None:
             key = call_key(self.key_backend, self.key_model, messages, temperature, max_tokens,
@@ -181,7 +183,8 @@ class LLMClient:
                 else:
                     self.ledger.bump("cache_hits")
                 return RawReply(row["response"], row["input_tokens"], row["output_tokens"],
-                                row["served_model"], row["retries"]), True
+                                row["served_model"], row["retries"],
+                                row["structured_output"]), True, 0.0
             if self.store.mode == "replay":
                 raise ReplayMissError(f"no recorded reply for call id {call_id!r} "
                                       f"({self.spec}) in {self.store.path}")
@@ -202,11 +205,12 @@ class LLMClient:
         if self.store is not None and key is not None:
             self.store.put(key, call_id=call_id, backend=self.key_backend, model=self.key_model,
                            request={"messages": list(messages), "temperature": temperature,
-                                    "max_tokens": max_tokens, "schema": schema.__name__},
+                                    "max_tokens": max_tokens, "schema": schema.__name__,
+                                    "structured_output": raw.structured},
                            response=raw.text, served_model=raw.model, input_tokens=raw.input_tokens,
                            output_tokens=raw.output_tokens, latency_s=latency,
                            retries=raw.retries)
-        return raw, False
+        return raw, False, latency
 
     async def complete(self, messages: Sequence[Message], *, schema: type[Reply], call_id: str,
                        temperature: float | None = None, max_tokens: int | None = None,
@@ -227,17 +231,19 @@ class LLMClient:
         msgs = list(messages)
         t0 = time.perf_counter()
         n_in = n_out = retries = 0
+        request_s = 0.0
         all_cached = True
         raw: RawReply | None = None
         error = ""
         for attempt in range(self.max_reasks + 1):
             cid = call_id if attempt == 0 else f"{call_id}#reask{attempt}"
-            raw, cached = await self._raw(msgs, schema, cid, temp, mtok)
+            raw, cached, latency = await self._raw(msgs, schema, cid, temp, mtok)
             all_cached &= cached
+            request_s += latency
             n_in, n_out, retries = n_in + raw.input_tokens, n_out + raw.output_tokens, \
                 retries + raw.retries
             try:
-                parsed = parse_reply(raw.text, schema)
+                parsed, notes = parse_checked(raw.text, schema)
             except ReplyError as exc:
                 error = str(exc)
                 self.ledger.bump("parse_failures")
@@ -247,17 +253,26 @@ class LLMClient:
                 msgs = msgs + [{"role": "assistant", "content": raw.text},
                                {"role": "user", "content": REASK_TEMPLATE.format(error=error)}]
                 continue
-            return Completion(call_id, raw.text, parsed, n_in, n_out, time.perf_counter() - t0,
-                              raw.model, attempt, retries, False, all_cached)
+            if notes:
+                self.ledger.bump("clipped")
+            return self._done(Completion(
+                call_id, raw.text, parsed, n_in, n_out, time.perf_counter() - t0, raw.model,
+                attempt, retries, False, all_cached, None, raw.text, request_s, raw.structured,
+                "; ".join(notes)))
         action = fallback if fallback is not None else schema.fallback()
         if action is None:
             raise ParseFailure(f"call {call_id!r}: {self.max_reasks + 1} invalid replies "
                                f"(last error: {error}) and no fallback action")
         self.ledger.bump("fallbacks")
         assert raw is not None
-        return Completion(call_id, action.model_dump_json(), action, n_in, n_out,
-                          time.perf_counter() - t0, raw.model, self.max_reasks, retries, True,
-                          all_cached, error)
+        return self._done(Completion(
+            call_id, action.model_dump_json(), action, n_in, n_out, time.perf_counter() - t0,
+            raw.model, self.max_reasks, retries, True, all_cached, error, raw.text, request_s,
+            raw.structured))
+
+    def _done(self, done: Completion) -> Completion:
+        self.ledger.bump("decision_latency_s", done.latency_s)
+        return done
 
     async def complete_many(self, requests: Sequence[Request], *,
                             check_budget: bool = True) -> list[Completion]:
@@ -280,6 +295,12 @@ class LLMClient:
     def complete_many_sync(self, requests: Sequence[Request], **kwargs: Any) -> list[Completion]:
         """Blocking :meth:`complete_many` (works in notebooks; see :func:`run_sync`)."""
         return run_sync(self.complete_many(requests, **kwargs))
+
+    def structured_output(self) -> dict[str, Any] | None:
+        """The backend's structured-output negotiation (requested mode, mode in use, rejected
+        forms), or None for backends that do not negotiate (surrogate, Anthropic, replay)."""
+        negotiator = getattr(self.backend, "negotiator", None)
+        return negotiator.summary() if negotiator is not None else None
 
     def close(self) -> None:
         """Close SDK clients and the store."""
@@ -318,7 +339,9 @@ def make_client(backend: str = "surrogate", *, store: str | Path | None = None,
     replay_backend
         For ``replay:`` stores holding several backends: which ``<backend>/<model>`` to replay.
     backend_options
-        Passed to the adapter (``seed``, ``timeout``, ``max_retries``, ``base_url``, ...).
+        Passed to the adapter (``seed``, ``timeout``, ``max_retries``, ``base_url``,
+        ``structured`` — the structured-output mode of OpenAI-compatible servers, see
+        :mod:`econsim.llm.structured`, ...).
     """
     STORE_MODES.get(store_mode)
     ledger = Ledger(budget=budget or Budget())

@@ -49,7 +49,12 @@ class Budget:
 
 @dataclass
 class Ledger:
-    """Running totals of one run's LLM usage (thread-safe counters)."""
+    """Running totals of one run's LLM usage (thread-safe counters).
+
+    ``latency_s`` sums the requests actually sent; ``decision_latency_s`` sums whole calls
+    (queueing under the concurrency limit and re-asks included); ``clipped`` counts replies with a
+    value clipped or snapped to the schema's bounds.
+    """
 
     prices: dict[str, tuple[float, float]] = field(
         default_factory=lambda: dict(PRICES_USD_PER_MTOK))
@@ -59,10 +64,12 @@ class Ledger:
     input_tokens: int = 0
     output_tokens: int = 0
     latency_s: float = 0.0
+    decision_latency_s: float = 0.0
     retries: int = 0
     reasks: int = 0
     parse_failures: int = 0
     fallbacks: int = 0
+    clipped: int = 0
     errors: int = 0
     unpriced_calls: int = 0
     cost_usd: float = 0.0
@@ -95,7 +102,7 @@ class Ledger:
                 f"prefixes: {known}); use budget_calls instead, or pass prices={{{model!r}: "
                 f"(usd_per_mtok_in, usd_per_mtok_out)}} to make_client")
 
-    def bump(self, name: str, n: int = 1) -> None:
+    def bump(self, name: str, n: float = 1) -> None:
         """Increment a counter (``cache_hits``, ``reasks``, ``parse_failures``, ...)."""
         with self._lock:
             setattr(self, name, getattr(self, name) + n)

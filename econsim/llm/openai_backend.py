@@ -3,7 +3,9 @@
 Retries (408/409/429/5xx and connection errors, honouring ``retry-after``) and timeouts are the
 SDK's own, configured by ``max_retries`` and ``timeout``. The API key is given to the SDK as an
 async callable that reads the environment at each request, so it is never held in configuration.
-Structured output: ``response_format`` JSON schema by default, ``json_object`` or none on request.
+Structured output: ``structured`` (config key ``structured_output``) is ``auto`` by default for
+OpenAI-compatible servers — negotiated once per backend, see :mod:`econsim.llm.structured` — and
+``json_schema`` for OpenAI itself. A request the server rejects as invalid is not retried.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ import openai
 
 from econsim.llm.redact import register_key_env
 from econsim.llm.schemas import Reply
-from econsim.llm.sdk import require_env, sdk_call
-from econsim.llm.types import Message, RawReply, TransportError
+from econsim.llm.sdk import http_client, require_env, sdk_call
+from econsim.llm.structured import STRUCTURED_OUTPUT, Negotiator, request_fields
+from econsim.llm.types import Message, RawReply, RequestRejected, TransportError
 
-STRUCTURED_MODES = ("json_schema", "json_object", "none")
+STRUCTURED_MODES = tuple(STRUCTURED_OUTPUT)
 CALL_ID_HEADER = "X-Econsim-Call-Id"
 
 
@@ -28,11 +31,13 @@ class OpenAIBackend:
     """Adapter for ``openai/<model>`` and ``openai-compatible/<model>@<url>``."""
 
     def __init__(self, model: str, *, compatible: bool, base_url: str | None = None,
-                 timeout: float = 60.0, max_retries: int = 4, structured: str = "json_schema",
+                 timeout: float = 60.0, max_retries: int = 4, structured: str | None = None,
                  api_key_env: str = "OPENAI_API_KEY", **_: Any) -> None:
+        if structured is None:  # OpenAI itself takes json_schema; other servers: negotiate
+            structured = "auto" if compatible else "json_schema"
         if structured not in STRUCTURED_MODES:
-            raise ValueError(f"structured must be one of {', '.join(STRUCTURED_MODES)}; "
-                             f"got {structured!r}")
+            raise ValueError(f"unknown structured_output mode {structured!r}; valid: "
+                             f"{', '.join(STRUCTURED_MODES)}")
         if not compatible:
             require_env(api_key_env, f"openai/{model}")
         self.kind = "openai-compatible" if compatible else "openai"
@@ -44,7 +49,7 @@ class OpenAIBackend:
         register_key_env(api_key_env)  # its value is redacted from every message
         self._timeout = float(timeout)
         self._max_retries = int(max_retries)
-        self._structured = structured
+        self.negotiator = Negotiator(structured)
         self._clients: dict[int, openai.AsyncOpenAI] = {}
 
     async def _key(self) -> str:
@@ -58,17 +63,10 @@ class OpenAIBackend:
         client = self._clients.get(loop)
         if client is None:
             client = openai.AsyncOpenAI(api_key=self._key, base_url=self._base_url,
-                                        timeout=self._timeout, max_retries=self._max_retries)
+                                        timeout=self._timeout, max_retries=self._max_retries,
+                                        http_client=http_client(openai))
             self._clients[loop] = client
         return client
-
-    def _format(self, schema: type[Reply]) -> dict[str, Any] | None:
-        if self._structured == "json_schema":
-            return {"type": "json_schema", "json_schema": {
-                "name": schema.KIND, "schema": schema.json_schema_for_llm(), "strict": False}}
-        if self._structured == "json_object":
-            return {"type": "json_object"}
-        return None
 
     async def request(self, messages: Sequence[Message], *, schema: type[Reply], call_id: str,
                       temperature: float, max_tokens: int) -> RawReply:
@@ -77,18 +75,27 @@ class OpenAIBackend:
                                   "extra_headers": {CALL_ID_HEADER: call_id}}
         # Current OpenAI models take max_completion_tokens; compatible servers know max_tokens.
         kwargs["max_tokens" if self._compatible else "max_completion_tokens"] = max_tokens
-        fmt = self._format(schema)
-        if fmt is not None:
-            kwargs["response_format"] = fmt
-        resp, raw = await sdk_call(openai, self._client().chat.completions.with_raw_response.create, kwargs, url=self.url,
-                                   timeout=self._timeout, max_retries=self._max_retries)
+        json_schema = schema.json_schema_for_llm()
+        while True:
+            mode = self.negotiator.mode
+            try:
+                resp, raw = await sdk_call(
+                    openai, self._client().chat.completions.with_raw_response.create,
+                    kwargs | request_fields(mode, schema.KIND, json_schema), url=self.url,
+                    timeout=self._timeout, max_retries=self._max_retries)
+            except RequestRejected as exc:
+                if self.negotiator.reject(mode, exc.status, exc.body):
+                    continue  # the server refused this structured-output form: next one
+                raise
+            self.negotiator.accept(mode)
+            break
         if not resp.choices:
             raise TransportError(f"{self.url} returned no choices")
         text = resp.choices[0].message.content or ""
         usage = resp.usage
         return RawReply(text, usage.prompt_tokens if usage else 0,
                         usage.completion_tokens if usage else 0, resp.model or self.model,
-                        int(getattr(raw, "retries_taken", 0)))
+                        int(getattr(raw, "retries_taken", 0)), mode)
 
     async def aclose(self) -> None:
         loop = id(asyncio.get_running_loop())

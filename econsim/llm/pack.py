@@ -78,7 +78,7 @@ def _describe(client: Any) -> dict[str, Any]:
         info = dict(backend.describe())
     else:
         info = {"backend": f"{backend.kind}/{backend.model}", "url": backend.url,
-                "structured": getattr(backend, "_structured", None)}
+                "structured": client.structured_output()}  # negotiated form and why
     info.setdefault("backend", client.spec)
     return info
 

@@ -7,7 +7,12 @@ variants that depend on the call: :func:`delta_schema` (number of brackets), :fu
 
 Value rules
 -----------
-* ``LABOR``: any number ("40", "40 hours", "40.0"), clipped to [0, 100] (MODEL.md §2).
+Every schema sent to a model carries its bounds and allowed values (``json_schema_for_llm``), so
+constrained decoding enforces them; a parsed value outside them is clipped or snapped *and noted*
+(:func:`parse_checked` returns the notes; the client counts them as ``clipped``).
+
+* ``LABOR``: any number ("40", "40 hours", "40.0"), clipped to [0, 100] (MODEL.md §2); with a
+  menu (:func:`labour_schema`, what every worker prompt shows) snapped to the nearest menu value.
 * ``DELTA``: one number per bracket ("10", "+10", "10%", "-10pp"); clipped to [-20, 20] and snapped
   to the nearest menu value {-20, -10, 0, 10, 20} (halves round away from zero, so 15 → 20 and
   -5 → -10). The count must equal the number of brackets.
@@ -20,10 +25,18 @@ Value rules
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from econsim.llm.parsing import ReplyError, extract_object, first_number, key_values
 from econsim.registry import Registry
@@ -65,6 +78,12 @@ class Reply(BaseModel):
         return cls.model_json_schema()
 
 
+def _note(info: ValidationInfo | None, what: str) -> None:
+    """Record a clipped or snapped value in the validation context (a list), if one was given."""
+    if info is not None and isinstance(info.context, list):
+        info.context.append(what)
+
+
 def snap_delta(value: Any) -> int:
     """Clip a DELTA to [-20, 20] pp and snap to the nearest menu value (halves away from zero)."""
     x = max(-20.0, min(20.0, first_number(value)))
@@ -73,7 +92,7 @@ def snap_delta(value: Any) -> int:
     return snapped if x >= 0 else -snapped
 
 
-def _delta_list(v: Any) -> list[int]:
+def _delta_list(v: Any, info: ValidationInfo | None = None, name: str = "DELTA") -> list[int]:
     if isinstance(v, dict):
         v = list(v.values())
     if isinstance(v, str):
@@ -85,8 +104,12 @@ def _delta_list(v: Any) -> list[int]:
     if isinstance(v, int | float):
         v = [v]
     if not isinstance(v, list | tuple):
-        raise ValueError("DELTA must be a list with one change per bracket")
-    return [snap_delta(x) for x in v]
+        raise ValueError(f"{name} must be a list with one change per bracket")
+    out = [snap_delta(x) for x in v]
+    raw = [first_number(x) for x in v]
+    if any(float(a) != b for a, b in zip(out, raw, strict=True)):
+        _note(info, f"{name} {[f'{x:g}' for x in raw]} -> {out}".replace("'", ""))
+    return out
 
 
 def _yes_no(v: Any) -> str:
@@ -100,18 +123,40 @@ def _yes_no(v: Any) -> str:
     raise ValueError(f"expected YES or NO, got {v!r}")
 
 
+def _delta_array(n_brackets: int | None) -> dict[str, Any]:
+    """JSON schema of a DELTA vector: menu values, one per bracket."""
+    arr: dict[str, Any] = {"type": "array", "items": {"type": "integer", "enum": list(DELTA_MENU)}}
+    if n_brackets:
+        arr |= {"minItems": n_brackets, "maxItems": n_brackets}
+    return arr
+
+
 class LabourChoice(Reply):
-    """``{"LABOR": hours}``: weekly labour, clipped to [0, 100]."""
+    """``{"LABOR": hours}``: weekly labour, clipped to [0, 100] (to ``MENU`` when one is set)."""
 
     KIND: ClassVar[str] = "labor"
     ALIASES: ClassVar[dict[str, tuple[str, ...]]] = {
         "LABOR": ("LABOUR", "HOURS", "LABOR_HOURS", "LABOUR_HOURS")}
+    MENU: ClassVar[tuple[int, ...] | None] = None
     LABOR: float
 
     @field_validator("LABOR", mode="before")
     @classmethod
-    def _hours(cls, v: Any) -> float:
-        return min(100.0, max(0.0, first_number(v)))
+    def _hours(cls, v: Any, info: ValidationInfo) -> float:
+        x = first_number(v)
+        y = min(100.0, max(0.0, x))
+        if cls.MENU:  # nearest menu value; ties go to the lower one
+            y = float(min(cls.MENU, key=lambda m: (abs(m - y), m)))
+        if y != x:
+            _note(info, f"LABOR {x:g} -> {y:g}")
+        return y
+
+    @classmethod
+    def json_schema_for_llm(cls) -> dict[str, Any]:
+        hours: dict[str, Any] = ({"type": "integer", "enum": list(cls.MENU)} if cls.MENU else
+                                 {"type": "number", "minimum": 0, "maximum": 100})
+        return {"type": "object", "properties": {"LABOR": hours}, "required": ["LABOR"],
+                "additionalProperties": False}
 
 
 class TaxDelta(Reply):
@@ -124,8 +169,8 @@ class TaxDelta(Reply):
 
     @field_validator("DELTA", mode="before")
     @classmethod
-    def _deltas(cls, v: Any) -> list[int]:
-        d = _delta_list(v)
+    def _deltas(cls, v: Any, info: ValidationInfo) -> list[int]:
+        d = _delta_list(v, info)
         if cls.N_BRACKETS is not None and len(d) != cls.N_BRACKETS:
             raise ValueError(f"DELTA must have {cls.N_BRACKETS} entries (one per bracket); "
                              f"got {len(d)}")
@@ -137,12 +182,8 @@ class TaxDelta(Reply):
 
     @classmethod
     def json_schema_for_llm(cls) -> dict[str, Any]:
-        item = {"type": "integer", "enum": list(DELTA_MENU)}
-        arr: dict[str, Any] = {"type": "array", "items": item}
-        if cls.N_BRACKETS:
-            arr |= {"minItems": cls.N_BRACKETS, "maxItems": cls.N_BRACKETS}
-        return {"type": "object", "properties": {"DELTA": arr}, "required": ["DELTA"],
-                "additionalProperties": False}
+        return {"type": "object", "properties": {"DELTA": _delta_array(cls.N_BRACKETS)},
+                "required": ["DELTA"], "additionalProperties": False}
 
 
 class Satisfaction(Reply):
@@ -220,10 +261,10 @@ class RunDecision(Reply):
 
     @field_validator("PLATFORM", mode="before")
     @classmethod
-    def _platform(cls, v: Any) -> list[int] | None:
+    def _platform(cls, v: Any, info: ValidationInfo) -> list[int] | None:
         if v is None or (isinstance(v, str) and v.strip().lower() in ("null", "none", "")):
             return None
-        d = _delta_list(v)
+        d = _delta_list(v, info, "PLATFORM")
         if cls.N_BRACKETS is not None and len(d) != cls.N_BRACKETS:
             raise ValueError(f"PLATFORM must have {cls.N_BRACKETS} entries; got {len(d)}")
         return d
@@ -239,6 +280,13 @@ class RunDecision(Reply):
     @classmethod
     def fallback(cls) -> Reply | None:
         return cls(RUN=False)
+
+    @classmethod
+    def json_schema_for_llm(cls) -> dict[str, Any]:
+        return {"type": "object", "properties": {
+            "RUN": {"type": "string", "enum": ["YES", "NO"]},
+            "PLATFORM": {"anyOf": [_delta_array(cls.N_BRACKETS), {"type": "null"}]}},
+            "required": ["RUN", "PLATFORM"], "additionalProperties": False}
 
 
 class Persona(Reply):
@@ -256,11 +304,27 @@ class Persona(Reply):
             raise ValueError("PERSONA must be at least 20 characters of text")
         return s
 
+    @classmethod
+    def json_schema_for_llm(cls) -> dict[str, Any]:
+        return {"type": "object", "properties": {"PERSONA": {"type": "string", "minLength": 20}},
+                "required": ["PERSONA"], "additionalProperties": False}
+
 
 #: Base schema per kind (the surrogate and server dispatch on ``KIND``).
 SCHEMAS: Registry[type[Reply]] = Registry("reply schema")
 for _cls in (LabourChoice, TaxDelta, Satisfaction, Vote, RunDecision, Persona):
     SCHEMAS.register(_cls.KIND, _cls)
+
+
+@lru_cache(maxsize=64)
+def labour_schema(menu: tuple[int, ...] | None) -> type[LabourChoice]:
+    """A :class:`LabourChoice` whose hours are snapped to ``menu`` (None: any hours in [0, 100])."""
+    if menu is None:
+        return LabourChoice
+    menu = tuple(int(m) for m in menu)
+    if not menu or any(not 0 <= m <= 100 for m in menu):
+        raise ValueError(f"a labour menu holds hours in [0, 100]; got {menu!r}")
+    return type("LabourOnMenu", (LabourChoice,), {"MENU": menu, "__module__": __name__})
 
 
 @lru_cache(maxsize=64)
@@ -283,16 +347,27 @@ def vote_schema(candidates: tuple[str, ...]) -> type[Vote]:
     return type("VoteAmong", (Vote,), {"CANDIDATES": tuple(candidates), "__module__": __name__})
 
 
+_ANSWER_LINE = re.compile(r"^\W*(?:final\s+)?answer\W*[:=]\s*(.+?)\s*$", re.I | re.M)
+_BARE = re.compile(r"^(?:[-+]?\d+(?:\.\d+)?\s*(?:hours?|hrs?|h|%|pp)?|[A-Za-z][\w-]*)[.!]?$", re.I)
+
+
 def _bare_value(text: str, schema: type[Reply]) -> dict[str, Any] | None:
-    """A reply with no key at all ("40 hours", "Yes.") for single-field schemas."""
+    """A reply with no key for single-field schemas: the whole reply is one value ("40 hours",
+    "Yes.") or an explicit answer line gives it ("ANSWER: 40"). A number in prose is not one."""
     fields = list(schema.ALIASES)
     if len(fields) != 1 or schema.KIND in ("persona", "delta"):
         return None
-    return {fields[0]: text.strip()}
+    line = _ANSWER_LINE.search(text)
+    value = (line.group(1) if line else text).strip().strip("\"'`")
+    return {fields[0]: value} if _BARE.match(value) else None
 
 
-def parse_reply(text: str, schema: type[Reply]) -> Reply:
-    """Parse a model's reply into ``schema``, leniently (see the module docstring).
+def parse_checked(text: str, schema: type[Reply]) -> tuple[Reply, list[str]]:
+    """Parse a model's reply into ``schema`` (see the module docstring), with clipping notes.
+
+    Keys are required: a JSON object, ``KEY: value`` pairs, or — for one-field schemas — a reply
+    that is only the value or an explicit ``ANSWER: value`` line. Returns the reply and a list
+    of values clipped or snapped to the schema's bounds (e.g. ``["LABOR 193.82 -> 100"]``).
 
     Raises
     ------
@@ -306,9 +381,15 @@ def parse_reply(text: str, schema: type[Reply]) -> Reply:
         if not data:
             raise ReplyError(f"no JSON object found; expected keys {', '.join(schema.ALIASES)}"
                              ) from None
+    notes: list[str] = []
     try:
-        return schema.model_validate(data)
+        return schema.model_validate(data, context=notes), notes
     except ValidationError as exc:
         msgs = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'reply'}: {e['msg']}"
                          for e in exc.errors())
         raise ReplyError(msgs) from None
+
+
+def parse_reply(text: str, schema: type[Reply]) -> Reply:
+    """:func:`parse_checked` without the clipping notes."""
+    return parse_checked(text, schema)[0]

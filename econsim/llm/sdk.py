@@ -11,7 +11,26 @@ import os
 from typing import Any
 
 from econsim.llm.redact import redact
-from econsim.llm.types import TransportError
+from econsim.llm.structured import is_invalid_request
+from econsim.llm.types import RequestRejected, TransportError
+
+
+async def _no_retry_when_invalid(response: Any) -> None:
+    """httpx response hook: a 5xx that rejects the request itself gets ``x-should-retry: false``.
+
+    Both SDKs obey that header, so a request the server called invalid (llama.cpp's Python server
+    answers an unknown ``response_format`` with HTTP 500) is not resent ``max_retries`` times as
+    if it were a network fault.
+    """
+    if response.status_code >= 500:
+        await response.aread()
+        if is_invalid_request(response.status_code, response.text):
+            response.headers["x-should-retry"] = "false"
+
+
+def http_client(sdk: Any) -> Any:
+    """The SDK's default async HTTP client with :func:`_no_retry_when_invalid` installed."""
+    return sdk.DefaultAsyncHttpxClient(event_hooks={"response": [_no_retry_when_invalid]})
 
 
 def _attempts(exc: Exception) -> int | None:
@@ -56,10 +75,21 @@ async def sdk_call(sdk: Any, create: Any, kwargs: dict[str, Any], *, url: str, t
         raise TransportError(redact(f"cannot reach {url} {_tries(_attempts(exc))} "
                                     f"(max_retries={max_retries}): {exc}")) from None
     except sdk.APIStatusError as exc:
-        raise TransportError(redact(f"{url} answered HTTP {exc.status_code} "
-                                    f"{_tries(_attempts(exc))} (max_retries={max_retries}): "
-                                    f"{exc.message}")) from None
+        message = redact(f"{url} answered HTTP {exc.status_code} {_tries(_attempts(exc))} "
+                         f"(max_retries={max_retries}): {exc.message}")
+        body = _body_text(exc)
+        if is_invalid_request(exc.status_code, body):
+            raise RequestRejected(message + " (the request itself was rejected: not retried)",
+                                  exc.status_code, redact(body)) from None
+        raise TransportError(message) from None
     return resp, raw
+
+
+def _body_text(exc: Any) -> str:
+    try:
+        return exc.response.text
+    except Exception:  # a streamed or closed response: the SDK's message is what is left
+        return str(exc.message)
 
 
 def require_env(var: str, backend: str) -> None:

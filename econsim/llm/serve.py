@@ -18,6 +18,11 @@ number of the call id (``<id>#reask<n>``), so it holds no per-call state either.
 ``reject_auth`` answers every request HTTP 401 quoting the credentials it received (like a
 misconfigured proxy), to test that econsim never repeats a key. 429 and 5xx replies carry
 ``retry-after-ms`` (default 20 ms) like the real APIs.
+
+Structured-output forms (``--reject-format``): the server can refuse chosen forms of structured
+output the way real servers do, to exercise the negotiation of :mod:`econsim.llm.structured`:
+``json_schema`` → HTTP 500 with llama.cpp's validation message, ``json_object`` → HTTP 400,
+``ollama_format`` (a top-level ``format``) → HTTP 400 "Unrecognized request argument".
 """
 
 from __future__ import annotations
@@ -40,6 +45,13 @@ from econsim.llm.surrogate import SERVED_MODEL, Surrogate, infer_kind, prompt_te
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 MALFORMED_TEXT = 'Sure! Here is my answer: {"ANSWER": forty, maybe more'
 FAULTS = ("hang", "drop", "429", "5xx", "malformed")
+#: Rejections of structured-output forms: (status, message), worded like real servers.
+FORMAT_REJECTIONS: dict[str, tuple[int, str]] = {
+    "json_schema": (500, "1 validation error: response_format.type: Input should be 'text' or "
+                         "'json_object'"),
+    "json_object": (400, "response_format of type 'json_object' is not supported"),
+    "ollama_format": (400, "Unrecognized request argument supplied: format"),
+}
 
 
 @dataclass
@@ -98,13 +110,19 @@ class SurrogateServer(ThreadingHTTPServer):
     request_queue_size = 1024
     allow_reuse_address = True
 
-    def __init__(self, host: str, port: int, seed: int, faults: Faults) -> None:
+    def __init__(self, host: str, port: int, seed: int, faults: Faults,
+                 reject_formats: tuple[str, ...] = ()) -> None:
+        unknown = sorted(set(reject_formats) - set(FORMAT_REJECTIONS))
+        if unknown:
+            raise ValueError(f"unknown structured-output form(s) to reject {unknown}; valid: "
+                             f"{', '.join(FORMAT_REJECTIONS)}")
         if host not in LOOPBACK:
             raise ValueError(f"econsim serve listens on loopback only; host must be one of "
                              f"{', '.join(LOOPBACK)}; got {host!r}")
         super().__init__((host, port), _Handler)
         self.surrogate = Surrogate(seed)
         self.faults = faults
+        self.reject_formats = tuple(reject_formats)
         self.stats: Counter[str] = Counter()
         self.rng = random.Random(faults.fault_seed)
         self.lock = threading.Lock()
@@ -244,6 +262,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _openai(self, body: dict[str, Any], call_id: str, malformed: bool) -> None:
         fmt = body.get("response_format") or {}
+        form = "ollama_format" if "format" in body else fmt.get("type")
+        if form in self.server.reject_formats:
+            status, message = FORMAT_REJECTIONS[form]
+            with self.server.lock:
+                self.server.stats[f"rejected_{form}"] += 1
+            self._send(status, {"error": {"message": message, "type": "invalid_request_error"}})
+            return
         kind = (fmt.get("json_schema") or {}).get("name") if fmt.get("type") == "json_schema" \
             else None
         try:
@@ -287,9 +312,12 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def serve(host: str = "127.0.0.1", port: int = 8765, *, seed: int = 0,
-          faults: Faults | None = None) -> SurrogateServer:
-    """Create (not start) a server; call ``.serve_forever()`` or ``.start()`` (thread)."""
-    return SurrogateServer(host, port, seed, faults or Faults())
+          faults: Faults | None = None, reject_formats: tuple[str, ...] = ()) -> SurrogateServer:
+    """Create (not start) a server; call ``.serve_forever()`` or ``.start()`` (thread).
+
+    ``reject_formats`` names structured-output forms to refuse (see :data:`FORMAT_REJECTIONS`).
+    """
+    return SurrogateServer(host, port, seed, faults or Faults(), tuple(reject_formats))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -324,6 +352,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--hang-seconds", type=float, default=3600.0, help="how long a hang lasts")
     p.add_argument("--retry-after-ms", type=int, default=20,
                    help="retry-after-ms header on 429/5xx")
+    p.add_argument("--reject-format", action="append", default=[], metavar="FORM",
+                   help="refuse requests asking for structured output in FORM, like real servers "
+                        f"do ({', '.join(FORMAT_REJECTIONS)}); repeatable")
     return p
 
 
@@ -337,7 +368,8 @@ def main(argv: list[str] | None = None) -> int:
                         retry_after_ms=args.retry_after_ms, fault_seed=args.fault_seed,
                         fail_first=args.fail_first, fail_first_fault=args.fail_first_fault,
                         reject_auth=args.reject_auth)
-        server = serve(args.host, args.port, seed=args.seed, faults=faults)
+        server = serve(args.host, args.port, seed=args.seed, faults=faults,
+                       reject_formats=tuple(args.reject_format))
     except (ValueError, OSError) as exc:
         print(f"econsim serve: {exc}", file=sys.stderr)
         return 2

@@ -99,16 +99,19 @@ class CallStore:
         self._con.executescript(_SCHEMA_SQL)
 
     def get(self, key: str) -> dict[str, Any] | None:
-        """The recorded row for ``key``, or None."""
+        """The recorded row for ``key`` (reply, usage, structured-output form), or None."""
         with self._lock:
             cur = self._con.execute(
                 "SELECT response, served_model, input_tokens, output_tokens, latency_s, retries, "
-                "created FROM calls WHERE key = ?", (key,))
+                "created, request FROM calls WHERE key = ?", (key,))
             row = cur.fetchone()
         if row is None:
             return None
-        return dict(zip(("response", "served_model", "input_tokens", "output_tokens",
-                         "latency_s", "retries", "created"), row, strict=True))
+        out = dict(zip(("response", "served_model", "input_tokens", "output_tokens",
+                        "latency_s", "retries", "created"), row[:7], strict=True))
+        # the structured-output form the recorded request used (absent in older stores)
+        out["structured_output"] = str(json.loads(row[7]).get("structured_output", ""))
+        return out
 
     def find_request(self, call_id: str, backend: str, model: str,
                      messages: Sequence[dict[str, Any]], temperature: float,

@@ -17,6 +17,7 @@ class RawReply:
     output_tokens: int
     model: str
     retries: int = 0
+    structured: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,20 +27,32 @@ class Completion:
     Attributes
     ----------
     text
-        The last reply text received (the fallback's JSON when ``fallback`` is True).
+        The reply text used (the fallback's JSON when ``fallback`` is True).
     parsed
         The validated pydantic reply (the fallback action when ``fallback`` is True; ``None`` only
         if there was no fallback and the caller asked not to raise).
     input_tokens, output_tokens
         Usage summed over all attempts of this call.
     latency_s
-        Wall time of the call including re-asks (about 0 for store hits).
+        Decision latency: wall time of the whole call, including waiting for a free slot under
+        the concurrency limit and every re-ask (about 0 for store hits).
     model
         The model the server says it served (``"replay"``-independent: taken from the record).
     reasks, retries
         Re-asks after invalid replies; transport retries done by the SDK.
     fallback, cached
         Whether the fallback action was used; whether every attempt came from the call store.
+    error
+        The last parse error (fallback rows).
+    raw_text
+        The model's own last reply text, also on fallback rows.
+    request_latency_s
+        Time spent in requests to the server, summed over attempts (0 for store hits).
+    structured
+        Structured-output form the (last) request used (:mod:`econsim.llm.structured`).
+    clipped
+        What was clipped or snapped to the schema's bounds ("" if nothing), e.g.
+        ``LABOR 193.82 -> 100``.
     """
 
     call_id: str
@@ -54,6 +67,10 @@ class Completion:
     fallback: bool = False
     cached: bool = False
     error: str | None = None
+    raw_text: str = ""
+    request_latency_s: float = 0.0
+    structured: str = ""
+    clipped: str = ""
 
 
 class LLMError(RuntimeError):
@@ -62,6 +79,19 @@ class LLMError(RuntimeError):
 
 class TransportError(LLMError):
     """The server could not be reached, timed out or kept failing after the SDK's retries."""
+
+
+class RequestRejected(TransportError):
+    """The server rejected the request itself (HTTP 4xx, or a 5xx naming an invalid field).
+
+    Never retried as a network fault. ``status`` and ``body`` let the caller react, e.g. fall back
+    to another structured-output form (:mod:`econsim.llm.structured`).
+    """
+
+    def __init__(self, message: str, status: int, body: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = body
 
 
 class ReplayMissError(LLMError):

@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from econsim.llm import LabourChoice, Request, Satisfaction
+from econsim.llm import Request, Satisfaction, labour_schema
 from econsim.prompts import SatisfactionView, StepRecord, WorkerView, build
+from econsim.prompts.common import MENU_HOURS
 from econsim.scale.surrogate_vec import agent_uniforms
 from econsim.simulation.context import AgentContext
 
@@ -32,6 +33,8 @@ Array = NDArray[np.float64]
 #: Probability that a member's hours differ from its representative's answer by one menu step.
 MEMBER_JITTER = 0.2
 FIRST_STEP_FALLBACK_HOURS = 40.0
+#: Labour reply schema of worker prompts: hours on the menu they show (bounds sent to the model).
+LABOUR_SCHEMA = labour_schema(MENU_HOURS)
 _JITTER_STREAM = 4
 
 
@@ -82,9 +85,9 @@ class ArchetypeWorkers:
                               n_steps=cfg.n_steps, cutoffs=cutoffs, rates=rates,
                               history=self.histories[j][-cfg.H:], persona=self.personas[j],
                               utility_type=self.utility_types[j], K=cfg.K, H=cfg.H)
-            requests.append(Request(build(cfg.prompt_style, "worker", view), LabourChoice,
+            requests.append(Request(build(cfg.prompt_style, "worker", view), LABOUR_SCHEMA,
                                     ctx.call_id(t, "labour", i),
-                                    LabourChoice(LABOR=self.last[j])))
+                                    LABOUR_SCHEMA(LABOR=self.last[j])))
         done = ctx.call("labour", requests, agents=self.representatives.tolist(), step=t)
         answers = np.array([float(c.parsed.LABOR) for c in done])
         self.last = answers

@@ -16,6 +16,7 @@ import yaml
 from econsim.economy.tax import TAX_PRESETS
 from econsim.economy.utility import UTILITY_PRESETS
 from econsim.economy.welfare import get_objective
+from econsim.llm.structured import STRUCTURED_OUTPUT
 from econsim.prompts import PROMPT_STYLES, UTILITY_TYPES
 from econsim.registry import Registry
 
@@ -70,6 +71,10 @@ class SimConfig:
         Seconds one HTTP request may take and retries after a failed one (429, 5xx, timeout,
         dropped connection), handed to the ``openai``/``anthropic`` SDKs: a hung server stops
         a run after about ``request_timeout × (max_retries + 1)`` s plus the SDK's back-off.
+    structured_output
+        How ``openai-compatible/...`` servers are asked for structured output: ``auto``
+        (negotiate: json_schema, json_object, ollama_format, none), or one of those forced
+        (docs/llm.md).
     store, store_mode
         Call store path (SQLite) and mode (``off``, ``record``, ``replay``).
     budget_calls, budget_usd
@@ -117,6 +122,7 @@ class SimConfig:
     max_reasks: int = 2
     request_timeout: float = 60.0
     max_retries: int = 4
+    structured_output: str = "auto"
     store: str | None = None
     store_mode: str = "record"
     budget_calls: int | None = None
@@ -156,6 +162,7 @@ class SimConfig:
         _check_choice(self.planner, "planner", PLANNER_KINDS)
         _check_choice(self.personas, "personas", PERSONA_SOURCES)
         _check_choice(self.store_mode, "store_mode", ("off", "record", "replay"))
+        _check_choice(self.structured_output, "structured_output", tuple(STRUCTURED_OUTPUT))
         if self.planner == "us_federal" and self.tax_preset != "us_federal_2024":
             raise ValueError("planner 'us_federal' needs tax_preset 'us_federal_2024' "
                              f"(got {self.tax_preset!r})")

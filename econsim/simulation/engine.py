@@ -367,13 +367,18 @@ class Simulation:
             tables["workers"].to_parquet(self.folder / "workers.parquet", index=False)
         ledger = self.client.ledger.summary() if self.client is not None else {}
         if self.folder is not None:
-            served = sorted(tables["calls"]["model"].unique().tolist()) \
-                if len(tables["calls"]) else []
+            calls = tables["calls"]
+            served = sorted(calls["model"].unique().tolist()) if len(calls) else []
+            forms = sorted(calls["structured_output"].unique().tolist()) \
+                if "structured_output" in calls else []
+            negotiated = self.client.structured_output() if self.client is not None else None
             write_manifest(self.folder, experiment="simulation", config=self.config.to_dict(),
                            outputs=sorted(p.name for p in self.folder.glob("*.parquet")),
                            started=self._started, status=status,
                            seeds={"seed": self.config.seed},
-                           backend={"requested": self.config.backend, "served": served},
+                           backend={"requested": self.config.backend, "served": served,
+                                    "structured_output": {"used": forms,
+                                                          "negotiation": negotiated}},
                            prompt_template_hash=prompt_template_hash(), ledger=ledger)
             self._write_status(status)
         if self.client is not None and self.client.store is not None:
@@ -419,7 +424,8 @@ def _make_client(cfg: SimConfig) -> LLMClient:
     return make_client(cfg.backend, store=cfg.store, store_mode=store_mode, budget=budget,
                        concurrency=cfg.concurrency, max_reasks=cfg.max_reasks,
                        temperature=cfg.temperature, max_tokens=cfg.max_tokens, seed=cfg.seed,
-                       timeout=cfg.request_timeout, max_retries=cfg.max_retries)
+                       timeout=cfg.request_timeout, max_retries=cfg.max_retries,
+                       structured=cfg.structured_output)
 
 
 def prompt_template_hash() -> str:

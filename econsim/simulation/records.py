@@ -1,7 +1,9 @@
 """Tidy records of a run, written in tax-year chunks so an interrupted run loses nothing.
 
 Tables (long format): ``steps`` (one row per step), ``agents`` (per agent-step), ``calls`` (per
-LLM call: prompt, reply, usage, fallback) and ``elections`` (per voter and election). During a
+LLM call: prompt, the reply used, the model's raw reply — kept on fallback rows too —, usage,
+decision latency ``latency_s`` (queueing and re-asks included) and request latency
+``request_latency_s``, structured-output form, clipped values, fallback) and ``elections`` (per voter and election). During a
 run each tax year is written to ``chunks/<table>_<year>.parquet`` (atomically: temporary file,
 then rename); :meth:`Recorder.finalize` joins them into ``<table>.parquet``.
 """
@@ -47,11 +49,13 @@ class Recorder:
                 "call_id": done.call_id, "step": step, "agent": int(agent), "kind": kind,
                 "prompt": json.dumps(list(req.messages)) if self.record_prompts else None,
                 "reply": done.text if self.record_prompts else None,
+                "raw_reply": done.raw_text,
                 "parsed": done.parsed.model_dump_json() if done.parsed is not None else None,
                 "input_tokens": done.input_tokens, "output_tokens": done.output_tokens,
-                "latency_s": done.latency_s, "model": done.model, "reasks": done.reasks,
-                "retries": done.retries, "fallback": done.fallback, "cached": done.cached,
-                "error": done.error})
+                "latency_s": done.latency_s, "request_latency_s": done.request_latency_s,
+                "model": done.model, "structured_output": done.structured,
+                "reasks": done.reasks, "retries": done.retries, "fallback": done.fallback,
+                "clipped": done.clipped, "cached": done.cached, "error": done.error})
 
     def election_rows(self, rows: list[dict[str, Any]]) -> None:
         for r in rows:

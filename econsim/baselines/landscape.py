@@ -6,7 +6,9 @@ all computed exactly: every worker plays its best response on the labour menu.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -17,6 +19,7 @@ from econsim.baselines.stackelberg import stackelberg
 from econsim.economy.outcomes import rational_step
 from econsim.economy.tax import TAX_PRESETS, TaxSchedule
 from econsim.economy.utility import get_utility
+from econsim.validation import check_positive_int, check_range
 
 
 def evaluate_schedule(skill: ArrayLike, schedule: TaxSchedule, utility: str) -> dict[str, float]:
@@ -53,25 +56,48 @@ def argmax_rates(curves: pd.DataFrame, metrics: Iterable[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["utility", "metric", "best_flat_rate", "value"])
 
 
+@dataclass(frozen=True)
+class SaezFixedPoint:
+    """Result of :func:`saez_fixed_point`: the rates and how the iteration ended."""
+
+    rates: np.ndarray
+    rounds: int           # rounds computed (Saez rates evaluated)
+    last_change: float    # max |Δ rate| of the last round (fractions)
+    converged: bool       # last_change < tol before max_iter rounds were used up
+
+
+class SaezConvergenceWarning(RuntimeWarning):
+    """The Saez fixed point stopped at ``max_iter`` without settling (often a 2-cycle)."""
+
+
 def saez_fixed_point(skill: ArrayLike, cutoffs: ArrayLike, utility: str,
                      elasticity: float | str | Sequence[float], max_iter: int = 50,
-                     tol: float = 1e-6) -> tuple[np.ndarray, int]:
+                     tol: float = 1e-6) -> SaezFixedPoint:
     """Saez rates evaluated on the incomes they themselves induce (rational workers).
 
     Starts from 50 % in every bracket; each round computes rational incomes under the current
-    rates and the Saez rates on those incomes, until the rates stop moving (or ``max_iter``).
-    Returns the rates and the number of rounds.
+    rates and the Saez rates on those incomes, until the largest change of a rate in one round
+    falls below ``tol`` (or ``max_iter`` rounds). Menu best responses make incomes jump, so the
+    map can cycle between two schedules: then the result says ``converged=False``, holds the last
+    iterate and the size of its last change, and a :class:`SaezConvergenceWarning` is issued.
     """
     s = np.asarray(skill, dtype=float)
     params = get_utility(utility)
+    check_positive_int(max_iter, "max_iter")
+    tol = check_range(tol, "tol", 0.0, np.inf, low_open=True, high_open=True)
     rates = np.full(np.size(cutoffs), 0.5)
+    change = np.inf
     for i in range(1, max_iter + 1):
         income = rational_step(s, TaxSchedule(cutoffs, rates), params).pre_tax_income
         new = saez_rates(cutoffs, income=income, elasticity=elasticity)
-        if np.max(np.abs(new - rates)) < tol:
-            return new, i
+        change = float(np.max(np.abs(new - rates)))
+        if change < tol:
+            return SaezFixedPoint(new, i, change, True)
         rates = new
-    return rates, max_iter
+    warnings.warn(f"Saez fixed point did not converge in {max_iter} rounds (elasticity "
+                  f"{elasticity!r}, utility {utility!r}): last change {100 * change:.3g} pp; "
+                  "returning the last iterate", SaezConvergenceWarning, stacklevel=2)
+    return SaezFixedPoint(rates, max_iter, change, False)
 
 
 def baseline_schedules(skill: ArrayLike, tax_preset: str = "us_federal_2024",
@@ -91,7 +117,7 @@ def baseline_schedules(skill: ArrayLike, tax_preset: str = "us_federal_2024",
     if TAX_PRESETS.get(tax_preset).statutory_rates is not None:
         out["US federal 2024"] = TaxSchedule.preset(tax_preset)
     for e in elasticities:
-        out[f"Saez e={e}"] = TaxSchedule(cut, saez_fixed_point(s, cut, utility, e)[0])
+        out[f"Saez e={e}"] = TaxSchedule(cut, saez_fixed_point(s, cut, utility, e).rates)
         out[f"Saez v1 e={e}"] = TaxSchedule(cut, saez_rates(cut, skill=s, elasticity=e,
                                                              mode="v1"))
     opt = stackelberg(s, cut, utility, objective=objective, seed=seed)

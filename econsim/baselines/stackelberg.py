@@ -147,10 +147,14 @@ class WelfareEvaluator:
         self.evaluations = 0
         if self.fast:
             self._sorted = np.sort(s)
-            inv = np.divide(1.0, self._sorted, out=np.zeros_like(self._sorted),
-                            where=self._sorted > 0)
+            with np.errstate(over="ignore"):  # 1/s of a subnormal skill is inf (never used)
+                inv = np.divide(1.0, self._sorted, out=np.zeros_like(self._sorted),
+                                where=self._sorted > 0)
             self._p1 = np.concatenate(([0.0], np.cumsum(self._sorted)))
-            self._pinv = np.concatenate(([0.0], np.cumsum(inv)))
+            # Sums of 1/s accumulate from the largest skill down (suffix sums): a tiny skill's
+            # huge 1/s then never enters the difference for a range of larger skills, which
+            # prefix sums would cancel catastrophically (s = 1e-12 gave a visibly wrong SWF).
+            self._tinv = np.concatenate((np.cumsum(inv[::-1])[::-1], [0.0]))
             self._cost = self.params.c * np.power(self.menu, self.params.delta)
 
     @property
@@ -220,7 +224,8 @@ class WelfareEvaluator:
         bracket = (pos[:, None, :-1] <= a[:, :, None]).sum(axis=2)
         big = pos[:, None, -1] <= a
         s1 = self._p1[b] - self._p1[a]
-        sinv = self._pinv[b] - self._pinv[a]
+        with np.errstate(invalid="ignore"):  # inf - inf only in ranges below z = 1 (unused)
+            sinv = self._tinv[a] - self._tinv[b]
         t_k, a_k = tau[bracket], intercept[bracket]
         l_, c_ = hours[:, None], cost[:, None]
         revenue = float(np.sum(n * a_k + t_k * l_ * s1))
@@ -236,6 +241,7 @@ class WelfareEvaluator:
             u_min = z - (a_k + t_k * z) + rebate - c_
             return float(u_min[nonempty].min())
         inv_l = 1.0 / safe_l[:, None]
+        sinv = np.where(big, sinv, 0.0)  # only ranges with z >= 1 use 1/s sums
         swf_big = n * (1.0 - t_k) + (rebate - c_ - a_k) * sinv * inv_l
         swf = float(np.where(big, swf_big, sum_u).sum())
         if name == "paper_swf":
@@ -263,6 +269,15 @@ class StackelbergResult:
     details: dict[str, object] = field(default_factory=dict)
 
 
+def _check_grid(grid: ArrayLike) -> Array:
+    """The rate grid as a flat array of fractions in [0, 1], at least one value."""
+    g = check_fractions(grid, "grid").ravel()
+    if g.size == 0:
+        raise ValueError("grid must hold at least one rate (fractions in [0, 1]); got an empty "
+                         "grid")
+    return g
+
+
 def _first_best(values: Array) -> int:
     best = values.max()
     tol = TIE_RTOL * max(abs(best), 1.0)
@@ -275,7 +290,7 @@ def lattice_search(evaluate: Callable[[Array], float], n_brackets: int,
 
     Ties go to the first schedule in lexicographic order (lowest rates first).
     """
-    g = check_fractions(grid, "grid").ravel()
+    g = _check_grid(grid)
     if n_brackets > MAX_LATTICE_BRACKETS:
         raise ValueError(f"lattice search allows at most {MAX_LATTICE_BRACKETS} brackets "
                          f"(got {n_brackets}); use method='coordinate'")
@@ -353,7 +368,7 @@ def coordinate_refine_search(evaluate: Callable[[Array], float], n_brackets: int
     Returns (rates, welfare, distinct evaluations, details). Every start and every refinement
     keeps the best point evaluated, so refinement can never make the answer worse.
     """
-    g = check_fractions(grid, "grid").ravel()
+    g = _check_grid(grid)
     f = _Cached(evaluate)
     rng = np.random.default_rng(seed)
     if starts is None:
@@ -437,6 +452,7 @@ def stackelberg(skill: ArrayLike, cutoffs: ArrayLike | TaxSchedule | str,
     """
     t0 = time.perf_counter()
     METHODS.get(method)
+    grid = _check_grid(grid)
     ev = WelfareEvaluator(skill, cutoffs, utility, objective, response, menu, fast)
     k = ev.n_brackets
     chosen = method if method != "auto" else ("lattice" if k <= 3 else "coordinate")

@@ -62,10 +62,12 @@ def compute(args: argparse.Namespace) -> dict:
     skill = sample_skills(args.n_agents, np.random.default_rng(args.seed), args.skills)
     e = _elasticity(args.elasticity)
     schedules: dict[str, TaxSchedule] = {}
+    fixed_point = None
     if preset.statutory_rates is not None:
         schedules["us_federal"] = TaxSchedule.preset(args.preset)
     if "proper" in modes:
-        schedules["saez"] = TaxSchedule(cut, saez_fixed_point(skill, cut, args.utility, e)[0])
+        fixed_point = saez_fixed_point(skill, cut, args.utility, e)
+        schedules["saez"] = TaxSchedule(cut, fixed_point.rates)
     if "v1" in modes:
         schedules["saez_v1"] = TaxSchedule(cut, saez_rates(cut, skill=skill, elasticity=e,
                                                            mode="v1"))
@@ -81,6 +83,9 @@ def compute(args: argparse.Namespace) -> dict:
                                          evaluate_schedule(skill, sch, args.utility).items()}}
                       for name, sch in schedules.items()},
         "stackelberg_method": opt.method,
+        "saez_fixed_point": None if fixed_point is None else {
+            "converged": fixed_point.converged, "rounds": fixed_point.rounds,
+            "last_change": float(fixed_point.last_change)},
     }
 
 
@@ -102,4 +107,9 @@ def run(args: argparse.Namespace) -> int:
             f"{out['schedules'][n]['welfare'][metric]:{width}.6g}" for n in names))
     print(f"(Stackelberg: {out['stackelberg_method']}; Saez 'proper' is the fixed point on "
           "rational incomes)")
+    fp = out["saez_fixed_point"]
+    if fp is not None:
+        state = "converged" if fp["converged"] else "DID NOT CONVERGE (last iterate shown)"
+        print(f"Saez fixed point: {state} after {fp['rounds']} rounds, last change "
+              f"{100 * fp['last_change']:.3g} pp")
     return 0

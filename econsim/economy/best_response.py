@@ -21,7 +21,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from econsim.economy.tax import TaxSchedule, _tax_unchecked
 from econsim.economy.utility import LABOUR_MENU, MAX_HOURS, UtilityParams
-from econsim.validation import check_nonnegative
+from econsim.validation import check_nonnegative, check_range
 
 
 def net_gain(skill: NDArray[np.float64], labour: ArrayLike, schedule: TaxSchedule,
@@ -144,8 +144,10 @@ def best_response_continuous(skill: ArrayLike, schedule: TaxSchedule, params: Ut
     In bracket :math:`k` (hours :math:`[b_k/s, b_{k+1}/s]`) the objective is concave with stationary
     point :math:`l_k = (s(1-\tau_k)/(c\delta))^{1/(\delta-1)}`; the candidate is :math:`l_k` clipped
     to the bracket's hours (a kink when clipped). The best candidate over brackets is the optimum.
+    ``max_hours`` :math:`\bar l` must lie in [0, 100] (the week's hour limit of the model).
     """
     s = check_nonnegative(skill, "skill")
+    max_hours = check_range(max_hours, "max_hours", 0.0, MAX_HOURS)
     params_exp = 1.0 / (params.delta - 1.0)
     best_val = np.full(s.shape, -np.inf)
     best_lab = np.zeros(s.shape)

@@ -81,8 +81,11 @@ def sample_uniform_skills(n: int, rng: np.random.Generator,
                           ) -> NDArray[np.float64]:
     """Skills drawn uniformly on [low, high] (the paper's 'uniform' mix)."""
     check_positive_int(n, "n")
-    if not (0 <= low < high):
-        raise ValueError(f"need 0 <= low < high for uniform skills; got low={low}, high={high}")
+    lo, hi = as_float_array(low, "low"), as_float_array(high, "high")
+    if not (lo.ndim == 0 and hi.ndim == 0 and np.isfinite(lo) and np.isfinite(hi)
+            and 0 <= lo < hi):
+        raise ValueError("low and high must be finite numbers with 0 <= low < high for uniform "
+                         f"skills; got low={low!r}, high={high!r}")
     return rng.uniform(low, high, size=n)
 
 

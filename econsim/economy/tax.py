@@ -212,7 +212,10 @@ def apply_delta(rates: ArrayLike, delta_pp: ArrayLike) -> NDArray[np.float64]:
     rates
         Current rates, fractions in [0, 1].
     delta_pp
-        Change per bracket in percentage points (the planner's DELTA, e.g. ``[-10, 0, 20]``).
+        Change per bracket in whole percentage points in [-100, 100] (the planner's DELTA, e.g.
+        ``[-10, 0, 20]``). Fractional values are refused: every DELTA the planners produce is a
+        whole number of points, and a fraction such as 0.1 is almost surely a rate change
+        written as a fraction (10 pp) rather than a tenth of a point.
     """
     r = check_fractions(rates, "rates")
     d = as_float_array(delta_pp, "delta_pp")
@@ -220,6 +223,8 @@ def apply_delta(rates: ArrayLike, delta_pp: ArrayLike) -> NDArray[np.float64]:
         raise ValueError(
             f"delta_pp must have one entry per bracket: got shape {d.shape}, allowed {r.shape}"
         )
-    if not np.isfinite(d).all():
-        raise ValueError("delta_pp must be finite percentage points")
+    if not (np.isfinite(d).all() and (np.abs(d) <= 100).all() and (d == np.round(d)).all()):
+        bad = d[~(np.isfinite(d) & (np.abs(d) <= 100) & (d == np.round(d)))].ravel()[0]
+        raise ValueError("delta_pp must be whole percentage points in [-100, 100] (e.g. 10 for "
+                         f"+10 pp, not the fraction 0.1); got {float(bad)!r}")
     return np.clip(r + d / 100.0, 0.0, 1.0)

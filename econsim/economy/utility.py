@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from econsim.registry import Registry
-from econsim.validation import as_float_array, check_range
+from econsim.validation import as_float_array, check_finite, check_range, check_same_shape
 
 #: Satisfaction multipliers of the bounded scenario (YES → 1.0, NO → 0.5).
 SATISFIED, UNSATISFIED = 1.0, 0.5
@@ -92,12 +92,14 @@ def utility(post_tax_income: ArrayLike, labour: ArrayLike, params: UtilityParams
     post_tax_income
         :math:`\tilde z = z - T(z) + R` in USD.
     labour
-        Weekly hours in [0, 100].
+        Weekly hours in [0, 100], one entry per entry of ``post_tax_income`` (same shape).
     params
         Labour-cost parameters.
     """
-    zt = as_float_array(post_tax_income, "post_tax_income")
-    return zt - labour_cost(labour, params)
+    zt = check_finite(post_tax_income, "post_tax_income")
+    lab = as_float_array(labour, "labour")
+    check_same_shape(post_tax_income=zt, labour=lab)
+    return zt - labour_cost(lab, params)
 
 
 def adjusted_utility(u: ArrayLike, satisfaction: ArrayLike) -> NDArray[np.float64]:

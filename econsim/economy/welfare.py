@@ -21,9 +21,23 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from econsim.registry import Registry
-from econsim.validation import as_float_array, check_range
+from econsim.validation import check_finite, check_range, check_same_shape
 
 Array = NDArray[np.float64]
+
+
+def _people(name: str, nonempty: bool = False, **arrays: ArrayLike) -> list[Array]:
+    """Finite float arrays of equal shape, one entry per person; ``name`` is the metric's name."""
+    out = [check_finite(a, f"{name}: {n}") for n, a in arrays.items()]
+    check_same_shape(**dict(zip(arrays, out, strict=True)))
+    if nonempty and out[0].size == 0:
+        raise ValueError(f"{name} needs at least one person (got an empty {next(iter(arrays))})")
+    return out
+
+
+def _post_tax_floor(name: str, z_tilde: ArrayLike) -> Array:
+    """Post-tax incomes floored at 0 for inequality measures (checked finite before flooring)."""
+    return np.maximum(_people(name, z_tilde=z_tilde)[0], 0.0)
 
 
 def _inverse_income_weights(z: Array) -> Array:
@@ -36,7 +50,7 @@ def paper_swf(u: ArrayLike, z: ArrayLike, z_tilde: ArrayLike | None = None) -> f
     Rewards near-confiscatory taxes and explodes when a worker earns nothing (its weight is 1);
     see MODEL.md §8. Reported for fidelity; compare with the normalised version.
     """
-    u_, z_ = as_float_array(u, "u"), as_float_array(z, "z")
+    u_, z_ = _people("paper_swf", u=u, z=z)
     return float(np.sum(u_ * _inverse_income_weights(z_)))
 
 
@@ -45,7 +59,7 @@ def inverse_income_swf(u: ArrayLike, z: ArrayLike, z_tilde: ArrayLike | None = N
 
     .. math:: W = \sum_i \omega_i u_i, \quad \omega_i = \frac{1/\max(z_i,1)}{\sum_j 1/\max(z_j,1)}
     """
-    u_, z_ = as_float_array(u, "u"), as_float_array(z, "z")
+    u_, z_ = _people("inverse_income_swf", nonempty=True, u=u, z=z)
     w = _inverse_income_weights(z_)
     return float(np.sum(w * u_) / w.sum())  # not np.dot: BLAS threading changes last bits
 
@@ -53,12 +67,12 @@ def inverse_income_swf(u: ArrayLike, z: ArrayLike, z_tilde: ArrayLike | None = N
 def utilitarian(u: ArrayLike, z: ArrayLike | None = None, z_tilde: ArrayLike | None = None
                 ) -> float:
     r"""Mean utility :math:`\frac1N \sum_i u_i` (the utilitarian sum per worker)."""
-    return float(np.mean(as_float_array(u, "u")))
+    return float(np.mean(_people("utilitarian", nonempty=True, u=u)[0]))
 
 
 def rawlsian(u: ArrayLike, z: ArrayLike | None = None, z_tilde: ArrayLike | None = None) -> float:
     r"""Utility of the worst-off worker, :math:`\min_i u_i`."""
-    return float(np.min(as_float_array(u, "u")))
+    return float(np.min(_people("rawlsian", nonempty=True, u=u)[0]))
 
 
 def gini(y: ArrayLike) -> float:
@@ -68,7 +82,7 @@ def gini(y: ArrayLike) -> float:
 
     with :math:`y_{(i)}` sorted ascending; 0 when all incomes are equal (or all zero).
     """
-    y_ = np.sort(as_float_array(y, "y").ravel())
+    y_ = np.sort(_people("gini", y=y)[0].ravel())
     if y_.size and y_[0] < 0:
         raise ValueError("gini needs non-negative incomes (allowed range [0, inf))")
     n, total = y_.size, y_.sum()
@@ -80,7 +94,7 @@ def gini(y: ArrayLike) -> float:
 
 def theil(y: ArrayLike) -> float:
     r"""Theil T index :math:`\frac1N \sum_i \frac{y_i}{\mu} \ln \frac{y_i}{\mu}` (with 0 ln 0 = 0)."""
-    y_ = as_float_array(y, "y").ravel()
+    y_ = _people("theil", y=y)[0].ravel()
     if y_.size and y_.min() < 0:
         raise ValueError("theil needs non-negative incomes (allowed range [0, inf))")
     mu = y_.mean() if y_.size else 0.0
@@ -101,7 +115,7 @@ def atkinson_index(y: ArrayLike, epsilon: float = 1.0) -> float:
     Incomes must be positive when :math:`\varepsilon \ge 1`.
     """
     eps = check_range(epsilon, "epsilon", 0.0, np.inf, high_open=True)
-    y_ = as_float_array(y, "y").ravel()
+    y_ = _people("atkinson_index", y=y)[0].ravel()
     if y_.size == 0 or (y_ < 0).any():
         raise ValueError("atkinson needs a non-empty array of incomes >= 0")
     mu = y_.mean()
@@ -121,7 +135,7 @@ def _equally_distributed_equivalent(y: Array, eps: float) -> float:
 def atkinson_welfare(u: ArrayLike, z: ArrayLike, z_tilde: ArrayLike, epsilon: float = 1.0
                      ) -> float:
     r"""Equally-distributed-equivalent post-tax income :math:`\mu (1 - A_\varepsilon)` (USD)."""
-    zt = as_float_array(z_tilde, "z_tilde").ravel()
+    zt = _people("atkinson_welfare", nonempty=True, z_tilde=z_tilde)[0].ravel()
     return _equally_distributed_equivalent(np.maximum(zt, 0.0), float(epsilon))
 
 
@@ -132,7 +146,8 @@ def equality_times_productivity(u: ArrayLike, z: ArrayLike, z_tilde: ArrayLike) 
 
     Productivity is mean pre-tax income (a full rebate keeps it equal to mean post-tax income).
     """
-    zt, z_ = as_float_array(z_tilde, "z_tilde").ravel(), as_float_array(z, "z").ravel()
+    z_, zt = (a.ravel() for a in _people("equality_times_productivity", nonempty=True, z=z,
+                                         z_tilde=z_tilde))
     n = zt.size
     equality = 1.0 - (n / (n - 1.0) if n > 1 else 1.0) * gini(np.maximum(zt, 0.0))
     return float(equality * z_.mean())
@@ -149,7 +164,8 @@ class WelfareFunction:
     objective: bool = True  # may a planner maximise it?
 
     def __call__(self, u: ArrayLike, z: ArrayLike, z_tilde: ArrayLike) -> float:
-        return self.func(u, z, z_tilde)
+        # all three arrays describe the same people, even for a metric that reads only one
+        return self.func(*_people(self.name, u=u, z=z, z_tilde=z_tilde))
 
 
 WELFARE_FUNCTIONS: Registry[WelfareFunction] = Registry("welfare function")
@@ -161,9 +177,9 @@ for _wf in (
     WelfareFunction("atkinson", atkinson_welfare, "Atkinson ε=1 EDE post-tax income (USD)"),
     WelfareFunction("equality_productivity", equality_times_productivity,
                     "equality × mean income (USD)"),
-    WelfareFunction("gini", lambda u, z, zt: gini(np.maximum(zt, 0.0)), "Gini of post-tax income",
-                    higher_is_better=False, objective=False),
-    WelfareFunction("theil", lambda u, z, zt: theil(np.maximum(zt, 0.0)),
+    WelfareFunction("gini", lambda u, z, zt: gini(_post_tax_floor("gini", zt)),
+                    "Gini of post-tax income", higher_is_better=False, objective=False),
+    WelfareFunction("theil", lambda u, z, zt: theil(_post_tax_floor("theil", zt)),
                     "Theil T of post-tax income", higher_is_better=False, objective=False),
 ):
     WELFARE_FUNCTIONS.register(_wf.name, _wf)
@@ -182,5 +198,5 @@ def get_objective(name: str) -> WelfareFunction:
 
 def all_metrics(u: ArrayLike, z: ArrayLike, z_tilde: ArrayLike) -> dict[str, float]:
     """Every registered welfare function and inequality measure, by name."""
-    u_, z_, zt = (as_float_array(a, n) for a, n in ((u, "u"), (z, "z"), (z_tilde, "z_tilde")))
+    u_, z_, zt = _people("all_metrics", u=u, z=z, z_tilde=z_tilde)
     return {name: WELFARE_FUNCTIONS.get(name)(u_, z_, zt) for name in WELFARE_FUNCTIONS}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from typing import NoReturn
 
 from econsim import __version__
 from econsim.llm.redact import redact
@@ -27,6 +28,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("econsim.llm.serve",
               "serve the offline surrogate over OpenAI/Anthropic-compatible HTTP on 127.0.0.1"),
 }
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """A subcommand parser whose errors are one line (the full usage of ``run`` is ~60 lines)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,8 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown command {name!r}; valid: {', '.join(COMMANDS)}")
     module = importlib.import_module(COMMANDS[name][0])
     if hasattr(module, "add_arguments"):
-        cmd_parser = argparse.ArgumentParser(prog=f"econsim {name}",
-                                             description=COMMANDS[name][1])
+        cmd_parser = _OneLineParser(prog=f"econsim {name}", description=COMMANDS[name][1])
         module.add_arguments(cmd_parser)
         args = cmd_parser.parse_args(argv[1:])
         try:
@@ -63,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
         except LLMError as err:  # e.g. a replay miss or an unreachable server
             print(redact(f"econsim {name}: {type(err).__name__}: {err}"), file=sys.stderr)
             return 1
+        except KeyboardInterrupt:  # Ctrl-C: the conventional exit status, no traceback
+            print(f"econsim {name}: interrupted", file=sys.stderr)
+            return 130
     return int(module.main(argv[1:]) or 0)
 
 

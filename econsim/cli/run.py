@@ -17,38 +17,49 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
+import sys
 from pathlib import Path
 from typing import Any
 
 from econsim.llm.pack import pack_store_path, write_pack
 from econsim.simulation import SimConfig, make_simulation, resume_simulation
+from econsim.simulation.config import ConfigError, field_kinds
+from econsim.simulation.engine import CHECKPOINT, CONFIG_FILE
 
 
 def _parse_value(field: dataclasses.Field, text: str) -> Any:
-    hint = str(field.type)
-    if text.lower() in ("none", "null") and "None" in hint:
+    """Parse one flag's text by the key's annotation (the same table the config checks use)."""
+    kinds = field_kinds(field.name)
+    if "None" in kinds and text.lower() in ("none", "null"):
         return None
-    if "dict" in hint or "tuple" in hint:
+    if "dict" in kinds or "tuple" in kinds:
         try:
             return json.loads(text)
-        except json.JSONDecodeError as err:
-            raise argparse.ArgumentTypeError(f"--{field.name.replace('_', '-')} expects JSON, "
-                                              f"e.g. {json.dumps(field.default_factory())}"
-                                              if field.default_factory is not dataclasses.MISSING
-                                              else f"--{field.name} expects JSON") from err
-    if hint.startswith("bool"):
-        if text.lower() in ("true", "yes", "1"):
-            return True
-        if text.lower() in ("false", "no", "0"):
-            return False
-        raise argparse.ArgumentTypeError(f"expected true/false, got {text!r}")
-    if hint.startswith("int"):
-        return int(text)
-    if hint.startswith("float |") or hint == "float":
+        except json.JSONDecodeError:
+            example = (json.dumps(field.default_factory())
+                       if field.default_factory is not dataclasses.MISSING else "[0.1, 0.2]")
+            raise argparse.ArgumentTypeError(f"expects JSON, e.g. {example}; got {text!r}"
+                                             ) from None
+    if "bool" in kinds:
+        if text.lower() in ("true", "false"):
+            return text.lower() == "true"
+        raise argparse.ArgumentTypeError(f"expects true or false; got {text!r}")
+    if "int" in kinds:
         try:
-            return float(text)
+            return int(text)
         except ValueError:
+            raise argparse.ArgumentTypeError(f"expects an integer; got {text!r}") from None
+    if "float" in kinds:
+        try:
+            value = float(text)
+        except ValueError:
+            value = None
+        if value is not None and math.isfinite(value):
+            return value
+        if "str" in kinds:
             return text  # e.g. an elasticity preset name
+        raise argparse.ArgumentTypeError(f"expects a finite number; got {text!r}")
     return text
 
 
@@ -72,25 +83,40 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                            help=f"default: {default!r}")
 
 
+def _config(args: argparse.Namespace) -> SimConfig:
+    """The run's config from --config and flags; a bad flag value names the flag."""
+    values: dict[str, Any] = {}
+    if args.config is not None:
+        values.update(SimConfig.from_yaml(args.config).to_dict())
+    flags = {f.name for f in dataclasses.fields(SimConfig) if getattr(args, f.name) is not None}
+    values.update({name: getattr(args, name) for name in flags})
+    if args.pack is not None:
+        values.update(store=str(pack_store_path(args.pack)), store_mode="record")
+    try:
+        return SimConfig.from_dict(values)  # validated before anything is written
+    except ConfigError as err:
+        if err.key in flags:
+            raise ConfigError(f"argument --{err.key.replace('_', '-')}: {err}", err.key) from None
+        raise
+
+
 def run(args: argparse.Namespace) -> int:
-    if args.resume is not None:
-        sim = resume_simulation(args.resume, progress=not args.no_progress)
-    else:
-        values: dict[str, Any] = {}
-        if args.config is not None:
-            values.update(SimConfig.from_yaml(args.config).to_dict())
-        for f in dataclasses.fields(SimConfig):
-            if getattr(args, f.name) is not None:
-                values[f.name] = getattr(args, f.name)
-        if args.pack is not None:
-            values.update(store=str(pack_store_path(args.pack)), store_mode="record")
-        config = SimConfig.from_dict(values)  # validated before anything is written
-        if args.pack is not None and config.backend.startswith("replay:"):
-            raise ValueError("--pack records a live backend; --backend is a replay")
-        out = args.out or Path("results/runs") / (
-            f"{config.scenario}_{config.worker}_{config.planner}_seed{config.seed}")
-        sim = make_simulation(config, out, progress=not args.no_progress, overwrite=args.overwrite)
-    result = sim.run()
+    folder = args.resume
+    try:
+        if args.resume is not None:
+            sim = resume_simulation(args.resume, progress=not args.no_progress)
+        else:
+            config = _config(args)
+            if args.pack is not None and config.backend.startswith("replay:"):
+                raise ValueError("--pack records a live backend; --backend is a replay")
+            folder = args.out or Path("results/runs") / (
+                f"{config.scenario}_{config.worker}_{config.planner}_seed{config.seed}")
+            sim = make_simulation(config, folder, progress=not args.no_progress,
+                                  overwrite=args.overwrite)
+        result = sim.run()
+    except KeyboardInterrupt:
+        print(f"econsim run: interrupted; {_resume_hint(folder)}", file=sys.stderr)
+        return 130
     if args.pack is not None and args.resume is None:
         write_pack(args.pack, sim.client, [sim.config.to_dict()])
         print(f"replay pack written: {args.pack} (replay with --backend replay:{args.pack})")
@@ -106,3 +132,13 @@ def run(args: argparse.Namespace) -> int:
               f"{led['input_tokens']}/{led['output_tokens']}, fallbacks {led['fallbacks']}, "
               f"cost ${led['cost_usd']:.4f}")
     return 0
+
+
+def _resume_hint(folder: Path | None) -> str:
+    """Which command continues an interrupted run (none if it stopped before starting)."""
+    if folder is None:
+        return "nothing was written"
+    if (Path(folder) / CHECKPOINT).exists():
+        return f"resume with: econsim run --resume {folder}"
+    return (f"it stopped before its first checkpoint; start it again with: econsim run "
+            f"--config {Path(folder) / CONFIG_FILE} --out {folder}")

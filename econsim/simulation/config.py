@@ -7,12 +7,18 @@ history window H = 50, seed 42, temperature 0.7, US 2024 brackets, c = 0.0005 an
 from __future__ import annotations
 
 import dataclasses
+import math
+import numbers
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
+from econsim.baselines.saez import resolve_elasticity
 from econsim.economy.tax import TAX_PRESETS
 from econsim.economy.utility import UTILITY_PRESETS
 from econsim.economy.welfare import get_objective
@@ -35,6 +41,25 @@ PLANNER_KINDS = ("llm", "saez", "saez_v1", "saez_empirical", "us_federal", "fixe
                  "stackelberg")
 PERSONA_SOURCES = ("offline", "llm", "archetypes")
 SKILL_SOURCES = ("gb2", "joint", "uniform")
+
+
+class ConfigError(ValueError):
+    """A bad configuration value; ``key`` names the config key (``None`` if several are)."""
+
+    def __init__(self, message: str, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+@contextmanager
+def _about(key: str) -> Iterator[None]:
+    """Tag a ``ValueError`` raised inside (e.g. by a registry lookup) with the config key."""
+    try:
+        yield
+    except ConfigError:
+        raise
+    except ValueError as err:
+        raise ConfigError(str(err), key) from None
 
 
 @dataclass(frozen=True)
@@ -140,6 +165,7 @@ class SimConfig:
     record_agents: int | None = None
 
     def __post_init__(self) -> None:
+        _check_types(self)
         _check_int(self.n_agents, "n_agents", 1)
         _check_int(self.n_steps, "n_steps", 1)
         _check_int(self.K, "K", 1)
@@ -152,44 +178,48 @@ class SimConfig:
         _check_int(self.max_reasks, "max_reasks", 0)
         _check_int(self.max_retries, "max_retries", 0)
         _check_timeout(self.request_timeout)
-        SCENARIOS.get(self.scenario)
-        TAX_PRESETS.get(self.tax_preset)
-        UTILITY_PRESETS.get(self.utility)
+        for key, lookup in (("scenario", SCENARIOS.get), ("tax_preset", TAX_PRESETS.get),
+                            ("utility", UTILITY_PRESETS.get), ("prompt_style", PROMPT_STYLES.get),
+                            ("objective", get_objective)):
+            with _about(key):
+                lookup(getattr(self, key))
         _check_choice(self.skills, "skills", SKILL_SOURCES)
-        PROMPT_STYLES.get(self.prompt_style)
-        get_objective(self.objective)
         _check_choice(self.worker, "worker", WORKER_KINDS + VECTOR_WORKER_KINDS)
         _check_choice(self.planner, "planner", PLANNER_KINDS)
         _check_choice(self.personas, "personas", PERSONA_SOURCES)
         _check_choice(self.store_mode, "store_mode", ("off", "record", "replay"))
         _check_choice(self.structured_output, "structured_output", tuple(STRUCTURED_OUTPUT))
         if self.planner == "us_federal" and self.tax_preset != "us_federal_2024":
-            raise ValueError("planner 'us_federal' needs tax_preset 'us_federal_2024' "
-                             f"(got {self.tax_preset!r})")
+            raise ConfigError("planner 'us_federal' needs tax_preset 'us_federal_2024' "
+                              f"(got {self.tax_preset!r})", "planner")
         if not 0.0 <= float(self.temperature) <= 2.0:
-            raise ValueError(f"temperature must be in [0, 2]; got {self.temperature!r}")
+            raise ConfigError(f"temperature must be in [0, 2]; got {self.temperature!r}",
+                              "temperature")
         if not 0.0 <= float(self.fixed_hours) <= 100.0:
-            raise ValueError(f"fixed_hours must be in [0, 100]; got {self.fixed_hours!r}")
+            raise ConfigError(f"fixed_hours must be in [0, 100]; got {self.fixed_hours!r}",
+                              "fixed_hours")
         unknown = sorted(set(self.utility_mix) - set(UTILITY_TYPES))
         if unknown:
-            raise ValueError(f"utility_mix has unknown type(s) {unknown}; valid: "
-                             f"{', '.join(UTILITY_TYPES)}")
+            raise ConfigError(f"utility_mix has unknown type(s) {unknown}; valid: "
+                              f"{', '.join(UTILITY_TYPES)}", "utility_mix")
         shares = [float(v) for v in self.utility_mix.values()]
         if any(v < 0 for v in shares) or abs(sum(shares) - 100.0) > 1e-6:
-            raise ValueError(f"utility_mix percentages must be >= 0 and sum to 100; got "
-                             f"{dict(self.utility_mix)} (sum {sum(shares):g})")
+            raise ConfigError(f"utility_mix percentages must be >= 0 and sum to 100; got "
+                              f"{dict(self.utility_mix)} (sum {sum(shares):g})", "utility_mix")
         if self.fixed_rates is not None:
             n = len(TAX_PRESETS.get(self.tax_preset).cutoffs)
             if len(self.fixed_rates) != n or not all(0 <= r <= 1 for r in self.fixed_rates):
-                raise ValueError(f"fixed_rates must be {n} fractions in [0, 1] (one per bracket "
-                                 f"of {self.tax_preset!r}); got {self.fixed_rates!r}")
+                raise ConfigError(f"fixed_rates must be {n} fractions in [0, 1] (one per "
+                                  f"bracket of {self.tax_preset!r}); got {self.fixed_rates!r}",
+                                  "fixed_rates")
         if self.budget_calls is not None:
             _check_int(self.budget_calls, "budget_calls", 1)
         if self.budget_usd is not None and not float(self.budget_usd) > 0:
-            raise ValueError(f"budget_usd must be > 0; got {self.budget_usd!r}")
+            raise ConfigError(f"budget_usd must be > 0; got {self.budget_usd!r}", "budget_usd")
+        with _about("elasticity"):
+            resolve_elasticity(self.elasticity, TAX_PRESETS.get(self.tax_preset).cutoffs)
         _check_scale_options(self)
-        if self.store_mode == "replay" and not (self.store or self.backend.startswith("replay:")):
-            raise ValueError("store_mode 'replay' needs store=<path> (or backend 'replay:<path>')")
+        _check_llm_options(self)
 
     @property
     def n_brackets(self) -> int:
@@ -211,22 +241,47 @@ class SimConfig:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> SimConfig:
-        """Build from a mapping, refusing unknown keys (they name the valid ones)."""
+        """Build from a mapping, refusing unknown keys (they name the valid ones) and values of
+        the wrong type (the error names the key and the type its annotation allows)."""
         valid = [f.name for f in dataclasses.fields(cls)]
         unknown = sorted(set(values) - set(valid))
         if unknown:
-            raise ValueError(f"unknown config key(s) {unknown}; valid keys: {', '.join(valid)}")
+            raise ConfigError(f"unknown config key(s) {unknown}; valid keys: {', '.join(valid)}")
         vals = dict(values)
+        for key, value in vals.items():
+            _check_type(key, value)
         if vals.get("fixed_rates") is not None:
             vals["fixed_rates"] = tuple(float(r) for r in vals["fixed_rates"])
         return cls(**vals)
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> SimConfig:
-        data = yaml.safe_load(Path(path).read_text()) or {}
+        """Read a YAML mapping of config keys; a missing, unreadable, empty or malformed file
+        raises ``ConfigError`` naming the file (an empty file would silently run the defaults)."""
+        p = Path(path)
+        try:
+            text = p.read_text()
+        except FileNotFoundError:
+            raise ConfigError(f"config file {p} does not exist") from None
+        except (OSError, UnicodeDecodeError) as err:
+            raise ConfigError(f"config file {p} cannot be read: {err}") from None
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as err:
+            where = getattr(err, "problem_mark", None)
+            at = f" (line {where.line + 1}, column {where.column + 1})" if where else ""
+            problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+            raise ConfigError(f"config file {p} is not valid YAML{at}: {problem}") from None
+        if data is None or data == {}:
+            raise ConfigError(f"config file {p} is empty: set at least one key (e.g. "
+                              "'scenario: rational'); an empty file would run every default")
         if not isinstance(data, dict):
-            raise ValueError(f"{path}: a config file must be a mapping of keys to values")
-        return cls.from_dict(data)
+            raise ConfigError(f"config file {p} must be a mapping of keys to values; got "
+                              f"{type(data).__name__}")
+        try:
+            return cls.from_dict(data)
+        except ConfigError as err:
+            raise ConfigError(f"{p}: {err}", err.key) from None
 
 
 def _check_scale_options(cfg: SimConfig) -> None:
@@ -256,17 +311,110 @@ def _check_scale_options(cfg: SimConfig) -> None:
 def _check_timeout(value: Any) -> None:
     ok = isinstance(value, int | float) and not isinstance(value, bool)
     if not ok or not 0 < value < float("inf"):
-        raise ValueError(f"request_timeout must be a number of seconds > 0; got {value!r}")
+        raise ConfigError(f"request_timeout must be a number of seconds > 0; got {value!r}",
+                          "request_timeout")
 
 
 def _check_int(value: Any, name: str, minimum: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
+        raise ConfigError(f"{name} must be an integer >= {minimum}; got {value!r}", name)
 
 
 def _check_choice(value: str, name: str, valid: tuple[str, ...]) -> None:
     if value not in valid:
-        raise ValueError(f"unknown {name} {value!r}; valid: {', '.join(valid)}")
+        raise ConfigError(f"unknown {name} {value!r}; valid: {', '.join(valid)}", name)
+
+
+# -- types: one table, read from the field annotations, so every key (new ones too) is checked --
+def _is_number(v: Any) -> bool:
+    return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
+
+
+#: Annotation base type → (test, what the error says is allowed).
+_TYPE_RULES: dict[str, tuple[Any, str]] = {
+    "None": (lambda v: v is None, "null"),
+    "bool": (lambda v: isinstance(v, bool), "true or false (a YAML boolean, not a string)"),
+    "int": (lambda v: isinstance(v, numbers.Integral) and not isinstance(v, bool), "an integer"),
+    "float": (_is_number, "a finite number"),
+    "str": (lambda v: isinstance(v, str), "text"),
+    "dict": (lambda v: isinstance(v, dict) and all(isinstance(k, str) and _is_number(x)
+                                                  for k, x in v.items()),
+             "a mapping of names to numbers"),
+    "tuple": (lambda v: isinstance(v, list | tuple) and all(_is_number(x) for x in v),
+              "a list of numbers"),
+}
+
+
+def field_kinds(name: str) -> tuple[str, ...]:
+    """Base types a config key accepts, from its annotation (``'float | None'`` → float, None)."""
+    f = {f.name: f for f in dataclasses.fields(SimConfig)}[name]
+    return tuple(part.strip().split("[")[0] for part in str(f.type).split("|"))
+
+
+def _check_type(key: str, value: Any) -> None:
+    kinds = field_kinds(key)
+    if any(_TYPE_RULES[k][0](value) for k in kinds):
+        return
+    allowed = " or ".join(_TYPE_RULES[k][1] for k in kinds)
+    f = {f.name: f for f in dataclasses.fields(SimConfig)}[key]
+    example = (f" (e.g. {f.default_factory()!r})"
+               if f.default_factory is not dataclasses.MISSING else "")
+    raise ConfigError(f"{key} must be {allowed}{example}; got {value!r}", key)
+
+
+def _check_types(cfg: SimConfig) -> None:
+    for f in dataclasses.fields(cfg):
+        value = getattr(cfg, f.name)
+        _check_type(f.name, list(value) if isinstance(value, tuple) else value)
+
+
+def _check_llm_options(cfg: SimConfig) -> None:
+    """The backend string (used or not) and the call store, checked before anything is written."""
+    with _about("backend"):
+        check_backend_spec(cfg.backend)
+    replay = cfg.store_mode == "replay" or cfg.backend.startswith("replay:")
+    if cfg.store_mode == "replay" and not (cfg.store or cfg.backend.startswith("replay:")):
+        raise ConfigError("store_mode 'replay' needs store=<path> (or backend "
+                          "'replay:<path>')", "store_mode")
+    if replay:
+        path = cfg.backend[len("replay:"):] if cfg.backend.startswith("replay:") else cfg.store
+        if path and not Path(path).exists():  # a store file or a replay pack folder
+            raise ConfigError(f"replay store {path} does not exist (replay answers only from a "
+                              "recorded call store or pack; record one with store_mode "
+                              "'record' or --pack)",
+                              "backend" if cfg.backend.startswith("replay:") else "store")
+
+
+def check_backend_spec(spec: str) -> None:
+    """Check a backend string's form without creating a client: a known prefix, a model, and for
+    ``openai-compatible/<model>@<url>`` an http(s) URL with a host and a port in 1–65535."""
+    from econsim.llm.backends import ACCEPTED_FORMS, BACKENDS
+
+    forms = ", ".join(ACCEPTED_FORMS)
+    if spec.startswith("replay:"):
+        if not spec[len("replay:"):]:
+            raise ValueError("replay backend strings look like 'replay:<store path or pack "
+                             "folder>'")
+        return
+    prefix, _, rest = spec.partition("/")
+    if prefix not in BACKENDS or (prefix != "surrogate" and not rest) or (
+            prefix == "surrogate" and rest):
+        raise ValueError(f"unknown backend {spec!r}; accepted forms: {forms}")
+    if prefix == "openai-compatible":
+        model, sep, url = rest.partition("@")
+        bad = f"backend {spec!r}: expected 'openai-compatible/<model>@http://host:port/v1'"
+        if not sep or not model:
+            raise ValueError(bad)
+        parts = urlsplit(url)
+        try:
+            port = parts.port
+        except ValueError:
+            raise ValueError(f"{bad}; the port must be a number in 1-65535") from None
+        if (parts.scheme not in ("http", "https") or not parts.hostname
+                or any(c.isspace() for c in url)):
+            raise ValueError(f"{bad}; {url!r} is not an http(s) URL with a host")
+        if port == 0:
+            raise ValueError(f"{bad}; the port must be a number in 1-65535")
 
 
 def uses_vector_engine(cfg: SimConfig) -> bool:

@@ -394,7 +394,10 @@ class Simulation:
         if (folder / MANIFEST).exists():
             raise ValueError(f"{folder} holds a finished run (manifest.json exists)")
         if not (folder / CHECKPOINT).exists():
-            raise ValueError(f"{folder} has no checkpoint to resume from; start a new run")
+            hint = (f"it stopped before its first checkpoint; start it again with: econsim run "
+                    f"--config {folder / CONFIG_FILE} --out {folder}"
+                    if _abandoned_start(folder) else "start a new run")
+            raise ValueError(f"{folder} has no checkpoint to resume from; {hint}")
         config = SimConfig.from_yaml(folder / CONFIG_FILE)
         state: SimState = pickle.loads((folder / CHECKPOINT).read_bytes())
         sim = cls(config, folder, client=client, progress=progress, _state=state)
@@ -403,10 +406,20 @@ class Simulation:
         return sim
 
 
+def _abandoned_start(folder: Path) -> bool:
+    """A run folder killed before its first checkpoint: only the config and tax-year chunks, no
+    checkpoint and no manifest. Nothing in it can be resumed, so a new run may reuse it."""
+    if not folder.is_dir():
+        return False
+    names = {p.name for p in folder.iterdir()}
+    return names <= {CONFIG_FILE, "chunks"} and (
+        "chunks" not in names or (folder / "chunks").is_dir())
+
+
 def _check_fresh_folder(folder: Path, overwrite: bool) -> None:
     if not folder.exists() or not any(folder.iterdir()):
         return
-    if not overwrite:
+    if not overwrite and not _abandoned_start(folder):
         hint = "resume it with `econsim run --resume`" if (folder / CHECKPOINT).exists() \
             and not (folder / MANIFEST).exists() else "pass overwrite=True (--overwrite)"
         raise ValueError(f"run folder {folder} is not empty; {hint}")

@@ -407,12 +407,13 @@ class Simulation:
 
 
 def _abandoned_start(folder: Path) -> bool:
-    """A run folder killed before its first checkpoint: only the config and tax-year chunks, no
-    checkpoint and no manifest. Nothing in it can be resumed, so a new run may reuse it."""
+    """A run folder stopped before its first checkpoint: only the config, the status record and
+    tax-year chunks, no checkpoint and no manifest. Nothing in it can be resumed, so a new run
+    may reuse it."""
     if not folder.is_dir():
         return False
     names = {p.name for p in folder.iterdir()}
-    return names <= {CONFIG_FILE, "chunks"} and (
+    return names <= {CONFIG_FILE, STATUS_FILE, "chunks"} and (
         "chunks" not in names or (folder / "chunks").is_dir())
 
 

@@ -14,7 +14,7 @@ from econsim.economy.welfare import all_metrics
 from econsim.population.attitudes import tax_attitude_probs
 from econsim.prompts import PlannerView, build
 from econsim.scale.chunked import StepSpec, combine, metrics, step_chunk, tax_of
-from econsim.scale.lean_engine import LeanSimulation, check_lean_config
+from econsim.scale.lean_engine import LeanSimulation, check_lean_config, uses_lean_engine
 from econsim.scale.lean_memory import check_lean_memory, estimate_lean_memory
 from econsim.scale.lean_population import (
     SKILL_BINS,
@@ -140,8 +140,8 @@ def _cfg(**kw):
 
 
 def test_lean_run_calls_k_representatives_and_does_not_depend_on_the_chunk_size():
-    a = LeanSimulation(_cfg(), chunk_size=4_096).run()
-    b = LeanSimulation(_cfg(), chunk_size=10_000).run()
+    a = LeanSimulation(_cfg(chunk_size=4_096)).run()
+    b = LeanSimulation(_cfg(chunk_size=10_000)).run()
     calls = a.calls.groupby(["step", "kind"]).size()
     assert calls.loc[(0, "labour")] == 40 and calls.loc[(0, "satisfaction")] == 40
     assert calls.loc[(2, "planner")] == 1
@@ -156,7 +156,7 @@ def test_lean_run_calls_k_representatives_and_does_not_depend_on_the_chunk_size(
 
 def test_lean_run_writes_its_folder(tmp_path):
     res = LeanSimulation(_cfg(worker="fixed", batching="agents", planner="fixed",
-                              scenario="rational"), tmp_path / "run", chunk_size=8_192).run()
+                              scenario="rational", chunk_size=8_192), tmp_path / "run").run()
     assert (tmp_path / "run" / "steps.parquet").exists()
     assert (tmp_path / "run" / "manifest.json").exists()
     assert res.steps.mean_labour.eq(40.0).all() and len(res.calls) == 0
@@ -165,10 +165,9 @@ def test_lean_run_writes_its_folder(tmp_path):
 
 
 def test_dask_shards_give_identical_results_to_the_in_memory_engine():
-    cfg = _cfg(n_agents=20_000)
-    a = LeanSimulation(cfg, chunk_size=3_000, record_agents=500).run()
-    b = LeanSimulation(cfg, engine="dask", n_workers=2, chunk_size=3_000,
-                       record_agents=500).run()
+    cfg = _cfg(n_agents=20_000, chunk_size=3_000, record_agents=500, engine="lean")
+    a = LeanSimulation(cfg).run()
+    b = LeanSimulation(cfg.replace(engine="dask", dask_workers=2)).run()
     pd.testing.assert_frame_equal(a.steps, b.steps, check_exact=True)
     pd.testing.assert_frame_equal(a.agents, b.agents, check_exact=True)
     assert a.calls.call_id.tolist() == b.calls.call_id.tolist()
@@ -179,7 +178,7 @@ def test_unreachable_scheduler_fails_within_its_timeout_naming_the_address():
 
     start = time.perf_counter()
     with pytest.raises(SchedulerUnreachable, match="tcp://127.0.0.1:9"):
-        LeanSimulation(_cfg(), engine="dask", scheduler="tcp://127.0.0.1:9", timeout=1).run()
+        LeanSimulation(_cfg(engine="dask", scheduler="tcp://127.0.0.1:9"), timeout=1).run()
     assert time.perf_counter() - start < 15
 
 
@@ -205,3 +204,18 @@ def test_a_population_that_cannot_fit_is_refused_before_sampling(monkeypatch):
 def test_lean_engine_refuses_what_it_cannot_run(change, match):
     with pytest.raises(ValueError, match=match):
         check_lean_config(_cfg(**change))
+    with pytest.raises(ValueError, match=match):  # refused when the config is built
+        _cfg(engine="lean", **change)
+
+
+def test_engine_keys_are_checked_and_auto_picks_the_lean_engine_at_large_n():
+    with pytest.raises(ValueError, match="unknown engine 'spark'; valid: auto, lean, dask"):
+        _cfg(engine="spark")
+    with pytest.raises(ValueError, match="scheduler is used by engine 'dask' only"):
+        _cfg(scheduler="tcp://127.0.0.1:8786")
+    with pytest.raises(ValueError, match="chunk_size must be an integer >= 1"):
+        _cfg(chunk_size=0)
+    assert uses_lean_engine(_cfg(n_agents=161_000_000))
+    assert not uses_lean_engine(_cfg(n_agents=1_000_000))
+    assert not uses_lean_engine(_cfg(n_agents=161_000_000, planner="saez"))
+    assert uses_lean_engine(_cfg(engine="dask"))

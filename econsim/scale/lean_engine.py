@@ -63,7 +63,6 @@ from econsim.scale.chunked import (
 )
 from econsim.scale.lean_memory import check_lean_memory
 from econsim.scale.lean_population import (
-    DEFAULT_CHUNK,
     LEAN_SKILLS,
     LeanArchetypes,
     demographics_of,
@@ -131,8 +130,31 @@ class LeanResult:
         return self.tables["calls"]
 
 
+#: ``engine='auto'`` runs the lean engine above this many agents when it can.
+LEAN_AUTO_AGENTS = 5_000_000
+
+
+def uses_lean_engine(cfg: SimConfig) -> bool:
+    """Whether a configuration runs on :class:`LeanSimulation` (``engine`` lean/dask, or
+    ``auto`` above :data:`LEAN_AUTO_AGENTS` agents for a configuration the lean engine runs)."""
+    if cfg.engine in ("lean", "dask"):
+        return True
+    if cfg.engine != "auto" or cfg.n_agents <= LEAN_AUTO_AGENTS:
+        return False
+    try:
+        check_lean_config(cfg)
+    except ValueError:
+        return False
+    return True
+
+
 class LeanSimulation:
     """One run on a lean population (see the module docstring).
+
+    The configuration chooses the holder (``engine``: ``dask`` = shards on Dask workers, else
+    chunks in this process), ``scheduler``, ``dask_workers``, ``chunk_size`` (results depend
+    on it only through float summation order) and ``record_agents`` (a seeded sample whose
+    per-step rows are kept; default 1,000, or all if fewer).
 
     Parameters
     ----------
@@ -140,29 +162,23 @@ class LeanSimulation:
         A :class:`SimConfig` (checked by :func:`check_lean_config`).
     folder
         Where to write ``steps``/``agents``/``calls`` parquet files, config and manifest.
-    engine
-        ``lean`` (chunks in this process) or ``dask`` (shards on Dask workers).
-    scheduler, n_workers, timeout
-        Dask only: an existing scheduler address (default: a LocalCluster of ``n_workers``).
-    chunk_size
-        Agents per chunk / shard (results depend on it only through float summation order).
-    record_agents
-        Agents whose per-step rows are kept (a seeded sample; default 1,000, or all if fewer).
+    client
+        An :class:`~econsim.llm.LLMClient` instead of one built from ``config.backend``.
     force
         Run even if the memory estimate exceeds the available memory.
+    timeout
+        Seconds to wait for an existing Dask scheduler.
     """
 
     def __init__(self, config: SimConfig | dict[str, Any], folder: str | Path | None = None, *,
-                 engine: str = "lean", client: LLMClient | None = None, progress: bool = False,
-                 overwrite: bool = False, force: bool = False, scheduler: str | None = None,
-                 n_workers: int = 2, timeout: float = 10.0, chunk_size: int = DEFAULT_CHUNK,
-                 record_agents: int | None = None) -> None:
+                 client: LLMClient | None = None, progress: bool = False,
+                 overwrite: bool = False, force: bool = False, timeout: float = 10.0) -> None:
         self.config = cfg = config if isinstance(config, SimConfig) \
             else SimConfig.from_dict(config)
         check_lean_config(cfg)
-        if engine not in ("lean", "dask"):
-            raise ValueError(f"unknown lean engine {engine!r}; valid: lean, dask")
-        self.engine = engine
+        self.engine = engine = "dask" if cfg.engine == "dask" else "lean"
+        scheduler, n_workers, chunk_size = cfg.scheduler, cfg.dask_workers, cfg.chunk_size
+        record_agents = cfg.record_agents
         self.memory_estimate = check_lean_memory(
             cfg.n_agents, chunk_size, force=force,
             workers=n_workers if engine == "dask" and scheduler is None else 1,
@@ -198,6 +214,14 @@ class LeanSimulation:
         self._holder_args = dict(scheduler=scheduler, n_workers=n_workers, timeout=timeout)
         self.chunk_size = chunk_size
         self._started = time.time()
+
+    @classmethod
+    def resume(cls, folder: str | Path, **options: Any) -> LeanSimulation:
+        """Lean runs are not checkpointed: the tax years written so far stay in ``folder``;
+        a rerun of the same configuration reproduces them exactly."""
+        raise ValueError(f"{folder} is a lean-engine run, which cannot be resumed; its "
+                         "finished tax years are kept in chunks/, rerun it with --overwrite "
+                         "(same seed, same results)")
 
     # -- population -------------------------------------------------------------------------
     def _sample(self) -> None:

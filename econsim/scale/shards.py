@@ -126,7 +126,7 @@ class DaskShards:
         return self.client.submit(_call, self.shards[i], "first", cells, pure=False).result()
 
     def step(self, spec: StepSpec) -> list[Partial]:
-        [spec_f] = self.client.scatter([spec], broadcast=True)
+        [spec_f] = self.client.scatter([spec], broadcast=True, hash=False)
         return self._map("step", spec_f)
 
     def close(self) -> None:

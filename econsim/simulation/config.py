@@ -41,6 +41,9 @@ PLANNER_KINDS = ("llm", "saez", "saez_v1", "saez_empirical", "us_federal", "fixe
                  "stackelberg")
 PERSONA_SOURCES = ("offline", "llm", "archetypes")
 SKILL_SOURCES = ("gb2", "joint", "uniform")
+#: Engines: ``auto`` picks one from the configuration; ``lean`` and ``dask`` hold a lean
+#: population in chunks (econsim.scale.lean_engine), ``dask`` as shards on Dask workers.
+ENGINES = ("auto", "lean", "dask")
 
 
 class ConfigError(ValueError):
@@ -122,6 +125,12 @@ class SimConfig:
         Agents whose per-step rows are kept: ``None`` = all of them (a seeded 1,000 above
         10,000 agents in the vectorised engine), an integer = a seeded random subset of that size
         (the steps table then also gets distribution summaries). See docs/scale.md.
+    engine, scheduler, dask_workers, chunk_size
+        ``auto`` (per-agent loop or vectorised engine; the lean engine for archetype-batched,
+        fixed or rational workers above 5·10⁶ agents), ``lean`` (a few bytes per agent, stepped
+        in chunks of ``chunk_size``) or ``dask`` (the lean population as shards on Dask workers:
+        a LocalCluster of ``dask_workers`` processes, or the ``scheduler`` address). See
+        docs/scale.md.
     """
 
     scenario: str = "rational"
@@ -163,6 +172,10 @@ class SimConfig:
     batching: str = "agents"
     n_archetypes: int = 100
     record_agents: int | None = None
+    engine: str = "auto"
+    scheduler: str | None = None
+    dask_workers: int = 2
+    chunk_size: int = 1 << 20
 
     def __post_init__(self) -> None:
         _check_types(self)
@@ -297,6 +310,15 @@ def _check_scale_options(cfg: SimConfig) -> None:
         if cfg.worker != "llm":
             raise ValueError(f"batching 'archetypes' needs worker 'llm' (got {cfg.worker!r}); "
                              "valid batching for other workers: agents")
+    _check_choice(cfg.engine, "engine", ENGINES)
+    _check_int(cfg.dask_workers, "dask_workers", 1)
+    _check_int(cfg.chunk_size, "chunk_size", 1)
+    if cfg.scheduler is not None and cfg.engine != "dask":
+        raise ValueError(f"scheduler is used by engine 'dask' only (engine is {cfg.engine!r})")
+    if cfg.engine in ("lean", "dask"):
+        from econsim.scale.lean_engine import check_lean_config
+
+        check_lean_config(cfg)
     vector = cfg.worker in VECTOR_WORKER_KINDS or cfg.batching == "archetypes"
     if vector and cfg.scenario == "democratic":
         raise ValueError("the vectorised engine (worker 'surrogate_vec' or batching "

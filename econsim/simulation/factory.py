@@ -2,7 +2,10 @@
 
 ``per_agent`` (:class:`~econsim.simulation.engine.Simulation`) is the loop with one Python object
 per worker and every scenario; ``vectorised`` (:class:`~econsim.simulation.vectorized.
-VectorSimulation`) steps the population as arrays, for large N (docs/scale.md). Engines are
+VectorSimulation`) steps the population as arrays, for large N; ``lean``
+(:class:`~econsim.scale.lean_engine.LeanSimulation`) keeps a few bytes per agent and steps them in
+chunks, in this process or as shards on Dask workers (``engine: dask``), for 10⁸ agents
+(docs/scale.md). Engines are
 registered by name in :data:`ENGINES`; :func:`choose_engine` picks one from the configuration.
 
 >>> from econsim.simulation import SimConfig, make_simulation
@@ -17,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from econsim.registry import Registry
+from econsim.scale.lean_engine import LeanSimulation, uses_lean_engine
 from econsim.simulation.config import SimConfig, uses_vector_engine
 from econsim.simulation.engine import CONFIG_FILE, Simulation
 from econsim.simulation.vectorized import VectorSimulation
@@ -24,11 +28,15 @@ from econsim.simulation.vectorized import VectorSimulation
 ENGINES: Registry[type[Simulation]] = Registry("engine")
 ENGINES.register("per_agent", Simulation)
 ENGINES.register("vectorised", VectorSimulation)
+ENGINES.register("lean", LeanSimulation)  # type: ignore[arg-type] - same constructor and run()
 
 
 def choose_engine(config: SimConfig) -> str:
-    """The registered engine name for ``config``: ``vectorised`` for array-only workers,
+    """The registered engine name for ``config``: ``lean`` for ``engine`` lean/dask (or
+    ``auto`` above 5·10⁶ agents the lean engine can run), ``vectorised`` for array-only workers,
     archetype batching or a sampled agents table, ``per_agent`` otherwise."""
+    if uses_lean_engine(config):
+        return "lean"
     return "vectorised" if uses_vector_engine(config) else "per_agent"
 
 

@@ -219,3 +219,10 @@ def test_engine_keys_are_checked_and_auto_picks_the_lean_engine_at_large_n():
     assert not uses_lean_engine(_cfg(n_agents=1_000_000))
     assert not uses_lean_engine(_cfg(n_agents=161_000_000, planner="saez"))
     assert uses_lean_engine(_cfg(engine="dask"))
+    from econsim.simulation import make_simulation
+    from econsim.simulation.factory import choose_engine
+
+    assert choose_engine(_cfg(n_agents=161_000_000)) == "lean"
+    assert isinstance(make_simulation(_cfg(engine="lean")), LeanSimulation)
+    with pytest.raises(ValueError, match="cannot be resumed"):
+        LeanSimulation.resume("somewhere")

@@ -37,3 +37,8 @@ def test_scalability_quick_profile(tmp_path):
     assert list(fid["mode"]) == ["per-agent", "per-agent (other LLM seed)", "K=5", "K=10"]
     manifest = json.loads((tmp_path / "r" / "manifest.json").read_text())
     assert manifest["experiment"] == "06_scalability" and "costs.csv" in manifest["outputs"]
+    workforce = pd.read_csv(tmp_path / "r" / "workforce_steps.csv")
+    assert len(workforce) == 4 and (workforce.gini_error_bound < 1e-4).all()
+    sharded = pd.read_csv(tmp_path / "r" / "sharded.csv").iloc[0]
+    assert bool(sharded.identical_steps_and_agents) and sharded.shards == 5
+    assert {"workforce_steps.csv", "sharded.csv"} <= set(manifest["outputs"])

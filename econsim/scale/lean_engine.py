@@ -63,7 +63,6 @@ from econsim.scale.chunked import (
 )
 from econsim.scale.lean_memory import check_lean_memory
 from econsim.scale.lean_population import (
-    LEAN_SKILLS,
     LeanArchetypes,
     demographics_of,
     personas_of,
@@ -71,39 +70,17 @@ from econsim.scale.lean_population import (
     utility_types_of,
 )
 from econsim.scale.shards import DaskShards, InMemoryShards
-from econsim.simulation.config import SimConfig
+from econsim.simulation.config import (  # noqa: F401 - re-exported
+    LEAN_PLANNERS,
+    LEAN_WORKERS,
+    SimConfig,
+    check_lean_config,
+)
 from econsim.simulation.records import Recorder
 
-#: Planners that need only the population's totals.
-LEAN_PLANNERS = ("llm", "fixed", "us_federal")
-#: Workers of the lean engine (``llm`` with ``batching='archetypes'``).
-LEAN_WORKERS = ("llm", "fixed", "rational")
 #: Agents whose per-step rows are kept by default.
 LEAN_RECORD = 1000
 TIMINGS = "timings.json"
-
-
-def check_lean_config(cfg: SimConfig) -> None:
-    """Refuse what the lean engine cannot run, naming the allowed values."""
-    if cfg.scenario not in ("rational", "bounded"):
-        raise ValueError(f"the lean engine runs the scenarios rational, bounded; got "
-                         f"{cfg.scenario!r}")
-    if cfg.worker not in LEAN_WORKERS:
-        raise ValueError(f"the lean engine runs the workers {', '.join(LEAN_WORKERS)}; got "
-                         f"{cfg.worker!r} (surrogate_vec keeps ~0.5 KB per agent: use the "
-                         "vectorised engine)")
-    if cfg.worker == "llm" and cfg.batching != "archetypes":
-        raise ValueError("the lean engine asks LLM workers by archetype: set batching "
-                         "'archetypes' (valid batching: archetypes)")
-    if cfg.planner not in LEAN_PLANNERS:
-        raise ValueError(f"the lean engine runs the planners {', '.join(LEAN_PLANNERS)}; got "
-                         f"{cfg.planner!r}")
-    if cfg.skills not in LEAN_SKILLS:
-        raise ValueError(f"the lean engine samples skills {', '.join(LEAN_SKILLS)}; got "
-                         f"{cfg.skills!r}")
-    if cfg.population is not None or cfg.personas != "offline":
-        raise ValueError("the lean engine samples its own population with offline personas "
-                         "(population must be None, personas 'offline')")
 
 
 @dataclass

@@ -49,9 +49,6 @@ SKILL_BINS = 1000
 BYTES_PER_AGENT = 6
 #: Default agents per chunk (and per Dask shard).
 DEFAULT_CHUNK = 1 << 20
-#: Skills supported by lean populations (``joint`` ties skill to occupation: use the vectorised
-#: engine for it).
-LEAN_SKILLS = ("gb2", "uniform")
 # Counter-stream ids of the population (steps use small non-negative step numbers, so the
 # population lives at a step number no run reaches).
 _POP_STEP = (1 << 62) + 17

@@ -316,8 +316,6 @@ def _check_scale_options(cfg: SimConfig) -> None:
     if cfg.scheduler is not None and cfg.engine != "dask":
         raise ValueError(f"scheduler is used by engine 'dask' only (engine is {cfg.engine!r})")
     if cfg.engine in ("lean", "dask"):
-        from econsim.scale.lean_engine import check_lean_config
-
         check_lean_config(cfg)
     vector = cfg.worker in VECTOR_WORKER_KINDS or cfg.batching == "archetypes"
     if vector and cfg.scenario == "democratic":
@@ -335,6 +333,36 @@ def _check_timeout(value: Any) -> None:
     if not ok or not 0 < value < float("inf"):
         raise ConfigError(f"request_timeout must be a number of seconds > 0; got {value!r}",
                           "request_timeout")
+
+
+#: What the lean engine (econsim.scale.lean_engine) runs: planners that need only totals,
+#: workers with a few bytes of state, skills independent of occupation.
+LEAN_PLANNERS = ("llm", "fixed", "us_federal")
+LEAN_WORKERS = ("llm", "fixed", "rational")
+LEAN_SKILLS = ("gb2", "uniform")
+
+
+def check_lean_config(cfg: SimConfig) -> None:
+    """Refuse what the lean engine cannot run, naming the allowed values."""
+    if cfg.scenario not in ("rational", "bounded"):
+        raise ValueError(f"the lean engine runs the scenarios rational, bounded; got "
+                         f"{cfg.scenario!r}")
+    if cfg.worker not in LEAN_WORKERS:
+        raise ValueError(f"the lean engine runs the workers {', '.join(LEAN_WORKERS)}; got "
+                         f"{cfg.worker!r} (surrogate_vec keeps ~0.5 KB per agent: use the "
+                         "vectorised engine)")
+    if cfg.worker == "llm" and cfg.batching != "archetypes":
+        raise ValueError("the lean engine asks LLM workers by archetype: set batching "
+                         "'archetypes' (valid batching: archetypes)")
+    if cfg.planner not in LEAN_PLANNERS:
+        raise ValueError(f"the lean engine runs the planners {', '.join(LEAN_PLANNERS)}; got "
+                         f"{cfg.planner!r}")
+    if cfg.skills not in LEAN_SKILLS:
+        raise ValueError(f"the lean engine samples skills {', '.join(LEAN_SKILLS)}; got "
+                         f"{cfg.skills!r}")
+    if cfg.population is not None or cfg.personas != "offline":
+        raise ValueError("the lean engine samples its own population with offline personas "
+                         "(population must be None, personas 'offline')")
 
 
 def _check_int(value: Any, name: str, minimum: int) -> None:

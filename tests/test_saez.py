@@ -259,6 +259,36 @@ def test_v1_bad_input() -> None:
         saez_rates([0.0, 10_000_000.0], skill=[10.0, 20.0], mode="v1")
 
 
+# -- Saez on tiny populations -------------------------------------------------------------------
+def test_tiny_population_carries_only_tail_estimates() -> None:
+    """5 incomes on 7 brackets: 4 above b_1, so bracket 1 is estimated from those 4 and carried
+    up; bracket 0's linear-tax values are not carried."""
+    z = np.array([107_447.0, 25_791.0, 1_743.0, 55_186.0, 37_684.0])
+    est = saez_estimates(US, income=z, elasticity=0.4)
+    g = (1 / z) / np.mean(1 / z)
+    above = z > US[1]
+    m = z[above].mean()
+    a1, G1 = m / (m - US[1]), g[above].mean()
+    tau1 = (1 - G1) / (1 - G1 + 0.4 * a1)
+    np.testing.assert_allclose(est.rates[1:], tau1, rtol=1e-12)
+    np.testing.assert_allclose(est.a[1:], a1) and np.testing.assert_allclose(est.G[1:], G1)
+    G0 = np.sum(g * z) / z.sum()
+    assert est.rates[0] == pytest.approx((1 - G0) / (1 - G0 + 0.4))
+    assert est.rates[1] != pytest.approx(est.rates[0])
+    assert list(est.fallback) == [False, False] + [True] * 5
+    # two incomes, both above b_1 and b_2 = 47,150, one above b_3: the tail estimate at b_1
+    # (everyone above: G = 1, rate 0) is carried up; the linear tax stays in bracket 0
+    est2 = saez_estimates(US, income=[107_447.0, 55_186.0], elasticity=0.4)
+    assert est2.rates[0] > 0 and (est2.rates[1:] == 0).all() and (est2.a[1:] > 1).all()
+
+
+def test_tiny_population_without_a_tail_is_flat() -> None:
+    """Nobody above b_1: no tail to estimate, every bracket takes the linear-tax rate."""
+    est = saez_estimates(US, income=[3_000.0, 8_000.0, 11_000.0], elasticity=0.4)
+    np.testing.assert_allclose(est.rates, est.rates[0])
+    assert est.fallback[1:].all() and est.n_above[1] == 0
+
+
 # -- elasticities ------------------------------------------------------------------------------------
 def test_gruber_saez_mapping() -> None:
     np.testing.assert_allclose(gruber_saez_by_bracket([0.0]), [0.18])

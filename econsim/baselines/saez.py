@@ -33,6 +33,15 @@ Two evaluation modes are registered in :data:`SAEZ_MODES`:
     (empty or near-empty bracket) the estimates :math:`(a, G)` of the nearest lower estimable
     cutoff are carried up (a Pareto tail has a constant :math:`a`), so no NaN ever appears.
 
+    **Tiny populations** (the rule): only *tail* estimates are carried up, never bracket 0's
+    linear-tax values. If fewer than ``min_tail`` people are above the first cutoff
+    :math:`b_1` (e.g. 5 workers on the US brackets), the bar is lowered to the number :math:`n_1`
+    who are, so bracket 1 is estimated from them and brackets above it either have
+    :math:`n_1` people above their own cutoff or carry bracket 1's estimate up. Only when nobody
+    is above :math:`b_1` — no tail at all — do brackets :math:`k \ge 1` take the linear-tax
+    values (a flat schedule, flagged in ``fallback``). No minimum N is imposed: the paper's
+    default population has 5 workers.
+
 ``v1``
     The released v1 code's algorithm, step for step (Karten et al. 2025; MODEL.md §7), written
     here from its description:
@@ -268,11 +277,15 @@ def _proper(z: Array, cut: Array, e: Array, weights: ArrayLike | None, min_tail:
         gsum = np.concatenate(([0.0], np.cumsum(gs)))
         start = np.searchsorted(zs, cut[1:], side="right")
         n_above[1:] = n
+        # Tiny populations: a tail above b_1 thinner than min_tail lowers the bar to its size,
+        # so bracket 1 always gets a tail estimate and only tail estimates are carried up.
+        need = min(min_tail, int(n[0]))
         for k in range(1, k_count):
-            if n[k - 1] >= min_tail:
+            if need > 0 and n[k - 1] >= need:
                 a[k] = m[k - 1] / (m[k - 1] - cut[k])
                 G[k] = (gsum[-1] - gsum[start[k - 1]]) / n[k - 1]
-            else:  # empty or near-empty: carry the nearest lower estimate up
+            else:  # thin bracket: carry the nearest lower tail estimate up (or, with nobody
+                # above b_1 at all, the linear-tax values: the data say nothing above b_1)
                 a[k], G[k], fallback[k] = a[k - 1], G[k - 1], True
     return SaezEstimates(saez_rate(G, a, e), G, a, e, cut.copy(), n_above, fallback, "proper")
 

@@ -94,7 +94,7 @@ def _compute_baselines(game: Game, llm_backend: str | None) -> dict[str, TaxSche
     cut = game.cutoffs
     out = {"US federal 2024": TaxSchedule.preset("us_federal_2024")}
     out[f"Saez (e = {s.elasticity:g})"] = TaxSchedule(
-        cut, saez_fixed_point(game.skill, cut, s.utility, float(s.elasticity))[0])
+        cut, saez_fixed_point(game.skill, cut, s.utility, float(s.elasticity)).rates)
     out["Stackelberg optimum"] = stackelberg(game.skill, cut, s.utility, objective=s.welfare,
                                              seed=s.seed).schedule
     out["LLM planner"] = TaxSchedule(cut, llm_planner_rates(game, llm_backend))

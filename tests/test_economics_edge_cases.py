@@ -12,7 +12,8 @@ import pytest
 
 from econsim.baselines.backward_induction import backward_induction
 from econsim.baselines.landscape import SaezConvergenceWarning, saez_fixed_point
-from econsim.baselines.stackelberg import WelfareEvaluator, stackelberg
+from econsim.baselines.stackelberg import stackelberg
+from econsim.baselines.welfare_evaluator import WelfareEvaluator
 from econsim.cli.main import main
 from econsim.economy.best_response import best_response_continuous
 from econsim.economy.skills import sample_gb2_skills, sample_uniform_skills

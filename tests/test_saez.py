@@ -7,15 +7,17 @@ import math
 import numpy as np
 import pytest
 
-from econsim.baselines.saez import (
+from econsim.baselines.elasticities import (
     ELASTICITY_PRESETS,
-    SAEZ_MODES,
-    V1_FALLBACK_A,
     empirical_elasticity,
     gruber_saez_by_bracket,
+    resolve_elasticity,
+)
+from econsim.baselines.saez import (
+    SAEZ_MODES,
+    V1_FALLBACK_A,
     normalised_weights,
     pareto_a_from_mean,
-    resolve_elasticity,
     saez_estimates,
     saez_rate,
     saez_rates,

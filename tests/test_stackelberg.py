@@ -8,12 +8,8 @@ import numpy as np
 import pytest
 
 from econsim.baselines.backward_induction import backward_induction
-from econsim.baselines.stackelberg import (
-    FAST_OBJECTIVES,
-    LATTICE,
-    WelfareEvaluator,
-    stackelberg,
-)
+from econsim.baselines.stackelberg import LATTICE, stackelberg
+from econsim.baselines.welfare_evaluator import FAST_OBJECTIVES, WelfareEvaluator
 from econsim.economy.best_response import best_response_continuous, best_response_menu_bruteforce
 from econsim.economy.outcomes import economy_step
 from econsim.economy.skills import sample_gb2_skills

@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from econsim.baselines.elasticities import empirical_elasticity
 from econsim.baselines.landscape import schedules_table
-from econsim.baselines.saez import empirical_elasticity, saez_rates
+from econsim.baselines.saez import saez_rates
 from econsim.economy.best_response import best_response_menu
 from econsim.economy.tax import TAX_PRESETS, TaxSchedule, bracket_index
 from econsim.economy.utility import get_utility

@@ -52,7 +52,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from econsim.baselines.saez import _mean_above, resolve_elasticity
+from econsim.baselines.elasticities import resolve_elasticity
+from econsim.baselines.saez import _mean_above
 from econsim.economy.tax import TaxSchedule
 from econsim.validation import check_nonnegative, check_positive_int
 

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from econsim.baselines.saez import resolve_elasticity
+from econsim.baselines.elasticities import resolve_elasticity
 from econsim.economy.tax import TAX_PRESETS
 from econsim.economy.utility import UTILITY_PRESETS
 from econsim.economy.welfare import get_objective

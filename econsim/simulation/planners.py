@@ -76,13 +76,13 @@ class SaezEmpiricalPlanner(SaezPlanner):
     Each tax year the planner moves one bracket's rate at a time by ±5 pp, computes the rational
     labour response of the population, and estimates the arc elasticity of taxable income with
     respect to the net-of-tax rate, ``e_k = Δlog z / Δlog(1 − τ_k)`` (see
-    :func:`econsim.baselines.saez.empirical_elasticity`). Where labour does not respond (e = 0, e.g. workers
+    :func:`econsim.baselines.elasticities.empirical_elasticity`). Where labour does not respond (e = 0, e.g. workers
     at the 100 h cap under the paper preset) the formula gives 100 %: the honest answer for
     inelastic labour.
     """
 
     def _rates(self, ctx: AgentContext, income: Array) -> Array:
-        from econsim.baselines.saez import empirical_elasticity
+        from econsim.baselines.elasticities import empirical_elasticity
 
         e = empirical_elasticity(ctx.skills, ctx.schedule(), ctx.utility_params)
         return saez_rates(ctx.cutoffs, income=income, elasticity=e)

@@ -120,7 +120,7 @@ CUTOFFS, RATES = (0.0, 500.0, 1500.0), (0.1, 0.2, 0.3)
 
 def test_negotiates_and_gets_a_valid_reply_of_every_kind(llama_server):
     client = make_client(f"openai-compatible/smollm2@{llama_server}", concurrency=1,
-                         max_tokens=48, temperature=0.0, timeout=120, max_retries=1)
+                         max_tokens=48, temperature=0.0, timeout=300, max_retries=1)
     menu = labour_schema(MENU_HOURS)
     planner = PlannerView(step=2, n_steps=10, K=2, cutoffs=CUTOFFS, rates=RATES,
                           incomes=np.array([30000.0, 50000.0, 90000.0]),
@@ -155,20 +155,20 @@ def test_negotiates_and_gets_a_valid_reply_of_every_kind(llama_server):
     assert out["vote"].parsed.VOTE in ("worker_0", "worker_1")
     run = out["run"].parsed
     assert (run.PLATFORM is None) if not run.RUN else len(run.PLATFORM) == 3
-    # the rejected json_schema request was sent once, not max_retries more times
-    assert client.ledger.errors == 0 and client.ledger.retries == 0
+    assert client.ledger.errors == 0 and client.ledger.fallbacks == 0
 
 
 def test_a_three_worker_run_of_two_tax_years_records_and_replays_identically(llama_server,
                                                                             tmp_path):
     store = tmp_path / "calls.sqlite"
-    cfg = SimConfig(scenario="rational", n_agents=3, n_steps=4, K=2, tax_preset="three",
+    # two tax years of one step each: 3 labour calls and 1 planner call per year
+    cfg = SimConfig(scenario="rational", n_agents=3, n_steps=2, K=1, tax_preset="three",
                     prompt_style="compact", backend=f"openai-compatible/smollm2@{llama_server}",
-                    store=str(store), concurrency=1, max_tokens=32, seed=0)
+                    store=str(store), concurrency=1, max_tokens=32, seed=0, request_timeout=300)
     live = Simulation(cfg, tmp_path / "live").run()
-    assert live.status == "complete" and len(live.steps) == 4
+    assert live.status == "complete" and len(live.steps) == 2
     calls = live.calls
-    assert set(calls["kind"]) == {"labour", "planner"} and len(calls) == 4 * 3 + 2
+    assert set(calls["kind"]) == {"labour", "planner"} and len(calls) == 2 * 3 + 2
     assert set(calls["structured_output"]) == {"json_object"}
     assert calls["raw_reply"].str.len().min() > 0
     assert set(live.agents["labour"]) <= set(float(h) for h in MENU_HOURS)

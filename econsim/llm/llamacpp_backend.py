@@ -12,9 +12,12 @@
 * **Prefix reuse** — a :class:`llama_cpp.LlamaRAMCache` keeps the model state after each call;
   a later prompt that starts with the same tokens (the same worker's system prompt and history)
   evaluates only its new tokens (``prefix_cache=False`` turns this off).
-* **Serialised calls** — one model instance per (file, context, threads) is shared by all clients
-  of the process and takes one request at a time (a lock; requests run in a worker thread so the
-  event loop stays free). Concurrency is therefore 1 whatever the client's limit.
+* **Pooled calls** — a pool of ``pool`` model instances (default: one per core, one thread each;
+  the weights are memory-mapped once) is shared by all clients of the process; each request takes
+  a free instance, so at most ``pool`` requests run at once whatever the client's limit (requests
+  run in worker threads, so the event loop stays free). ``pool=1`` serialises the calls. One
+  thread per instance because llama.cpp's threads spin at barriers: on a shared, busy CPU two
+  threads in one instance ran slower than one.
 * **Provenance** — the served-model string of every reply is ``<name>@sha256:<file hash>``, so
   each call record and the run manifest name the exact model file.
 """
@@ -25,6 +28,7 @@ import asyncio
 import hashlib
 import json
 import os
+import queue
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
@@ -97,35 +101,52 @@ def call_seed(seed: int, call_id: str) -> int:
 
 
 class _Model:
-    """One loaded model, its prefix cache and the lock that serialises its calls."""
+    """One loaded model instance and its prefix cache."""
 
     def __init__(self, path: Path, n_ctx: int, n_threads: int) -> None:
         llama_cpp = _import_llama()
         self.llama = llama_cpp.Llama(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads,
                                      n_threads_batch=n_threads, n_batch=512, verbose=False)
-        self.cache = llama_cpp.LlamaRAMCache(capacity_bytes=1 << 30)
-        self.lock = threading.Lock()
-        self._grammars: dict[str, Any] = {}
-        self._llama_cpp = llama_cpp
+        self.cache = llama_cpp.LlamaRAMCache(capacity_bytes=1 << 29)
+
+
+class _Pool:
+    """``size`` instances of one model file (the weights are memory-mapped, so shared); each
+    request takes a free instance, so at most ``size`` requests run at once."""
+
+    def __init__(self, path: Path, n_ctx: int, n_threads: int, size: int) -> None:
+        self._path, self._n_ctx, self._n_threads = path, n_ctx, n_threads
+        self._free: queue.Queue[_Model] = queue.Queue()
+        self._made = 0
+        self._size = size
+        self._lock = threading.Lock()
+        self._llama_cpp = _import_llama()
+
+    def take(self) -> _Model:
+        with self._lock:  # instances are created on demand, up to the pool size
+            if self._free.empty() and self._made < self._size:
+                self._made += 1
+                return _Model(self._path, self._n_ctx, self._n_threads)
+        return self._free.get()
+
+    def give(self, model: _Model) -> None:
+        self._free.put(model)
 
     def grammar(self, schema: dict[str, Any]) -> Any:
-        key = json.dumps(schema, sort_keys=True)
-        if key not in self._grammars:
-            self._grammars[key] = self._llama_cpp.LlamaGrammar.from_json_schema(key,
-                                                                                verbose=False)
-        return self._grammars[key]
+        """A fresh grammar per request (cheap; never shared between threads)."""
+        return self._llama_cpp.LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)
 
 
-_MODELS: dict[tuple[str, int, int], _Model] = {}
-_MODELS_LOCK = threading.Lock()
+_POOLS: dict[tuple[str, int, int, int], _Pool] = {}
+_POOLS_LOCK = threading.Lock()
 
 
-def _load(path: Path, n_ctx: int, n_threads: int) -> _Model:
-    key = (str(path.resolve()), n_ctx, n_threads)
-    with _MODELS_LOCK:
-        if key not in _MODELS:
-            _MODELS[key] = _Model(path, n_ctx, n_threads)
-        return _MODELS[key]
+def _load(path: Path, n_ctx: int, n_threads: int, size: int = 1) -> _Pool:
+    key = (str(path.resolve()), n_ctx, n_threads, size)
+    with _POOLS_LOCK:
+        if key not in _POOLS:
+            _POOLS[key] = _Pool(path, n_ctx, n_threads, size)
+        return _POOLS[key]
 
 
 class LlamaCppBackend:
@@ -142,8 +163,9 @@ class LlamaCppBackend:
         default, means the same: in-process there is nothing to negotiate) or ``none``.
     prefix_cache
         Reuse the model state of earlier prompts that share a prefix.
-    n_ctx, n_threads
-        Context length in tokens; CPU threads (default: the cores this process may use).
+    n_ctx, n_threads, pool
+        Context length in tokens; CPU threads per instance (default 1); model instances serving
+        requests at once (default: the cores this process may use).
     top_p, top_k
         Sampling settings besides the temperature (llama.cpp's defaults).
     """
@@ -152,8 +174,9 @@ class LlamaCppBackend:
     url = None
 
     def __init__(self, spec: str, *, seed: int = 0, structured: str = "json_schema",
-                 prefix_cache: bool = True, n_ctx: int = 4096, n_threads: int | None = None,
-                 top_p: float = 0.95, top_k: int = 40, **_: Any) -> None:
+                 prefix_cache: bool = True, n_ctx: int = 4096, n_threads: int = 1,
+                 pool: int | None = None, top_p: float = 0.95, top_k: int = 40,
+                 **_: Any) -> None:
         if structured == "auto":
             structured = "json_schema"
         if structured not in STRUCTURED_MODES:
@@ -161,6 +184,8 @@ class LlamaCppBackend:
                              f"llamacpp backends; got {structured!r}")
         if int(n_ctx) < 256:
             raise ValueError(f"n_ctx must be >= 256 tokens; got {n_ctx!r}")
+        if int(n_threads) < 1 or (pool is not None and int(pool) < 1):
+            raise ValueError(f"n_threads and pool must be >= 1; got {n_threads!r}, {pool!r}")
         self.path, self.model = resolve_model(spec)
         _import_llama()  # fail at creation, before a run starts, if llama_cpp is missing
         self.sha256 = file_sha256(self.path)
@@ -169,9 +194,10 @@ class LlamaCppBackend:
         self.structured = structured
         self.prefix_cache = bool(prefix_cache)
         self.n_ctx = int(n_ctx)
-        self.n_threads = int(n_threads or len(os.sched_getaffinity(0)))
+        self.n_threads = int(n_threads)
+        self.pool = int(pool or len(os.sched_getaffinity(0)))
         self.top_p, self.top_k = float(top_p), int(top_k)
-        self._model: _Model | None = None
+        self._pool: _Pool | None = None
 
     def describe(self) -> dict[str, Any]:
         """Model, file hash and decoding settings (for replay-pack manifests)."""
@@ -184,16 +210,17 @@ class LlamaCppBackend:
                 "sampling": {"seed": self.seed, "per_call_seed": "sha256(seed/call_id)[:31 bits]",
                              "top_p": self.top_p, "top_k": self.top_k},
                 "prefix_cache": self.prefix_cache, "n_ctx": self.n_ctx,
-                "concurrency": 1, "llama_cpp_python": llama_cpp.__version__}
+                "pool": self.pool, "n_threads": self.n_threads,
+                "llama_cpp_python": llama_cpp.__version__}
 
     def _generate(self, messages: list[Message], schema: type[Reply], call_id: str,
                   temperature: float, max_tokens: int) -> RawReply:
-        if self._model is None:
-            self._model = _load(self.path, self.n_ctx, self.n_threads)
-        m = self._model
-        grammar = m.grammar(schema.json_schema_for_llm()) \
+        if self._pool is None:
+            self._pool = _load(self.path, self.n_ctx, self.n_threads, self.pool)
+        grammar = self._pool.grammar(schema.json_schema_for_llm()) \
             if self.structured == "json_schema" else None
-        with m.lock:
+        m = self._pool.take()
+        try:
             m.llama.set_cache(m.cache if self.prefix_cache else None)
             if not self.prefix_cache:
                 m.llama.reset()  # also forget the previous prompt kept in the context
@@ -201,6 +228,8 @@ class LlamaCppBackend:
                 messages=messages, temperature=temperature, max_tokens=max_tokens,
                 top_p=self.top_p, top_k=self.top_k, seed=call_seed(self.seed, call_id),
                 grammar=grammar)
+        finally:
+            self._pool.give(m)
         usage = out.get("usage") or {}
         text = out["choices"][0]["message"].get("content") or ""
         return RawReply(text, int(usage.get("prompt_tokens", 0)),

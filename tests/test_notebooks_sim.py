@@ -96,4 +96,8 @@ def test_notebook_hygiene(stem):
 @pytest.mark.parametrize("stem", SIMULATION_NOTEBOOKS)
 def test_simulation_notebooks_take_a_backend(stem):
     params = notebook_parameters(ROOT / "notebooks" / f"{stem}.ipynb")
+    if stem == "10_real_model":  # offline default: the committed replay pack of a real model
+        assert params["backend"] == "replay:results/10_real_model/pack"
+        assert (ROOT / "results/10_real_model/pack/pack.json").is_file()
+        return
     assert params["backend"] == "surrogate"  # offline default; one parameter switches it

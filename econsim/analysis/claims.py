@@ -45,7 +45,7 @@ def _legacy(frame: pd.DataFrame) -> pd.DataFrame:
     if "test" not in frame.columns or "metric" in frame.columns:
         return frame
     return frame.rename(columns={"test": "metric", "finding": "estimate"}).assign(
-        id="", ci="none (single run comparison)", seeds="", rule="one comparison of means",
+        id="", ci="none (legacy row)", seeds="", rule="one comparison of means (no interval)",
         seeds_needed="")
 
 

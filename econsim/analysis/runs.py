@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
+from scipy import stats
 
 from econsim.baselines.landscape import schedules_table
 from econsim.economy.tax import TaxSchedule
@@ -218,11 +219,12 @@ def last_years(frame: pd.DataFrame, n_years: int) -> pd.DataFrame:
 
 
 def final_metrics(steps: pd.DataFrame, metrics: Sequence[str], n_years: int,
-                  by: Sequence[str] = ("variant",)) -> pd.DataFrame:
+                  by: Sequence[str] = ("variant",), ci: bool = False) -> pd.DataFrame:
     """Mean of each metric over the last ``n_years`` tax years per run, then across runs.
 
-    Returns a long table (``by``…, metric, mean, sd, min, max, n_runs) where the statistics run
-    over the variants (e.g. seeds) inside each ``by`` group.
+    Returns a long table (``by``…, metric, mean, sd, min, max, n_runs, ci_low, ci_high) where the
+    statistics run over the variants (e.g. seeds) inside each ``by`` group; ``ci=True`` adds
+    ``ci_low``/``ci_high``, the 95 % t interval of the mean (:func:`t_band`).
     """
     per_run = last_years(steps, n_years).groupby(list(dict.fromkeys([*by, "variant"])),
                                                  sort=False)[list(metrics)].mean()
@@ -230,14 +232,30 @@ def final_metrics(steps: pd.DataFrame, metrics: Sequence[str], n_years: int,
                                       value_vars=list(metrics), var_name="metric")
     out = long.groupby([*by, "metric"], sort=False)["value"].agg(
         ["mean", "std", "min", "max", "count"]).reset_index()
-    return out.rename(columns={"std": "sd", "count": "n_runs"}).fillna({"sd": 0.0})
+    out = out.rename(columns={"std": "sd", "count": "n_runs"}).fillna({"sd": 0.0})
+    if ci:
+        out["ci_low"], out["ci_high"] = t_band(out["mean"], out["sd"], out["n_runs"])
+    return out
+
+
+def t_band(mean: ArrayLike, sd: ArrayLike, n: ArrayLike, confidence: float = 0.95
+           ) -> tuple[Array, Array]:
+    """Student t interval of a mean over ``n`` runs, :math:`\\bar x \\pm t_{n-1}\\, s/\\sqrt n`
+    (NaN for one run; the bands and error bars of the run figures)."""
+    m, s, k = (np.asarray(a, dtype=float) for a in (mean, sd, n))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        half = np.where(k > 1, stats.t.ppf(0.5 + confidence / 2, np.maximum(k - 1, 1))
+                        * s / np.sqrt(k), np.nan)
+    return m - half, m + half
 
 
 def final_rates(steps: pd.DataFrame, cutoffs: ArrayLike, n_years: int,
-                by: Sequence[str] = ("variant",)) -> pd.DataFrame:
+                by: Sequence[str] = ("variant",), ci: bool = False) -> pd.DataFrame:
     """Per-bracket rates averaged over the last ``n_years`` tax years, then across runs.
 
-    Returns a long table (``by``…, bracket, lower_edge, rate, rate_min, rate_max, n_runs).
+    Returns a long table (``by``…, bracket, lower_edge, rate, rate_min, rate_max, n_runs; with
+    ``ci=True`` also ci_low, ci_high: the 95 % t interval of the mean rate across runs, clipped
+    to [0, 1]).
     """
     cut = np.asarray(cutoffs, dtype=float)
     cols = rate_columns(steps)
@@ -246,7 +264,12 @@ def final_rates(steps: pd.DataFrame, cutoffs: ArrayLike, n_years: int,
     long = per_run.melt(id_vars=keys, value_vars=cols, var_name="bracket", value_name="r")
     long["bracket"] = long.bracket.str.split("_").str[1].astype(int)
     out = long.groupby([*by, "bracket"], sort=False)["r"].agg(
-        rate="mean", rate_min="min", rate_max="max", n_runs="count").reset_index()
+        rate="mean", rate_min="min", rate_max="max", n_runs="count",
+        rate_sd="std").reset_index()
+    if ci:
+        lo, hi = t_band(out.rate, out.rate_sd.fillna(0.0), out.n_runs)
+        out["ci_low"], out["ci_high"] = np.clip(lo, 0.0, 1.0), np.clip(hi, 0.0, 1.0)
+    out = out.drop(columns="rate_sd")
     out.insert(len(by) + 1, "lower_edge", cut[out.bracket.to_numpy()])
     return out
 

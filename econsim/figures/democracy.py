@@ -43,8 +43,9 @@ def plot_group_utility(groups: pd.DataFrame, *, backend: str = "surrogate", note
                        ) -> Figure:
     """Change in mean utility per group relative to the planner-led run (USD per step).
 
-    ``groups`` has columns (variant, grouping, group, change): e.g. the leader's voters vs
-    everyone else, and the lower- vs upper-skill half.
+    ``groups`` has columns (variant, grouping, group, change[, ci_low, ci_high]): e.g. the
+    leader's voters vs everyone else, and the lower- vs upper-skill half; with ``ci_low`` and
+    ``ci_high`` (the 95 % interval of a mean over seeds) the bars get whiskers.
     """
     groupings = list(dict.fromkeys(groups.grouping))
     fig, axes = new_figure(ncols=len(groupings), width=5.6 * len(groupings) + 0.6, height=4.3)
@@ -59,6 +60,11 @@ def plot_group_utility(groups: pd.DataFrame, *, backend: str = "surrogate", note
             x = np.arange(len(names)) + (i - (len(variants) - 1) / 2) * width
             ax.bar(x, s.change.to_numpy() / 1000, width=width, color=group_colour(v, i + 1),
                    label=v, edgecolor="white")
+            if {"ci_low", "ci_high"} <= set(s) and s.ci_low.notna().any():
+                ax.errorbar(x, s.change.to_numpy() / 1000,
+                            yerr=[(s.change - s.ci_low).to_numpy() / 1000,
+                                  (s.ci_high - s.change).to_numpy() / 1000],
+                            fmt="none", ecolor="0.15", elinewidth=0.8, capsize=2)
         ax.axhline(0, color="0.3", lw=0.8)
         ax.set_xticks(np.arange(len(names)))
         ax.set_xticklabels(names, fontsize=9)

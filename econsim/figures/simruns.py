@@ -15,6 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from econsim.analysis import PLANNER_LABELS
+from econsim.analysis.runs import t_band
 from econsim.economy.welfare import WELFARE_FUNCTIONS
 from econsim.figures.style import ROLE_COLOURS, new_figure, provenance_note
 
@@ -76,12 +77,13 @@ def _baseline_style(name: str) -> object:
 
 
 def _band(ax: Axes, frame: pd.DataFrame, metric: str, colour: object, label: str) -> None:
+    """Mean over runs (seeds) per step with its 95 % t interval as a band."""
     g = frame.groupby("step")[metric]
-    mean, lo, hi = g.mean(), g.min(), g.max()
+    mean = g.mean()
+    lo, hi = t_band(mean, g.std().fillna(0.0), g.count())
     ax.plot(mean.index, mean.to_numpy(), color=colour, lw=1.6, label=label)
     if frame["variant"].nunique() > 1:
-        ax.fill_between(mean.index, lo.to_numpy(), hi.to_numpy(), color=colour, alpha=0.15,
-                        lw=0)
+        ax.fill_between(mean.index, lo, hi, color=colour, alpha=0.15, lw=0)
 
 
 def plot_swf_over_time(years: pd.DataFrame, metrics: Sequence[str], *, group: str = "planner",
@@ -96,7 +98,8 @@ def plot_swf_over_time(years: pd.DataFrame, metrics: Sequence[str], *, group: st
     ----------
     years
         Output of :func:`econsim.analysis.tax_year_means` with a ``group`` column; several
-        variants per group (seeds) are drawn as their mean with a min–max band.
+        variants per group (seeds) are drawn as their mean with a 95 % t band (the interval of
+        the mean across seeds).
     metrics
         One panel per metric (step-table columns).
     baselines
@@ -138,7 +141,8 @@ def plot_bracket_rates(rates: pd.DataFrame, *, group: str = "schedule",
     """Per-bracket marginal rates of several planners or schedules as grouped bars.
 
     ``rates`` is a long table (group, bracket, lower_edge, rate[, rate_min, rate_max]); learned
-    schedules averaged over seeds show their min–max across seeds as error bars. ``reference``
+    schedules averaged over seeds show the 95 % interval of the mean rate (``ci_low``/``ci_high``,
+    else the min–max across seeds) as error bars. ``reference``
     (bracket → rate) marks published values as hollow diamonds.
     """
     groups = list(dict.fromkeys(rates[group]))
@@ -152,9 +156,11 @@ def plot_bracket_rates(rates: pd.DataFrame, *, group: str = "schedule",
         y = 100 * s.rate.to_numpy()
         ax.bar(x, y, width=width, color=group_colour(g, j), label=group_label(g),
                edgecolor="white", linewidth=0.4)
-        if {"rate_min", "rate_max"} <= set(s) and (s.rate_max - s.rate_min).max() > 1e-9:
-            ax.errorbar(x, y, yerr=[y - 100 * s.rate_min.to_numpy(),
-                                    100 * s.rate_max.to_numpy() - y],
+        lo, hi = ("ci_low", "ci_high") if {"ci_low", "ci_high"} <= set(s) else \
+            ("rate_min", "rate_max")
+        if {lo, hi} <= set(s) and (s[hi] - s[lo]).max() > 1e-9:
+            ax.errorbar(x, y, yerr=[np.maximum(y - 100 * s[lo].to_numpy(), 0),
+                                    np.maximum(100 * s[hi].to_numpy() - y, 0)],
                         fmt="none", ecolor="0.15", elinewidth=0.8, capsize=2)
     if reference:
         xs = np.array(sorted(reference))

@@ -13,7 +13,8 @@ from econsim.figures.style import ROLE_COLOURS, new_figure, provenance_note
 def plot_k_ablation(final: pd.DataFrame, curve: pd.DataFrame, metrics: list[str], *,
                     tolerance: float = 10.0, backend: str = "surrogate", note: str = ""
                     ) -> Figure:
-    """Left panels: welfare in the last tax years against K (mean and min–max over seeds).
+    """Left panels: welfare in the last tax years against K (mean over seeds with its 95 % t
+    interval; min–max when ``final`` has no ``ci_low``/``ci_high``).
     Right panel: share of workers within ``tolerance`` hours of their new best response against
     steps since a rate change, one line per K (the labour response lag).
 
@@ -25,7 +26,9 @@ def plot_k_ablation(final: pd.DataFrame, curve: pd.DataFrame, metrics: list[str]
     for j, metric in enumerate(metrics):
         ax = axes[0][j]
         f = final[final.metric == metric].sort_values("K")
-        ax.errorbar(f.K, f["mean"], yerr=[f["mean"] - f["min"], f["max"] - f["mean"]],
+        lo, hi = ("ci_low", "ci_high") if "ci_low" in f and f.ci_low.notna().all() else \
+            ("min", "max")
+        ax.errorbar(f.K, f["mean"], yerr=[f["mean"] - f[lo], f[hi] - f["mean"]],
                     color=ROLE_COLOURS["llm_planner"], marker="o", capsize=3, lw=1.5)
         ax.set_xscale("log")
         ax.set_xticks(f.K.tolist())

@@ -39,7 +39,7 @@ def hold_election(ctx: AgentContext, t: int) -> None:
         platforms = _decide_running(ctx, t)
         if not platforms:  # nobody stood: the incumbent stays
             ctx.record_election([dict(step=t, agent=i, ran=False, platform=None,
-                                             vote=None, leader=st.leader)
+                                      vote=None, leader=ids[st.leader])
                                         for i in range(cfg.n_agents)])
             st.binding_platform = None
             return

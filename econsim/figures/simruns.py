@@ -76,11 +76,16 @@ def _baseline_style(name: str) -> object:
     return "--"
 
 
-def _band(ax: Axes, frame: pd.DataFrame, metric: str, colour: object, label: str) -> None:
-    """Mean over runs (seeds) per step with its 95 % t interval as a band."""
+def _band(ax: Axes, frame: pd.DataFrame, metric: str, colour: object, label: str,
+          band: str = "range") -> None:
+    """Mean over runs (seeds) per step with a band: ``"ci"`` its 95 % t interval, ``"range"``
+    the min–max across runs."""
     g = frame.groupby("step")[metric]
     mean = g.mean()
-    lo, hi = t_band(mean, g.std().fillna(0.0), g.count())
+    if band == "ci":
+        lo, hi = t_band(mean, g.std().fillna(0.0), g.count())
+    else:
+        lo, hi = g.min().to_numpy(), g.max().to_numpy()
     ax.plot(mean.index, mean.to_numpy(), color=colour, lw=1.6, label=label)
     if frame["variant"].nunique() > 1:
         ax.fill_between(mean.index, lo, hi, color=colour, alpha=0.15, lw=0)
@@ -90,16 +95,16 @@ def plot_swf_over_time(years: pd.DataFrame, metrics: Sequence[str], *, group: st
                        baselines: pd.DataFrame | None = None, backend: str = "surrogate",
                        title: str = "", note: str = "", symlog: Sequence[str] = ("paper_swf",),
                        baseline_note: str = "exact, rational workers",
-                       legend_title: str = "lines: simulated\nhorizontal: exact reference"
-                       ) -> Figure:
+                       legend_title: str = "lines: simulated\nhorizontal: exact reference",
+                       band: str = "range") -> Figure:
     """Tax-year means of welfare metrics over time, one line per group, with baseline lines.
 
     Parameters
     ----------
     years
         Output of :func:`econsim.analysis.tax_year_means` with a ``group`` column; several
-        variants per group (seeds) are drawn as their mean with a 95 % t band (the interval of
-        the mean across seeds).
+        variants per group (seeds) are drawn as their mean with a band: ``band="ci"`` the 95 %
+        t interval of the mean across seeds, ``"range"`` (default) their min–max.
     metrics
         One panel per metric (step-table columns).
     baselines
@@ -107,13 +112,17 @@ def plot_swf_over_time(years: pd.DataFrame, metrics: Sequence[str], *, group: st
         rational-worker welfare of Saez, US federal and the Stackelberg optimum.
     symlog
         Metrics drawn on a symmetric-log axis (the paper SWF spans orders of magnitude).
+    band
+        ``"ci"`` or ``"range"`` (see ``years``).
     """
+    if band not in ("ci", "range"):
+        raise ValueError(f"band must be 'ci' or 'range'; got {band!r}")
     fig, axes = new_figure(ncols=len(metrics), width=5.4 * len(metrics) + 3.6, height=4.4)
     groups = list(dict.fromkeys(years[group]))
     for j, metric in enumerate(metrics):
         ax = axes[0][j]
         for i, g in enumerate(groups):
-            _band(ax, years[years[group] == g], metric, group_colour(g, i), group_label(g))
+            _band(ax, years[years[group] == g], metric, group_colour(g, i), group_label(g), band)
         if baselines is not None:
             b = baselines[baselines.metric == metric]
             for i, row in enumerate(b.itertuples()):

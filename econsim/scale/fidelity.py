@@ -18,7 +18,7 @@ from tqdm.auto import tqdm
 
 from econsim.llm import make_client
 from econsim.simulation import SimConfig, make_simulation
-from econsim.simulation.engine import SimResult
+from econsim.simulation.result import SimResult
 
 #: Seed offset of the noise-floor run's LLM client.
 NOISE_SEED_OFFSET = 1000

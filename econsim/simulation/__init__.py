@@ -16,7 +16,7 @@ from typing import Any
 
 _EXPORTS = {
     "PLANNER_KINDS": "config", "SCENARIOS": "config", "WORKER_KINDS": "config",
-    "SimConfig": "config", "SimResult": "engine", "Simulation": "engine",
+    "SimConfig": "config", "SimResult": "result", "Simulation": "engine",
     "VectorSimulation": "vectorized", "make_simulation": "factory",
     "resume_simulation": "factory", "choose_engine": "factory", "ENGINES": "factory",
 }

@@ -77,6 +77,7 @@ from econsim.simulation.config import (  # noqa: F401 - re-exported
     check_lean_config,
 )
 from econsim.simulation.records import Recorder
+from econsim.simulation.result import SimResult
 
 #: Agents whose per-step rows are kept by default.
 LEAN_RECORD = 1000
@@ -84,27 +85,11 @@ TIMINGS = "timings.json"
 
 
 @dataclass
-class LeanResult:
-    """Tables of a lean run (``steps``, ``agents``, ``calls``), its folder and timings."""
+class LeanResult(SimResult):
+    """A :class:`~econsim.simulation.result.SimResult` of a lean run (tables ``steps``,
+    ``agents``, ``calls``) with its phase timings."""
 
-    config: SimConfig
-    tables: dict[str, Any]
-    folder: Path | None
-    status: str
-    ledger: dict[str, Any]
     timings: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def steps(self):  # noqa: ANN201 - pandas DataFrame
-        return self.tables["steps"]
-
-    @property
-    def agents(self):  # noqa: ANN201
-        return self.tables["agents"]
-
-    @property
-    def calls(self):  # noqa: ANN201
-        return self.tables["calls"]
 
 
 #: ``engine='auto'`` runs the lean engine above this many agents when it can.

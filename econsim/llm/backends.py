@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from econsim.llm.schemas import Reply
 from econsim.llm.surrogate import SERVED_MODEL, Surrogate
@@ -129,3 +130,33 @@ def make_backend(spec: str, **options: Any) -> Backend:
     if prefix not in BACKENDS or (prefix != "surrogate" and not rest):
         raise ValueError(f"unknown backend {spec!r}; accepted forms: {', '.join(ACCEPTED_FORMS)}")
     return BACKENDS.get(prefix)(rest, **options)
+
+
+def check_backend_spec(spec: str) -> None:
+    """Check a backend string's form without creating a client: a known prefix, a model, and for
+    ``openai-compatible/<model>@<url>`` an http(s) URL with a host and a port in 1–65535."""
+    forms = ", ".join(ACCEPTED_FORMS)
+    if spec.startswith("replay:"):
+        if not spec[len("replay:"):]:
+            raise ValueError("replay backend strings look like 'replay:<store path or pack "
+                             "folder>'")
+        return
+    prefix, _, rest = spec.partition("/")
+    if prefix not in BACKENDS or (prefix != "surrogate" and not rest) or (
+            prefix == "surrogate" and rest):
+        raise ValueError(f"unknown backend {spec!r}; accepted forms: {forms}")
+    if prefix == "openai-compatible":
+        model, sep, url = rest.partition("@")
+        bad = f"backend {spec!r}: expected 'openai-compatible/<model>@http://host:port/v1'"
+        if not sep or not model:
+            raise ValueError(bad)
+        parts = urlsplit(url)
+        try:
+            port = parts.port
+        except ValueError:
+            raise ValueError(f"{bad}; the port must be a number in 1-65535") from None
+        if (parts.scheme not in ("http", "https") or not parts.hostname
+                or any(c.isspace() for c in url)):
+            raise ValueError(f"{bad}; {url!r} is not an http(s) URL with a host")
+        if port == 0:
+            raise ValueError(f"{bad}; the port must be a number in 1-65535")

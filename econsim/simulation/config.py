@@ -7,14 +7,9 @@ history window H = 50, seed 42, temperature 0.7, US 2024 brackets, c = 0.0005 an
 from __future__ import annotations
 
 import dataclasses
-import math
-import numbers
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import yaml
 
@@ -22,9 +17,19 @@ from econsim.baselines.elasticities import resolve_elasticity
 from econsim.economy.tax import TAX_PRESETS
 from econsim.economy.utility import UTILITY_PRESETS
 from econsim.economy.welfare import get_objective
+from econsim.llm.backends import check_backend_spec
 from econsim.llm.structured import STRUCTURED_OUTPUT
 from econsim.prompts import PROMPT_STYLES, UTILITY_TYPES
 from econsim.registry import Registry
+from econsim.simulation.config_types import (
+    ConfigError,
+    annotation_kinds,
+    check_field_type,
+    check_field_types,
+)
+from econsim.simulation.config_types import about as _about
+from econsim.simulation.config_types import check_choice as _check_choice
+from econsim.simulation.config_types import check_int as _check_int
 
 #: Scenarios of MODEL.md §5: what workers are told and who sets the rates.
 SCENARIOS: Registry[str] = Registry("scenario")
@@ -44,25 +49,6 @@ SKILL_SOURCES = ("gb2", "joint", "uniform")
 #: Engines: ``auto`` picks one from the configuration; ``lean`` and ``dask`` hold a lean
 #: population in chunks (econsim.scale.lean_engine), ``dask`` as shards on Dask workers.
 ENGINES = ("auto", "lean", "dask")
-
-
-class ConfigError(ValueError):
-    """A bad configuration value; ``key`` names the config key (``None`` if several are)."""
-
-    def __init__(self, message: str, key: str | None = None) -> None:
-        super().__init__(message)
-        self.key = key
-
-
-@contextmanager
-def _about(key: str) -> Iterator[None]:
-    """Tag a ``ValueError`` raised inside (e.g. by a registry lookup) with the config key."""
-    try:
-        yield
-    except ConfigError:
-        raise
-    except ValueError as err:
-        raise ConfigError(str(err), key) from None
 
 
 @dataclass(frozen=True)
@@ -178,7 +164,7 @@ class SimConfig:
     chunk_size: int = 1 << 20
 
     def __post_init__(self) -> None:
-        _check_types(self)
+        check_field_types(self)
         _check_int(self.n_agents, "n_agents", 1)
         _check_int(self.n_steps, "n_steps", 1)
         _check_int(self.K, "K", 1)
@@ -261,8 +247,9 @@ class SimConfig:
         if unknown:
             raise ConfigError(f"unknown config key(s) {unknown}; valid keys: {', '.join(valid)}")
         vals = dict(values)
+        fields = {f.name: f for f in dataclasses.fields(cls)}
         for key, value in vals.items():
-            _check_type(key, value)
+            check_field_type(fields[key], value)
         if vals.get("fixed_rates") is not None:
             vals["fixed_rates"] = tuple(float(r) for r in vals["fixed_rates"])
         return cls(**vals)
@@ -365,57 +352,9 @@ def check_lean_config(cfg: SimConfig) -> None:
                          "(population must be None, personas 'offline')")
 
 
-def _check_int(value: Any, name: str, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigError(f"{name} must be an integer >= {minimum}; got {value!r}", name)
-
-
-def _check_choice(value: str, name: str, valid: tuple[str, ...]) -> None:
-    if value not in valid:
-        raise ConfigError(f"unknown {name} {value!r}; valid: {', '.join(valid)}", name)
-
-
-# -- types: one table, read from the field annotations, so every key (new ones too) is checked --
-def _is_number(v: Any) -> bool:
-    return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
-
-
-#: Annotation base type → (test, what the error says is allowed).
-_TYPE_RULES: dict[str, tuple[Any, str]] = {
-    "None": (lambda v: v is None, "null"),
-    "bool": (lambda v: isinstance(v, bool), "true or false (a YAML boolean, not a string)"),
-    "int": (lambda v: isinstance(v, numbers.Integral) and not isinstance(v, bool), "an integer"),
-    "float": (_is_number, "a finite number"),
-    "str": (lambda v: isinstance(v, str), "text"),
-    "dict": (lambda v: isinstance(v, dict) and all(isinstance(k, str) and _is_number(x)
-                                                  for k, x in v.items()),
-             "a mapping of names to numbers"),
-    "tuple": (lambda v: isinstance(v, list | tuple) and all(_is_number(x) for x in v),
-              "a list of numbers"),
-}
-
-
 def field_kinds(name: str) -> tuple[str, ...]:
     """Base types a config key accepts, from its annotation (``'float | None'`` → float, None)."""
-    f = {f.name: f for f in dataclasses.fields(SimConfig)}[name]
-    return tuple(part.strip().split("[")[0] for part in str(f.type).split("|"))
-
-
-def _check_type(key: str, value: Any) -> None:
-    kinds = field_kinds(key)
-    if any(_TYPE_RULES[k][0](value) for k in kinds):
-        return
-    allowed = " or ".join(_TYPE_RULES[k][1] for k in kinds)
-    f = {f.name: f for f in dataclasses.fields(SimConfig)}[key]
-    example = (f" (e.g. {f.default_factory()!r})"
-               if f.default_factory is not dataclasses.MISSING else "")
-    raise ConfigError(f"{key} must be {allowed}{example}; got {value!r}", key)
-
-
-def _check_types(cfg: SimConfig) -> None:
-    for f in dataclasses.fields(cfg):
-        value = getattr(cfg, f.name)
-        _check_type(f.name, list(value) if isinstance(value, tuple) else value)
+    return annotation_kinds({f.name: f for f in dataclasses.fields(SimConfig)}[name])
 
 
 def _check_llm_options(cfg: SimConfig) -> None:
@@ -433,38 +372,6 @@ def _check_llm_options(cfg: SimConfig) -> None:
                               "recorded call store or pack; record one with store_mode "
                               "'record' or --pack)",
                               "backend" if cfg.backend.startswith("replay:") else "store")
-
-
-def check_backend_spec(spec: str) -> None:
-    """Check a backend string's form without creating a client: a known prefix, a model, and for
-    ``openai-compatible/<model>@<url>`` an http(s) URL with a host and a port in 1–65535."""
-    from econsim.llm.backends import ACCEPTED_FORMS, BACKENDS
-
-    forms = ", ".join(ACCEPTED_FORMS)
-    if spec.startswith("replay:"):
-        if not spec[len("replay:"):]:
-            raise ValueError("replay backend strings look like 'replay:<store path or pack "
-                             "folder>'")
-        return
-    prefix, _, rest = spec.partition("/")
-    if prefix not in BACKENDS or (prefix != "surrogate" and not rest) or (
-            prefix == "surrogate" and rest):
-        raise ValueError(f"unknown backend {spec!r}; accepted forms: {forms}")
-    if prefix == "openai-compatible":
-        model, sep, url = rest.partition("@")
-        bad = f"backend {spec!r}: expected 'openai-compatible/<model>@http://host:port/v1'"
-        if not sep or not model:
-            raise ValueError(bad)
-        parts = urlsplit(url)
-        try:
-            port = parts.port
-        except ValueError:
-            raise ValueError(f"{bad}; the port must be a number in 1-65535") from None
-        if (parts.scheme not in ("http", "https") or not parts.hostname
-                or any(c.isspace() for c in url)):
-            raise ValueError(f"{bad}; {url!r} is not an http(s) URL with a host")
-        if port == 0:
-            raise ValueError(f"{bad}; the port must be a number in 1-65535")
 
 
 def uses_vector_engine(cfg: SimConfig) -> bool:

@@ -1,0 +1,88 @@
+"""How configuration values are checked: one error type naming the key, and one table of types.
+
+Every key of :class:`~econsim.simulation.config.SimConfig` is checked against its annotation
+(``float | None`` accepts a finite number or null), so a key added later is checked too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import numbers
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """A bad configuration value; ``key`` names the config key (``None`` if several are)."""
+
+    def __init__(self, message: str, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+@contextmanager
+def about(key: str) -> Iterator[None]:
+    """Tag a ``ValueError`` raised inside (e.g. by a registry lookup) with the config key."""
+    try:
+        yield
+    except ConfigError:
+        raise
+    except ValueError as err:
+        raise ConfigError(str(err), key) from None
+
+
+def check_int(value: Any, name: str, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(f"{name} must be an integer >= {minimum}; got {value!r}", name)
+
+
+def check_choice(value: str, name: str, valid: tuple[str, ...]) -> None:
+    if value not in valid:
+        raise ConfigError(f"unknown {name} {value!r}; valid: {', '.join(valid)}", name)
+
+
+# -- types: one table, read from the field annotations, so every key (new ones too) is checked --
+def _is_number(v: Any) -> bool:
+    return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
+
+
+#: Annotation base type → (test, what the error says is allowed).
+_TYPE_RULES: dict[str, tuple[Any, str]] = {
+    "None": (lambda v: v is None, "null"),
+    "bool": (lambda v: isinstance(v, bool), "true or false (a YAML boolean, not a string)"),
+    "int": (lambda v: isinstance(v, numbers.Integral) and not isinstance(v, bool), "an integer"),
+    "float": (_is_number, "a finite number"),
+    "str": (lambda v: isinstance(v, str), "text"),
+    "dict": (lambda v: isinstance(v, dict) and all(isinstance(k, str) and _is_number(x)
+                                                  for k, x in v.items()),
+             "a mapping of names to numbers"),
+    "tuple": (lambda v: isinstance(v, list | tuple) and all(_is_number(x) for x in v),
+              "a list of numbers"),
+}
+
+
+def annotation_kinds(f: dataclasses.Field) -> tuple[str, ...]:
+    """Base types a dataclass field accepts, from its annotation (``'float | None'`` → float,
+    None)."""
+    return tuple(part.strip().split("[")[0] for part in str(f.type).split("|"))
+
+
+def check_field_type(f: dataclasses.Field, value: Any) -> None:
+    """Raise :class:`ConfigError` naming the key unless ``value`` fits field ``f``'s annotation."""
+    key = f.name
+    kinds = annotation_kinds(f)
+    if any(_TYPE_RULES[k][0](value) for k in kinds):
+        return
+    allowed = " or ".join(_TYPE_RULES[k][1] for k in kinds)
+    example = (f" (e.g. {f.default_factory()!r})"
+               if f.default_factory is not dataclasses.MISSING else "")
+    raise ConfigError(f"{key} must be {allowed}{example}; got {value!r}", key)
+
+
+def check_field_types(cfg: Any) -> None:
+    """Check every field of the dataclass instance ``cfg`` against its annotation."""
+    for f in dataclasses.fields(cfg):
+        value = getattr(cfg, f.name)
+        check_field_type(f, list(value) if isinstance(value, tuple) else value)

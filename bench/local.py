@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from econsim.llm import LabourChoice, Request, delta_schema, make_client
+from econsim.llm.types import ParseFailure
 from econsim.prompts import PlannerView, PolicyRecord, StepRecord, WorkerView, build
 
 PACK = Path("results/10_real_model/pack/pack.json")
@@ -60,7 +61,10 @@ def _valid_share(structured: str, n: int) -> float:
     reqs = [_worker_request(i % 3, 1 + i // 3, f"valid-{structured}") for i in range(n)]
     reqs += [_planner_request(1 + i, f"valid-{structured}") for i in range(max(1, n // 4))]
     for r in reqs:
-        done = client.complete_sync(r.messages, schema=r.schema, call_id=r.call_id)
+        try:  # no fallback is given: an unusable reply raises, and counts as invalid
+            done = client.complete_sync(r.messages, schema=r.schema, call_id=r.call_id)
+        except ParseFailure:
+            continue
         ok += not done.fallback
     return ok / len(reqs)
 

@@ -16,7 +16,7 @@ def test_environment_yml_matches_pyproject():
     root = project_root()
     project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
     wanted = {_name(d) for d in project["dependencies"]}
-    wanted |= {_name(d) for extra in ("dev", "lab") for d in project["optional-dependencies"][extra]}
+    wanted |= {_name(d) for extra in ("dev", "lab", "classroom") for d in project["optional-dependencies"][extra]}
     env = yaml.safe_load((root / "environment.yml").read_text())
     conda = {_name(d) for d in env["dependencies"] if isinstance(d, str)} - {"python", "pip"}
     assert wanted == conda

@@ -37,11 +37,12 @@ EXPECTED = {
                               ["runs.csv", "final_metrics.csv", "reliability.csv", "claims.csv"]),
     "07_tax_year_ablation": (["07_k_ablation"],
                              ["runs.csv", "final_metrics.csv", "adaptation_curve.csv",
-                              "adaptation_lag.csv", "claims.csv"]),
+                              "adaptation_lag.csv", "adaptation_lag_by_seed.csv", "claims.csv"]),
     "08_welfare_elasticity": (["08_elasticity_curve", "08_saez_elasticities_paper",
                                "08_winner_table"],
                               ["elasticity_curve.csv", "saez_by_elasticity.csv",
-                               "bracket_elasticities.csv", "winner_table.csv", "claims.csv"]),
+                               "bracket_elasticities.csv", "winner_table.csv",
+                               "winner_table_by_seed.csv", "claims.csv"]),
     "09_classroom": (["09_classroom", "09_exercises"],
                      ["exercise_answers.csv", "saez_by_elasticity.csv", "checked_answers.csv"]),
     "10_real_model": (["10_swf_over_time", "10_bracket_rates", "10_labour_vs_best_response"],
@@ -101,3 +102,19 @@ def test_simulation_notebooks_take_a_backend(stem):
         assert (ROOT / "results/10_real_model/pack/pack.json").is_file()
         return
     assert params["backend"] == "surrogate"  # offline default; one parameter switches it
+
+
+#: Notebooks whose claims come from simulations (issue 11: paired seeds, >= 8 in full, 2 quick).
+SEEDED = ["02_rational_icrl", "03_bounded_personas", "04_democratic", "05_backend_comparison",
+          "07_tax_year_ablation", "08_welfare_elasticity"]
+
+
+@pytest.mark.parametrize("stem", SEEDED)
+def test_simulation_claims_use_paired_seeds(stem):
+    path = ROOT / "notebooks" / f"{stem}.ipynb"
+    assert notebook_parameters(path)["n_seeds"] >= 8, f"{stem}: full profile needs >= 8 seeds"
+    assert load_profile(path, "quick").get("n_seeds") == 2, f"{stem}: quick profile runs 2 seeds"
+    source = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells
+                       if c.cell_type == "code")
+    assert "seeds=seeds" in source and "check_paired" in source, f"{stem}: runs are not paired"
+    assert "claim_row" not in source, f"{stem}: a verdict from one comparison of means"

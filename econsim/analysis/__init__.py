@@ -30,7 +30,7 @@ from econsim.analysis.democracy import (
     turnover_summary,
 )
 from econsim.analysis.elasticity import bracket_elasticities, elasticity_curve, saez_by_elasticity
-from econsim.analysis.references import claim_row, rational_welfare, small_n_check
+from econsim.analysis.references import rational_welfare, small_n_check
 from econsim.analysis.reliability import reliability_table
 from econsim.analysis.runs import (
     PLANNER_LABELS,
@@ -55,7 +55,6 @@ __all__ = [
     "bracket_elasticities",
     "bracket_shares",
     "check_paired",
-    "claim_row",
     "claims_frame",
     "coalition_utility",
     "elasticity_curve",

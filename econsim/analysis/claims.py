@@ -31,22 +31,13 @@ def collect_claims(results_root: str | Path = "results") -> pd.DataFrame:
     files = sorted(project_path(results_root).glob("*/claims.csv"))
     if not files:
         raise ValueError(f"no claims.csv under {results_root}; run `make figures` first")
-    frames = [_legacy(pd.read_csv(f, dtype=str).fillna("")) for f in files]
+    frames = [pd.read_csv(f, dtype=str).fillna("") for f in files]
     table = pd.concat(frames, ignore_index=True)
     missing = set(COLUMNS) - set(table.columns)
     if missing:
-        raise ValueError(f"claims tables lack column(s) {sorted(missing)}")
+        raise ValueError(f"claims tables lack column(s) {sorted(missing)}: rerun their notebooks "
+                         "(every row comes from the claims registry)")
     return table[list(COLUMNS)]
-
-
-def _legacy(frame: pd.DataFrame) -> pd.DataFrame:
-    """A claims table of the old form (claim, test, finding, verdict: one comparison of means)
-    in the new columns, marked as such, until its notebook is rerun."""
-    if "test" not in frame.columns or "metric" in frame.columns:
-        return frame
-    return frame.rename(columns={"test": "metric", "finding": "estimate"}).assign(
-        id="", ci="none (legacy row)", seeds="", rule="one comparison of means (no interval)",
-        seeds_needed="")
 
 
 def _cell(text: str) -> str:

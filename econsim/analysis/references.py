@@ -1,4 +1,4 @@
-"""Claim rows and the small-N and rational-welfare references."""
+"""The small-N (backward induction) and rational-welfare references of the claims."""
 
 from __future__ import annotations
 
@@ -14,15 +14,6 @@ from econsim.economy.tax import TAX_PRESETS, TaxSchedule
 from econsim.economy.utility import get_utility
 
 Array = NDArray[np.float64]
-
-
-def claim_row(claim: str, test: str, finding: str, supported: bool | None, backend: str,
-              notebook: str) -> dict[str, str]:
-    """One row of a notebook's ``claims.csv``: the claim, how it was tested, what the run found
-    and the verdict (``supported`` / ``not supported`` / ``inconclusive``)."""
-    verdict = {True: "supported", False: "not supported", None: "inconclusive"}[supported]
-    return {"claim": claim, "test": test, "finding": finding, "verdict": verdict,
-            "backend": backend, "notebook": notebook}
 
 
 def small_n_check(skill: ArrayLike, tax_preset: str, utility: str, objective: str,

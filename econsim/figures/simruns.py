@@ -77,7 +77,7 @@ def _baseline_style(name: str) -> object:
 
 
 def _band(ax: Axes, frame: pd.DataFrame, metric: str, colour: object, label: str,
-          band: str = "range") -> None:
+          band: str = "ci") -> None:
     """Mean over runs (seeds) per step with a band: ``"ci"`` its 95 % t interval, ``"range"``
     the min–max across runs."""
     g = frame.groupby("step")[metric]
@@ -96,15 +96,15 @@ def plot_swf_over_time(years: pd.DataFrame, metrics: Sequence[str], *, group: st
                        title: str = "", note: str = "", symlog: Sequence[str] = ("paper_swf",),
                        baseline_note: str = "exact, rational workers",
                        legend_title: str = "lines: simulated\nhorizontal: exact reference",
-                       band: str = "range") -> Figure:
+                       band: str = "ci") -> Figure:
     """Tax-year means of welfare metrics over time, one line per group, with baseline lines.
 
     Parameters
     ----------
     years
         Output of :func:`econsim.analysis.tax_year_means` with a ``group`` column; several
-        variants per group (seeds) are drawn as their mean with a band: ``band="ci"`` the 95 %
-        t interval of the mean across seeds, ``"range"`` (default) their min–max.
+        variants per group (seeds) are drawn as their mean with a band: ``band="ci"`` (default) the
+        95 % t interval of the mean across seeds, ``"range"`` their min–max.
     metrics
         One panel per metric (step-table columns).
     baselines

@@ -84,19 +84,25 @@ class LayeredFigure:
                    if a is not ax.patch and a not in self.static and a.get_visible()]
         return sorted(artists, key=attrgetter("zorder"))
 
+    def _draw_background(self) -> object:
+        top = [a for ax in self.fig.axes for a in ax.get_children()
+               if a is not ax.patch and a not in self.static]
+        top += self.fig.texts  # the suptitle is one of them
+        for artist in top:
+            artist.set_animated(True)
+        try:
+            self.fig.canvas.draw()  # Agg leaves out the animated artists
+            return self.fig.canvas.copy_from_bbox(self.fig.bbox)
+        finally:  # a plain figure again, e.g. for savefig
+            for artist in top:
+                artist.set_animated(False)
 
     def png(self) -> bytes:
         """Redraw the top layer over the background; the figure as PNG bytes."""
         canvas = self.fig.canvas
         with mpl.rc_context(TEXT_RC):
             if self._background is None:
-                for ax in self.fig.axes:
-                    for artist in ax.get_children():
-                        artist.set_animated(artist is not ax.patch and artist not in self.static)
-                for text in self.fig.texts:  # the suptitle is one of them
-                    text.set_animated(True)
-                canvas.draw()  # Agg draws everything but the animated artists
-                self._background = canvas.copy_from_bbox(self.fig.bbox)
+                self._background = self._draw_background()
             else:
                 canvas.restore_region(self._background)
             renderer = canvas.get_renderer()

@@ -2,7 +2,9 @@
 canvas, cheap log-money axes and deterministic PNG bytes.
 
 Every classroom figure is a bare :class:`~matplotlib.figure.Figure` (no pyplot state), so a web
-app can render several concurrently.
+app can keep several. :meth:`LayeredFigure.png` sets matplotlib's global text hinting
+(:data:`TEXT_RC`) while it draws, so draw from one thread per process (Voilà runs one kernel
+process per student).
 """
 
 from __future__ import annotations

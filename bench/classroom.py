@@ -1,7 +1,10 @@
 """Classroom app benchmark (issue 12), 2,000 workers, seed 42.
 
 - A round: the population's response (rational and in-context learners) plus every plot the app
-  redraws (the four round panels and the inverse-optimum plot, as PNG), target <= 0.3 s.
+  redraws (the four round panels and the inverse-optimum plot, as PNG), target <= 0.3 s. Timed
+  through :class:`~econsim.classroom.view.RoundRenderer`, the object the app redraws with: one
+  per session, made (and drawn once, the app's preview before round 1) when the session starts;
+  the three rounds after that are timed, the first included.
 - The scoreboard: cold (Saez fixed point, Stackelberg optimum, LLM planner on the offline
   surrogate, scoring and inverse optima of all five schedules, its figure) and as the app runs it
   (the baselines, which do not depend on the play, are prefetched when a game begins), target
@@ -14,25 +17,17 @@ import time
 
 import numpy as np
 
-from econsim.baselines.inverse_optimum import inverse_optimum
 from econsim.classroom.game import Game, GameSetup
 from econsim.classroom.scoreboard import scoreboard
-from econsim.economy.tax import TaxSchedule
-from econsim.figures.classroom_game import (
-    inverse_figure,
-    png_bytes,
-    round_figure,
-    scoreboard_figure,
-)
+from econsim.classroom.view import RoundRenderer
+from econsim.figures.classroom_game import png_bytes, scoreboard_figure
 
 
-def _round(game: Game, rates: list[float]) -> float:
+def _round(game: Game, renderer: RoundRenderer, rates: list[float]) -> float:
+    """One round as the app plays it (ClassroomApp._play): respond, then redraw."""
     t0 = time.perf_counter()
-    r = game.play(rates)
-    png_bytes(round_figure(game))
-    inv = inverse_optimum(TaxSchedule(game.cutoffs, r.rates), r.outcome.pre_tax_income,
-                          game.setup.elasticity, points=12)
-    png_bytes(inverse_figure({"you": inv}))
+    game.play(rates)
+    renderer.draw(game, preview_rates=rates)
     return time.perf_counter() - t0
 
 
@@ -41,18 +36,26 @@ def run(quick: bool = False) -> list[dict]:
     rows: list[dict] = []
     for workers in ("rational", "learners"):
         for brackets in (3, 7):
-            game = Game(GameSetup(n_workers=n, brackets=brackets, workers=workers, n_rounds=3))
-            _round(game, [0.2] * brackets)  # warm-up: imports, fonts, caches
-            game = game.restart()
+            setup = GameSetup(n_workers=n, brackets=brackets, workers=workers, n_rounds=3)
+            # warm-up of the process (imports, font files) on a session of its own
+            warm = Game(setup)
+            _round(warm, RoundRenderer(), [0.2] * brackets)
+            # a new session, as ClassroomApp starts one: its renderer draws the preview
+            game, renderer = warm.restart(), RoundRenderer()
+            t0, c0 = time.perf_counter(), time.process_time()
+            renderer.draw(game, preview_rates=[0.3] * brackets)
+            start, start_cpu = time.perf_counter() - t0, time.process_time() - c0
             c0 = time.process_time()
-            times = [_round(game, list(np.linspace(0.1, 0.1 * (i + 3), brackets)))
+            times = [_round(game, renderer, list(np.linspace(0.1, 0.1 * (i + 3), brackets)))
                      for i in range(3)]
             cpu = (time.process_time() - c0) / 3
             worst = max(times)
             rows.append({"name": f"round redraw, {n:,} {workers} workers, {brackets} brackets",
                          "value": worst, "unit": "s", "target": "<= 0.3 s", "ok": worst <= 0.3,
+                         "cpu": cpu, "wall_rounds": times,
                          "note": "slowest of 3 rounds: response + round plots + inverse plot; "
-                                 f"mean CPU {cpu:.2f} s"})
+                                 f"mean CPU {cpu:.3f} s; session start (figures built, "
+                                 f"preview drawn) {start:.2f} s wall, {start_cpu:.2f} s CPU"})
     for brackets in (3, 7):
         game = Game(GameSetup(n_workers=n, brackets=brackets))
         game.play([0.3] * brackets)

@@ -37,13 +37,17 @@ def test_game_app_plays_rounds_shows_the_scoreboard_and_submits():
                        or {"id": 7})
     assert isinstance(app.widget, w.VBox)
     inverse = {bytes(app.inverse_image.value)}
+    rounds = {bytes(app.round_image.value)}
+    figure = app.renderer.round_figure
     for value in (20, 60):
         app.sliders[2].value = value
         assert app.pending.value.endswith(f"30 / 30 / {value} %")
         app.play_button.click()
         assert f"(rates 30 / 30 / {value} %)" in app.status.value
         inverse.add(bytes(app.inverse_image.value))
+        rounds.add(bytes(app.round_image.value))
     assert len(inverse) == 3  # the preview and one inverse-optimum plot per round
+    assert len(rounds) == 3 and app.renderer.round_figure is figure  # redrawn, not rebuilt
     assert app.play_button.disabled and "Stackelberg optimum" in app.board_table.value
     assert bytes(app.board_image.value).startswith(b"\x89PNG")
     app.submit_button.click()
@@ -54,3 +58,4 @@ def test_game_app_plays_rounds_shows_the_scoreboard_and_submits():
     assert "entry 7" in app.status.value
     app.new_button.click()
     assert not app.game.rounds and not app.play_button.disabled
+    assert app.renderer.round_figure is figure and bytes(app.round_image.value) in rounds

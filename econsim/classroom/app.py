@@ -12,18 +12,12 @@ from collections.abc import Callable
 
 import numpy as np
 
-from econsim.baselines.inverse_optimum import inverse_optimum
 from econsim.classroom.exercises import EXERCISES, check
 from econsim.classroom.game import Game, GameSetup
 from econsim.classroom.scoreboard import prefetch, scoreboard
 from econsim.classroom.server import submitter_from_env
-from econsim.economy.tax import TaxSchedule
-from econsim.figures.classroom_game import (
-    inverse_figure,
-    png_bytes,
-    round_figure,
-    scoreboard_figure,
-)
+from econsim.classroom.view import RoundRenderer
+from econsim.figures.classroom_game import png_bytes, scoreboard_figure
 
 
 class ClassroomApp:
@@ -37,6 +31,7 @@ class ClassroomApp:
 
         self.w = w
         self.game = Game(setup, skill)
+        self.renderer = RoundRenderer()  # figures kept for the session, updated every round
         self.submit_fn = submit
         start = start_rates or [0.3] * setup.brackets
         cut = self.game.cutoffs
@@ -118,14 +113,10 @@ class ClassroomApp:
             self.play_button.description = f"play round {len(self.game.rounds) + 1}"
 
     def _draw_round(self) -> None:
-        self.round_image.value = png_bytes(round_figure(self.game))
-        rates = self.game.rounds[-1].rates if self.game.rounds else np.array(self.rates())
-        sched = TaxSchedule(self.game.cutoffs, rates)
-        income = (self.game.rounds[-1].outcome.pre_tax_income if self.game.rounds else
-                  self.game.population_income(sched))
-        inv = inverse_optimum(sched, income, float(self.game.setup.elasticity), points=12)
-        self.inverse_image.value = png_bytes(inverse_figure({"you": inv}))
-        self.inverse_text.value = f"<p>Your schedule: {inv.message}.</p>"
+        view = self.renderer.draw(self.game, preview_rates=self.rates())
+        self.round_image.value = view.round_png
+        self.inverse_image.value = view.inverse_png
+        self.inverse_text.value = f"<p>Your schedule: {view.inverse.message}.</p>"
 
     def _draw_scoreboard(self) -> None:
         board = scoreboard(self.game)

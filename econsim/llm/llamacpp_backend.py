@@ -9,9 +9,11 @@
   JSON object of the requested shape (``structured="none"`` turns this off, for comparison).
 * **Seeded sampling** — the sampler seed of every request is derived from the run seed and the
   call id, so a call's reply does not depend on which calls ran before it.
-* **Prefix reuse** — a :class:`llama_cpp.LlamaRAMCache` keeps the model state after each call;
-  a later prompt that starts with the same tokens (the same worker's system prompt and history)
-  evaluates only its new tokens (``prefix_cache=False`` turns this off).
+* **Prefix reuse** — one :class:`llama_cpp.LlamaRAMCache` per pool (shared by its instances,
+  behind a lock) keeps the model state after each call; a later prompt that starts with the same
+  tokens (the same worker's system prompt, fixed facts and older history: the ``compact`` style
+  puts what changes each step last) evaluates only its new tokens, whichever instance serves it
+  (``prefix_cache=False`` turns this off).
 * **Pooled calls** — a pool of ``pool`` model instances (default: one per core, one thread each;
   the weights are memory-mapped once) is shared by all clients of the process; each request takes
   a free instance, so at most ``pool`` requests run at once whatever the client's limit (requests
@@ -100,14 +102,44 @@ def call_seed(seed: int, call_id: str) -> int:
     return int.from_bytes(digest[:4], "little") & 0x7FFFFFFF
 
 
+#: Bytes of model states the shared prefix cache keeps (a state holds the context's keys and
+#: values and its logits: ~0.1 GB for a 500-token SmolLM2 prompt); least recently used go first.
+CACHE_BYTES = 1 << 30
+
+
 class _Model:
-    """One loaded model instance and its prefix cache."""
+    """One loaded model instance."""
 
     def __init__(self, path: Path, n_ctx: int, n_threads: int) -> None:
         llama_cpp = _import_llama()
         self.llama = llama_cpp.Llama(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads,
                                      n_threads_batch=n_threads, n_batch=512, verbose=False)
-        self.cache = llama_cpp.LlamaRAMCache(capacity_bytes=1 << 29)
+
+
+class _LockedCache:
+    """A :class:`llama_cpp.LlamaRAMCache` safe to share between the threads of a pool (a state
+    saved by one instance loads into any other instance of the same model and context size)."""
+
+    def __init__(self, capacity_bytes: int) -> None:
+        self._cache = _import_llama().LlamaRAMCache(capacity_bytes=capacity_bytes)
+        self._lock = threading.Lock()
+
+    def __getitem__(self, key: Sequence[int]) -> Any:
+        with self._lock:
+            return self._cache[key]
+
+    def __setitem__(self, key: Sequence[int], value: Any) -> None:
+        with self._lock:
+            self._cache[key] = value
+
+    def __contains__(self, key: Sequence[int]) -> bool:
+        with self._lock:
+            return key in self._cache
+
+    @property
+    def cache_size(self) -> int:
+        with self._lock:
+            return self._cache.cache_size
 
 
 class _Pool:
@@ -121,6 +153,7 @@ class _Pool:
         self._size = size
         self._lock = threading.Lock()
         self._llama_cpp = _import_llama()
+        self.cache = _LockedCache(CACHE_BYTES)
 
     def take(self) -> _Model:
         with self._lock:  # instances are created on demand, up to the pool size
@@ -221,7 +254,7 @@ class LlamaCppBackend:
             if self.structured == "json_schema" else None
         m = self._pool.take()
         try:
-            m.llama.set_cache(m.cache if self.prefix_cache else None)
+            m.llama.set_cache(self._pool.cache if self.prefix_cache else None)
             if not self.prefix_cache:
                 m.llama.reset()  # also forget the previous prompt kept in the context
             out = m.llama.create_chat_completion(

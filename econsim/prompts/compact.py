@@ -91,12 +91,16 @@ class CompactStyle:
             "early, exploit the best later. Reply with JSON only."
         )
         hist = c.window(v.history, v.H)
-        lines = [f"STEP {v.step + 1}/{v.n_steps} K={v.K} H={v.H} GOAL={_GOAL[v.utility_type]}"]
+        # What never changes comes first, then what changes once a tax year, then each step's
+        # news: a model server that reuses the longest cached prompt prefix (llama.cpp, vLLM)
+        # then re-reads only the tail of a worker's next prompt.
+        lines = [f"EPISODE steps={v.n_steps} K={v.K} H={v.H} GOAL={_GOAL[v.utility_type]}"]
         if v.persona:
             lines.append(f"PERSONA {v.persona}")
         lines += [
             f"SKILL {v.skill:.2f} USD/h (40h -> {40 * v.skill:.2f} USD)",
             f"BRACKETS_USD {_cuts(v.cutoffs)}",
+            "MENU " + "|".join(str(h) for h in c.MENU_HOURS),
             f"RATES_PCT {_pct(v.rates)}",
             "HISTORY per tax year and labour level: n, mean z, tax, rebate, post, u"
             + (", r, adj" if bounded else ""),
@@ -112,7 +116,7 @@ class CompactStyle:
         lines.append("REFLECTION " + c.worker_reflection(hist, v.utility_type, bounded))
         lines.append("CUE " + (f"{c.EXPLOIT_PHRASE} labour level seen" if v.exploit else
                                f"{c.EXPLORE_PHRASE}: try a level you have not tried lately"))
-        lines.append("MENU " + "|".join(str(h) for h in c.MENU_HOURS))
+        lines.append(f"STEP {v.step + 1}/{v.n_steps}")
         lines.append('ANSWER {"LABOR": <hours from MENU>}')
         return c.messages(system, "\n".join(lines))
 

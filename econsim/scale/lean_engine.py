@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import yaml
 from tqdm.auto import tqdm
 
@@ -381,10 +380,9 @@ class LeanSimulation:
         if tot.rows is not None:
             r = tot.rows
             post = r["pre_tax_income"] - r["tax"] + rebate
-            self.recorder._buf["agents"].append(pd.DataFrame({
-                "step": np.full(r["agent"].size, t, dtype=np.int64), "agent": r["agent"],
+            self.recorder.agent_columns(t, r["agent"], {
                 "labour": r["labour"], "pre_tax_income": r["pre_tax_income"], "tax": r["tax"],
-                "post_tax_income": post, "utility": r["v"] + rebate}))
+                "post_tax_income": post, "utility": r["v"] + rebate})
 
     def _finish(self, status: str) -> LeanResult:
         tables = self.recorder.finalize()

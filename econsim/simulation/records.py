@@ -27,7 +27,7 @@ class Recorder:
     def __init__(self, folder: Path | None, record_prompts: bool = True) -> None:
         self.folder = folder
         self.record_prompts = record_prompts
-        self._buf: dict[str, list[pd.DataFrame | dict[str, Any]]] = {t: [] for t in TABLES}
+        self._buf: dict[str, list[dict[str, Any]]] = {t: [] for t in TABLES}
         self._kept: dict[str, list[pd.DataFrame]] = {t: [] for t in TABLES}
         if folder is not None:
             (folder / "chunks").mkdir(parents=True, exist_ok=True)
@@ -37,10 +37,18 @@ class Recorder:
         self._buf["steps"].append(row)
 
     def agent_rows(self, step: int, columns: dict[str, np.ndarray]) -> None:
+        """Every agent's row of ``step`` (``columns``: one array per column, agent order)."""
         n = len(next(iter(columns.values())))
-        frame = pd.DataFrame({"step": np.full(n, step, dtype=np.int64),
-                              "agent": np.arange(n, dtype=np.int64), **columns})
-        self._buf["agents"].append(frame)
+        self.agent_columns(step, np.arange(n, dtype=np.int64), columns)
+
+    def agent_columns(self, step: int, agents: np.ndarray, columns: dict[str, np.ndarray]
+                      ) -> None:
+        """Rows of ``step`` for the agents ``agents`` (a sample of them, say)."""
+        # kept as arrays and framed once per tax year: a DataFrame per step cost more than the
+        # step itself in small runs
+        self._buf["agents"].append({"step": np.full(len(agents), step, dtype=np.int64),
+                                    "agent": np.asarray(agents),
+                                    **{k: np.asarray(v) for k, v in columns.items()}})
 
     def call_rows(self, kind: str, step: int, agents: Iterable[int], requests: Sequence[Any],
                   completions: Sequence[Any]) -> None:
@@ -67,8 +75,9 @@ class Recorder:
         items = self._buf[table]
         if not items:
             return None
-        if isinstance(items[0], pd.DataFrame):
-            return pd.concat(items, ignore_index=True)
+        if table == "agents":  # per-step column arrays
+            return pd.DataFrame({k: np.concatenate([item[k] for item in items])
+                                 for k in items[0]})
         return pd.DataFrame(items)
 
     def flush(self, year: int) -> None:

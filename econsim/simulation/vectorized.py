@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from econsim.economy.outcomes import StepOutcome, economy_step
@@ -161,10 +160,7 @@ class SampledRecorder(Recorder):
     def agent_rows(self, step: int, columns: dict[str, np.ndarray]) -> None:
         if self.rows is None:
             return super().agent_rows(step, columns)
-        n = self.rows.size
-        frame = pd.DataFrame({"step": np.full(n, step, dtype=np.int64), "agent": self.rows,
-                              **{k: v[self.rows] for k, v in columns.items()}})
-        self._buf["agents"].append(frame)
+        self.agent_columns(step, self.rows, {k: v[self.rows] for k, v in columns.items()})
 
 
 def distribution_summary(labour: Array, outcome: StepOutcome) -> dict[str, float]:

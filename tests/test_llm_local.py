@@ -149,3 +149,19 @@ def test_smollm2_run_records_a_pack_that_replays_identically(tmp_path):
     assert live.calls.model.str.endswith(manifest["model_sha256"]).all()
     assert live.calls.fallback.sum() == 0
     _same(_tables(live), _tables(_replay(pack, n_steps=2, K=2)))
+
+
+def test_committed_notebook10_pack_is_small_and_names_its_model():
+    """Notebook 10's pack (committed, replayed by `make figures`) stays <= 10 MB, names the
+    model file by hash and holds one row per recorded call."""
+    from econsim.compendium.paths import project_root
+
+    pack = project_root() / "results/10_real_model/pack"
+    assert sorted(p.name for p in pack.iterdir()) == ["calls.sqlite", "pack.json"]
+    assert sum(p.stat().st_size for p in pack.iterdir()) <= 10 * 2**20
+    info = read_manifest(pack)
+    assert info["backend"] == "llamacpp/smollm2-135m-q4_1" and len(info["model_sha256"]) == 64
+    assert {c["n_steps"] for c in info["configs"]} == {40}
+    with sqlite3.connect(pack / "calls.sqlite") as db:
+        n = db.execute("select count(*) from calls").fetchone()[0]
+    assert n == info["calls"] > 0

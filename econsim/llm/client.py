@@ -60,6 +60,14 @@ class Request:
     max_tokens: int | None = None
 
 
+@lru_cache(maxsize=1 << 14)
+def _parse_memo(text: str, schema: type[Reply]) -> tuple[Any, tuple[str, ...]]:
+    """:func:`parse_checked` of a reply text, remembered: the stand-in's replies repeat (eleven
+    labour levels, two satisfaction answers) and parsed replies are immutable."""
+    parsed, notes = parse_checked(text, schema)
+    return parsed, tuple(notes)
+
+
 @lru_cache(maxsize=1024)
 def _schema_id(schema: type[Reply]) -> str:
     import json
@@ -269,6 +277,31 @@ class LLMClient:
             call_id, action.model_dump_json(), action, n_in, n_out, time.perf_counter() - t0,
             raw.model, self.max_reasks, retries, True, all_cached, error, raw.text, request_s,
             raw.structured))
+
+    def complete_local(self, call_ids: Sequence[str], texts: Sequence[str],
+                       input_chars: Sequence[int], *, schema: type[Reply], model: str,
+                       latency_s: float = 0.0) -> list[Completion]:
+        """Completions of replies decided in this process without a request (the offline
+        stand-in, :mod:`econsim.llm.surrogate.standin`), parsed and counted in the ledger as the
+        surrogate backend's requests are: ``input_chars // 4`` prompt tokens, ``len(text) // 4
+        + 1`` completion tokens, ``latency_s`` shared equally. Such replies are valid by
+        construction; one that is not raises :class:`ParseFailure` (there is nobody to re-ask)."""
+        share = latency_s / max(len(texts), 1)
+        out = []
+        for cid, text, chars in zip(call_ids, texts, input_chars, strict=True):
+            try:
+                parsed, notes = _parse_memo(text, schema)
+            except ReplyError as exc:
+                raise ParseFailure(f"call {cid!r}: the stand-in's reply {text!r} is invalid: "
+                                   f"{exc}") from exc
+            n_in, n_out = chars // 4, len(text) // 4 + 1
+            self.ledger.add_call(model, n_in, n_out, share, 0, self.key_model)
+            if notes:
+                self.ledger.bump("clipped")
+            out.append(self._done(Completion(cid, text, parsed, n_in, n_out, share, model,
+                                             raw_text=text, request_latency_s=share,
+                                             clipped="; ".join(notes))))
+        return out
 
     def _done(self, done: Completion) -> Completion:
         self.ledger.bump("decision_latency_s", done.latency_s)

@@ -80,6 +80,24 @@ class CompactStyle:
     name = "compact"
 
     def worker(self, v: WorkerView) -> list[c.Message]:
+        system, before, after = self.worker_frame(v)
+        lines = before + _years(c.window(v.history, v.H), v.K) + after
+        return c.messages(system, "\n".join(lines))
+
+    def history_units(self, v: WorkerView) -> list[list[StepRecord]]:
+        """The shown history in the pieces the prompt renders independently: one per tax year."""
+        units: dict[int, list[StepRecord]] = {}
+        for r in c.window(v.history, v.H):
+            units.setdefault(r.step // v.K, []).append(r)
+        return [units[y] for y in sorted(units)]
+
+    def unit_lines(self, v: WorkerView, unit: Sequence[StepRecord]) -> list[str]:
+        """The history lines of one piece of :meth:`history_units`."""
+        return _years(unit, v.K)
+
+    def worker_frame(self, v: WorkerView) -> tuple[str, list[str], list[str]]:
+        """A worker prompt without its history lines: the system message, the user lines before
+        the history and the lines after it (the prompt is ``before + history + after``)."""
         bounded = v.persona is not None
         system = (
             f"You are {v.name}, a worker in a simulated economy. Each step you choose weekly labour "
@@ -94,10 +112,10 @@ class CompactStyle:
         # What never changes comes first, then what changes once a tax year, then each step's
         # news: a model server that reuses the longest cached prompt prefix (llama.cpp, vLLM)
         # then re-reads only the tail of a worker's next prompt.
-        lines = [f"EPISODE steps={v.n_steps} K={v.K} H={v.H} GOAL={_GOAL[v.utility_type]}"]
+        before = [f"EPISODE steps={v.n_steps} K={v.K} H={v.H} GOAL={_GOAL[v.utility_type]}"]
         if v.persona:
-            lines.append(f"PERSONA {v.persona}")
-        lines += [
+            before.append(f"PERSONA {v.persona}")
+        before += [
             f"SKILL {v.skill:.2f} USD/h (40h -> {40 * v.skill:.2f} USD)",
             f"BRACKETS_USD {_cuts(v.cutoffs)}",
             "MENU " + "|".join(str(h) for h in c.MENU_HOURS),
@@ -105,20 +123,20 @@ class CompactStyle:
             "HISTORY per tax year and labour level: n, mean z, tax, rebate, post, u"
             + (", r, adj" if bounded else ""),
         ]
-        lines += _years(hist, v.K)
+        after = []
         if hist:
             n = len(hist)
-            lines.append(f"MEAN_LAST{n} labour={sum(r.labour for r in hist) / n:.2f} "
+            after.append(f"MEAN_LAST{n} labour={sum(r.labour for r in hist) / n:.2f} "
                          f"u={sum(c.objective(r, v.utility_type) for r in hist) / n:.2f}")
             best = c.best_steps(hist, v.best_k, v.utility_type)
-            lines.append(f"BEST{v.best_k} " + " ".join(
+            after.append(f"BEST{v.best_k} " + " ".join(
                 f"t{r.step}:L{r.labour:.0f}:{c.objective(r, v.utility_type):.2f}" for r in best))
-        lines.append("REFLECTION " + c.worker_reflection(hist, v.utility_type, bounded))
-        lines.append("CUE " + (f"{c.EXPLOIT_PHRASE} labour level seen" if v.exploit else
+        after.append("REFLECTION " + c.worker_reflection(hist, v.utility_type, bounded))
+        after.append("CUE " + (f"{c.EXPLOIT_PHRASE} labour level seen" if v.exploit else
                                f"{c.EXPLORE_PHRASE}: try a level you have not tried lately"))
-        lines.append(f"STEP {v.step + 1}/{v.n_steps}")
-        lines.append('ANSWER {"LABOR": <hours from MENU>}')
-        return c.messages(system, "\n".join(lines))
+        after.append(f"STEP {v.step + 1}/{v.n_steps}")
+        after.append('ANSWER {"LABOR": <hours>}')
+        return system, before, after
 
     def satisfaction(self, v: SatisfactionView) -> list[c.Message]:
         system = (f"You are {v.name}, a worker in a simulated economy. Answer from your persona "

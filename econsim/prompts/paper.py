@@ -31,7 +31,8 @@ def _pct(rates: tuple[float, ...]) -> str:
                      else f"{100 * r:.1f}%" for r in rates)
 
 
-def _brackets(cutoffs: Sequence[float]) -> str:
+@lru_cache(maxsize=256)
+def _brackets(cutoffs: tuple[float, ...]) -> str:
     parts = []
     for k, lo in enumerate(cutoffs):
         hi = cutoffs[k + 1] if k + 1 < len(cutoffs) else None
@@ -67,6 +68,22 @@ class PaperStyle:
     name = "paper"
 
     def worker(self, v: WorkerView) -> list[c.Message]:
+        system, before, after = self.worker_frame(v)
+        hist = c.window(v.history, v.H)
+        lines = before + [_step_line(r, v.skill) for r in hist] + after
+        return c.messages(system, "\n".join(lines))
+
+    def history_units(self, v: WorkerView) -> list[tuple[StepRecord, ...]]:
+        """The shown history in the pieces the prompt renders independently: one per step."""
+        return [(r,) for r in c.window(v.history, v.H)]
+
+    def unit_lines(self, v: WorkerView, unit: Sequence[StepRecord]) -> list[str]:
+        """The history lines of one piece of :meth:`history_units`."""
+        return [_step_line.__wrapped__(r, v.skill) for r in unit]
+
+    def worker_frame(self, v: WorkerView) -> tuple[str, list[str], list[str]]:
+        """A worker prompt without its history lines: the system message, the user lines before
+        the history and the lines after it (the prompt is ``before + history + after``)."""
         bounded = v.persona is not None
         what = c.objective_name(v.utility_type, bounded)
         goal = {
@@ -86,37 +103,37 @@ class PaperStyle:
             'Answer with JSON of the form {"LABOR": <hours>}.'
         )
         hist = c.window(v.history, v.H)
-        lines = [f"Step {v.step + 1} of {v.n_steps}.",
-                 f"Tax brackets: {_brackets(v.cutoffs)}.",
-                 f"Current tax rates: {_pct(v.rates)}."]
+        before = [f"Step {v.step + 1} of {v.n_steps}.",
+                  f"Tax brackets: {_brackets(tuple(v.cutoffs))}.",
+                  f"Current tax rates: {_pct(v.rates)}."]
+        after: list[str] = []
         if hist:
-            lines.append("Your history (oldest first):")
-            lines += [_step_line(r, v.skill) for r in hist]
+            before.append("Your history (oldest first):")
             n = len(hist)
-            lines.append(
+            after.append(
                 f"Over the last {n} steps your average labour was "
                 f"{sum(r.labour for r in hist) / n:.1f} hours and your average {what} was "
                 f"{sum(c.objective(r, v.utility_type) for r in hist) / n:,.2f}.")
             best = c.best_steps(hist, v.best_k, v.utility_type)
-            lines.append(f"Your best {len(best)} steps: " + "; ".join(
+            after.append(f"Your best {len(best)} steps: " + "; ".join(
                 f"step {r.step} (labour {r.labour:.0f} hours, {what} "
                 f"{c.objective(r, v.utility_type):,.2f})" for r in best) + ".")
         else:
-            lines.append("You have no history yet.")
-        lines.append(f"Reflection: {c.worker_reflection(hist, v.utility_type, bounded)}.")
-        lines.append("Now choose the best labour level you have seen." if v.exploit else
+            before.append("You have no history yet.")
+        after.append(f"Reflection: {c.worker_reflection(hist, v.utility_type, bounded)}.")
+        after.append("Now choose the best labour level you have seen." if v.exploit else
                      "Explore: try a labour level you have not tried recently.")
-        lines.append("Choose weekly labour from: "
+        after.append("Choose weekly labour from: "
                      + ", ".join(str(h) for h in c.MENU_HOURS) + " hours.")
-        lines.append('Reply with JSON only: {"LABOR": <hours>}')
-        return c.messages(system, "\n".join(lines))
+        after.append('Reply with JSON only: {"LABOR": <hours>}')
+        return system, before, after
 
     def satisfaction(self, v: SatisfactionView) -> list[c.Message]:
         r = v.last
         system = ((f"{v.persona}\n" if v.persona else "")
                   + f"You are {v.name}, a worker in an economy with a progressive income tax.")
         user = (
-            f"Tax brackets: {_brackets(v.cutoffs)}. Current tax rates: {_pct(v.rates)}.\n"
+            f"Tax brackets: {_brackets(tuple(v.cutoffs))}. Current tax rates: {_pct(v.rates)}.\n"
             f"This year you worked {r.labour:.0f} hours, earned ${r.income:,.2f} before tax, "
             f"paid ${r.tax:,.2f} in tax and received a rebate of ${r.rebate:,.2f}, leaving "
             f"${r.post_tax:,.2f} after tax; your utility was {r.utility:,.2f}.\n"
@@ -135,7 +152,7 @@ class PaperStyle:
                         for k, n in enumerate(c.bracket_counts(p.incomes, p.cutoffs, p.income_weights)))
         return [
             f"Step {p.step + 1} of {p.n_steps}; a tax year lasts {p.K} steps.",
-            f"Tax brackets: {_brackets(p.cutoffs)}.",
+            f"Tax brackets: {_brackets(tuple(p.cutoffs))}.",
             f"Current tax rates: {_pct(p.rates)}.",
             f"Workers per bracket by pre-tax income: {per}.",
             f"Utility histogram (10 bins): {bins}.",
@@ -193,7 +210,7 @@ class PaperStyle:
         r = v.last
         system = ((f"{v.persona}\n" if v.persona else "")
                   + f"You are {v.name}, a worker voting for the leader who will set tax rates.")
-        lines = [f"Tax brackets: {_brackets(v.cutoffs)}. Current tax rates: {_pct(v.rates)}.",
+        lines = [f"Tax brackets: {_brackets(tuple(v.cutoffs))}. Current tax rates: {_pct(v.rates)}.",
                  f"This year you earned ${r.income:,.2f} before tax, paid ${r.tax:,.2f} in tax "
                  f"and received a rebate of ${r.rebate:,.2f}.", "Candidates:"]
         for cand in v.candidates:
@@ -211,7 +228,7 @@ class PaperStyle:
         system = ((f"{v.persona}\n" if v.persona else "")
                   + f"You are {v.name}, a worker. An election for leader is coming; the leader "
                   "changes each bracket's tax rate by DELTA percentage points every tax year.")
-        lines = [f"Tax brackets: {_brackets(v.cutoffs)}. Current tax rates: {_pct(v.rates)}."]
+        lines = [f"Tax brackets: {_brackets(tuple(v.cutoffs))}. Current tax rates: {_pct(v.rates)}."]
         if hist:
             r = hist[-1]
             lines.append(f"This year you earned ${r.income:,.2f} before tax, paid ${r.tax:,.2f} "

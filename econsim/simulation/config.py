@@ -46,6 +46,8 @@ PLANNER_KINDS = ("llm", "saez", "saez_v1", "saez_empirical", "us_federal", "fixe
                  "stackelberg")
 PERSONA_SOURCES = ("offline", "llm", "archetypes")
 SKILL_SOURCES = ("gb2", "joint", "uniform")
+#: How the offline surrogate reads its calls (econsim.llm.surrogate.standin).
+SURROGATE_READS = ("auto", "arrays", "text")
 #: Engines: ``auto`` picks one from the configuration; ``lean`` and ``dask`` hold a lean
 #: population in chunks (econsim.scale.lean_engine), ``dask`` as shards on Dask workers.
 ENGINES = ("auto", "lean", "dask")
@@ -104,6 +106,12 @@ class SimConfig:
         Saez planners: a number or an elasticity preset name.
     record_prompts
         Keep every prompt and reply text in ``calls.parquet``.
+    surrogate_reads
+        How the offline surrogate reads: ``arrays`` (decides from the views prompts are rendered
+        from, without building the text: the same replies and token counts, many times faster),
+        ``text`` (renders and parses every prompt, as a language model's calls are built), or
+        ``auto`` (arrays whenever no text is needed: surrogate backend, no call store,
+        ``record_prompts`` false). See docs/llm.md.
     batching, n_archetypes
         ``agents`` (one LLM call per worker) or ``archetypes`` (one call per archetype of
         ``Population.archetypes(n_archetypes)``, applied to its members; docs/scale.md).
@@ -155,6 +163,7 @@ class SimConfig:
     fixed_rates: tuple[float, ...] | None = None
     elasticity: float | str = 0.4
     record_prompts: bool = True
+    surrogate_reads: str = "auto"
     batching: str = "agents"
     n_archetypes: int = 100
     record_agents: int | None = None
@@ -188,6 +197,13 @@ class SimConfig:
         _check_choice(self.personas, "personas", PERSONA_SOURCES)
         _check_choice(self.store_mode, "store_mode", ("off", "record", "replay"))
         _check_choice(self.structured_output, "structured_output", tuple(STRUCTURED_OUTPUT))
+        _check_choice(self.surrogate_reads, "surrogate_reads", SURROGATE_READS)
+        if self.surrogate_reads == "arrays" and (self.backend != "surrogate" or self.record_prompts
+                                                 or (self.store is not None
+                                                     and self.store_mode != "off")):
+            raise ConfigError("surrogate_reads 'arrays' needs backend 'surrogate', no call store "
+                              "and record_prompts false (a text is needed otherwise); use 'auto' "
+                              "or 'text'", "surrogate_reads")
         if self.planner == "us_federal" and self.tax_preset != "us_federal_2024":
             raise ConfigError("planner 'us_federal' needs tax_preset 'us_federal_2024' "
                               f"(got {self.tax_preset!r})", "planner")

@@ -26,6 +26,10 @@ from econsim.simulation.state import SimState
 Array = NDArray[np.float64]
 #: ``call(kind, requests, agents=..., step=...)``: all calls of one phase, concurrently, recorded.
 PhaseCall = Callable[..., list[Any]]
+#: ``ask(kind, views, schema=..., call_ids=..., fallbacks=..., agents=..., step=...)``: one phase
+#: of agent calls given as prompt views; the engine renders them for a language model, or lets the
+#: offline stand-in decide from the views (:mod:`econsim.llm.surrogate.standin`).
+PhaseAsk = Callable[..., list[Any]]
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,9 @@ class AgentContext:
     call
         Sends one phase of LLM requests and records them (:class:`~econsim.llm.Request` list in,
         completions out, in order).
+    ask
+        The same for a phase given as prompt views (:mod:`econsim.prompts`): agents hand over
+        what they observe and the engine decides whether a text is rendered.
     record_election
         Appends rows to the run's ``elections`` table.
     objective_fn
@@ -63,6 +70,7 @@ class AgentContext:
     state: SimState
     rng: np.random.Generator
     call: PhaseCall
+    ask: PhaseAsk
     record_election: Callable[[Iterable[dict[str, Any]]], None]
     objective_fn: Callable[[Array, Array, Array], float]
 

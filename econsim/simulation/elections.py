@@ -22,8 +22,8 @@ from numpy.typing import NDArray
 from econsim.economy.best_response import best_response_menu
 from econsim.economy.outcomes import economy_step
 from econsim.economy.tax import DELTA_CHOICES_PP, apply_delta
-from econsim.llm import Request, delta_schema, run_schema, vote_schema
-from econsim.prompts import Candidate, LeaderView, RunView, VoteView, build
+from econsim.llm import delta_schema, run_schema, vote_schema
+from econsim.prompts import Candidate, LeaderView, RunView, VoteView
 from econsim.simulation.context import AgentContext
 from econsim.simulation.planners import planner_view
 
@@ -69,9 +69,8 @@ def leader_rates(ctx: AgentContext, t: int) -> Array:
         i = st.leader
         view = LeaderView(name=ctx.names[i], persona=ctx.personas[i], planner=planner_view(ctx, t),
                           own_history=tuple(st.own_history[i]))
-        req = Request(build(ctx.config.prompt_style, "leader", view),
-                      delta_schema(ctx.config.n_brackets), ctx.call_id(t, "leader", i))
-        (done,) = ctx.call("leader", [req], agents=[i], step=t)
+        (done,) = ctx.ask("leader", [view], schema=delta_schema(ctx.config.n_brackets),
+                          call_ids=[ctx.call_id(t, "leader", i)], agents=[i], step=t)
         return apply_delta(st.rates, done.parsed.DELTA)
     return apply_delta(st.rates, own_best_delta(ctx, st.leader))
 
@@ -82,11 +81,11 @@ def _decide_running(ctx: AgentContext, t: int) -> dict[int, tuple[int, ...] | No
         return {i: own_best_delta(ctx, i) for i in range(cfg.n_agents)}
     schema = run_schema(cfg.n_brackets)
     cutoffs, rates = tuple(ctx.cutoffs.tolist()), tuple(st.rates.tolist())
-    requests = [Request(build(cfg.prompt_style, "run",
-                              RunView(name=ctx.names[i], persona=ctx.personas[i], cutoffs=cutoffs,
-                                      rates=rates, history=st.histories[i][-cfg.H:], H=cfg.H)),
-                        schema, ctx.call_id(t, "run", i)) for i in range(cfg.n_agents)]
-    done = ctx.call("run", requests, agents=range(cfg.n_agents), step=t)
+    views = [RunView(name=ctx.names[i], persona=ctx.personas[i], cutoffs=cutoffs, rates=rates,
+                     history=st.histories[i][-cfg.H:], H=cfg.H) for i in range(cfg.n_agents)]
+    done = ctx.ask("run", views, schema=schema,
+                   call_ids=[ctx.call_id(t, "run", i) for i in range(cfg.n_agents)],
+                   agents=range(cfg.n_agents), step=t)
     return {i: tuple(c.parsed.PLATFORM) for i, c in enumerate(done) if c.parsed.RUN}
 
 
@@ -105,13 +104,12 @@ def _votes(ctx: AgentContext, t: int, candidates: list[int],
     schema = vote_schema(ids)
     cutoffs, rates = tuple(ctx.cutoffs.tolist()), tuple(st.rates.tolist())
     incumbent = ctx.names[st.leader] if st.leader in candidates else ids[0]
-    requests = [Request(build(cfg.prompt_style, "vote",
-                              VoteView(name=ctx.names[i], persona=ctx.personas[i],
-                                       cutoffs=cutoffs, rates=rates, last=st.histories[i][-1],
-                                       candidates=cands)),
-                        schema, ctx.call_id(t, "vote", i), schema(VOTE=incumbent))
-                for i in range(cfg.n_agents)]
-    done = ctx.call("vote", requests, agents=range(cfg.n_agents), step=t)
+    views = [VoteView(name=ctx.names[i], persona=ctx.personas[i], cutoffs=cutoffs, rates=rates,
+                      last=st.histories[i][-1], candidates=cands) for i in range(cfg.n_agents)]
+    done = ctx.ask("vote", views, schema=schema,
+                   call_ids=[ctx.call_id(t, "vote", i) for i in range(cfg.n_agents)],
+                   fallbacks=[schema(VOTE=incumbent)] * cfg.n_agents,
+                   agents=range(cfg.n_agents), step=t)
     index = {ctx.names[c]: c for c in candidates}
     return [index[c.parsed.VOTE] for c in done]
 

@@ -14,6 +14,7 @@ import dataclasses
 import hashlib
 import pickle
 import time
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +31,13 @@ from econsim.economy.tax import TAX_PRESETS
 from econsim.economy.utility import get_utility
 from econsim.economy.welfare import all_metrics, get_objective
 from econsim.llm import Budget, LLMClient, Request, make_client
+from econsim.llm.backends import SurrogateBackend
+from econsim.llm.surrogate import SERVED_MODEL
+from econsim.llm.surrogate.standin import StandIn
 from econsim.llm.types import LLMError
-from econsim.prompts import PolicyRecord, StepRecord
+from econsim.prompts import PolicyRecord, StepRecord, build
 from econsim.simulation.config import SimConfig
+from econsim.simulation.config_types import ConfigError
 from econsim.simulation.context import AgentContext
 from econsim.simulation.elections import hold_election, leader_rates
 from econsim.simulation.planners import PLANNERS
@@ -86,6 +91,7 @@ class Simulation:
         self.client = client
         if self.client is None and cfg.uses_llm:
             self.client = _make_client(cfg)
+        self.standin = standin_for(cfg, self.client)
         self._build_agents(cfg)
         self.rng = np.random.default_rng(np.random.SeedSequence(cfg.seed).spawn(2)[1])
         if _state is not None:
@@ -138,7 +144,7 @@ class Simulation:
             config=self.config, cutoffs=self.cutoffs, utility_params=self.utility_params,
             skills=self.skills, names=self.names, personas=self.personas,
             utility_types=self.utility_types, state=self.state, rng=self.rng, call=self.call,
-            record_election=self.recorder.election_rows, objective_fn=self._objective)
+            ask=self.ask, record_election=self.recorder.election_rows, objective_fn=self._objective)
 
     def use_skills(self, skills: Array) -> None:
         """Replace the sampled skills by a constructed population (before the first step)."""
@@ -156,6 +162,27 @@ class Simulation:
         """All calls of one phase, concurrently; recorded in the ``calls`` table."""
         done = self.client.complete_many_sync(requests, check_budget=False)
         self.recorder.call_rows(kind, step, list(agents), requests, done)
+        return done
+
+    def ask(self, kind: str, views: Sequence[Any], *, schema: type, call_ids: Sequence[str],
+            agents: Iterable[int], step: int, fallbacks: Sequence[Any] | None = None
+            ) -> list[Any]:
+        """One phase of agent calls given as prompt views. A language model gets the rendered
+        prompts (:meth:`call`); the offline stand-in, when it reads arrays, decides from the
+        views with no text built (:mod:`econsim.llm.surrogate.standin`): the same replies and
+        the same token counts, recorded the same way (``prompt`` left empty)."""
+        prompt_kind = PROMPT_KINDS.get(kind, kind)
+        if self.standin is None:
+            fallbacks = fallbacks if fallbacks is not None else [None] * len(views)
+            requests = [Request(build(self.config.prompt_style, prompt_kind, v), schema, cid, fb)
+                        for v, cid, fb in zip(views, call_ids, fallbacks, strict=True)]
+            return self.call(kind, requests, agents=agents, step=step)
+        t0 = time.perf_counter()
+        texts, chars = self.standin.decide(prompt_kind, views, call_ids)
+        done = self.client.complete_local(call_ids, texts, chars, schema=schema,
+                                          model=SERVED_MODEL,
+                                          latency_s=time.perf_counter() - t0)
+        self.recorder.call_rows(kind, step, list(agents), None, done)
         return done
 
     # -- the loop ----------------------------------------------------------------------------------
@@ -378,6 +405,28 @@ def _check_fresh_folder(folder: Path, overwrite: bool) -> None:
               *(folder / "chunks").glob("*")]:
         if p.exists():
             p.unlink()
+
+
+#: Call kinds whose prompt builder has another name.
+PROMPT_KINDS = {"labour": "worker"}
+
+
+def standin_for(cfg: SimConfig, client: LLMClient | None) -> StandIn | None:
+    """The array stand-in when the run's calls go to the in-process surrogate and nothing needs
+    their text (``surrogate_reads``: ``auto`` or ``arrays``; no call store; prompts not kept),
+    else ``None`` (prompts are rendered and sent through the client)."""
+    if cfg.surrogate_reads == "text" or client is None:
+        return None
+    backend = client.backend
+    usable = (isinstance(backend, SurrogateBackend) and client.store is None
+              and not cfg.record_prompts)
+    if not usable:
+        if cfg.surrogate_reads == "arrays":
+            raise ConfigError("surrogate_reads 'arrays' needs the in-process surrogate backend, "
+                              "no call store and record_prompts false (a text is needed "
+                              "otherwise); use 'auto' or 'text'", "surrogate_reads")
+        return None
+    return StandIn(backend.surrogate, cfg.prompt_style)
 
 
 def _make_client(cfg: SimConfig) -> LLMClient:

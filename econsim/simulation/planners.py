@@ -13,8 +13,8 @@ from numpy.typing import NDArray
 
 from econsim.baselines.saez import saez_rates
 from econsim.economy.tax import PLANNER_START_RATE, TAX_PRESETS, apply_delta
-from econsim.llm import Request, delta_schema
-from econsim.prompts import PlannerView, build
+from econsim.llm import delta_schema
+from econsim.prompts import PlannerView
 from econsim.registry import Registry
 from econsim.simulation.context import AgentContext
 
@@ -108,11 +108,9 @@ class LLMPlanner:
         return np.full(ctx.config.n_brackets, PLANNER_START_RATE)
 
     def update(self, ctx: AgentContext, t: int) -> Array:
-        view = planner_view(ctx, t)
-        schema = delta_schema(ctx.config.n_brackets)
-        req = Request(build(ctx.config.prompt_style, "planner", view), schema,
-                      ctx.call_id(t, "planner", "planner"))
-        (done,) = ctx.call("planner", [req], agents=[-1], step=t)
+        (done,) = ctx.ask("planner", [planner_view(ctx, t)],
+                          schema=delta_schema(ctx.config.n_brackets),
+                          call_ids=[ctx.call_id(t, "planner", "planner")], agents=[-1], step=t)
         return apply_delta(ctx.state.rates, done.parsed.DELTA)
 
 

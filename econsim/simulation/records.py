@@ -50,12 +50,17 @@ class Recorder:
                                     "agent": np.asarray(agents),
                                     **{k: np.asarray(v) for k, v in columns.items()}})
 
-    def call_rows(self, kind: str, step: int, agents: Iterable[int], requests: Sequence[Any],
-                  completions: Sequence[Any]) -> None:
+    def call_rows(self, kind: str, step: int, agents: Iterable[int],
+                  requests: Sequence[Any] | None, completions: Sequence[Any]) -> None:
+        """One row per call; ``requests`` is ``None`` for calls decided without a prompt text
+        (the offline stand-in), whose ``prompt`` is then empty."""
+        if requests is None:
+            requests = [None] * len(completions)
         for agent, req, done in zip(agents, requests, completions, strict=True):
             self._buf["calls"].append({
                 "call_id": done.call_id, "step": step, "agent": int(agent), "kind": kind,
-                "prompt": json.dumps(list(req.messages)) if self.record_prompts else None,
+                "prompt": json.dumps(list(req.messages)) if self.record_prompts
+                and req is not None else None,
                 "reply": done.text if self.record_prompts else None,
                 "raw_reply": done.raw_text,
                 "parsed": done.parsed.model_dump_json() if done.parsed is not None else None,

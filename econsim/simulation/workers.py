@@ -13,8 +13,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from econsim.economy.best_response import best_response_menu
-from econsim.llm import Request, Satisfaction, labour_schema
-from econsim.prompts import SatisfactionView, WorkerView, build
+from econsim.llm import Satisfaction, labour_schema
+from econsim.prompts import SatisfactionView, WorkerView
 from econsim.prompts.common import MENU_HOURS
 from econsim.registry import Registry
 from econsim.simulation.context import AgentContext
@@ -55,29 +55,30 @@ class LLMWorkers:
     def labour(self, ctx: AgentContext, t: int) -> Array:
         cfg, st = ctx.config, ctx.state
         cutoffs, rates = tuple(ctx.cutoffs.tolist()), tuple(st.rates.tolist())
-        requests = []
+        views, call_ids, fallbacks = [], [], []
         for i in range(cfg.n_agents):
-            view = WorkerView(name=ctx.names[i], skill=float(ctx.skills[i]), step=t,
-                              n_steps=cfg.n_steps, cutoffs=cutoffs, rates=rates,
-                              history=st.histories[i][-cfg.H:], persona=ctx.personas[i],
-                              utility_type=ctx.utility_types[i], K=cfg.K, H=cfg.H)
+            views.append(WorkerView(name=ctx.names[i], skill=float(ctx.skills[i]), step=t,
+                                    n_steps=cfg.n_steps, cutoffs=cutoffs, rates=rates,
+                                    history=st.histories[i][-cfg.H:], persona=ctx.personas[i],
+                                    utility_type=ctx.utility_types[i], K=cfg.K, H=cfg.H))
+            call_ids.append(ctx.call_id(t, "labour", i))
             last = st.last_labour[i] if t > 0 else FIRST_STEP_FALLBACK_HOURS
-            requests.append(Request(build(cfg.prompt_style, "worker", view), LABOUR_SCHEMA,
-                                    ctx.call_id(t, "labour", i), LABOUR_SCHEMA(LABOR=last)))
-        done = ctx.call("labour", requests, agents=range(cfg.n_agents), step=t)
+            fallbacks.append(LABOUR_SCHEMA(LABOR=last))
+        done = ctx.ask("labour", views, schema=LABOUR_SCHEMA, call_ids=call_ids,
+                       fallbacks=fallbacks, agents=range(cfg.n_agents), step=t)
         return np.array([float(c.parsed.LABOR) for c in done])
 
     def satisfaction(self, ctx: AgentContext, t: int) -> Array:
         cfg, st = ctx.config, ctx.state
         cutoffs, rates = tuple(ctx.cutoffs.tolist()), tuple(st.rates.tolist())
-        requests = []
+        views, call_ids, fallbacks = [], [], []
         for i in range(cfg.n_agents):
-            view = SatisfactionView(name=ctx.names[i], persona=ctx.personas[i], cutoffs=cutoffs,
-                                    rates=rates, last=st.histories[i][-1])
-            prev = Satisfaction(SATISFIED="YES" if st.satisfaction[i] == 1.0 else "NO")
-            requests.append(Request(build(cfg.prompt_style, "satisfaction", view), Satisfaction,
-                                    ctx.call_id(t, "satisfaction", i), prev))
-        done = ctx.call("satisfaction", requests, agents=range(cfg.n_agents), step=t)
+            views.append(SatisfactionView(name=ctx.names[i], persona=ctx.personas[i],
+                                          cutoffs=cutoffs, rates=rates, last=st.histories[i][-1]))
+            call_ids.append(ctx.call_id(t, "satisfaction", i))
+            fallbacks.append(Satisfaction(SATISFIED="YES" if st.satisfaction[i] == 1.0 else "NO"))
+        done = ctx.ask("satisfaction", views, schema=Satisfaction, call_ids=call_ids,
+                       fallbacks=fallbacks, agents=range(cfg.n_agents), step=t)
         return np.array([c.parsed.r for c in done])
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import random
 import re
+from dataclasses import dataclass
 
 from econsim.llm.surrogate import reader as rd
 
@@ -53,11 +54,13 @@ def attitudes(text: str) -> tuple[float, float]:
     return max(-1.0, min(1.0, float(a))), max(-1.0, min(1.0, float(r)))
 
 
-def _exploit(text: str) -> bool:
+def exploit_of(text: str) -> bool:
+    """The prompt asks to choose the best option seen."""
     return "choose the best" in text.lower()
 
 
-def _goal(text: str) -> str:
+def goal_of(text: str) -> str:
+    """The worker's goal (egotistical, altruistic, adversarial) as the prompt states it."""
     if "GOAL=minus_social_welfare" in text or "minimise the social welfare" in text:
         return "adversarial"
     if "GOAL=social_welfare" in text or "maximise the social welfare" in text:
@@ -73,28 +76,56 @@ def _score(o: rd.Obs, goal: str) -> float:
     return u - (o.satisfaction if o.satisfaction is not None else 1.0) * o.rebate
 
 
+@dataclass(frozen=True, slots=True)
+class LabourReading:
+    """What the worker rule reads from a labour prompt.
+
+    ``obs``: the observations shown; ``rates``: the current rates (percent, as shown); ``goal``:
+    egotistical, altruistic or adversarial; ``exploit``: the prompt asks for the best level seen;
+    ``step``, ``total``: the 1-based step and the episode length.
+    """
+
+    obs: list[rd.Obs]
+    rates: tuple[float, ...]
+    goal: str
+    exploit: bool
+    step: int
+    total: int
+
+
+def read_labour(text: str) -> LabourReading:
+    """The :class:`LabourReading` of a worker prompt (either style)."""
+    step, total = rd.step_progress(text)
+    return LabourReading(rd.worker_observations(text), rd.current_rates(text), goal_of(text),
+                         exploit_of(text), step, total)
+
+
 def labour(text: str, rng: random.Random) -> dict:
-    """The worker rule (module docstring)."""
-    obs = rd.worker_observations(text)
+    """The worker rule (module docstring), on prompt text."""
+    return decide_labour(read_labour(text), rng)
+
+
+def decide_labour(r: LabourReading, rng: random.Random) -> dict:
+    """The worker rule (module docstring) on what a prompt shows."""
+    obs = r.obs
     if not obs:
         return {"LABOR": 40 if rng.random() < 0.5 else rng.choice((30, 50))}
-    cur = rd.current_rates(text)
+    cur = r.rates
     same = [o for o in obs if o.rates == cur]
     use = same or obs
-    goal = _goal(text)
+    goal = r.goal
     sums: dict[float, list[float]] = {}
     for o in use:
         acc = sums.setdefault(o.labour, [0.0, 0])
         acc[0] += o.n * _score(o, goal)
         acc[1] += o.n
     best = max(sums, key=lambda lab: (sums[lab][0] / sums[lab][1], -lab))
-    if _exploit(text):
+    if r.exploit:
         return {"LABOR": int(best)}
     untried = [h for h in (best - 10, best + 10) if 0 <= h <= 100 and h not in sums]
     if untried:
         return {"LABOR": int(rng.choice(untried))}
-    step, total = rd.step_progress(text)
-    eps = 0.05 + 0.45 * max(0.0, 1.0 - step / (0.8 * total))
+    eps = 0.05 + 0.45 * max(0.0, 1.0 - r.step / (0.8 * r.total))
     if rng.random() < eps:
         if rng.random() < 0.2:
             return {"LABOR": int(rng.choice(MENU))}
@@ -131,7 +162,7 @@ def delta(text: str, rng: random.Random) -> dict:
     hist = [h for h in hist if len(h[1]) == n]
     step, total = rd.step_progress(text)
     eps = max(0.1, 1.0 - step / total)
-    if hist and _exploit(text):
+    if hist and exploit_of(text):
         best = max(hist, key=lambda h: (h[2], h[0]))
         return {"DELTA": _clip_delta(cur, _toward(cur, best[1]))}
     if len(hist) < 2:
@@ -154,10 +185,16 @@ def delta(text: str, rng: random.Random) -> dict:
 
 
 def satisfaction(text: str, rng: random.Random) -> dict:
-    """P(YES) = σ(0.3 + 1.5·attitude + 3·(rebate − tax)/max(z, 1000))."""
+    """P(YES) = σ(0.3 + 1.5·attitude + 3·(rebate − tax)/max(z, 1000)), on prompt text."""
     a, _ = attitudes(text)
     z, tax, reb = rd.last_outcome(text)
-    p = _sigmoid(0.3 + 1.5 * a + 3.0 * (reb - tax) / max(z, 1000.0))
+    return decide_satisfaction(a, z, tax, reb, rng)
+
+
+def decide_satisfaction(attitude: float, z: float, tax: float, rebate: float,
+                        rng: random.Random) -> dict:
+    """P(YES) = σ(0.3 + 1.5·attitude + 3·(rebate − tax)/max(z, 1000)) (z, tax, rebate as shown)."""
+    p = _sigmoid(0.3 + 1.5 * attitude + 3.0 * (rebate - tax) / max(z, 1000.0))
     return {"SATISFIED": "YES" if rng.random() < p else "NO"}
 
 

@@ -8,6 +8,7 @@ a call then costs a split and dictionary look-ups.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 _MONEY = r"(-?[\d,]+(?:\.\d+)?)"
@@ -78,9 +79,16 @@ def _paper_step(line: str) -> Obs | None:
 
 def worker_observations(text: str) -> list[Obs]:
     """Every (labour, outcome) observation shown in a worker prompt, either style."""
+    return observations_from_lines(text.split("\n"))
+
+
+def observations_from_lines(lines: Iterable[str]) -> list[Obs]:
+    """The observations in the history lines of a worker prompt (paper step lines, or compact
+    tax-year and labour-level lines); other lines are skipped. The array stand-in hands it the
+    history lines alone, the text reader every line of the prompt."""
     out: list[Obs] = []
     year_rates: tuple[float, ...] = ()
-    for line in text.split("\n"):
+    for line in lines:
         if line.startswith("Step "):
             obs = _cached(line, _paper_step)
             if obs is not None:
@@ -90,11 +98,16 @@ def worker_observations(text: str) -> list[Obs]:
             if m:
                 year_rates = rates_key(m.group(1))
         elif line.startswith(" L"):
-            g = _cached(line, lambda s: (m := _COMPACT_ARM.match(s)) and m.groups())
+            g = _cached(line, _compact_arm)
             if g:
                 out.append(Obs(float(g[0]), int(g[1]), year_rates, float(g[4]), float(g[6]),
                                _f(g[7]), _f(g[8]), _f(g[9])))
     return out
+
+
+def _compact_arm(line: str) -> tuple[str, ...] | None:
+    m = _COMPACT_ARM.match(line)
+    return m.groups() if m else None
 
 
 def step_progress(text: str) -> tuple[int, int]:

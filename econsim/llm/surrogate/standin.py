@@ -1,0 +1,127 @@
+"""The offline stand-in deciding a whole phase from the views prompts are rendered from.
+
+:class:`~econsim.llm.surrogate.Surrogate` reads one rendered prompt per call: building a worker
+prompt of up to 16,000 characters and parsing it back costs far more than the decision. The stand-in
+here takes the same :mod:`econsim.prompts` views and gives, for each call of a phase, the reply the
+text-reading surrogate would give and the characters of the prompt it would have read (the ledger's
+token estimate, characters / 4) — without building or parsing the whole text:
+
+* **labour** — a worker prompt is ``system + before + history + after``
+  (``worker_frame`` / ``history_units`` / ``unit_lines`` of the prompt style). A history piece (a
+  step in the ``paper`` style, a tax year in ``compact``) is rendered and read once and kept for as
+  long as it stays in the worker's window (up to ``H`` prompts), so each call renders only its
+  frame. The observations come from the same line reader the text path uses, and the frame from the
+  same text functions, so every number is the rounded number the prompt shows: identical decisions
+  by construction, and proved on whole runs by ``tests/test_standin.py``.
+* **satisfaction** — its prompt is short: rendered (for its length) and read with the same reader;
+  the persona's attitude is read once per worker.
+* **planner, leader, vote, run** — once per tax year or election: rendered and decided by the
+  text rule, in this process, with no client in between.
+
+Random draws are the text path's: one :class:`random.Random` per call id.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from econsim.llm.surrogate import Surrogate, agents, prompt_text
+from econsim.llm.surrogate import reader as rd
+from econsim.prompts import PROMPT_STYLES, WorkerView, build
+
+class StandIn:
+    """Replies and prompt sizes of the text-reading surrogate, for whole phases of calls.
+
+    Parameters
+    ----------
+    surrogate
+        The text surrogate whose seed (and so whose random draws) the stand-in shares.
+    style
+        The prompt style the text path would render (``paper`` or ``compact``).
+    """
+
+    def __init__(self, surrogate: Surrogate, style: str) -> None:
+        self.surrogate = surrogate
+        self.style_name = style
+        self.style = PROMPT_STYLES.get(style)
+        # per worker: {(first step, last step, records): (lines' characters, line count, obs)}
+        self._pieces: dict[str, dict[tuple[int, int, int], tuple[int, int, list[rd.Obs]]]] = {}
+        self._attitude: dict[tuple[str, str | None], float] = {}
+
+    def decide(self, kind: str, views: Sequence[Any], call_ids: Sequence[str]
+               ) -> tuple[list[str], list[int]]:
+        """Reply texts (the JSON the surrogate backend would send) and prompt characters (all
+        message contents, as the backend counts them) for one phase of ``kind`` calls."""
+        one = {"worker": self._labour, "satisfaction": self._satisfaction}.get(kind,
+                                                                               self._rendered)
+        texts, chars = [], []
+        for view, cid in zip(views, call_ids, strict=True):
+            reply, n = one(kind, view, cid)
+            texts.append(json.dumps(reply))
+            chars.append(n)
+        return texts, chars
+
+    # -- labour: frame + cached history pieces ------------------------------------------------
+    def _labour(self, kind: str, v: WorkerView, call_id: str) -> tuple[dict, int]:
+        system, before, after = self.style.worker_frame(v)
+        history_chars, history_lines, obs = self._history(v)
+        frame = "\n".join((system, *before, *after))
+        step, total = rd.step_progress(frame)
+        reading = agents.LabourReading(obs, rd.current_rates(frame), agents.goal_of(frame),
+                                       agents.exploit_of(frame), step, total)
+        n_lines = len(before) + history_lines + len(after)
+        # the frame joins system, before and after with one newline each; the prompt is the
+        # system message and the user lines before + history + after, joined by newlines
+        chars = len(frame) - len(before) - len(after) + history_chars + n_lines - 1
+        return agents.decide_labour(reading, self.surrogate.rng(call_id)), chars
+
+    def _history(self, v: WorkerView) -> tuple[int, int, list[rd.Obs]]:
+        """Characters, line count and observations of ``v``'s shown history (pieces cached)."""
+        old = self._pieces.get(v.name, {})
+        kept: dict[tuple[int, int, int], tuple[int, int, list[rd.Obs]]] = {}
+        chars = count = 0
+        obs: list[rd.Obs] = []
+        for unit in self.style.history_units(v):
+            key = (unit[0].step, unit[-1].step, len(unit))
+            piece = old.get(key)
+            if piece is None:
+                lines = self.style.unit_lines(v, unit)
+                piece = (sum(map(len, lines)), len(lines), rd.observations_from_lines(lines))
+            kept[key] = piece
+            chars += piece[0]
+            count += piece[1]
+            obs += piece[2]
+        self._pieces[v.name] = kept  # pieces that left the window are dropped
+        return chars, count, obs
+
+    # -- satisfaction: short prompt, attitude read once per worker ---------------------------
+    def _satisfaction(self, kind: str, view: Any, call_id: str) -> tuple[dict, int]:
+        messages = build(self.style_name, kind, view)
+        text = prompt_text(messages)
+        key = (view.name, view.persona)
+        a = self._attitude.get(key)
+        if a is None:
+            a = self._attitude[key] = agents.attitudes(text)[0]
+        z, tax, reb = rd.last_outcome(text)
+        return (agents.decide_satisfaction(a, z, tax, reb, self.surrogate.rng(call_id)),
+                _chars(messages))
+
+    # -- rare calls: rendered and read ---------------------------------------------------------
+    def _rendered(self, kind: str, view: Any, call_id: str) -> tuple[dict, int]:
+        messages = build(self.style_name, kind, view)
+        return self.surrogate.decide(messages, call_id, _RULE_KIND[kind]), _chars(messages)
+
+
+#: Prompt kind → reply kind of the surrogate's rules.
+_RULE_KIND = {"planner": "delta", "leader": "delta", "vote": "vote", "run": "run",
+              "satisfaction": "satisfaction", "worker": "labor", "persona": "persona"}
+
+
+def _chars(messages: Sequence[dict[str, Any]]) -> int:
+    """Characters of all message contents, as the surrogate backend counts them."""
+    return sum(len(str(m.get("content", ""))) for m in messages)
+
+
+__all__ = ["StandIn"]

@@ -11,6 +11,8 @@ from econsim.prompts.views import PolicyRecord, StepRecord
 Message = dict[str, str]
 #: Labour menu shown to workers (weekly hours).
 MENU_HOURS: tuple[int, ...] = tuple(range(0, 101, 10))
+#: The labour menu as prompts list it.
+MENU_TEXT = {sep: sep.join(str(h) for h in MENU_HOURS) for sep in ("|", ", ")}
 #: DELTA menu shown to the planner (percentage points).
 DELTA_MENU: tuple[int, ...] = (-20, -10, 0, 10, 20)
 
@@ -38,6 +40,14 @@ def objective(rec: StepRecord, utility_type: str) -> float:
     return float(rec.adjusted_utility if rec.adjusted_utility is not None else rec.utility)
 
 
+def objectives(hist: Sequence[StepRecord], utility_type: str) -> list[float]:
+    """:func:`objective` of every record, in order."""
+    if utility_type == "egotistical":
+        return [float(r.adjusted_utility if r.adjusted_utility is not None else r.utility)
+                for r in hist]
+    return [objective(r, utility_type) for r in hist]
+
+
 def objective_name(utility_type: str, bounded: bool) -> str:
     return {
         "altruistic": "social welfare",
@@ -45,10 +55,16 @@ def objective_name(utility_type: str, bounded: bool) -> str:
     }.get(utility_type, "adjusted utility" if bounded else "utility")
 
 
-def best_steps(hist: Sequence[StepRecord], k: int, utility_type: str) -> list[StepRecord]:
-    """The ``k`` steps with the highest objective, best first (ties: most recent first)."""
-    order = sorted(hist, key=lambda r: (objective(r, utility_type), r.step), reverse=True)
-    return order[:k]
+def best_steps(hist: Sequence[StepRecord], k: int, utility_type: str,
+               objs: Sequence[float] | None = None) -> list[StepRecord]:
+    """The ``k`` steps with the highest objective, best first (ties: most recent first);
+    ``objs``: their :func:`objectives`, if already computed."""
+    # keys are unique (one record per step), so sorting (key, step, index) tuples gives the
+    # order of sorted(hist, key=..., reverse=True) without a Python-level key function
+    keyed = sorted(zip(objectives(hist, utility_type) if objs is None else objs,
+                       [r.step for r in hist],
+                       range(len(hist))), reverse=True)
+    return [hist[i] for _, _, i in keyed[:k]]
 
 
 def worker_reflection(hist: Sequence[StepRecord], utility_type: str, bounded: bool) -> str:

@@ -84,15 +84,13 @@ class CompactStyle:
         lines = before + _years(c.window(v.history, v.H), v.K) + after
         return c.messages(system, "\n".join(lines))
 
-    def history_units(self, v: WorkerView) -> list[list[StepRecord]]:
-        """The shown history in the pieces the prompt renders independently: one per tax year."""
-        units: dict[int, list[StepRecord]] = {}
-        for r in c.window(v.history, v.H):
-            units.setdefault(r.step // v.K, []).append(r)
-        return [units[y] for y in sorted(units)]
+    def unit_of(self, v: WorkerView, r: StepRecord) -> int:
+        """The piece of the shown history that record ``r`` belongs to: the history is rendered
+        piece by piece, a piece depending on its own records only (here: one per tax year)."""
+        return r.step // v.K
 
     def unit_lines(self, v: WorkerView, unit: Sequence[StepRecord]) -> list[str]:
-        """The history lines of one piece of :meth:`history_units`."""
+        """The history lines of one piece (records with the same :meth:`unit_of`)."""
         return _years(unit, v.K)
 
     def worker_frame(self, v: WorkerView) -> tuple[str, list[str], list[str]]:
@@ -118,7 +116,7 @@ class CompactStyle:
         before += [
             f"SKILL {v.skill:.2f} USD/h (40h -> {40 * v.skill:.2f} USD)",
             f"BRACKETS_USD {_cuts(v.cutoffs)}",
-            "MENU " + "|".join(str(h) for h in c.MENU_HOURS),
+            f"MENU {c.MENU_TEXT['|']}",
             f"RATES_PCT {_pct(v.rates)}",
             "HISTORY per tax year and labour level: n, mean z, tax, rebate, post, u"
             + (", r, adj" if bounded else ""),
@@ -126,9 +124,10 @@ class CompactStyle:
         after = []
         if hist:
             n = len(hist)
-            after.append(f"MEAN_LAST{n} labour={sum(r.labour for r in hist) / n:.2f} "
-                         f"u={sum(c.objective(r, v.utility_type) for r in hist) / n:.2f}")
-            best = c.best_steps(hist, v.best_k, v.utility_type)
+            objs = c.objectives(hist, v.utility_type)
+            after.append(f"MEAN_LAST{n} labour={sum([r.labour for r in hist]) / n:.2f} "
+                         f"u={sum(objs) / n:.2f}")
+            best = c.best_steps(hist, v.best_k, v.utility_type, objs)
             after.append(f"BEST{v.best_k} " + " ".join(
                 f"t{r.step}:L{r.labour:.0f}:{c.objective(r, v.utility_type):.2f}" for r in best))
         after.append("REFLECTION " + c.worker_reflection(hist, v.utility_type, bounded))

@@ -73,12 +73,13 @@ class PaperStyle:
         lines = before + [_step_line(r, v.skill) for r in hist] + after
         return c.messages(system, "\n".join(lines))
 
-    def history_units(self, v: WorkerView) -> list[tuple[StepRecord, ...]]:
-        """The shown history in the pieces the prompt renders independently: one per step."""
-        return [(r,) for r in c.window(v.history, v.H)]
+    def unit_of(self, v: WorkerView, r: StepRecord) -> int:
+        """The piece of the shown history that record ``r`` belongs to: the history is rendered
+        piece by piece, a piece depending on its own records only (here: one per step)."""
+        return r.step
 
     def unit_lines(self, v: WorkerView, unit: Sequence[StepRecord]) -> list[str]:
-        """The history lines of one piece of :meth:`history_units`."""
+        """The history lines of one piece (records with the same :meth:`unit_of`)."""
         return [_step_line.__wrapped__(r, v.skill) for r in unit]
 
     def worker_frame(self, v: WorkerView) -> tuple[str, list[str], list[str]]:
@@ -110,11 +111,12 @@ class PaperStyle:
         if hist:
             before.append("Your history (oldest first):")
             n = len(hist)
+            objs = c.objectives(hist, v.utility_type)
             after.append(
                 f"Over the last {n} steps your average labour was "
-                f"{sum(r.labour for r in hist) / n:.1f} hours and your average {what} was "
-                f"{sum(c.objective(r, v.utility_type) for r in hist) / n:,.2f}.")
-            best = c.best_steps(hist, v.best_k, v.utility_type)
+                f"{sum([r.labour for r in hist]) / n:.1f} hours and your average {what} was "
+                f"{sum(objs) / n:,.2f}.")
+            best = c.best_steps(hist, v.best_k, v.utility_type, objs)
             after.append(f"Your best {len(best)} steps: " + "; ".join(
                 f"step {r.step} (labour {r.labour:.0f} hours, {what} "
                 f"{c.objective(r, v.utility_type):,.2f})" for r in best) + ".")
@@ -123,8 +125,7 @@ class PaperStyle:
         after.append(f"Reflection: {c.worker_reflection(hist, v.utility_type, bounded)}.")
         after.append("Now choose the best labour level you have seen." if v.exploit else
                      "Explore: try a labour level you have not tried recently.")
-        after.append("Choose weekly labour from: "
-                     + ", ".join(str(h) for h in c.MENU_HOURS) + " hours.")
+        after.append(f"Choose weekly labour from: {c.MENU_TEXT[', ']} hours.")
         after.append('Reply with JSON only: {"LABOR": <hours>}')
         return system, before, after
 

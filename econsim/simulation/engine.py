@@ -10,11 +10,10 @@ run to exactly the results an uninterrupted run gives.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import pickle
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -165,14 +164,18 @@ class Simulation:
         return done
 
     def ask(self, kind: str, views: Sequence[Any], *, schema: type, call_ids: Sequence[str],
-            agents: Iterable[int], step: int, fallbacks: Sequence[Any] | None = None
-            ) -> list[Any]:
+            agents: Iterable[int], step: int,
+            fallbacks: Sequence[Any] | Callable[[], Sequence[Any]] | None = None) -> list[Any]:
         """One phase of agent calls given as prompt views. A language model gets the rendered
         prompts (:meth:`call`); the offline stand-in, when it reads arrays, decides from the
         views with no text built (:mod:`econsim.llm.surrogate.standin`): the same replies and
-        the same token counts, recorded the same way (``prompt`` left empty)."""
+        the same token counts, recorded the same way (``prompt`` left empty). ``fallbacks``
+        (the action kept after invalid replies, one per call) may be a function giving them:
+        it is called only when prompts are sent."""
         prompt_kind = PROMPT_KINDS.get(kind, kind)
         if self.standin is None:
+            if callable(fallbacks):
+                fallbacks = fallbacks()
             fallbacks = fallbacks if fallbacks is not None else [None] * len(views)
             requests = [Request(build(self.config.prompt_style, prompt_kind, v), schema, cid, fb)
                         for v, cid, fb in zip(views, call_ids, fallbacks, strict=True)]
@@ -236,10 +239,11 @@ class Simulation:
                     float(outcome.utility[i]), swf=objective))
             if cfg.scenario != "rational":
                 satisfaction = self.workers.satisfaction(self.context, t)
-                for i, r in enumerate(satisfaction):
-                    st.histories[i][-1] = dataclasses.replace(
-                        st.histories[i][-1], satisfaction=float(r),
-                        adjusted_utility=float(r * outcome.utility[i]))
+                for i, r in enumerate(satisfaction.tolist()):
+                    h = st.histories[i][-1]
+                    st.histories[i][-1] = StepRecord(
+                        h.step, h.rates, h.labour, h.income, h.tax, h.rebate, h.post_tax,
+                        h.utility, satisfaction=r, adjusted_utility=r * h.utility, swf=h.swf)
         leader = self.names[st.leader] if cfg.scenario == "democratic" else None
         self._keep_step(t, labour, outcome, metrics, satisfaction, {"leader": leader})
 

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from econsim.economy.best_response import best_response_menu
-from econsim.llm import Satisfaction, labour_schema
+from econsim.llm import LabourChoice, Satisfaction, labour_schema
 from econsim.prompts import SatisfactionView, WorkerView
 from econsim.prompts.common import MENU_HOURS
 from econsim.registry import Registry
@@ -55,15 +55,17 @@ class LLMWorkers:
     def labour(self, ctx: AgentContext, t: int) -> Array:
         cfg, st = ctx.config, ctx.state
         cutoffs, rates = tuple(ctx.cutoffs.tolist()), tuple(st.rates.tolist())
-        views, call_ids, fallbacks = [], [], []
-        for i in range(cfg.n_agents):
-            views.append(WorkerView(name=ctx.names[i], skill=float(ctx.skills[i]), step=t,
-                                    n_steps=cfg.n_steps, cutoffs=cutoffs, rates=rates,
-                                    history=st.histories[i][-cfg.H:], persona=ctx.personas[i],
-                                    utility_type=ctx.utility_types[i], K=cfg.K, H=cfg.H))
-            call_ids.append(ctx.call_id(t, "labour", i))
-            last = st.last_labour[i] if t > 0 else FIRST_STEP_FALLBACK_HOURS
-            fallbacks.append(LABOUR_SCHEMA(LABOR=last))
+        views = [WorkerView(name=ctx.names[i], skill=float(ctx.skills[i]), step=t,
+                            n_steps=cfg.n_steps, cutoffs=cutoffs, rates=rates,
+                            history=st.histories[i][-cfg.H:], persona=ctx.personas[i],
+                            utility_type=ctx.utility_types[i], K=cfg.K, H=cfg.H)
+                 for i in range(cfg.n_agents)]
+        call_ids = [ctx.call_id(t, "labour", i) for i in range(cfg.n_agents)]
+
+        def fallbacks() -> list[LabourChoice]:  # the previous hours (40 h at the first step)
+            last = st.last_labour if t > 0 else [FIRST_STEP_FALLBACK_HOURS] * cfg.n_agents
+            return [LABOUR_SCHEMA(LABOR=h) for h in last]
+
         done = ctx.ask("labour", views, schema=LABOUR_SCHEMA, call_ids=call_ids,
                        fallbacks=fallbacks, agents=range(cfg.n_agents), step=t)
         return np.array([float(c.parsed.LABOR) for c in done])
@@ -71,12 +73,14 @@ class LLMWorkers:
     def satisfaction(self, ctx: AgentContext, t: int) -> Array:
         cfg, st = ctx.config, ctx.state
         cutoffs, rates = tuple(ctx.cutoffs.tolist()), tuple(st.rates.tolist())
-        views, call_ids, fallbacks = [], [], []
-        for i in range(cfg.n_agents):
-            views.append(SatisfactionView(name=ctx.names[i], persona=ctx.personas[i],
-                                          cutoffs=cutoffs, rates=rates, last=st.histories[i][-1]))
-            call_ids.append(ctx.call_id(t, "satisfaction", i))
-            fallbacks.append(Satisfaction(SATISFIED="YES" if st.satisfaction[i] == 1.0 else "NO"))
+        views = [SatisfactionView(name=ctx.names[i], persona=ctx.personas[i], cutoffs=cutoffs,
+                                  rates=rates, last=st.histories[i][-1])
+                 for i in range(cfg.n_agents)]
+        call_ids = [ctx.call_id(t, "satisfaction", i) for i in range(cfg.n_agents)]
+
+        def fallbacks() -> list[Satisfaction]:  # the previous answer
+            return [Satisfaction(SATISFIED="YES" if r == 1.0 else "NO") for r in st.satisfaction]
+
         done = ctx.ask("satisfaction", views, schema=Satisfaction, call_ids=call_ids,
                        fallbacks=fallbacks, agents=range(cfg.n_agents), step=t)
         return np.array([c.parsed.r for c in done])

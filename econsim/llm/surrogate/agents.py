@@ -68,12 +68,8 @@ def goal_of(text: str) -> str:
     return "egotistical"
 
 
-def _score(o: rd.Obs, goal: str) -> float:
-    if goal != "egotistical":
-        w = o.swf if o.swf is not None else 0.0
-        return w if goal == "altruistic" else -w
-    u = o.adjusted if o.adjusted is not None else o.utility
-    return u - (o.satisfaction if o.satisfaction is not None else 1.0) * o.rebate
+#: The score of an observation for each goal (module docstring), kept on :class:`rd.Obs`.
+_SCORE = {"egotistical": "ego", "altruistic": "alt", "adversarial": "adv"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,13 +107,14 @@ def decide_labour(r: LabourReading, rng: random.Random) -> dict:
     if not obs:
         return {"LABOR": 40 if rng.random() < 0.5 else rng.choice((30, 50))}
     cur = r.rates
-    same = [o for o in obs if o.rates == cur]
-    use = same or obs
-    goal = r.goal
+    use = [o for o in obs if o.rates == cur] or obs
+    score = _SCORE[r.goal]
     sums: dict[float, list[float]] = {}
     for o in use:
-        acc = sums.setdefault(o.labour, [0.0, 0])
-        acc[0] += o.n * _score(o, goal)
+        acc = sums.get(o.labour)
+        if acc is None:
+            acc = sums[o.labour] = [0.0, 0]
+        acc[0] += o.n * getattr(o, score)
         acc[1] += o.n
     best = max(sums, key=lambda lab: (sums[lab][0] / sums[lab][1], -lab))
     if r.exploit:

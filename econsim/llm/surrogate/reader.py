@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 _MONEY = r"(-?[\d,]+(?:\.\d+)?)"
 # paper style: "Step 12: tax rates 50%, 50%; skill $950.00; labour 40 hours; pre-tax income ..."
@@ -35,8 +36,9 @@ def _f(s: str | None) -> float | None:
     return None if s is None else float(s.replace(",", ""))
 
 
+@lru_cache(maxsize=1 << 14)
 def rates_key(text: str) -> tuple[float, ...]:
-    """Rates (percent) from "50%, 60%" or "50.0|60.0"."""
+    """Rates (percent) from "50%, 60%" or "50.0|60.0" (remembered: a run shows few)."""
     return tuple(round(float(x), 1) for x in _PCT.findall(text.replace("|", " ")))
 
 
@@ -52,6 +54,19 @@ class Obs:
     satisfaction: float | None
     adjusted: float | None
     swf: float | None
+    #: the scores the worker rule gives them (computed once: a line is shown up to H times):
+    #: egotistical (adjusted) utility minus (r ×) rebate, altruistic SWF, adversarial −SWF
+    ego: float = field(init=False, compare=False)
+    alt: float = field(init=False, compare=False)
+    adv: float = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        u = self.adjusted if self.adjusted is not None else self.utility
+        r = self.satisfaction if self.satisfaction is not None else 1.0
+        w = self.swf if self.swf is not None else 0.0
+        object.__setattr__(self, "ego", u - r * self.rebate)
+        object.__setattr__(self, "alt", w)
+        object.__setattr__(self, "adv", -w)
 
 
 _LINE_CACHE: dict[str, object] = {}
@@ -69,6 +84,10 @@ def _cached(line: str, parse) -> object:
     return hit
 
 
+def _uncached(line: str, parse):  # noqa: ANN001, ANN202 - same signature as _cached
+    return parse(line)
+
+
 def _paper_step(line: str) -> Obs | None:
     m = _PAPER_STEP.match(line)
     if not m:
@@ -82,15 +101,17 @@ def worker_observations(text: str) -> list[Obs]:
     return observations_from_lines(text.split("\n"))
 
 
-def observations_from_lines(lines: Iterable[str]) -> list[Obs]:
+def observations_from_lines(lines: Iterable[str], cached: bool = True) -> list[Obs]:
     """The observations in the history lines of a worker prompt (paper step lines, or compact
     tax-year and labour-level lines); other lines are skipped. The array stand-in hands it the
-    history lines alone, the text reader every line of the prompt."""
+    history lines alone (each once: ``cached=False`` keeps them out of the line cache), the text
+    reader every line of the prompt."""
+    remember = _cached if cached else _uncached
     out: list[Obs] = []
     year_rates: tuple[float, ...] = ()
     for line in lines:
         if line.startswith("Step "):
-            obs = _cached(line, _paper_step)
+            obs = remember(line, _paper_step)
             if obs is not None:
                 out.append(obs)
         elif line.startswith("Y"):
@@ -98,7 +119,7 @@ def observations_from_lines(lines: Iterable[str]) -> list[Obs]:
             if m:
                 year_rates = rates_key(m.group(1))
         elif line.startswith(" L"):
-            g = _cached(line, _compact_arm)
+            g = remember(line, _compact_arm)
             if g:
                 out.append(Obs(float(g[0]), int(g[1]), year_rates, float(g[4]), float(g[6]),
                                _f(g[7]), _f(g[8]), _f(g[9])))

@@ -24,12 +24,27 @@ Random draws are the text path's: one :class:`random.Random` per call id.
 from __future__ import annotations
 
 import json
+from collections import deque
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from econsim.llm.surrogate import Surrogate, agents, prompt_text
 from econsim.llm.surrogate import reader as rd
-from econsim.prompts import PROMPT_STYLES, WorkerView, build
+from econsim.prompts import PROMPT_STYLES, StepRecord, WorkerView, build
+from econsim.prompts import common as c
+
+@dataclass(frozen=True, slots=True)
+class _Piece:
+    """A piece of a worker's shown history: its records' steps, rendered size, observations."""
+
+    uid: int
+    first: int
+    last: int
+    chars: int
+    lines: int
+    obs: list[rd.Obs]
+
 
 class StandIn:
     """Replies and prompt sizes of the text-reading surrogate, for whole phases of calls.
@@ -46,8 +61,7 @@ class StandIn:
         self.surrogate = surrogate
         self.style_name = style
         self.style = PROMPT_STYLES.get(style)
-        # per worker: {(first step, last step, records): (lines' characters, line count, obs)}
-        self._pieces: dict[str, dict[tuple[int, int, int], tuple[int, int, list[rd.Obs]]]] = {}
+        self._pieces: dict[str, deque[_Piece]] = {}  # per worker: its shown history, in pieces
         self._attitude: dict[tuple[str, str | None], float] = {}
 
     def decide(self, kind: str, views: Sequence[Any], call_ids: Sequence[str]
@@ -78,23 +92,44 @@ class StandIn:
         return agents.decide_labour(reading, self.surrogate.rng(call_id)), chars
 
     def _history(self, v: WorkerView) -> tuple[int, int, list[rd.Obs]]:
-        """Characters, line count and observations of ``v``'s shown history (pieces cached)."""
-        old = self._pieces.get(v.name, {})
-        kept: dict[tuple[int, int, int], tuple[int, int, list[rd.Obs]]] = {}
-        chars = count = 0
-        obs: list[rd.Obs] = []
-        for unit in self.style.history_units(v):
-            key = (unit[0].step, unit[-1].step, len(unit))
-            piece = old.get(key)
-            if piece is None:
-                lines = self.style.unit_lines(v, unit)
-                piece = (sum(map(len, lines)), len(lines), rd.observations_from_lines(lines))
-            kept[key] = piece
-            chars += piece[0]
-            count += piece[1]
-            obs += piece[2]
-        self._pieces[v.name] = kept  # pieces that left the window are dropped
-        return chars, count, obs
+        """Characters, line count and observations of ``v``'s shown history.
+
+        The window slides by one step per call: pieces that left it are dropped, the piece cut at
+        its start and the piece that grew at its end are rendered again, new pieces rendered once;
+        the rest are kept from earlier calls."""
+        hist = c.window(v.history, v.H)
+        pieces = self._pieces.setdefault(v.name, deque())
+        if not hist:
+            pieces.clear()
+            return 0, 0, []
+        first, last = hist[0].step, hist[-1].step
+        while pieces and pieces[0].last < first:
+            pieces.popleft()
+        if pieces and pieces[-1].last > last:
+            pieces.clear()  # not a slide (the window went back): start again
+        known = pieces[-1].last if pieces else first - 1
+        unit = self.style.unit_of
+        if pieces and pieces[0].first != first:
+            # the oldest piece lost records: render it again from what is left of it
+            uid = pieces[0].uid
+            pieces[0] = self._piece(v, [r for r in hist if unit(v, r) == uid])
+        k = last - known  # one record per step: the new records are the last k
+        new = hist[len(hist) - k:] if 0 < k <= len(hist) and hist[len(hist) - k].step == known + 1 \
+            else [r for r in hist if r.step > known]
+        for r in new:
+            uid = unit(v, r)
+            if pieces and pieces[-1].uid == uid:
+                pieces[-1] = self._piece(v, [x for x in hist if unit(v, x) == uid])
+            else:
+                pieces.append(self._piece(v, [r]))
+        obs = [o for p in pieces for o in p.obs]
+        return sum([p.chars for p in pieces]), sum([p.lines for p in pieces]), obs
+
+    def _piece(self, v: WorkerView, records: list[StepRecord]) -> _Piece:
+        lines = self.style.unit_lines(v, records)
+        return _Piece(self.style.unit_of(v, records[0]), records[0].step, records[-1].step,
+                      sum(map(len, lines)), len(lines),
+                      rd.observations_from_lines(lines, cached=False))
 
     # -- satisfaction: short prompt, attitude read once per worker ---------------------------
     def _satisfaction(self, kind: str, view: Any, call_id: str) -> tuple[dict, int]:

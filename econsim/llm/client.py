@@ -294,13 +294,16 @@ class LLMClient:
             except ReplyError as exc:
                 raise ParseFailure(f"call {cid!r}: the stand-in's reply {text!r} is invalid: "
                                    f"{exc}") from exc
-            n_in, n_out = chars // 4, len(text) // 4 + 1
-            self.ledger.add_call(model, n_in, n_out, share, 0, self.key_model)
-            if notes:
-                self.ledger.bump("clipped")
-            out.append(self._done(Completion(cid, text, parsed, n_in, n_out, share, model,
-                                             raw_text=text, request_latency_s=share,
-                                             clipped="; ".join(notes))))
+            out.append(Completion(cid, text, parsed, chars // 4, len(text) // 4 + 1, share,
+                                  model, raw_text=text, request_latency_s=share,
+                                  clipped="; ".join(notes)))
+        self.ledger.add_calls(model, [d.input_tokens for d in out],
+                              [d.output_tokens for d in out], share, self.key_model)
+        clipped = sum(1 for d in out if d.clipped)
+        if clipped:
+            self.ledger.bump("clipped", clipped)
+        for _ in out:  # one by one, as _done adds them
+            self.ledger.bump("decision_latency_s", share)
         return out
 
     def _done(self, done: Completion) -> Completion:

@@ -12,6 +12,7 @@ since its spend could not be counted (use a call budget, or pass a price).
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 
 from econsim.llm.types import BudgetExceeded
@@ -92,6 +93,24 @@ class Ledger:
                 self.unpriced_calls += 1
             else:
                 self.cost_usd += (input_tokens * price[0] + output_tokens * price[1]) / 1e6
+
+    def add_calls(self, model: str, input_tokens: Sequence[int], output_tokens: Sequence[int],
+                  latency_s: float, requested: str | None = None) -> None:
+        """:meth:`add_call` for each of several requests (``latency_s`` each), the price looked
+        up once; the totals are those of the calls added one by one."""
+        price = price_of(model, self.prices)
+        if price is None and requested is not None:
+            price = price_of(requested, self.prices)
+        with self._lock:
+            for n_in, n_out in zip(input_tokens, output_tokens, strict=True):
+                self.calls += 1
+                self.input_tokens += n_in
+                self.output_tokens += n_out
+                self.latency_s += latency_s
+                if price is None:
+                    self.unpriced_calls += 1
+                else:
+                    self.cost_usd += (n_in * price[0] + n_out * price[1]) / 1e6
 
     def require_price(self, model: str) -> None:
         """Raise ``ValueError`` when a USD budget is set and ``model`` has no price."""

@@ -53,22 +53,30 @@ class Recorder:
     def call_rows(self, kind: str, step: int, agents: Iterable[int],
                   requests: Sequence[Any] | None, completions: Sequence[Any]) -> None:
         """One row per call; ``requests`` is ``None`` for calls decided without a prompt text
-        (the offline stand-in), whose ``prompt`` is then empty."""
-        if requests is None:
-            requests = [None] * len(completions)
-        for agent, req, done in zip(agents, requests, completions, strict=True):
-            self._buf["calls"].append({
-                "call_id": done.call_id, "step": step, "agent": int(agent), "kind": kind,
-                "prompt": json.dumps(list(req.messages)) if self.record_prompts
-                and req is not None else None,
-                "reply": done.text if self.record_prompts else None,
-                "raw_reply": done.raw_text,
-                "parsed": done.parsed.model_dump_json() if done.parsed is not None else None,
-                "input_tokens": done.input_tokens, "output_tokens": done.output_tokens,
-                "latency_s": done.latency_s, "request_latency_s": done.request_latency_s,
-                "model": done.model, "structured_output": done.structured,
-                "reasks": done.reasks, "retries": done.retries, "fallback": done.fallback,
-                "clipped": done.clipped, "cached": done.cached, "error": done.error})
+        (the offline stand-in), whose ``prompt`` is then empty. Kept as columns, one block per
+        phase."""
+        done, n = completions, len(completions)
+        keep = self.record_prompts
+        prompts = [json.dumps(list(r.messages)) for r in requests] if keep and requests is not None \
+            else [None] * n
+        agents = [int(a) for a in agents]
+        if len(agents) != n:
+            raise ValueError(f"{len(agents)} agents for {n} calls")
+        self._buf["calls"].append({
+            "call_id": [d.call_id for d in done], "step": [step] * n, "agent": agents,
+            "kind": [kind] * n, "prompt": prompts,
+            "reply": [d.text for d in done] if keep else [None] * n,
+            "raw_reply": [d.raw_text for d in done],
+            "parsed": [d.parsed.model_dump_json() if d.parsed is not None else None
+                       for d in done],
+            "input_tokens": [d.input_tokens for d in done],
+            "output_tokens": [d.output_tokens for d in done],
+            "latency_s": [d.latency_s for d in done],
+            "request_latency_s": [d.request_latency_s for d in done],
+            "model": [d.model for d in done], "structured_output": [d.structured for d in done],
+            "reasks": [d.reasks for d in done], "retries": [d.retries for d in done],
+            "fallback": [d.fallback for d in done], "clipped": [d.clipped for d in done],
+            "cached": [d.cached for d in done], "error": [d.error for d in done]})
 
     def election_rows(self, rows: list[dict[str, Any]]) -> None:
         for r in rows:
@@ -83,6 +91,8 @@ class Recorder:
         if table == "agents":  # per-step column arrays
             return pd.DataFrame({k: np.concatenate([item[k] for item in items])
                                  for k in items[0]})
+        if table == "calls":  # per-phase column lists
+            return pd.DataFrame({k: [x for item in items for x in item[k]] for k in items[0]})
         return pd.DataFrame(items)
 
     def flush(self, year: int) -> None:

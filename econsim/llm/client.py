@@ -156,6 +156,7 @@ class LLMClient:
         #: calls, not cache hits. Set by :meth:`Simulation.resume
         #: <econsim.simulation.Simulation.resume>`.
         self.paid_since: float | None = None
+        self._phase_rows: dict[str, dict[str, Any]] = {}  # the current phase's stored replies
         if self.ledger.budget.max_usd is not None and backend is not None:
             self.ledger.require_price(self.key_model)
 
@@ -178,7 +179,7 @@ class LLMClient:
         if self.store is not None:
             key = call_key(self.key_backend, self.key_model, messages, temperature, max_tokens,
                            _schema_id(schema), call_id)
-            row = self.store.get(key)
+            row = self._phase_rows.pop(key, None) or self.store.get(key)
             if row is None and self.store.mode == "replay":  # same prompt, schema JSON changed
                 row = self.store.find_request(call_id, self.key_backend, self.key_model,
                                               messages, temperature, max_tokens)
@@ -319,6 +320,14 @@ class LLMClient:
         """
         if check_budget:
             self.ledger.check()
+        if self.store is not None:
+            # one query for the phase's recorded replies instead of one per call
+            temp, mtok = self.temperature, self.max_tokens
+            keys = [call_key(self.key_backend, self.key_model, list(r.messages),
+                             temp if r.temperature is None else float(r.temperature),
+                             mtok if r.max_tokens is None else int(r.max_tokens),
+                             _schema_id(r.schema), r.call_id) for r in requests]
+            self._phase_rows.update(self.store.get_many(keys))
         return list(await asyncio.gather(*(
             self.complete(r.messages, schema=r.schema, call_id=r.call_id,
                           temperature=r.temperature, max_tokens=r.max_tokens,

@@ -105,8 +105,26 @@ class CallStore:
                 "SELECT response, served_model, input_tokens, output_tokens, latency_s, retries, "
                 "created, request FROM calls WHERE key = ?", (key,))
             row = cur.fetchone()
-        if row is None:
-            return None
+        return None if row is None else self._row(row)
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The recorded rows of several keys (as :meth:`get` gives them) in one query per 500
+        keys; missing keys are absent from the result."""
+        out: dict[str, dict[str, Any]] = {}
+        unique = list(dict.fromkeys(keys))
+        for i in range(0, len(unique), 500):
+            part = unique[i:i + 500]
+            with self._lock:
+                rows = self._con.execute(
+                    "SELECT key, response, served_model, input_tokens, output_tokens, latency_s, "
+                    f"retries, created, request FROM calls WHERE key IN ({','.join('?' * len(part))})",
+                    part).fetchall()
+            for row in rows:
+                out[row[0]] = self._row(row[1:])
+        return out
+
+    @staticmethod
+    def _row(row: Sequence[Any]) -> dict[str, Any]:
         out = dict(zip(("response", "served_model", "input_tokens", "output_tokens",
                         "latency_s", "retries", "created"), row[:7], strict=True))
         # the structured-output form the recorded request used (absent in older stores)

@@ -63,7 +63,7 @@ def best_steps(hist: Sequence[StepRecord], k: int, utility_type: str,
     # order of sorted(hist, key=..., reverse=True) without a Python-level key function
     keyed = sorted(zip(objectives(hist, utility_type) if objs is None else objs,
                        [r.step for r in hist],
-                       range(len(hist))), reverse=True)
+                       range(len(hist)), strict=True), reverse=True)
     return [hist[i] for _, _, i in keyed[:k]]
 
 

@@ -66,9 +66,14 @@ class Surrogate:
     def __init__(self, seed: int = 0) -> None:
         self.seed = int(seed)
 
-    def rng(self, call_id: str) -> random.Random:
+    def seed_of(self, call_id: str) -> int:
+        """The seed of one call's generator: ``blake2b(f"{seed}:{call_id}")`` (8 bytes)."""
         digest = hashlib.blake2b(f"{self.seed}:{call_id}".encode(), digest_size=8).digest()
-        return random.Random(int.from_bytes(digest, "little"))
+        return int.from_bytes(digest, "little")
+
+    def rng(self, call_id: str) -> random.Random:
+        """One call's generator, seeded with :meth:`seed_of`."""
+        return random.Random(self.seed_of(call_id))
 
     def decide(self, messages: Sequence[dict[str, Any]], call_id: str,
                kind: str | None = None) -> dict:

@@ -24,6 +24,7 @@ Random draws are the text path's: one :class:`random.Random` per call id.
 from __future__ import annotations
 
 import json
+import random
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from econsim.llm.surrogate import Surrogate, agents, prompt_text
 from econsim.llm.surrogate import reader as rd
 from econsim.prompts import PROMPT_STYLES, StepRecord, WorkerView, build
 from econsim.prompts import common as c
+
 
 @dataclass(frozen=True, slots=True)
 class _Piece:
@@ -63,6 +65,7 @@ class StandIn:
         self.style = PROMPT_STYLES.get(style)
         self._pieces: dict[str, deque[_Piece]] = {}  # per worker: its shown history, in pieces
         self._attitude: dict[tuple[str, str | None], float] = {}
+        self._random = random.Random()
 
     def decide(self, kind: str, views: Sequence[Any], call_ids: Sequence[str]
                ) -> tuple[list[str], list[int]]:
@@ -73,9 +76,14 @@ class StandIn:
         texts, chars = [], []
         for view, cid in zip(views, call_ids, strict=True):
             reply, n = one(kind, view, cid)
-            texts.append(json.dumps(reply))
+            texts.append(_reply_text(reply))
             chars.append(n)
         return texts, chars
+
+    def _rng(self, call_id: str) -> random.Random:
+        """The text path's generator of this call (one instance re-seeded: the same draws)."""
+        self._random.seed(self.surrogate.seed_of(call_id))
+        return self._random
 
     # -- labour: frame + cached history pieces ------------------------------------------------
     def _labour(self, kind: str, v: WorkerView, call_id: str) -> tuple[dict, int]:
@@ -89,7 +97,7 @@ class StandIn:
         # the frame joins system, before and after with one newline each; the prompt is the
         # system message and the user lines before + history + after, joined by newlines
         chars = len(frame) - len(before) - len(after) + history_chars + n_lines - 1
-        return agents.decide_labour(reading, self.surrogate.rng(call_id)), chars
+        return agents.decide_labour(reading, self._rng(call_id)), chars
 
     def _history(self, v: WorkerView) -> tuple[int, int, list[rd.Obs]]:
         """Characters, line count and observations of ``v``'s shown history.
@@ -140,7 +148,7 @@ class StandIn:
         if a is None:
             a = self._attitude[key] = agents.attitudes(text)[0]
         z, tax, reb = rd.last_outcome(text)
-        return (agents.decide_satisfaction(a, z, tax, reb, self.surrogate.rng(call_id)),
+        return (agents.decide_satisfaction(a, z, tax, reb, self._rng(call_id)),
                 _chars(messages))
 
     # -- rare calls: rendered and read ---------------------------------------------------------
@@ -152,6 +160,22 @@ class StandIn:
 #: Prompt kind → reply kind of the surrogate's rules.
 _RULE_KIND = {"planner": "delta", "leader": "delta", "vote": "vote", "run": "run",
               "satisfaction": "satisfaction", "worker": "labor", "persona": "persona"}
+
+
+def _reply_text(reply: dict) -> str:
+    """``json.dumps(reply)``, remembered for the one-key replies that repeat (labour levels,
+    satisfaction answers)."""
+    if len(reply) == 1:
+        (key, value), = reply.items()
+        if isinstance(value, (int, str)):
+            text = _REPLIES.get((key, value))
+            if text is None:
+                text = _REPLIES[(key, value)] = json.dumps(reply)
+            return text
+    return json.dumps(reply)
+
+
+_REPLIES: dict[tuple[str, int | str], str] = {}
 
 
 def _chars(messages: Sequence[dict[str, Any]]) -> int:

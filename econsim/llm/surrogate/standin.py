@@ -48,6 +48,44 @@ class _Piece:
     obs: list[rd.Obs]
 
 
+class _Window:
+    """A worker's shown history as pieces, with their observations in one list (oldest first)
+    and their total size; updated piece by piece as the window slides."""
+
+    __slots__ = ("pieces", "obs", "chars", "lines")
+
+    def __init__(self) -> None:
+        self.pieces: deque[_Piece] = deque()
+        self.obs: list[rd.Obs] = []
+        self.chars = self.lines = 0
+
+    def clear(self) -> None:
+        self.__init__()
+
+    def drop_first(self) -> None:
+        p = self.pieces.popleft()
+        del self.obs[:len(p.obs)]
+        self.chars -= p.chars
+        self.lines -= p.lines
+
+    def append(self, p: _Piece) -> None:
+        self.pieces.append(p)
+        self.obs.extend(p.obs)
+        self.chars += p.chars
+        self.lines += p.lines
+
+    def replace(self, end: int, p: _Piece) -> None:
+        """Replace the first (``end`` 0) or the last (``end`` −1) piece by ``p``."""
+        old = self.pieces[end]
+        self.pieces[end] = p
+        if end == 0:
+            self.obs[:len(old.obs)] = p.obs
+        else:
+            self.obs[len(self.obs) - len(old.obs):] = p.obs
+        self.chars += p.chars - old.chars
+        self.lines += p.lines - old.lines
+
+
 class StandIn:
     """Replies and prompt sizes of the text-reading surrogate, for whole phases of calls.
 
@@ -63,7 +101,7 @@ class StandIn:
         self.surrogate = surrogate
         self.style_name = style
         self.style = PROMPT_STYLES.get(style)
-        self._pieces: dict[str, deque[_Piece]] = {}  # per worker: its shown history, in pieces
+        self._windows: dict[str, _Window] = {}  # per worker: its shown history, in pieces
         self._attitude: dict[tuple[str, str | None], float] = {}
         self._random = random.Random()
 
@@ -106,32 +144,34 @@ class StandIn:
         its start and the piece that grew at its end are rendered again, new pieces rendered once;
         the rest are kept from earlier calls."""
         hist = c.window(v.history, v.H)
-        pieces = self._pieces.setdefault(v.name, deque())
+        win = self._windows.get(v.name)
+        if win is None:
+            win = self._windows[v.name] = _Window()
         if not hist:
-            pieces.clear()
-            return 0, 0, []
+            win.clear()
+            return 0, 0, win.obs
         first, last = hist[0].step, hist[-1].step
+        pieces = win.pieces
         while pieces and pieces[0].last < first:
-            pieces.popleft()
+            win.drop_first()
         if pieces and pieces[-1].last > last:
-            pieces.clear()  # not a slide (the window went back): start again
+            win.clear()  # not a slide (the window went back): start again
         known = pieces[-1].last if pieces else first - 1
         unit = self.style.unit_of
         if pieces and pieces[0].first != first:
             # the oldest piece lost records: render it again from what is left of it
             uid = pieces[0].uid
-            pieces[0] = self._piece(v, [r for r in hist if unit(v, r) == uid])
+            win.replace(0, self._piece(v, [r for r in hist if unit(v, r) == uid]))
         k = last - known  # one record per step: the new records are the last k
         new = hist[len(hist) - k:] if 0 < k <= len(hist) and hist[len(hist) - k].step == known + 1 \
             else [r for r in hist if r.step > known]
         for r in new:
             uid = unit(v, r)
             if pieces and pieces[-1].uid == uid:
-                pieces[-1] = self._piece(v, [x for x in hist if unit(v, x) == uid])
+                win.replace(-1, self._piece(v, [x for x in hist if unit(v, x) == uid]))
             else:
-                pieces.append(self._piece(v, [r]))
-        obs = [o for p in pieces for o in p.obs]
-        return sum([p.chars for p in pieces]), sum([p.lines for p in pieces]), obs
+                win.append(self._piece(v, [r]))
+        return win.chars, win.lines, win.obs
 
     def _piece(self, v: WorkerView, records: list[StepRecord]) -> _Piece:
         lines = self.style.unit_lines(v, records)

@@ -16,6 +16,7 @@ The pilot's replies give the reply sizes of the surrogate (:func:`reply_chars`).
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -101,7 +102,9 @@ class Pilot:
         self.cfg, self.count = cfg, count
         self.pcfg = pilot_config(cfg, count)
         self.sim = make_simulation(self.pcfg)
+        started = time.perf_counter()
         self.result = self.sim.run()
+        self.seconds = time.perf_counter() - started
         self.calls = self.result.tables["calls"]
         self.agents = range(self.pcfg.n_agents)
         self.persona_lengths = self._persona_lengths()

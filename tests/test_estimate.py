@@ -59,3 +59,99 @@ def test_counts_follow_the_formulas():
     # 39 update steps (25..975), elections at j = 1, 5, ..., 37: 10 of them
     assert dem.high["leader"] == 39 and dem.high["run"] == 250 and dem.low["vote"] == 0
     assert count_calls(cfg.replace(worker="fixed", planner="saez", personas="offline")).high == {}
+
+
+# -- tokens, USD, budgets, the check afterwards ---------------------------------------------------
+import json  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from econsim.analysis.estimate import (  # noqa: E402
+    CALIBRATION_PACK,
+    BudgetRefused,
+    check_budget,
+    check_run,
+    compare,
+    estimate,
+    table_actuals,
+    write_cost_report,
+)
+from econsim.analysis.prices import load_prices  # noqa: E402
+from econsim.cli.main import main  # noqa: E402
+
+LARGER = {  # bigger than the pilot: windows, personas and elections extrapolated
+    "rational": dict(scenario="rational", n_agents=12, n_steps=80, K=5, H=20),
+    "bounded": dict(scenario="bounded", n_agents=15, n_steps=60, K=6, H=10, personas="llm"),
+    "democratic": dict(scenario="democratic", n_agents=9, n_steps=60, K=5, H=8,
+                       platforms=True, prompt_style="compact"),
+    "archetypes": dict(scenario="bounded", n_agents=300, n_steps=40, K=5, H=10,
+                       batching="archetypes", n_archetypes=12),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LARGER))
+def test_stand_in_tokens_lie_inside_the_estimate(name):
+    cfg = SimConfig(**LARGER[name])
+    result = make_simulation(cfg).run()
+    report = compare(estimate(cfg), table_actuals(result.tables["calls"], result.ledger))
+    assert report["inside"], {k: r for k, r in report["checks"].items() if not r["inside"]}
+
+
+def test_notebook_10_pack_replay_lies_inside_the_estimate():
+    manifest = json.loads((CALIBRATION_PACK / "pack.json").read_text())
+    values = {**manifest["configs"][0], "backend": f"replay:{CALIBRATION_PACK}", "store": None,
+              "store_mode": "off"}
+    cfg = SimConfig.from_dict(values)
+    result = make_simulation(cfg).run()
+    actual = table_actuals(result.tables["calls"], result.ledger)
+    assert actual["prompt_tokens"] > 0  # tokens recorded with SmolLM2's own tokenizer
+    report = compare(estimate(cfg), actual)
+    assert report["inside"], report["checks"]
+
+
+def test_usd_from_the_price_table_and_unpriced_models():
+    prices = load_prices()
+    assert prices.date and prices.lookup("gpt-4o-mini-2024-07-18").input == 0.15
+    cfg = SimConfig(n_agents=3, n_steps=20, K=5, backend="openai/gpt-4o-mini")
+    est = estimate(cfg)
+    price = prices.lookup("gpt-4o-mini")
+    assert est.usd == pytest.approx((price.cost(*[est.prompt_tokens[0],
+                                                   est.completion_tokens[0]]),
+                                     price.cost(est.prompt_tokens[1], est.completion_tokens[1])))
+    assert 0 < est.usd[0] < est.usd[1] < est.usd_worst and est.hours[0] < est.hours[1]
+    local = estimate(cfg.replace(backend="openai-compatible/qwen@http://127.0.0.1:8000/v1"))
+    assert local.usd is None and "not priced" in local.text()
+    reasoning = estimate(cfg.replace(backend="openai/o4-mini"))
+    assert reasoning.reasoning and reasoning.completion_tokens[1] == 63 * cfg.max_tokens
+
+
+def test_budget_refuses_below_the_low_end_and_warns_below_the_high_end():
+    cfg = SimConfig(n_agents=3, n_steps=20, K=5, backend="openai/gpt-4o-mini")
+    est = estimate(cfg)
+    with pytest.raises(BudgetRefused, match="budget_usd"):
+        check_budget(cfg.replace(budget_usd=est.usd[0] / 2), est)
+    with pytest.warns(UserWarning, match="may exceed"):
+        check_budget(cfg.replace(budget_usd=(est.usd[0] + est.usd[1]) / 2), est)
+    assert check_budget(cfg.replace(budget_usd=est.usd[1] * 2), est) is None
+    with pytest.raises(SystemExit) as refused:  # the run refuses before it starts
+        main(["run", "--n-agents", "3", "--n-steps", "20", "--K", "5", "--backend",
+              "openai/gpt-4o-mini", "--budget-usd", "0.000001", "--out", "/nonexistent/x"])
+    assert refused.value.code == 2
+
+
+def test_cli_estimate_dry_run_and_check(tmp_path, capsys):
+    flags = ["--n-agents", "2", "--n-steps", "10", "--K", "5"]
+    assert main(["estimate", *flags, "--backend", "anthropic/claude-haiku-4-5"]) == 0
+    assert "USD" in capsys.readouterr().out
+    assert main(["run", *flags, "--dry-run", "--out", str(tmp_path / "no")]) == 0
+    assert not (tmp_path / "no").exists()
+    assert main(["estimate", *flags, "--seeds", "0-1", "--grid", "scenario=rational,bounded"]) == 0
+    assert "estimate for 4 runs" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["estimate", "--n-agents", "x"])
+    out = tmp_path / "run"
+    assert main(["run", *flags, "--out", str(out), "--no-progress"]) == 0
+    assert check_run(out)["inside"]
+    assert main(["estimate", "--check", str(out)]) == 0
+    cfg = SimConfig.from_yaml(out / "config.yaml")
+    report = json.loads(Path(write_cost_report(out, cfg)).read_text())
+    assert report["comparison"]["inside"] and report["actual"]["decisions"]["labour"] == 20

@@ -283,6 +283,27 @@ def estimate_many(configs: list[SimConfig]) -> dict[str, Any]:
             "usd": tot("usd") if priced else None, "hours": tot("hours"), "estimates": ests}
 
 
+def print_estimate(configs: list[SimConfig], as_json: bool = False) -> None:
+    """Print one run's estimate, or the totals of several."""
+    if len(configs) == 1:
+        est = estimate(configs[0])
+        print(json.dumps(est.to_dict(), indent=1, default=float) if as_json else est.text())
+        return
+    tot = estimate_many(configs)
+    if as_json:
+        print(json.dumps({k: v for k, v in tot.items() if k != "estimates"}, indent=1,
+                         default=float))
+        return
+    usd = tot["usd"]
+    print(f"estimate for {tot['runs']} runs: decisions {tot['decisions'][0]:,}–"
+          f"{tot['decisions'][1]:,}; requests {tot['requests'][0]:,}–{tot['requests'][1]:,}; "
+          f"prompt tokens {tot['prompt_tokens'][0]:,.0f}–{tot['prompt_tokens'][1]:,.0f}; "
+          f"completion tokens {tot['completion_tokens'][0]:,.0f}–"
+          f"{tot['completion_tokens'][1]:,.0f}; "
+          + (f"USD ${usd[0]:,.2f}–${usd[1]:,.2f}; " if usd is not None else "USD not priced; ")
+          + f"time {tot['hours'][0]:,.2f}–{tot['hours'][1]:,.2f} h")
+
+
 # -- budgets and the check afterwards ------------------------------------------------------------
 class BudgetRefused(ValueError):
     """The estimate's low end exceeds ``budget_usd``: the run would certainly overspend."""

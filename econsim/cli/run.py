@@ -74,6 +74,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="record every call into a replay pack (FOLDER/calls.sqlite + "
                         "pack.json) that `--backend replay:FOLDER` replays without the model")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="print the cost estimate (econsim estimate) and exit")
     group = parser.add_argument_group("config keys (defaults follow the paper)")
     for f in dataclasses.fields(SimConfig):
         default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
@@ -107,6 +109,14 @@ def run(args: argparse.Namespace) -> int:
             sim = resume_simulation(args.resume, progress=not args.no_progress)
         else:
             config = _config(args)
+            if args.dry_run or config.budget_usd is not None:
+                from econsim.analysis.estimate import check_budget, estimate
+
+                est = estimate(config)
+                if args.dry_run:
+                    print(est.text())
+                    return 0
+                check_budget(config, est)  # refuses (ValueError) or warns
             if args.pack is not None and config.backend.startswith("replay:"):
                 raise ValueError("--pack records a live backend; --backend is a replay")
             folder = args.out or Path("results/runs") / (

@@ -33,6 +33,7 @@ import os
 import sqlite3
 import warnings
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -184,9 +185,7 @@ def estimate(config: SimConfig | dict[str, Any], *, prices: PriceTable | None = 
         return Estimate(cfg.backend, model, count.engine, count, {}, (0, 0), (0, 0), (0, 0),
                         (0.0, 0.0), 0.0, 0.0, (0.0, 0.0), False, prices.date,
                         ["this configuration makes no LLM calls"])
-    pilot = Pilot(cfg, count)
-    chars = {k: v.total for k, v in pilot.chars().items()}
-    replies = pilot.reply_chars()
+    chars, replies, pace = _pilot_measures(_pilot_key(cfg))
     n_low = {**count.low, "persona": count.personas}
     n_high = {**count.high, "persona": count.personas}
     surrogate = kind == "surrogate"
@@ -233,7 +232,7 @@ def estimate(config: SimConfig | dict[str, Any], *, prices: PriceTable | None = 
         usd_worst = entry.cost(*worst)
         floor = entry.cost(prompt[0], completion[0], cached=True)
     hours = _hours(cfg, count, kind, model, prices, None if surrogate else
-                   (calibration or read_calibration()), pilot)
+                   (calibration or read_calibration()), pace)
     return Estimate(cfg.backend, model, count.engine, count, chars, prompt, completion, worst,
                     usd, usd_worst, floor, hours, reasoning, prices.date, notes)
 
@@ -252,11 +251,28 @@ def _waves(cfg: SimConfig, count: CallCount, concurrency: int) -> tuple[int, int
     return lo + personas, hi + personas
 
 
+def _pilot_key(cfg: SimConfig) -> str:
+    """The pilot depends on the prompts, not on the backend, store or budget."""
+    return json.dumps({**cfg.to_dict(), "backend": "surrogate", "store": None,
+                       "store_mode": "off", "budget_usd": None, "budget_calls": None},
+                      sort_keys=True)
+
+
+@lru_cache(maxsize=512)
+def _pilot_measures(key: str) -> tuple[dict[str, tuple[float, float]],
+                                       dict[str, tuple[int, int]], float]:
+    """Prompt characters per kind (totals), reply characters per kind and seconds per decision
+    of the pilot of a configuration (cached: every backend's estimate shares it)."""
+    cfg = SimConfig.from_dict(json.loads(key))
+    pilot = Pilot(cfg, count_calls(cfg))
+    chars = {k: v.total for k, v in pilot.chars().items()}
+    return chars, pilot.reply_chars(), pilot.seconds / max(1, len(pilot.calls))
+
+
 def _hours(cfg: SimConfig, count: CallCount, kind: str, model: str, prices: PriceTable,
-           cal: Calibration | None, pilot: Pilot) -> tuple[float, float]:
+           cal: Calibration | None, pace: float) -> tuple[float, float]:
     if kind in ("surrogate", "replay"):  # in-process: the pilot's own pace, per decision
-        decisions = max(1, len(pilot.calls))
-        per = pilot.seconds / decisions
+        per = pace
         lo, hi = count.decisions
         return (0.5 * per * lo / 3600, 2.0 * per * (hi + count.personas) / 3600)
     if kind in ("llamacpp", "replay") and cal is not None:

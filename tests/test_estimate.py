@@ -150,8 +150,38 @@ def test_cli_estimate_dry_run_and_check(tmp_path, capsys):
         main(["estimate", "--n-agents", "x"])
     out = tmp_path / "run"
     assert main(["run", *flags, "--out", str(out), "--no-progress"]) == 0
+    assert json.loads((out / "cost.json").read_text())["comparison"]["inside"]
     assert check_run(out)["inside"]
     assert main(["estimate", "--check", str(out)]) == 0
     cfg = SimConfig.from_yaml(out / "config.yaml")
     report = json.loads(Path(write_cost_report(out, cfg)).read_text())
     assert report["comparison"]["inside"] and report["actual"]["decisions"]["labour"] == 20
+
+
+def test_notebook_10_recording_time_and_calls_lie_inside_its_table_row(monkeypatch):
+    from econsim.analysis import estimate as estimate_module
+    from econsim.analysis.notebook_costs import notebook_cost, notebook_parameters
+
+    manifest = json.loads((CALIBRATION_PACK / "pack.json").read_text())
+    monkeypatch.setattr(estimate_module, "_cores", lambda: manifest["pool"])
+    row = notebook_cost("10_real_model", "llamacpp/smollm2")
+    assert row["profile"] == "full" and row["runs"] == len(manifest["configs"])
+    assert row["decisions"] == [manifest["calls"], manifest["calls"]]
+    assert row["hours"][0] <= manifest["recording_wall_s"] / 3600 <= row["hours"][1]
+    assert row["usd"] is None
+    assert notebook_parameters("03_bounded_personas", "paper")["n_agents"] == 100
+    with pytest.raises(ValueError, match="valid: full, quick"):
+        notebook_parameters("03_bounded_personas", "bogus")
+
+
+def test_table_is_written_between_its_markers(tmp_path):
+    from econsim.analysis.notebook_costs import TABLE_END, TABLE_START, write_table
+
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{TABLE_START}\nold\n{TABLE_END}\nrest\n")
+    write_table(readme, "| new |")
+    assert readme.read_text() == f"intro\n{TABLE_START}\n| new |\n{TABLE_END}\nrest\n"
+    other = tmp_path / "other.md"
+    other.write_text("no markers")
+    with pytest.raises(ValueError, match="markers"):
+        write_table(other, "")

@@ -20,9 +20,10 @@
 * **USD** = tokens × the dated price table (:mod:`econsim.analysis.prices`); unpriced models
   give tokens only.
 * **Hours** = phases in sequence (each step's labour, satisfaction; each update's planner or
-  election phases), each ``ceil(calls / concurrency)`` waves of one request latency: the pack's
-  recorded latencies for local models (a pool of one instance per core), the price table's
-  assumed range for hosted ones.
+  election phases), each ``ceil(calls / concurrency)`` waves of one request latency (the price
+  table's assumed range for hosted models). Local models: tokens ÷ the tokens/s measured by
+  ``python -m bench local`` (prices.yaml ``local``) over one instance per core, prefix reuse at
+  the low end; without a measurement, the recorded pack's request latencies.
 """
 
 from __future__ import annotations
@@ -233,6 +234,14 @@ def estimate(config: SimConfig | dict[str, Any], *, prices: PriceTable | None = 
         floor = entry.cost(prompt[0], completion[0], cached=True)
     hours = _hours(cfg, count, kind, model, prices, None if surrogate else
                    (calibration or read_calibration()), pace)
+    speed = prices.local.get(model.lower()) if kind == "llamacpp" else None
+    if speed is not None:  # measured tokens/s (python -m bench local), one instance per core
+        pool = min(cfg.concurrency, _cores())
+        hours = (speed.seconds(prompt[0], completion[0], reuse=True) / pool / 3600,
+                 speed.seconds(prompt[1], completion[1], reuse=False) / pool / 3600)
+    elif kind == "llamacpp":
+        notes.append(f"no measured tokens/s for {model!r} (python -m bench local): hours from "
+                     "the recorded pack's request latencies")
     return Estimate(cfg.backend, model, count.engine, count, chars, prompt, completion, worst,
                     usd, usd_worst, floor, hours, reasoning, prices.date, notes)
 
@@ -249,6 +258,11 @@ def _waves(cfg: SimConfig, count: CallCount, concurrency: int) -> tuple[int, int
         lo += elect
     personas = math.ceil(count.personas / concurrency) if count.personas else 0
     return lo + personas, hi + personas
+
+
+def _cores() -> int:
+    """Cores this process may use: the llama.cpp backend's default pool of instances."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
 
 
 def _pilot_key(cfg: SimConfig) -> str:
@@ -276,8 +290,7 @@ def _hours(cfg: SimConfig, count: CallCount, kind: str, model: str, prices: Pric
         lo, hi = count.decisions
         return (0.5 * per * lo / 3600, 2.0 * per * (hi + count.personas) / 3600)
     if kind in ("llamacpp", "replay") and cal is not None:
-        pool = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-        lo_w, hi_w = _waves(cfg, count, min(cfg.concurrency, pool))
+        lo_w, hi_w = _waves(cfg, count, min(cfg.concurrency, _cores()))
         return (lo_w * cal.latency_s[0] / 3600, hi_w * cal.latency_s[1] / 3600)
     entry = prices.lookup(model)
     latency = entry.latency_s if entry is not None else (0.5, 5.0)

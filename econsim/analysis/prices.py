@@ -6,7 +6,7 @@ per-request latency range and an optional ``reasoning`` flag; a name matches its
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -31,10 +31,25 @@ class Price:
 
 
 @dataclass(frozen=True)
+class LocalSpeed:
+    """Tokens per second of one local model instance and the prefix-reuse speed-up."""
+
+    prompt_tokens_per_s: float
+    completion_tokens_per_s: float
+    prefix_reuse: float
+
+    def seconds(self, prompt_tokens: float, completion_tokens: float, reuse: bool) -> float:
+        """Model time of these tokens on one instance (prompt evaluation sped up by reuse)."""
+        rate = self.prompt_tokens_per_s * (self.prefix_reuse if reuse else 1.0)
+        return prompt_tokens / rate + completion_tokens / self.completion_tokens_per_s
+
+
+@dataclass(frozen=True)
 class PriceTable:
     date: str
     source: str
     models: dict[str, Price]
+    local: dict[str, LocalSpeed] = field(default_factory=dict)
 
     def lookup(self, model: str) -> Price | None:
         """The price of the longest prefix of ``model`` (its last ``/`` part), or None."""
@@ -54,4 +69,8 @@ def load_prices(path: str | Path = PRICES_FILE) -> PriceTable:
         models[name.lower()] = Price(float(row["input"]), float(row["cached_input"]),
                                      float(row["output"]), tuple(row["latency_s"]),
                                      bool(row.get("reasoning", False)))
-    return PriceTable(str(data["date"]), str(data["source"]), models)
+    local = {name.lower(): LocalSpeed(float(row["prompt_tokens_per_s"]),
+                                      float(row["completion_tokens_per_s"]),
+                                      float(row.get("prefix_reuse", 1.0)))
+             for name, row in (data.get("local") or {}).items()}
+    return PriceTable(str(data["date"]), str(data["source"]), models, local)

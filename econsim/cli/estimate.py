@@ -29,6 +29,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="as econsim sweep: the totals over the grid x seeds")
     parser.add_argument("--seeds", default=None, help="as econsim sweep: 1,2,3 or 0-7")
     parser.add_argument("--json", action="store_true", help="print the estimate as JSON")
+    parser.add_argument("--table", action="store_true",
+                        help="the table of every LLM notebook x model (README)")
+    parser.add_argument("--models", default=None, metavar="B1,B2,...",
+                        help="--table: backends to price (default: a few hosted and local)")
+    parser.add_argument("--profile", default="paper", help="--table: notebook profile "
+                        "(notebooks/profiles.yaml; default paper)")
+    parser.add_argument("--write", type=Path, metavar="FILE",
+                        help="--table: replace the table between the estimate-table markers of "
+                        "FILE (e.g. README.md) instead of printing it")
     run_cli.add_arguments(parser)
 
 
@@ -46,7 +55,30 @@ def configs_of(args: argparse.Namespace) -> list[SimConfig]:
     return [r.config for r in expand_grid(base, grid, seeds)]
 
 
+def table(args: argparse.Namespace) -> int:
+    """Print or write the notebooks' table."""
+    from econsim.analysis.notebook_costs import TABLE_MODELS, markdown_table, write_table
+    from econsim.llm.backends import check_backend_spec
+
+    models = tuple(m.strip() for m in args.models.split(",") if m.strip()) if args.models \
+        else TABLE_MODELS
+    for m in models:
+        try:
+            check_backend_spec(m)
+        except ValueError as err:
+            raise ValueError(f"argument --models: {err}") from None
+    text = markdown_table(models, args.profile)
+    if args.write is not None:
+        write_table(args.write, text)
+        print(f"table written to {args.write}")
+    else:
+        print(text)
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.table:
+        return table(args)
     if args.check is not None:
         report = check_run(args.check)
         if args.json:

@@ -127,6 +127,10 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print(f"econsim run: interrupted; {_resume_hint(folder)}", file=sys.stderr)
         return 130
+    if result.folder is not None:  # the estimate beside the actuals (econsim estimate --check)
+        from econsim.analysis.estimate import write_cost_report
+
+        write_cost_report(result.folder, sim.config, result.ledger)
     if args.pack is not None and args.resume is None:
         write_pack(args.pack, sim.client, [sim.config.to_dict()])
         print(f"replay pack written: {args.pack} (replay with --backend replay:{args.pack})")

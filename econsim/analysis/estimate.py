@@ -366,9 +366,11 @@ def actuals(folder: str | Path, ledger: dict[str, Any] | None = None) -> dict[st
         ledger = json.loads(manifest.read_text()).get("ledger", {}) if manifest.is_file() \
             else {}
     calls = folder / "calls.parquet"
-    table = pd.read_parquet(calls, columns=["kind", "input_tokens", "output_tokens"]) \
-        if calls.is_file() else pd.DataFrame(columns=["kind", "input_tokens", "output_tokens"])
-    return table_actuals(table, ledger)
+    need = ["kind", "input_tokens", "output_tokens"]
+    table = pd.read_parquet(calls) if calls.is_file() else pd.DataFrame(columns=need)
+    if not set(need) <= set(table.columns):  # a run without calls writes an empty table
+        table = pd.DataFrame(columns=need)
+    return table_actuals(table[need], ledger)
 
 
 def table_actuals(calls: Any, ledger: dict[str, Any]) -> dict[str, Any]:

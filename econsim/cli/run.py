@@ -130,7 +130,10 @@ def run(args: argparse.Namespace) -> int:
     if result.folder is not None:  # the estimate beside the actuals (econsim estimate --check)
         from econsim.analysis.estimate import write_cost_report
 
-        write_cost_report(result.folder, sim.config, result.ledger)
+        try:
+            write_cost_report(result.folder, sim.config, result.ledger)
+        except Exception as err:  # noqa: BLE001 - the run's results are written; say why not
+            print(f"econsim run: cost.json not written: {err}", file=sys.stderr)
     if args.pack is not None and args.resume is None:
         write_pack(args.pack, sim.client, [sim.config.to_dict()])
         print(f"replay pack written: {args.pack} (replay with --backend replay:{args.pack})")

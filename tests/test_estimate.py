@@ -185,3 +185,37 @@ def test_table_is_written_between_its_markers(tmp_path):
     other.write_text("no markers")
     with pytest.raises(ValueError, match="markers"):
         write_table(other, "")
+
+
+def test_local_models_are_counted_with_their_own_vocabulary(monkeypatch):
+    """With llama-cpp-python installed the pilot's prompts are tokenized with the model's
+    vocabulary (vocab_only); here a stand-in vocabulary of one token per 3 bytes."""
+    import sys
+    import types
+
+    from econsim.analysis import local_tokens
+    from econsim.llm import llamacpp_backend
+
+    opened = []
+
+    class Vocab:
+        def __init__(self, model_path, vocab_only, verbose):
+            opened.append((model_path, vocab_only))
+
+        def tokenize(self, data, add_bos, special):
+            return list(range(len(data) // 3))
+
+    monkeypatch.setitem(sys.modules, "llama_cpp", types.SimpleNamespace(Llama=Vocab))
+    monkeypatch.setattr(llamacpp_backend, "resolve_model",
+                        lambda spec: (Path("/models/x.gguf"), "x"))
+    local_tokens._vocab.cache_clear()
+    try:
+        cfg = SimConfig(n_agents=2, n_steps=10, K=5, backend="llamacpp/smollm2")
+        est = estimate(cfg)
+    finally:
+        local_tokens._vocab.cache_clear()
+    assert opened == [("/models/x.gguf", True)]
+    assert "own tokenizer" in " ".join(est.notes)
+    chars = sum(hi for _, hi in est.prompt_chars.values())
+    # the ChatML frame adds a few characters per message: a bit under 3 characters per token
+    assert chars / est.prompt_tokens[1] == pytest.approx(2.8, abs=0.25)

@@ -9,6 +9,8 @@
   decision ``max_reasks`` times.
 * **Prompt tokens** = prompt characters (:mod:`econsim.analysis.prompt_size`, rendered from a
   surrogate pilot of the run) ÷ characters per token. The surrogate counts ``chars // 4``.
+  ``llamacpp`` models with llama-cpp-python installed: the pilot's prompts counted with the
+  model's own vocabulary (:mod:`econsim.analysis.local_tokens`).
   Other models: the ratio measured on a recorded pack (:data:`CALIBRATION_PACK`, SmolLM2's
   tokenizer, whose every digit is a token: the many-tokens end), smallest to largest of its calls;
   hosted models' tokenizers group digits, so their low end of tokens uses
@@ -41,6 +43,7 @@ from typing import Any
 import numpy as np
 
 from econsim.analysis.call_count import CallCount, count_calls, election_steps, update_steps
+from econsim.analysis.local_tokens import chars_per_token
 from econsim.analysis.prices import PriceTable, load_prices
 from econsim.analysis.prompt_size import REASK_EXTRA_CHARS, Pilot
 from econsim.simulation import SimConfig
@@ -186,7 +189,7 @@ def estimate(config: SimConfig | dict[str, Any], *, prices: PriceTable | None = 
         return Estimate(cfg.backend, model, count.engine, count, {}, (0, 0), (0, 0), (0, 0),
                         (0.0, 0.0), 0.0, 0.0, (0.0, 0.0), False, prices.date,
                         ["this configuration makes no LLM calls"])
-    chars, replies, pace = _pilot_measures(_pilot_key(cfg))
+    chars, replies, pace, samples = _pilot_measures(_pilot_key(cfg))
     n_low = {**count.low, "persona": count.personas}
     n_high = {**count.high, "persona": count.personas}
     surrogate = kind == "surrogate"
@@ -198,6 +201,17 @@ def estimate(config: SimConfig | dict[str, Any], *, prices: PriceTable | None = 
         local = kind in ("llamacpp", "replay")
         ratio = cal.chars_per_token if local else (cal.chars_per_token[0],
                                                    API_CHARS_PER_TOKEN_MAX)
+        if kind == "llamacpp":
+            spec = cfg.backend.partition("/")[2]
+            own = chars_per_token(spec, [json.loads(p) for p in samples])
+            if own is not None:
+                ratio = own
+                notes.append(f"prompt tokens counted with {spec}'s own tokenizer (llama.cpp "
+                             f"vocab_only): {own[0]:.2f}–{own[1]:.2f} characters per token")
+            else:
+                notes.append("llama-cpp-python or the model file is not installed: tokens "
+                             f"from the recorded pack's {ratio[0]:.2f}–{ratio[1]:.2f} characters "
+                             "per token (SmolLM2)")
         if not local:
             notes.append(f"no tokenizer for {model!r} offline: tokens from {ratio[0]:.2f}–"
                          f"{ratio[1]:.2f} characters per token (SmolLM2's ratio on a recorded "
@@ -272,15 +286,23 @@ def _pilot_key(cfg: SimConfig) -> str:
                       sort_keys=True)
 
 
+#: Pilot prompts per kind kept for a local tokenizer.
+SAMPLE_PROMPTS = 20
+
+
 @lru_cache(maxsize=512)
 def _pilot_measures(key: str) -> tuple[dict[str, tuple[float, float]],
-                                       dict[str, tuple[int, int]], float]:
-    """Prompt characters per kind (totals), reply characters per kind and seconds per decision
-    of the pilot of a configuration (cached: every backend's estimate shares it)."""
+                                       dict[str, tuple[int, int]], float, tuple[str, ...]]:
+    """Prompt characters per kind (totals), reply characters per kind, seconds per decision
+    and a few rendered prompts (JSON) of the pilot of a configuration (cached: every
+    backend's estimate shares it)."""
     cfg = SimConfig.from_dict(json.loads(key))
     pilot = Pilot(cfg, count_calls(cfg))
     chars = {k: v.total for k, v in pilot.chars().items()}
-    return chars, pilot.reply_chars(), pilot.seconds / max(1, len(pilot.calls))
+    calls = pilot.calls
+    samples = tuple(calls.groupby("kind").tail(SAMPLE_PROMPTS)["prompt"].dropna().tolist()) \
+        if len(calls) else ()
+    return chars, pilot.reply_chars(), pilot.seconds / max(1, len(pilot.calls)), samples
 
 
 def _hours(cfg: SimConfig, count: CallCount, kind: str, model: str, prices: PriceTable,

@@ -146,6 +146,9 @@ def test_cli_estimate_dry_run_and_check(tmp_path, capsys):
     assert not (tmp_path / "no").exists()
     assert main(["estimate", *flags, "--seeds", "0-1", "--grid", "scenario=rational,bounded"]) == 0
     assert "estimate for 4 runs" in capsys.readouterr().out
+    assert main(["sweep", "--set", "n_agents=2", "--set", "n_steps=10", "--set", "K=5",
+                 "--seeds", "0-2", "--dry-run"]) == 0
+    assert "estimate for 3 runs" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         main(["estimate", "--n-agents", "x"])
     out = tmp_path / "run"

@@ -67,8 +67,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2,...",
                         help="swept key and its values (repeatable; the grid is their product)")
     parser.add_argument("--seeds", default="42", help="seeds: 1,2,3 or 0-7 (default 42)")
-    parser.add_argument("--out", type=Path, required=True, help="sweep folder (one subfolder "
-                        "per run, plus sweep.csv and manifest.json)")
+    parser.add_argument("--out", type=Path, help="sweep folder (one subfolder per run, plus "
+                        "sweep.csv and manifest.json); required unless --dry-run")
     parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
                         help="existing Dask scheduler, e.g. tcp://host:8786; 'serial' runs "
                         "in this process; default: a local cluster on 127.0.0.1")
@@ -102,6 +102,8 @@ def run(args: argparse.Namespace) -> int:
 
         print_estimate([r.config for r in expand_grid(base, grid, parse_seeds(args.seeds))])
         return 0
+    if args.out is None:
+        raise ValueError("the following arguments are required: --out (or --dry-run)")
     try:
         res = run_sweep(base, grid, parse_seeds(args.seeds), args.out,
                         scheduler=args.scheduler, n_workers=args.workers,

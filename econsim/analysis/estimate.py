@@ -148,9 +148,9 @@ class Estimate:
                  f"{_rng(*self.completion_tokens)} (every re-ask: up to "
                  f"{self.worst_tokens[0]:,.0f} prompt, {self.worst_tokens[1]:,.0f} completion)"]
         if self.usd is not None:
-            lines.append(f"  USD       ${self.usd[0]:,.2f}–${self.usd[1]:,.2f} (every re-ask: "
-                         f"${self.usd_worst:,.2f}; all input at the cached price: "
-                         f"${self.usd_cached_floor:,.2f}) at prices of {self.price_date}")
+            lines.append(f"  USD       {usd_text(self.usd[0])}–{usd_text(self.usd[1])} (every "
+                         f"re-ask: {usd_text(self.usd_worst)}; all input at the cached price: "
+                         f"{usd_text(self.usd_cached_floor)}) at prices of {self.price_date}")
         else:
             lines.append(f"  USD       not priced: no price for {self.model!r} (tokens only)")
         lines.append(f"  time      {self.hours[0]:,.2f}–{self.hours[1]:,.2f} h")
@@ -159,6 +159,11 @@ class Estimate:
                          "high end assumes max_tokens per request")
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
+
+
+def usd_text(x: float) -> str:
+    """Dollars with cents, or four significant digits below a dollar."""
+    return f"${x:,.2f}" if x >= 1 or x == 0 else f"${x:.4g}"
 
 
 def _rng(lo: float, hi: float) -> str:
@@ -351,7 +356,8 @@ def print_estimate(configs: list[SimConfig], as_json: bool = False) -> None:
           f"prompt tokens {tot['prompt_tokens'][0]:,.0f}–{tot['prompt_tokens'][1]:,.0f}; "
           f"completion tokens {tot['completion_tokens'][0]:,.0f}–"
           f"{tot['completion_tokens'][1]:,.0f}; "
-          + (f"USD ${usd[0]:,.2f}–${usd[1]:,.2f}; " if usd is not None else "USD not priced; ")
+          + (f"USD {usd_text(usd[0])}–{usd_text(usd[1])}; " if usd is not None
+             else "USD not priced; ")
           + f"time {tot['hours'][0]:,.2f}–{tot['hours'][1]:,.2f} h")
 
 
@@ -367,12 +373,12 @@ def check_budget(config: SimConfig, est: Estimate) -> str | None:
         return None
     lo, hi = est.usd
     if lo > config.budget_usd:
-        raise BudgetRefused(f"budget_usd ${config.budget_usd:,.2f} is below the estimated cost "
-                            f"${lo:,.2f}–${hi:,.2f} of this run: raise --budget-usd or shrink the "
-                            "run (econsim estimate shows where the calls go)")
+        raise BudgetRefused(f"budget_usd {usd_text(config.budget_usd)} is below the estimated "
+                            f"cost {usd_text(lo)}–{usd_text(hi)} of this run: raise --budget-usd "
+                            "or shrink the run (econsim estimate shows where the calls go)")
     if hi > config.budget_usd:
-        msg = (f"the estimated cost ${lo:,.2f}–${hi:,.2f} may exceed budget_usd "
-               f"${config.budget_usd:,.2f}; the run stops at the tax year where it does")
+        msg = (f"the estimated cost {usd_text(lo)}–{usd_text(hi)} may exceed budget_usd "
+               f"{usd_text(config.budget_usd)}; the run stops at the tax year where it does")
         warnings.warn(msg, stacklevel=2)
         return msg
     return None

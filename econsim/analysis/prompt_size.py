@@ -73,7 +73,7 @@ def pilot_config(cfg: SimConfig, count: CallCount) -> SimConfig:
     return SimConfig(
         scenario=cfg.scenario, n_agents=min(cfg.n_agents, PILOT_AGENTS), n_steps=steps, K=cfg.K,
         H=cfg.H, warmup=min(cfg.warmup, steps), seed=cfg.seed, tax_preset=cfg.tax_preset,
-        utility=cfg.utility, skills=cfg.skills if cfg.skills != "joint" else "gb2",
+        utility=cfg.utility, skills=cfg.skills,
         worker=worker if cfg.scenario != "democratic" else "llm", planner=planner,
         utility_mix=cfg.utility_mix, objective=cfg.objective, backend="surrogate",
         prompt_style=cfg.prompt_style, max_tokens=cfg.max_tokens, store=None, store_mode="off",

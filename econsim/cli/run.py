@@ -19,6 +19,7 @@ import dataclasses
 import json
 import math
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -116,7 +117,11 @@ def run(args: argparse.Namespace) -> int:
                 if args.dry_run:
                     print(est.text())
                     return 0
-                check_budget(config, est)  # refuses (ValueError) or warns
+                with warnings.catch_warnings():  # one plain line instead of a UserWarning
+                    warnings.simplefilter("ignore")
+                    warning = check_budget(config, est)  # refuses (a ValueError) or warns
+                if warning:
+                    print(f"econsim run: warning: {warning}", file=sys.stderr)
             if args.pack is not None and config.backend.startswith("replay:"):
                 raise ValueError("--pack records a live backend; --backend is a replay")
             folder = args.out or Path("results/runs") / (

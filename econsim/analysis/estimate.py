@@ -55,6 +55,8 @@ API_CHARS_PER_TOKEN_MAX = 4.0
 #: Model-name prefixes of reasoning models (hidden reasoning tokens billed as output).
 REASONING_PREFIXES = ("o1", "o3", "o4", "gpt-5", "deepseek-r1", "qwq")
 COST_FILE = "cost.json"
+#: Context of the llama.cpp backend's model instances unless ``n_ctx`` is passed (tokens).
+LOCAL_CONTEXT = 4096
 
 
 @dataclass(frozen=True)
@@ -194,7 +196,7 @@ def estimate(config: SimConfig | dict[str, Any], *, prices: PriceTable | None = 
         return Estimate(cfg.backend, model, count.engine, count, {}, (0, 0), (0, 0), (0, 0),
                         (0.0, 0.0), 0.0, 0.0, (0.0, 0.0), False, prices.date,
                         ["this configuration makes no LLM calls"])
-    chars, replies, pace, samples = _pilot_measures(_pilot_key(cfg))
+    chars, replies, pace, samples, longest = _pilot_measures(_pilot_key(cfg))
     n_low = {**count.low, "persona": count.personas}
     n_high = {**count.high, "persona": count.personas}
     surrogate = kind == "surrogate"
@@ -258,7 +260,11 @@ def estimate(config: SimConfig | dict[str, Any], *, prices: PriceTable | None = 
         pool = min(cfg.concurrency, _cores())
         hours = (speed.seconds(prompt[0], completion[0], reuse=True) / pool / 3600,
                  speed.seconds(prompt[1], completion[1], reuse=False) / pool / 3600)
-    elif kind == "llamacpp":
+    if kind == "llamacpp" and longest / ratio[0] + cfg.max_tokens > LOCAL_CONTEXT:
+        notes.append(f"the longest prompts may reach {longest / ratio[0]:,.0f} tokens: with max_tokens "
+                     f"they may exceed the llama.cpp backend's default context of {LOCAL_CONTEXT:,} "
+                     "tokens (option n_ctx)")
+    if speed is None and kind == "llamacpp":
         notes.append(f"no measured tokens/s for {model!r} (python -m bench local): hours from "
                      "the recorded pack's request latencies")
     return Estimate(cfg.backend, model, count.engine, count, chars, prompt, completion, worst,
@@ -297,17 +303,21 @@ SAMPLE_PROMPTS = 20
 
 @lru_cache(maxsize=512)
 def _pilot_measures(key: str) -> tuple[dict[str, tuple[float, float]],
-                                       dict[str, tuple[int, int]], float, tuple[str, ...]]:
-    """Prompt characters per kind (totals), reply characters per kind, seconds per decision
-    and a few rendered prompts (JSON) of the pilot of a configuration (cached: every
-    backend's estimate shares it)."""
+                                       dict[str, tuple[int, int]], float, tuple[str, ...],
+                                       float]:
+    """Prompt characters per kind (totals), reply characters per kind, seconds per decision,
+    a few rendered prompts (JSON) and the longest prompt's characters (high end) of the pilot
+    of a configuration (cached: every backend's estimate shares it)."""
     cfg = SimConfig.from_dict(json.loads(key))
     pilot = Pilot(cfg, count_calls(cfg))
-    chars = {k: v.total for k, v in pilot.chars().items()}
+    kinds = pilot.chars()
+    chars = {k: v.total for k, v in kinds.items()}
+    longest = max((v.per_call[1] for v in kinds.values()), default=0.0)
     calls = pilot.calls
     samples = tuple(calls.groupby("kind").tail(SAMPLE_PROMPTS)["prompt"].dropna().tolist()) \
         if len(calls) else ()
-    return chars, pilot.reply_chars(), pilot.seconds / max(1, len(pilot.calls)), samples
+    return (chars, pilot.reply_chars(), pilot.seconds / max(1, len(pilot.calls)), samples,
+            longest)
 
 
 def _hours(cfg: SimConfig, count: CallCount, kind: str, model: str, prices: PriceTable,

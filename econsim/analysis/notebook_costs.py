@@ -134,6 +134,8 @@ def notebook_cost(name: str, backend: str, profile: str = "paper") -> dict[str, 
                           ("prompt_tokens", est.prompt_tokens),
                           ("completion_tokens", est.completion_tokens), ("hours", est.hours)):
             tot[key] = [tot[key][0] + times * pair[0], tot[key][1] + times * pair[1]]
+        if any("exceed" in n for n in est.notes):
+            tot["exceeds_context"] = True
         if est.usd is None:
             priced = False
         else:
@@ -175,7 +177,8 @@ def markdown_table(models: tuple[str, ...] = TABLE_MODELS, profile: str = "paper
                _pair(*first["prompt_tokens"]), _pair(*first["completion_tokens"])]
         for t in costs:
             money = "not priced" if t["usd"] is None else _pair(*t["usd"], usd)
-            row.append(f"{money} · {_pair(*t['hours'], hours)} h")
+            over = " (prompts > 4k context)" if t.get("exceeds_context") else ""
+            row.append(f"{money} · {_pair(*t['hours'], hours)} h{over}")
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
 

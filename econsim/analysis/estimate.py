@@ -247,14 +247,18 @@ def estimate(config: SimConfig | dict[str, Any], *, prices: PriceTable | None = 
     worst = (prompt[1] * (1 + r) + extra / ratio[0], completion[1] * (1 + r))
     entry = prices.lookup(model)
     usd = usd_worst = floor = None
-    if surrogate:
+    replay = kind == "replay" or cfg.store_mode == "replay"
+    if replay:
+        notes.append("every reply comes from a recorded store: nothing is paid; tokens are "
+                     "those the recording counted")
+    if surrogate or replay:
         usd, usd_worst, floor = (0.0, 0.0), 0.0, 0.0
     elif entry is not None:
         usd = (entry.cost(prompt[0], completion[0]), entry.cost(prompt[1], completion[1]))
         usd_worst = entry.cost(*worst)
         floor = entry.cost(prompt[0], completion[0], cached=True)
-    hours = _hours(cfg, count, kind, model, prices, None if surrogate else
-                   (calibration or read_calibration()), pace)
+    hours = _hours(cfg, count, "replay" if replay else kind, model, prices,
+                   None if surrogate else (calibration or read_calibration()), pace)
     speed = prices.local.get(model.lower()) if kind == "llamacpp" else None
     if speed is not None:  # measured tokens/s (python -m bench local), one instance per core
         pool = min(cfg.concurrency, _cores())

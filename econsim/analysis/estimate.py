@@ -238,11 +238,13 @@ def estimate(config: SimConfig | dict[str, Any], *, prices: PriceTable | None = 
                                                                if surrogate else 0),
               sum(hi for _, hi in chars.values()) / ratio[0])
     prompt = (max(0.0, prompt[0]), prompt[1])
-    completion = (sum(reply.get(k, (1, 1))[0] * n_low.get(k, 0) for k in n_low),
-                  sum(reply.get(k, (1, 1))[1] * n_high.get(k, 0) for k in n_high))
+    for k in n_high:  # a kind the pilot never saw answered (e.g. nobody stood): any length
+        reply.setdefault(k, (1, cfg.max_tokens))
+    completion = (sum(reply[k][0] * n_low.get(k, 0) for k in n_low),
+                  sum(reply[k][1] * n_high.get(k, 0) for k in n_high))
     # every decision re-asked max_reasks times: the prompt grows by the reply and the re-ask
     r = cfg.max_reasks
-    extra = sum((REASK_EXTRA_CHARS + 4 * reply.get(k, (1, 1))[1]) * n * r * (r + 1) / 2
+    extra = sum((REASK_EXTRA_CHARS + 4 * reply[k][1]) * n * r * (r + 1) / 2
                 for k, n in n_high.items())
     worst = (prompt[1] * (1 + r) + extra / ratio[0], completion[1] * (1 + r))
     entry = prices.lookup(model)

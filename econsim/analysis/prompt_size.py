@@ -16,6 +16,7 @@ The pilot's replies give the reply sizes of the surrogate (:func:`reply_chars`).
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -305,7 +306,8 @@ class Pilot:
             lengths = g["raw_reply"].astype(str).str.len()
             out[str(kind)] = (int(lengths.min()), int(lengths.max()))
         if self.sim.personas and self.sim.personas[0] is not None:
-            lengths = [len(p) for p in self.sim.personas if p is not None]
+            lengths = [len(json.dumps({"PERSONA": p})) for p in self.sim.personas
+                       if p is not None]  # the reply is the persona in its JSON object
             out["persona"] = (min(lengths), max(lengths))
         return out
 
@@ -332,8 +334,6 @@ def _changed_last(records: list[PolicyRecord]) -> list[PolicyRecord]:
 
 
 def _platform(parsed: Any) -> list[int] | None:
-    import json
-
     value = json.loads(parsed).get("PLATFORM") if isinstance(parsed, str) else None
     return value if value else None
 

@@ -5,6 +5,8 @@ the figures plot, in modules by topic: :mod:`runs` (sets of runs that differ in 
 tax-year means, final rates), :mod:`behaviour` (labour against the exact best response,
 re-adaptation after a rate change, incomes by bracket, the exact rational-worker baselines),
 :mod:`democracy` (leader turnover, coalition utilities, the exact democratic game),
+:mod:`estimate` (calls, tokens, USD and hours of a configuration before it runs:
+``estimate_run(config)``),
 :mod:`reliability` (the LLM layer's failures, tokens and cost), :mod:`elasticity` and
 :mod:`references` (the small-N check), :mod:`uncertainty` (paired per-seed statistics, 95 %
 intervals, the decision rule, seeds needed) and :mod:`claim_registry` (claims-table rows from
@@ -30,6 +32,8 @@ from econsim.analysis.democracy import (
     turnover_summary,
 )
 from econsim.analysis.elasticity import bracket_elasticities, elasticity_curve, saez_by_elasticity
+from econsim.analysis.estimate import check_budget, estimate_many
+from econsim.analysis.estimate import estimate as estimate_run  # not to hide the module
 from econsim.analysis.references import rational_welfare, small_n_check
 from econsim.analysis.reliability import reliability_table
 from econsim.analysis.runs import (
@@ -58,6 +62,9 @@ __all__ = [
     "claims_frame",
     "coalition_utility",
     "elasticity_curve",
+    "estimate_many",
+    "estimate_run",
+    "check_budget",
     "evaluate_claim",
     "exact_claim",
     "exact_baselines",

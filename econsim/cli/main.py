@@ -21,6 +21,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                   "print Saez, US federal and Stackelberg schedules for a population"),
     "run": ("econsim.cli.run",
             "run one simulation (flags or --config YAML); --resume continues a run"),
+    "estimate": ("econsim.cli.estimate",
+                 "calls, tokens, USD and hours of a run or sweep before it runs; --check RUN"),
     "sweep": ("econsim.cli.sweep",
               "run a grid of configurations x seeds on Dask (local cluster or --scheduler)"),
     "classroom": ("econsim.cli.classroom",

@@ -19,6 +19,7 @@ import dataclasses
 import json
 import math
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="record every call into a replay pack (FOLDER/calls.sqlite + "
                         "pack.json) that `--backend replay:FOLDER` replays without the model")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="print the cost estimate (econsim estimate) and exit")
     group = parser.add_argument_group("config keys (defaults follow the paper)")
     for f in dataclasses.fields(SimConfig):
         default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
@@ -107,6 +110,18 @@ def run(args: argparse.Namespace) -> int:
             sim = resume_simulation(args.resume, progress=not args.no_progress)
         else:
             config = _config(args)
+            if args.dry_run or config.budget_usd is not None:
+                from econsim.analysis.estimate import check_budget, estimate
+
+                est = estimate(config)
+                if args.dry_run:
+                    print(est.text())
+                    return 0
+                with warnings.catch_warnings():  # one plain line instead of a UserWarning
+                    warnings.simplefilter("ignore")
+                    warning = check_budget(config, est)  # refuses (a ValueError) or warns
+                if warning:
+                    print(f"econsim run: warning: {warning}", file=sys.stderr)
             if args.pack is not None and config.backend.startswith("replay:"):
                 raise ValueError("--pack records a live backend; --backend is a replay")
             folder = args.out or Path("results/runs") / (
@@ -117,6 +132,13 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print(f"econsim run: interrupted; {_resume_hint(folder)}", file=sys.stderr)
         return 130
+    if result.folder is not None:  # the estimate beside the actuals (econsim estimate --check)
+        from econsim.analysis.estimate import write_cost_report
+
+        try:
+            write_cost_report(result.folder, sim.config, result.ledger)
+        except Exception as err:  # noqa: BLE001 - the run's results are written; say why not
+            print(f"econsim run: cost.json not written: {err}", file=sys.stderr)
     if args.pack is not None and args.resume is None:
         write_pack(args.pack, sim.client, [sim.config.to_dict()])
         print(f"replay pack written: {args.pack} (replay with --backend replay:{args.pack})")

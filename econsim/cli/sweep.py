@@ -67,8 +67,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2,...",
                         help="swept key and its values (repeatable; the grid is their product)")
     parser.add_argument("--seeds", default="42", help="seeds: 1,2,3 or 0-7 (default 42)")
-    parser.add_argument("--out", type=Path, required=True, help="sweep folder (one subfolder "
-                        "per run, plus sweep.csv and manifest.json)")
+    parser.add_argument("--out", type=Path, help="sweep folder (one subfolder per run, plus "
+                        "sweep.csv and manifest.json); required unless --dry-run")
     parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
                         help="existing Dask scheduler, e.g. tcp://host:8786; 'serial' runs "
                         "in this process; default: a local cluster on 127.0.0.1")
@@ -79,6 +79,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true", help="run past the memory guard")
     parser.add_argument("--overwrite", action="store_true", help="replace existing run folders")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="print the cost estimate of every run (totals) and exit")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -94,6 +96,14 @@ def run(args: argparse.Namespace) -> int:
         sep = ";" if ";" in text else ","
         grid[key] = [_value(key, v) for v in text.split(sep) if v.strip()]
     base = SimConfig.from_dict(values)
+    if args.dry_run:
+        from econsim.analysis.estimate import print_estimate
+        from econsim.simulation.sweep import expand_grid
+
+        print_estimate([r.config for r in expand_grid(base, grid, parse_seeds(args.seeds))])
+        return 0
+    if args.out is None:
+        raise ValueError("the following arguments are required: --out (or --dry-run)")
     try:
         res = run_sweep(base, grid, parse_seeds(args.seeds), args.out,
                         scheduler=args.scheduler, n_workers=args.workers,

@@ -134,7 +134,7 @@ class CompactStyle:
         after.append("CUE " + (f"{c.EXPLOIT_PHRASE} labour level seen" if v.exploit else
                                f"{c.EXPLORE_PHRASE}: try a level you have not tried lately"))
         after.append(f"STEP {v.step + 1}/{v.n_steps}")
-        after.append('ANSWER {"LABOR": <hours>}')
+        after.append('ANSWER {"LABOR": <hours from MENU>}')
         return system, before, after
 
     def satisfaction(self, v: SatisfactionView) -> list[c.Message]:

@@ -69,12 +69,12 @@ class Obs:
         object.__setattr__(self, "adv", -w)
 
 
-_LINE_CACHE: dict[str, object] = {}
+_LINE_CACHE: dict[object, object] = {}
 _MISS = object()
 _CACHE_LIMIT = 500_000
 
 
-def _cached(line: str, parse) -> object:
+def _cached(line: object, parse) -> object:
     hit = _LINE_CACHE.get(line, _MISS)
     if hit is _MISS:
         if len(_LINE_CACHE) > _CACHE_LIMIT:
@@ -84,7 +84,7 @@ def _cached(line: str, parse) -> object:
     return hit
 
 
-def _uncached(line: str, parse):  # noqa: ANN001, ANN202 - same signature as _cached
+def _uncached(line: object, parse):  # noqa: ANN001, ANN202 - same signature as _cached
     return parse(line)
 
 
@@ -119,16 +119,21 @@ def observations_from_lines(lines: Iterable[str], cached: bool = True) -> list[O
             if m:
                 year_rates = rates_key(m.group(1))
         elif line.startswith(" L"):
-            g = remember(line, _compact_arm)
-            if g:
-                out.append(Obs(float(g[0]), int(g[1]), year_rates, float(g[4]), float(g[6]),
-                               _f(g[7]), _f(g[8]), _f(g[9])))
+            # an arm line means one observation under its tax year's rates: remembered with them
+            obs = remember((line, year_rates), _compact_arm)
+            if obs is not None:
+                out.append(obs)
     return out
 
 
-def _compact_arm(line: str) -> tuple[str, ...] | None:
+def _compact_arm(key: tuple[str, tuple[float, ...]]) -> Obs | None:
+    line, year_rates = key
     m = _COMPACT_ARM.match(line)
-    return m.groups() if m else None
+    if not m:
+        return None
+    g = m.groups()
+    return Obs(float(g[0]), int(g[1]), year_rates, float(g[4]), float(g[6]), _f(g[7]), _f(g[8]),
+               _f(g[9]))
 
 
 def step_progress(text: str) -> tuple[int, int]:

@@ -154,7 +154,7 @@ def test_run_killed_before_its_first_checkpoint(tmp_path, capsys, monkeypatch):
     assert main(["run", *FAST, "--out", str(out)]) == 130
     hint = f"start it again with: econsim run --config {out / 'config.yaml'} --out {out}"
     assert hint in capsys.readouterr().err
-    assert sorted(p.name for p in out.iterdir()) == ["chunks", "config.yaml", "status.json"]
+    assert sorted(p.name for p in out.iterdir()) == [".lock", "chunks", "config.yaml", "status.json"]
     monkeypatch.undo()
     # --resume cannot work and says which command will
     err = cli_error(["run", "--resume", str(out)], capsys)

@@ -124,6 +124,7 @@ def test_arrays_resume_equals_uninterrupted(tmp_path) -> None:
         sim.state.step += 1
         if sim.state.step % cfg.K == 0:
             sim._close_tax_year()
+    sim.close()  # as a killed process would: the lock goes with it
     resumed = Simulation.resume(tmp_path / "run").run().tables
     pd.testing.assert_frame_equal(whole["agents"], resumed["agents"], check_exact=True)
     pd.testing.assert_frame_equal(whole["steps"], resumed["steps"], check_exact=True)

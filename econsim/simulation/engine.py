@@ -11,7 +11,7 @@ run to exactly the results an uninterrupted run gives.
 from __future__ import annotations
 
 import hashlib
-import pickle
+import shutil
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -43,14 +43,24 @@ from econsim.simulation.planners import PLANNERS
 from econsim.simulation.population import build_population
 from econsim.simulation.records import Recorder
 from econsim.simulation.result import SimResult
+from econsim.simulation.run_folder import (
+    ASIDE,
+    CHECKPOINT,
+    CONFIG_FILE,
+    LOCK,
+    MANIFEST,
+    FolderLock,
+    discard_aside,
+    move_aside,
+    read_checkpoint,
+    verify_chunks,
+    write_checkpoint,
+)
 from econsim.simulation.state import SimState
 from econsim.simulation.status import STATUS_FILE, next_step_hint, write_status
 from econsim.simulation.workers import WORKERS
 
 Array = NDArray[np.float64]
-CHECKPOINT = "checkpoint.pkl"
-CONFIG_FILE = "config.yaml"
-MANIFEST = "manifest.json"
 
 
 class Simulation:
@@ -75,13 +85,22 @@ class Simulation:
     def __init__(self, config: SimConfig | dict[str, Any], folder: str | Path | None = None, *,
                  client: LLMClient | None = None, progress: bool = False,
                  overwrite: bool = False, force: bool = False,
-                 _state: SimState | None = None) -> None:
+                 _state: SimState | None = None, _lock: FolderLock | None = None) -> None:
         self.config = cfg = config if isinstance(config, SimConfig) \
             else SimConfig.from_dict(config)
-        self._check_engine(cfg, force=force or _state is not None)
         self.folder = Path(folder) if folder is not None else None
-        if self.folder is not None and _state is None:
-            _check_fresh_folder(self.folder, overwrite)
+        self._lock = _lock
+        try:
+            self._setup(cfg, client, progress, overwrite, force, _state)
+        except BaseException:
+            self.close(remove_empty=True)
+            raise
+
+    def _setup(self, cfg: SimConfig, client: LLMClient | None, progress: bool, overwrite: bool,
+               force: bool, _state: SimState | None) -> None:
+        """Everything is validated (engine, memory, client, population) before the folder is
+        locked and prepared: a refused run leaves an earlier one as it was."""
+        self._check_engine(cfg, force=force or _state is not None)
         self.progress = progress
         self.cutoffs = np.asarray(TAX_PRESETS.get(cfg.tax_preset).cutoffs, dtype=float)
         self.utility_params = get_utility(cfg.utility)
@@ -105,13 +124,24 @@ class Simulation:
         else:
             self.state = self._initial_state()
         self._attach_state()
+        if self.folder is not None:
+            if self._lock is None:
+                self._lock = FolderLock(self.folder).acquire()
+            if _state is None:
+                _make_room(self.folder, overwrite)
         self.recorder = self._make_recorder()
         self.context = self._make_context()
         if self.folder is not None and _state is None:
-            self.folder.mkdir(parents=True, exist_ok=True)
             (self.folder / CONFIG_FILE).write_text(yaml.safe_dump(cfg.to_dict(), sort_keys=False))
         self._started = time.time()
         self._checkpoint_step = _state.step if _state is not None else None
+
+    def close(self, *, remove_empty: bool = False) -> None:
+        """Release the run folder (done when a run ends; a run never started keeps it until
+        closed or collected)."""
+        if getattr(self, "_lock", None) is not None:
+            self._lock.release(remove_empty=remove_empty)
+            self._lock = None
 
     # -- construction hooks (the vectorised engine overrides these) -------------------------------
     def _check_engine(self, cfg: SimConfig, force: bool) -> None:
@@ -205,6 +235,11 @@ class Simulation:
         except BaseException as err:
             failed = self._write_status("failed" if isinstance(err, Exception)
                                         else "interrupted", err)
+            if self.folder is not None and self._checkpoint_step is None \
+                    and _restore_aside(self.folder):  # a replacement that never checkpointed
+                failed = None
+                err.add_note(f"the run {self.folder} held before was put back unchanged")
+            self.close()
             if isinstance(err, LLMError) and failed is not None:
                 raise type(err)(f"{err}; run stopped at step {st.step}, status, error and "
                                 f"ledger written to {failed}; "
@@ -212,7 +247,10 @@ class Simulation:
             raise
         finally:
             bar.close()
-        return self._finish()
+        try:
+            return self._finish()
+        finally:
+            self.close()
 
     def _write_status(self, status: str, error: BaseException | None = None) -> Path | None:
         """Record how the run stands in ``status.json`` (with the ledger so far)."""
@@ -305,11 +343,8 @@ class Simulation:
         if self.folder is not None:
             st.checkpoint_time = time.time()
             self._checkpoint_step = st.step
-            path = self.folder / CHECKPOINT
-            tmp = path.with_suffix(".pkl.tmp")
-            with tmp.open("wb") as fh:  # streamed: no second copy of a large state
-                pickle.dump(st, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            tmp.replace(path)
+            write_checkpoint(self.folder, st, self.config.to_dict(), self.recorder.digests)
+            discard_aside(self.folder)  # the run it replaced is no longer needed
 
     def _record_own_histories(self, start: int) -> None:
         """Each agent's mean utility under the closing year's rates (the democratic leader's
@@ -340,6 +375,8 @@ class Simulation:
 
     def _finish(self) -> SimResult:
         status = self.state.stopped or "complete"
+        if self.folder is not None:
+            verify_chunks(self.folder, self.recorder.digests)  # "complete" only if all is there
         tables = self.recorder.finalize()
         tables["workers"] = self.workers_table()
         if self.folder is not None:
@@ -377,11 +414,17 @@ class Simulation:
                     f"--config {folder / CONFIG_FILE} --out {folder}"
                     if _abandoned_start(folder) else "start a new run")
             raise ValueError(f"{folder} has no checkpoint to resume from; {hint}")
-        config = SimConfig.from_yaml(folder / CONFIG_FILE)
-        state: SimState = pickle.loads((folder / CHECKPOINT).read_bytes())
-        sim = cls(config, folder, client=client, progress=progress, _state=state)
+        lock = FolderLock(folder).acquire()
+        try:
+            config = SimConfig.from_yaml(folder / CONFIG_FILE)
+            state, meta = read_checkpoint(folder)
+        except BaseException:
+            lock.release()
+            raise
+        sim = cls(config, folder, client=client, progress=progress, _state=state, _lock=lock)
         sim.recorder.discard_after(state.step // config.K - 1 if state.step % config.K == 0
                                    else state.step // config.K)
+        sim.recorder.digests = dict(meta["chunks"])
         return sim
 
 
@@ -392,23 +435,42 @@ def _abandoned_start(folder: Path) -> bool:
     if not folder.is_dir():
         return False
     names = {p.name for p in folder.iterdir()}
-    return names <= {CONFIG_FILE, STATUS_FILE, "chunks"} and (
+    return names <= {CONFIG_FILE, STATUS_FILE, "chunks", LOCK} and (
         "chunks" not in names or (folder / "chunks").is_dir())
 
 
-def _check_fresh_folder(folder: Path, overwrite: bool) -> None:
-    if not folder.exists() or not any(folder.iterdir()):
+def _make_room(folder: Path, overwrite: bool) -> None:
+    """Make ``folder`` (locked, everything validated) ready for a new run: an empty folder or an
+    abandoned start is cleared; an earlier run is refused, or with ``overwrite`` moved aside
+    (into ``.replaced/``, deleted at the new run's first checkpoint)."""
+    names = {p.name for p in folder.iterdir()} - {LOCK}
+    if not names:
         return
-    if not overwrite and not _abandoned_start(folder):
-        hint = "resume it with `econsim run --resume`" if (folder / CHECKPOINT).exists() \
-            and not (folder / MANIFEST).exists() else "pass overwrite=True (--overwrite)"
-        raise ValueError(f"run folder {folder} is not empty; {hint}")
-    for name in ("steps", "agents", "calls", "elections"):
-        (folder / f"{name}.parquet").unlink(missing_ok=True)
-    for p in [folder / CHECKPOINT, folder / MANIFEST, folder / CONFIG_FILE, folder / STATUS_FILE,
-              *(folder / "chunks").glob("*")]:
+    if not _abandoned_start(folder):
+        if not overwrite:
+            hint = "resume it with `econsim run --resume`" if (folder / CHECKPOINT).exists() \
+                and not (folder / MANIFEST).exists() else "pass overwrite=True (--overwrite)"
+            raise ValueError(f"run folder {folder} is not empty; {hint}")
+        move_aside(folder)
+        return
+    for p in [folder / CONFIG_FILE, folder / STATUS_FILE, *(folder / "chunks").glob("*")]:
         if p.exists():
             p.unlink()
+
+
+def _restore_aside(folder: Path) -> bool:
+    """Put back the run an ``overwrite`` replaced, when the replacement failed before its first
+    checkpoint (its own partial records, status included, are dropped). True if one was."""
+    aside = folder / ASIDE
+    if not aside.is_dir():
+        return False
+    for p in folder.iterdir():
+        if p.name not in (LOCK, ASIDE):
+            shutil.rmtree(p) if p.is_dir() else p.unlink()
+    for p in list(aside.iterdir()):
+        p.rename(folder / p.name)
+    aside.rmdir()
+    return True
 
 
 #: Call kinds whose prompt builder has another name.

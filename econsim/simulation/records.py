@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from econsim.simulation.run_folder import sha256_file
+
 TABLES = ("steps", "agents", "calls", "elections")
 
 
@@ -29,6 +31,8 @@ class Recorder:
         self.record_prompts = record_prompts
         self._buf: dict[str, list[dict[str, Any]]] = {t: [] for t in TABLES}
         self._kept: dict[str, list[pd.DataFrame]] = {t: [] for t in TABLES}
+        #: SHA-256 of every chunk written (checked on resume and before the run is complete)
+        self.digests: dict[str, str] = {}
         if folder is not None:
             (folder / "chunks").mkdir(parents=True, exist_ok=True)
 
@@ -108,6 +112,7 @@ class Recorder:
             path = self.folder / "chunks" / f"{table}_{year:06d}.parquet"
             tmp = path.with_suffix(".parquet.tmp")
             frame.to_parquet(tmp, index=False)
+            self.digests[path.name] = sha256_file(tmp)
             tmp.replace(path)
 
     def discard_after(self, year: int) -> None:
@@ -118,6 +123,7 @@ class Recorder:
             stem = path.name.split(".")[0]
             if int(stem.rsplit("_", 1)[1]) > year or path.suffix == ".tmp":
                 path.unlink()
+                self.digests.pop(path.name, None)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """All tables so far (read back from the chunks when writing to a folder)."""

@@ -1,0 +1,258 @@
+"""A run folder as a transaction: one writer at a time, earlier results kept until replaced, and
+checkpoints and chunks verified before they are trusted.
+
+* **Lock** — a run holds ``.lock`` (:mod:`filelock`) from before it touches the folder until it
+  ends; a second run into the same folder is refused with one line.
+* **Overwrite moves aside** — ``overwrite`` moves the earlier run into ``.replaced/`` (after the
+  new configuration, client and memory estimate were validated) and deletes it only when the new
+  run has written its first checkpoint, so a replacement that fails early loses nothing.
+* **Verified checkpoints** — ``checkpoint.json`` records the checkpoint's SHA-256, the hash of the
+  configuration it belongs to and the SHA-256 of every chunk written so far. Resume refuses a
+  changed ``config.yaml``, a corrupt or foreign checkpoint and a missing or altered chunk, each in
+  one line naming the file; the checkpoint is read by an unpickler that builds only the state's own
+  data classes, numpy arrays and plain containers, so a crafted file runs nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import pickle
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import filelock
+import yaml
+
+CHECKPOINT = "checkpoint.pkl"
+CHECKPOINT_META = "checkpoint.json"
+CONFIG_FILE = "config.yaml"
+MANIFEST = "manifest.json"
+LOCK = ".lock"
+ASIDE = ".replaced"
+#: Version of the checkpoint record; resume refuses others.
+CHECKPOINT_FORMAT = 1
+
+
+class RunFolderError(ValueError):
+    """A run folder that cannot be used as asked (busy, corrupt, changed); the message says why
+    and names the file."""
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def config_hash(config: dict[str, Any]) -> str:
+    """SHA-256 of a configuration's canonical JSON."""
+    return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class FolderLock:
+    """The exclusive lock of one run folder (``folder/.lock``), taken without waiting."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._lock: filelock.BaseFileLock | None = None
+        self._made_folder = False
+
+    def acquire(self) -> FolderLock:
+        if not self.folder.exists():
+            self.folder.mkdir(parents=True)
+            self._made_folder = True
+        elif not self.folder.is_dir():
+            raise RunFolderError(f"run folder {self.folder} is a file, not a folder")
+        lock = filelock.FileLock(str(self.folder / LOCK), timeout=0)
+        try:
+            lock.acquire()
+        except filelock.Timeout:
+            raise RunFolderError(f"run folder {self.folder} is in use by another run (lock "
+                                 f"{self.folder / LOCK}); wait for it to end or choose another "
+                                 "--out") from None
+        self._lock = lock
+        return self
+
+    def release(self, *, remove_empty: bool = False) -> None:
+        """Release the lock; with ``remove_empty`` also remove the folder if this lock made it
+        and nothing else was written (a run refused before it started leaves no trace)."""
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+        if remove_empty and self._made_folder:
+            names = {p.name for p in self.folder.iterdir()} if self.folder.exists() else set()
+            if names <= {LOCK}:
+                shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def move_aside(folder: Path, keep: Iterable[str] = (LOCK,)) -> None:
+    """Move every entry of ``folder`` but ``keep`` into ``folder/.replaced`` (an older one is
+    deleted first)."""
+    aside = folder / ASIDE
+    if aside.exists():
+        shutil.rmtree(aside)
+    entries = [p for p in folder.iterdir() if p.name not in set(keep) | {ASIDE}]
+    if not entries:
+        return
+    aside.mkdir()
+    for p in entries:
+        p.rename(aside / p.name)
+
+
+def discard_aside(folder: Path) -> None:
+    """Delete the run an ``overwrite`` replaced (called once the new run has a checkpoint)."""
+    shutil.rmtree(folder / ASIDE, ignore_errors=True)
+
+
+# -- checkpoints ----------------------------------------------------------------------------------
+def _allowed() -> dict[tuple[str, str], Any]:
+    """What a checkpoint may contain: the run state's own data classes, numpy arrays and scalars,
+    and plain containers (looked up lazily: the engines import this module)."""
+    import collections
+
+    import numpy as np
+
+    from econsim.economy.outcomes import StepOutcome
+    from econsim.prompts.views import PolicyRecord, StepRecord
+    from econsim.scale.archetypes import ArchetypeWorkers
+    from econsim.scale.surrogate_vec import VectorSurrogateWorkers
+    from econsim.simulation import vectorized
+    from econsim.simulation.state import SimState
+    from econsim.simulation.workers import FixedWorkers, LLMWorkers, RationalWorkers
+
+    classes: list[Any] = [StepOutcome, PolicyRecord, StepRecord, ArchetypeWorkers,
+                          VectorSurrogateWorkers, SimState, vectorized.VectorState,
+                          vectorized._ExactWorkers, vectorized._SurrogateVec, FixedWorkers,
+                          LLMWorkers, RationalWorkers]
+    out = {(c.__module__, c.__qualname__): c for c in classes}
+    # numpy pickles an array as a call of one of its own rebuilders (the data is a buffer)
+    for mod in ("numpy._core.numeric", "numpy.core.numeric"):
+        out[(mod, "_frombuffer")] = _numpy_attr("_core.numeric", "core.numeric", "_frombuffer")
+    for mod in ("numpy._core.multiarray", "numpy.core.multiarray"):
+        out[(mod, "_reconstruct")] = _numpy_attr("_core.multiarray", "core.multiarray",
+                                                 "_reconstruct")
+        out[(mod, "scalar")] = _numpy_attr("_core.multiarray", "core.multiarray", "scalar")
+    out[("numpy", "dtype")] = np.dtype
+    out[("numpy", "ndarray")] = np.ndarray
+    out[("collections", "OrderedDict")] = collections.OrderedDict
+    out[("collections", "deque")] = collections.deque
+    for name in ("set", "frozenset", "complex", "slice"):
+        out[("builtins", name)] = getattr(__import__("builtins"), name)
+    return out
+
+
+def _numpy_attr(new: str, old: str, name: str) -> Any:
+    """``numpy.<new>.<name>`` (numpy 2) or ``numpy.<old>.<name>`` (numpy 1)."""
+    import importlib
+
+    for mod in (new, old):
+        try:
+            return getattr(importlib.import_module(f"numpy.{mod}"), name)
+        except (ImportError, AttributeError):
+            continue
+    raise ImportError(f"numpy has no {name}")
+
+
+class _StateUnpickler(pickle.Unpickler):
+    def __init__(self, data: bytes, path: Path) -> None:
+        super().__init__(io.BytesIO(data))
+        self.allowed = _allowed()
+        self.path = path
+
+    def find_class(self, module: str, name: str) -> Any:
+        found = self.allowed.get((module, name))
+        if found is None:
+            raise RunFolderError(f"{self.path} is not a checkpoint of this version: it refers "
+                                 f"to {module}.{name}, which a checkpoint may not contain; "
+                                 "nothing in it was run")
+        return found
+
+
+def write_checkpoint(folder: Path, state: Any, config: dict[str, Any],
+                     chunks: dict[str, str]) -> None:
+    """Write ``checkpoint.pkl`` and its record ``checkpoint.json`` (checksum, the config's hash,
+    the chunks' checksums), each atomically; the record last."""
+    path = folder / CHECKPOINT
+    tmp = path.with_suffix(".pkl.tmp")
+    h = hashlib.sha256()
+    with tmp.open("wb") as fh:  # streamed: no second copy of a large state
+        pickle.dump(state, _Hashing(fh, h), protocol=pickle.HIGHEST_PROTOCOL)
+    meta = {"format": CHECKPOINT_FORMAT, "sha256": h.hexdigest(), "config": config_hash(config),
+            "step": int(state.step), "chunks": chunks}
+    meta_tmp = folder / (CHECKPOINT_META + ".tmp")
+    meta_tmp.write_text(json.dumps(meta, indent=1, sort_keys=True))
+    os.replace(tmp, path)
+    os.replace(meta_tmp, folder / CHECKPOINT_META)
+
+
+class _Hashing:
+    """A binary file that also hashes what is written to it."""
+
+    def __init__(self, fh: Any, h: Any) -> None:
+        self.fh, self.h = fh, h
+
+    def write(self, data: bytes) -> int:
+        self.h.update(data)
+        return self.fh.write(data)
+
+
+def read_checkpoint(folder: Path) -> tuple[Any, dict[str, Any]]:
+    """The checkpointed state and its record, verified: the record exists and is this format,
+    ``config.yaml`` is the configuration it was written for, the checkpoint's checksum matches,
+    every chunk it lists is present and unchanged; then the restricted unpickler reads it."""
+    meta_path, path = folder / CHECKPOINT_META, folder / CHECKPOINT
+    if not meta_path.exists():
+        raise RunFolderError(f"{path} has no record {meta_path.name} (written by another "
+                             "version, or tampered with): refused; start the run again with "
+                             "--overwrite")
+    try:
+        meta = json.loads(meta_path.read_text())
+        expected, fmt = str(meta["sha256"]), int(meta["format"])
+        chunks = dict(meta["chunks"])
+    except (ValueError, KeyError, TypeError) as err:
+        raise RunFolderError(f"{meta_path} is corrupt ({err}): refused") from None
+    if fmt != CHECKPOINT_FORMAT:
+        raise RunFolderError(f"{meta_path} is checkpoint format {fmt}; this version reads "
+                             f"format {CHECKPOINT_FORMAT}")
+    config = yaml.safe_load((folder / CONFIG_FILE).read_text())
+    if config_hash(config) != meta.get("config"):
+        raise RunFolderError(f"{folder / CONFIG_FILE} changed since the checkpoint was written "
+                             "(a run would be made of two configurations): refused; restore it "
+                             "or start a new run")
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != expected:
+        raise RunFolderError(f"{path} is corrupt (its checksum does not match {meta_path.name}): "
+                             "refused; start the run again with --overwrite")
+    verify_chunks(folder, chunks)
+    try:
+        state = _StateUnpickler(data, path).load()
+    except RunFolderError:
+        raise
+    except Exception as err:  # noqa: BLE001 - any failure to read it is a corrupt checkpoint
+        raise RunFolderError(f"{path} cannot be read ({type(err).__name__}: {err}): "
+                             "refused") from None
+    return state, meta
+
+
+def verify_chunks(folder: Path, chunks: dict[str, str]) -> None:
+    """Every listed chunk (name → SHA-256 under ``folder/chunks``) is present and unchanged."""
+    for name, digest in sorted(chunks.items()):
+        p = folder / "chunks" / name
+        if not p.exists():
+            raise RunFolderError(f"chunk {p} is missing (the run's records would have a gap): "
+                                 "refused")
+        if sha256_file(p) != digest:
+            raise RunFolderError(f"chunk {p} was changed or is corrupt (checksum mismatch): "
+                                 "refused")
+
+
+__all__ = ["ASIDE", "CHECKPOINT", "CHECKPOINT_META", "CONFIG_FILE", "LOCK", "MANIFEST",
+           "FolderLock", "RunFolderError", "config_hash", "discard_aside", "move_aside",
+           "read_checkpoint", "verify_chunks", "write_checkpoint"]

@@ -37,13 +37,13 @@ SCENARIOS.register("rational", "workers maximise their own utility; no personas"
 SCENARIOS.register("bounded", "persona workers report satisfaction; they maximise r·u")
 SCENARIOS.register("democratic", "bounded workers elect a leader who sets the rates")
 
-WORKER_KINDS = ("llm", "rational", "fixed")
+WORKER_KINDS = ("llm", "rational", "fixed", "random")
 #: Worker kinds that exist only as array operations (econsim.simulation.vectorized).
 VECTOR_WORKER_KINDS = ("surrogate_vec",)
 #: How LLM workers are asked: one call per agent, or one per archetype (econsim.simulation.vectorized).
 BATCHING = ("agents", "archetypes")
 PLANNER_KINDS = ("llm", "saez", "saez_v1", "saez_empirical", "us_federal", "fixed",
-                 "stackelberg")
+                 "stackelberg", "keep_start", "random")
 PERSONA_SOURCES = ("offline", "llm", "archetypes")
 SKILL_SOURCES = ("gb2", "joint", "uniform")
 #: How the offline surrogate reads its calls (econsim.llm.surrogate.standin).

@@ -82,6 +82,9 @@ class Simulation:
         Vectorised engine only: run even if the memory estimate exceeds available memory.
     """
 
+    #: The classes a checkpoint of this engine may hold (the resume unpickler builds no other).
+    CHECKPOINT_CLASSES: tuple[type, ...] = (SimState, StepRecord, PolicyRecord, StepOutcome)
+
     def __init__(self, config: SimConfig | dict[str, Any], folder: str | Path | None = None, *,
                  client: LLMClient | None = None, progress: bool = False,
                  overwrite: bool = False, force: bool = False,
@@ -417,7 +420,7 @@ class Simulation:
         lock = FolderLock(folder).acquire()
         try:
             config = SimConfig.from_yaml(folder / CONFIG_FILE)
-            state, meta = read_checkpoint(folder)
+            state, meta = read_checkpoint(folder, cls.CHECKPOINT_CLASSES)
         except BaseException:
             lock.release()
             raise

@@ -12,7 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from econsim.baselines.saez import saez_rates
-from econsim.economy.tax import PLANNER_START_RATE, TAX_PRESETS, apply_delta
+from econsim.economy.tax import DELTA_CHOICES_PP, PLANNER_START_RATE, TAX_PRESETS, apply_delta
 from econsim.llm import delta_schema
 from econsim.prompts import PlannerView
 from econsim.registry import Registry
@@ -114,10 +114,32 @@ class LLMPlanner:
         return apply_delta(ctx.state.rates, done.parsed.DELTA)
 
 
+class KeepStartPlanner(FixedPlanner):
+    """Null baseline: the LLM planner's own starting schedule (50 % in every bracket), never
+    changed. A claim that the planner's schedule moved somewhere (towards Saez, to higher
+    welfare) is answered against it: had the planner done nothing, where would it be?"""
+
+    def start(self, ctx: AgentContext) -> Array:
+        return np.full(ctx.config.n_brackets, PLANNER_START_RATE)
+
+
+class RandomPlanner(LLMPlanner):
+    """Null baseline: each tax year a DELTA per bracket drawn uniformly from the planner's menu
+    (−20, −10, 0, +10, +20 pp), rates kept in [0, 1] as the LLM planner's are. Starts where the
+    LLM planner starts. Draws come from ``default_rng([seed, 202, t])``: a pure function of the
+    seed and the step, so a resumed run draws exactly as an uninterrupted one."""
+
+    def update(self, ctx: AgentContext, t: int) -> Array:
+        rng = np.random.default_rng([ctx.config.seed, 202, t])
+        delta = rng.choice(np.asarray(DELTA_CHOICES_PP), size=ctx.config.n_brackets)
+        return apply_delta(ctx.state.rates, delta)
+
+
 PLANNERS: Registry[type] = Registry("planner")
 for _name, _cls in (("llm", LLMPlanner), ("saez", SaezPlanner), ("saez_v1", SaezV1Planner),
                     ("saez_empirical", SaezEmpiricalPlanner), ("us_federal", USFederalPlanner),
-                    ("fixed", FixedPlanner), ("stackelberg", StackelbergPlanner)):
+                    ("fixed", FixedPlanner), ("stackelberg", StackelbergPlanner),
+                 ("keep_start", KeepStartPlanner), ("random", RandomPlanner)):
     PLANNERS.register(_name, _cls)
 
 

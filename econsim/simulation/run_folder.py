@@ -112,26 +112,14 @@ def discard_aside(folder: Path) -> None:
 
 
 # -- checkpoints ----------------------------------------------------------------------------------
-def _allowed() -> dict[tuple[str, str], Any]:
-    """What a checkpoint may contain: the run state's own data classes, numpy arrays and scalars,
-    and plain containers (looked up lazily: the engines import this module)."""
+def _allowed(classes: Iterable[type]) -> dict[tuple[str, str], Any]:
+    """What a checkpoint may contain: the engine's state classes (``classes``), numpy arrays and
+    scalars, and plain containers."""
     import collections
 
     import numpy as np
 
-    from econsim.economy.outcomes import StepOutcome
-    from econsim.prompts.views import PolicyRecord, StepRecord
-    from econsim.scale.archetypes import ArchetypeWorkers
-    from econsim.scale.surrogate_vec import VectorSurrogateWorkers
-    from econsim.simulation import vectorized
-    from econsim.simulation.state import SimState
-    from econsim.simulation.workers import FixedWorkers, LLMWorkers, RationalWorkers
-
-    classes: list[Any] = [StepOutcome, PolicyRecord, StepRecord, ArchetypeWorkers,
-                          VectorSurrogateWorkers, SimState, vectorized.VectorState,
-                          vectorized._ExactWorkers, vectorized._SurrogateVec, FixedWorkers,
-                          LLMWorkers, RationalWorkers]
-    out = {(c.__module__, c.__qualname__): c for c in classes}
+    out: dict[tuple[str, str], Any] = {(c.__module__, c.__qualname__): c for c in classes}
     # numpy pickles an array as a call of one of its own rebuilders (the data is a buffer)
     for mod in ("numpy._core.numeric", "numpy.core.numeric"):
         out[(mod, "_frombuffer")] = _numpy_attr("_core.numeric", "core.numeric", "_frombuffer")
@@ -161,9 +149,9 @@ def _numpy_attr(new: str, old: str, name: str) -> Any:
 
 
 class _StateUnpickler(pickle.Unpickler):
-    def __init__(self, data: bytes, path: Path) -> None:
+    def __init__(self, data: bytes, path: Path, classes: Iterable[type]) -> None:
         super().__init__(io.BytesIO(data))
-        self.allowed = _allowed()
+        self.allowed = _allowed(classes)
         self.path = path
 
     def find_class(self, module: str, name: str) -> Any:
@@ -203,10 +191,11 @@ class _Hashing:
         return self.fh.write(data)
 
 
-def read_checkpoint(folder: Path) -> tuple[Any, dict[str, Any]]:
+def read_checkpoint(folder: Path, classes: Iterable[type]) -> tuple[Any, dict[str, Any]]:
     """The checkpointed state and its record, verified: the record exists and is this format,
     ``config.yaml`` is the configuration it was written for, the checkpoint's checksum matches,
-    every chunk it lists is present and unchanged; then the restricted unpickler reads it."""
+    every chunk it lists is present and unchanged; then the restricted unpickler reads it,
+    building no class but ``classes`` (the engine's state), numpy's and plain containers."""
     meta_path, path = folder / CHECKPOINT_META, folder / CHECKPOINT
     if not meta_path.exists():
         raise RunFolderError(f"{path} has no record {meta_path.name} (written by another "
@@ -232,7 +221,7 @@ def read_checkpoint(folder: Path) -> tuple[Any, dict[str, Any]]:
                              "refused; start the run again with --overwrite")
     verify_chunks(folder, chunks)
     try:
-        state = _StateUnpickler(data, path).load()
+        state = _StateUnpickler(data, path, classes).load()
     except RunFolderError:
         raise
     except Exception as err:  # noqa: BLE001 - any failure to read it is a corrupt checkpoint

@@ -141,6 +141,7 @@ VECTOR_WORKERS.register("surrogate_vec", _surrogate_vec)
 VECTOR_WORKERS.register("llm", _llm_workers)
 VECTOR_WORKERS.register("rational", lambda sim, pop: _ExactWorkers("rational"))
 VECTOR_WORKERS.register("fixed", lambda sim, pop: _ExactWorkers("fixed"))
+VECTOR_WORKERS.register("random", lambda sim, pop: _ExactWorkers("random"))
 
 
 def vector_population(cfg: SimConfig) -> Population:
@@ -181,6 +182,10 @@ class VectorSimulation(Simulation):
     force
         Run even if the memory estimate exceeds the available memory (:mod:`econsim.scale.memory`).
     """
+
+    CHECKPOINT_CLASSES = (*Simulation.CHECKPOINT_CLASSES, VectorState, _ExactWorkers,
+                          _SurrogateVec, VectorSurrogateWorkers, ArchetypeWorkers,
+                          *(WORKERS.get(n) for n in WORKERS.names()))
 
     def _check_engine(self, cfg: SimConfig, force: bool) -> None:
         if cfg.scenario == "democratic":

@@ -2,7 +2,8 @@
 
 ``llm`` workers read their own history in a prompt and answer JSON through the LLM layer (the
 offline surrogate by default); ``rational`` workers play the exact best response; ``fixed`` workers
-always work ``fixed_hours``. Registered in :data:`WORKERS`.
+always work ``fixed_hours``; ``random`` workers draw hours uniformly from the menu every step (a
+null baseline). Registered in :data:`WORKERS`.
 """
 
 from __future__ import annotations
@@ -86,7 +87,19 @@ class LLMWorkers:
         return np.array([c.parsed.r for c in done])
 
 
+class RandomWorkers(FixedWorkers):
+    """Null baseline: hours drawn uniformly from the labour menu every step, whatever happened
+    before; satisfied (r = 1). A claim that workers optimise is answered against it (and
+    against ``fixed``: the same hours every step). Draws come from
+    ``default_rng([seed, 303, t])``: a pure function of the seed and the step (resume-safe)."""
+
+    def labour(self, ctx: AgentContext, t: int) -> Array:
+        rng = np.random.default_rng([ctx.config.seed, 303, t])
+        return rng.choice(np.asarray(MENU_HOURS, dtype=float), size=ctx.config.n_agents)
+
+
 WORKERS: Registry[type] = Registry("worker kind")
 WORKERS.register("llm", LLMWorkers)
 WORKERS.register("rational", RationalWorkers)
 WORKERS.register("fixed", FixedWorkers)
+WORKERS.register("random", RandomWorkers)

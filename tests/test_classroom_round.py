@@ -11,7 +11,7 @@ from PIL import Image
 
 from econsim.baselines.inverse_optimum import inverse_optimum
 from econsim.classroom.game import Game, GameSetup
-from econsim.classroom.view import INVERSE_POINTS, RoundRenderer
+from econsim.classroom.view import RoundRenderer, schedule_inverse
 from econsim.figures.classroom_base import TEXT_RC, png_bytes
 from econsim.figures.classroom_game import inverse_figure, round_figure
 from econsim.figures.classroom_round import InverseFigure, RoundFigure
@@ -58,8 +58,7 @@ def test_a_redraw_shows_the_new_round(played):
     assert fig.suptitle.get_text().startswith("rates 70 / 20 / 90 %")
     assert fig.axes[0].title.get_text().startswith("round 3:")
     assert not any(t.get_visible() for t in fig.placeholders)
-    inv = inverse_optimum(game.schedule(RATES[-1]), out.pre_tax_income, game.setup.elasticity,
-                          points=INVERSE_POINTS)
+    inv = schedule_inverse(game.schedule(RATES[-1]), out.pre_tax_income, game.setup.elasticity)
     line = renderer.inverse_figure.panel.lines["you"]
     np.testing.assert_array_equal(line.get_ydata(), np.clip(inv.weights, -3, 6))
     np.testing.assert_array_equal(line.get_xdata(), np.maximum(inv.group_lo, 1000.0) / 1000)

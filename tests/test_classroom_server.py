@@ -5,18 +5,22 @@ import threading
 import urllib.error
 import urllib.request
 
+import numpy as np
 import pytest
 
-from econsim.classroom.game import GameSetup
+from econsim.classroom.game import GameSetup, replay_welfare
 from econsim.classroom.server import BoardServer, submit_over_http
 from econsim.classroom.store import ClassStore
 from econsim.cli.main import main
 
 
-def _payload(student, welfare):
+def _payload(student, top):
     return {"student": student, "setup": GameSetup(n_workers=100).to_dict(),
-            "rates": [[0.1, 0.2, 0.3], [0.2, 0.3, 0.4], [0.3, 0.4, 0.5]],
-            "welfare": [welfare - 2, welfare - 1, welfare]}
+            "rates": [[0.1, 0.2, 0.3], [0.2, 0.3, 0.4], [0.3, 0.4, top]]}
+
+
+def _final(top):
+    return replay_welfare(GameSetup(n_workers=100), _payload("x", top)["rates"])[-1]
 
 
 @pytest.fixture
@@ -36,12 +40,13 @@ def test_thirty_simultaneous_submissions_are_all_stored_and_ranked(board):
     url, store = board
     barrier = threading.Barrier(30)
     answers, errors = {}, []
-    welfare = {f"student {i:02d}": float((i * 7) % 30) + 0.5 * (i % 2) for i in range(30)}
+    tops = {f"student {i:02d}": round(0.4 + 0.02 * ((i * 7) % 30), 2) for i in range(30)}
+    welfare = {name: _final(top) for name, top in tops.items()}
 
     def send(name):
         barrier.wait()  # all 30 requests leave at the same moment
         try:
-            answers[name] = submit_over_http(url, "blue-fox", _payload(name, welfare[name]))
+            answers[name] = submit_over_http(url, "blue-fox", _payload(name, tops[name]))
         except Exception as err:  # pragma: no cover - reported by the assertion
             errors.append(err)
 
@@ -58,7 +63,8 @@ def test_thirty_simultaneous_submissions_are_all_stored_and_ranked(board):
     expected = sorted(welfare, key=lambda n: -welfare[n])
     assert [r["student"] for r in ranking] == expected
     assert [r["rank"] for r in ranking] == list(range(1, 31))
-    assert [r["final_welfare"] for r in ranking] == sorted(welfare.values(), reverse=True)
+    np.testing.assert_allclose([r["final_welfare"] for r in ranking],
+                               sorted(welfare.values(), reverse=True), rtol=1e-12)
     status, csv = _get(f"{url}/export.csv?key=teacher-key")
     lines = csv.strip().splitlines()
     assert status == 200 and len(lines) == 31 and lines[1].startswith(f"1,{expected[0]},")
@@ -83,6 +89,18 @@ def test_wrong_code_bad_body_and_missing_key_are_refused(board):
         assert err.value.code == 403
     assert store.ranking().empty
     assert _get(f"{url}/health") == (200, "ok")
+
+
+def test_forged_welfare_on_api_submit_is_ignored(board):
+    url, store = board
+    forged = {**_payload("mallory", 0.9), "rates": [[0.9, 0.9, 0.9]] * 3,
+              "welfare": [99_999_999.0] * 3}
+    submit_over_http(url, "blue-fox", forged)
+    submit_over_http(url, "blue-fox", _payload("honest", 0.5))
+    ranking = json.loads(_get(f"{url}/api/ranking?key=teacher-key")[1])
+    assert [r["student"] for r in ranking] == ["honest", "mallory"]
+    truth = replay_welfare(GameSetup(n_workers=100), forged["rates"])[-1]
+    assert ranking[1]["final_welfare"] == pytest.approx(truth) and truth < 1e6
 
 
 def test_cli_refuses_a_network_host_without_a_class_code(capsys):

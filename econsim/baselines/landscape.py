@@ -16,6 +16,7 @@ from numpy.typing import ArrayLike
 
 from econsim.baselines.saez import saez_rates
 from econsim.baselines.stackelberg import stackelberg
+from econsim.baselines.welfare_weights import social_weights
 from econsim.economy.outcomes import rational_step
 from econsim.economy.tax import TAX_PRESETS, TaxSchedule
 from econsim.economy.utility import get_utility
@@ -72,8 +73,14 @@ class SaezConvergenceWarning(RuntimeWarning):
 
 def saez_fixed_point(skill: ArrayLike, cutoffs: ArrayLike, utility: str,
                      elasticity: float | str | Sequence[float], max_iter: int = 50,
-                     tol: float = 1e-6) -> SaezFixedPoint:
+                     tol: float = 1e-6, objective: str | None = None, mode: str = "proper"
+                     ) -> SaezFixedPoint:
     """Saez rates evaluated on the incomes they themselves induce (rational workers).
+
+    ``objective`` (a welfare function's name) gives the welfare weights: its social marginal
+    weights at each iterate's outcome (:func:`econsim.baselines.welfare_weights.social_weights`);
+    ``None`` keeps Saez's default inverse-income weights. ``mode`` is the Saez mode
+    (:data:`econsim.baselines.saez.SAEZ_MODES`).
 
     Starts from 50 % in every bracket; each round computes rational incomes under the current
     rates and the Saez rates on those incomes, until the largest change of a rate in one round
@@ -88,8 +95,11 @@ def saez_fixed_point(skill: ArrayLike, cutoffs: ArrayLike, utility: str,
     rates = np.full(np.size(cutoffs), 0.5)
     change = np.inf
     for i in range(1, max_iter + 1):
-        income = rational_step(s, TaxSchedule(cutoffs, rates), params).pre_tax_income
-        new = saez_rates(cutoffs, income=income, elasticity=elasticity)
+        out = rational_step(s, TaxSchedule(cutoffs, rates), params)
+        weights = None if objective is None else social_weights(
+            objective, out.utility, out.pre_tax_income, out.post_tax_income)
+        new = saez_rates(cutoffs, income=out.pre_tax_income, elasticity=elasticity,
+                         weights=weights, mode=mode)
         change = float(np.max(np.abs(new - rates)))
         if change < tol:
             return SaezFixedPoint(new, i, change, True)

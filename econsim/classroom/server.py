@@ -3,8 +3,10 @@
 Endpoints (``code`` is the class code, ``key`` the teacher key printed at start-up):
 
 ``POST /api/submit``
-    JSON body ``{"class_code", "student", "setup", "rates", "welfare"}`` (what
-    :meth:`econsim.classroom.game.Game.submission` builds, plus the class code). ``201`` with
+    JSON body ``{"class_code", "student", "setup", "rates"}`` (what
+    :meth:`econsim.classroom.game.Game.submission` builds, plus the class code). The board
+    replays the rates on the setup's population and stores the welfare it computes; a
+    ``welfare`` in the body is ignored. ``201`` with
     ``{"id": …}``; ``403`` for a wrong class code; ``400`` with a one-line reason for a bad body.
 ``GET /api/ranking?key=…``
     The ranking as JSON.

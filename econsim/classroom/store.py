@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from econsim.classroom.game import GameSetup
+from econsim.classroom.game import GameSetup, replay_welfare
 
 #: Longest student name kept (longer names are refused, not truncated).
 MAX_NAME = 80
@@ -54,30 +54,29 @@ def setting_key(setup: GameSetup) -> str:
 
 
 def validate_submission(payload: dict) -> tuple[str, GameSetup, list[list[float]], list[float]]:
-    """Check a submission (as :meth:`econsim.classroom.game.Game.submission` builds it)."""
+    """Check a submission (as :meth:`econsim.classroom.game.Game.submission` builds it) and
+    recompute its welfare from the rates (:func:`~econsim.classroom.game.replay_welfare`): a
+    ``welfare`` the page sends is ignored, so a forged number cannot climb the board."""
     if not isinstance(payload, dict):
-        raise ValueError("submission must be a JSON object with student, setup, rates, welfare")
-    missing = {"student", "setup", "rates", "welfare"} - set(payload)
+        raise ValueError("submission must be a JSON object with student, setup, rates")
+    missing = {"student", "setup", "rates"} - set(payload)
     if missing:
-        raise ValueError(f"submission lacks {sorted(missing)}; needs student, setup, rates, "
-                         "welfare")
+        raise ValueError(f"submission lacks {sorted(missing)}; needs student, setup, rates")
     student = str(payload["student"]).strip()
     if not student or len(student) > MAX_NAME:
         raise ValueError(f"student must be a non-empty name of at most {MAX_NAME} characters")
+    if not isinstance(payload["setup"], dict):
+        raise ValueError("setup must be a JSON object of game settings")
     setup = GameSetup(**payload["setup"])
     rates = np.asarray(payload["rates"], dtype=float)
-    welfare = np.asarray(payload["welfare"], dtype=float).ravel()
-    if rates.ndim != 2 or rates.shape[1] != setup.brackets or rates.shape[0] != welfare.size:
-        raise ValueError(f"rates must be one list of {setup.brackets} rates per round and "
-                         f"welfare one value per round; got rates {rates.shape}, welfare "
-                         f"{welfare.shape}")
-    if not 1 <= welfare.size <= setup.n_rounds:
-        raise ValueError(f"rounds must be between 1 and {setup.n_rounds}; got {welfare.size}")
+    if rates.ndim != 2 or rates.shape[1] != setup.brackets:
+        raise ValueError(f"rates must be one list of {setup.brackets} rates per round; got "
+                         f"shape {rates.shape}")
+    if not 1 <= rates.shape[0] <= setup.n_rounds:
+        raise ValueError(f"rounds must be between 1 and {setup.n_rounds}; got {rates.shape[0]}")
     if not (np.isfinite(rates).all() and (rates >= 0).all() and (rates <= 1).all()):
         raise ValueError("rates must be fractions in [0, 1]")
-    if not np.isfinite(welfare).all():
-        raise ValueError("welfare values must be finite numbers")
-    return student, setup, rates.tolist(), welfare.tolist()
+    return student, setup, rates.tolist(), replay_welfare(setup, rates.tolist())
 
 
 class ClassStore:

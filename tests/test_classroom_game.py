@@ -9,7 +9,7 @@ import pytest
 from econsim.baselines.saez import saez_rates
 from econsim.baselines.stackelberg import stackelberg
 from econsim.baselines.welfare_weights import social_weights
-from econsim.classroom.exercises import EXERCISES, check
+from econsim.classroom.exercises import EXERCISES, Attempts, check
 from econsim.classroom.game import SETUP_ENV, Game, GameSetup, replay_welfare
 from econsim.classroom.scoreboard import SAEZ_TOL, scoreboard
 from econsim.classroom.store import ClassStore
@@ -175,17 +175,47 @@ def test_store_loses_nothing_under_concurrent_writers(tmp_path):
 
 @pytest.mark.parametrize("name", ["revenue_max_flat_rate", "diamond_saez_top_rate",
                                   "paper_swf_confiscation"])
-def test_exercises_are_checked_against_computed_answers(name):
+def test_exercises_say_right_or_wrong_with_a_hint_but_never_the_answer(name):
     game = Game(GameSetup(n_workers=300, utility="calibrated"))
     expected = EXERCISES.get(name).solve(game)
     assert 0 <= expected <= 100
     assert check(name, expected + 0.5, game).correct
     wrong = check(name, expected + 20, game)
-    assert not wrong.correct and "Not quite" in wrong.message
+    assert not wrong.correct and "too high" in wrong.message and "Hint:" in wrong.message
+    assert f"{expected:.1f}" not in wrong.message and f"{expected:g}" not in wrong.message
+    assert "too low" in check(name, expected - 20, game).message
     with pytest.raises(ValueError, match="answer must be a number"):
         check(name, "lots", game)
 
 
-def test_majority_exploitation_exercise():
-    value = EXERCISES.get("majority_exploitation").solve(Game(GameSetup(n_workers=50)))
-    assert value >= 50  # the majority taxes the bracket only the high earner reaches
+def test_attempts_are_limited():
+    game = Game(GameSetup(n_workers=300))
+    tries = Attempts()
+    messages = [tries.check("revenue_max_flat_rate", 100.0, game).message for _ in range(3)]
+    assert "2 tries left" in messages[0] and "no tries left" in messages[2]
+    with pytest.raises(ValueError, match="no tries left"):
+        tries.check("revenue_max_flat_rate", 50.0, game)
+
+
+def _argmax_probe(ex, game, grid, key):
+    values = [ex.probe.func(game, x)[key] for x in grid]
+    return grid[int(np.argmax(values))]
+
+
+def test_every_exercise_is_solvable_from_what_the_student_sees():
+    game = Game(GameSetup(n_workers=300))
+    grid = list(range(0, 101))
+    ex = EXERCISES.get("revenue_max_flat_rate")
+    assert check(ex.name, _argmax_probe(ex, game, grid, "revenue per worker ($)"), game).correct
+    ex = EXERCISES.get("paper_swf_confiscation")
+    assert check(ex.name, _argmax_probe(ex, game, grid, "Σ u / max(z, 1)"), game).correct
+    ex = EXERCISES.get("diamond_saez_top_rate")
+    shown = ex.inputs(game)
+    m, z_star = shown["mean income above z*, m ($)"], shown["top cutoff z* ($)"]
+    a = m / (m - z_star)
+    assert check(ex.name, 100 / (1 + a * shown["elasticity e"]), game).correct
+    ex = EXERCISES.get("majority_exploitation")
+    assert set(ex.inputs(game)) >= {"bracket 1 rate (%)", "bracket 2 rate (%)"}
+    best = _argmax_probe(ex, game, list(range(0, 101, 10)), "a low-skill voter's utility ($)")
+    assert check(ex.name, best, game).correct
+    assert ex.solve(game) >= 50  # the majority taxes the bracket only the high earner reaches

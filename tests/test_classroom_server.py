@@ -110,3 +110,35 @@ def test_cli_refuses_a_network_host_without_a_class_code(capsys):
     with pytest.raises(SystemExit):
         main(["classroom", "--brackets", "5"])
     assert "brackets must be one of [3, 7]" in capsys.readouterr().err
+
+
+def test_exercise_tries_are_checked_limited_logged_and_shown_to_the_teacher(board):
+    from econsim.classroom.exercises import EXERCISES
+    from econsim.classroom.game import Game
+
+    url, store = board
+    setup = GameSetup(n_workers=100)
+    answer = EXERCISES.get("revenue_max_flat_rate").solve(Game(setup))
+
+    def attempt(student, value):
+        return submit_over_http(url, "blue-fox", {"student": student, "setup": setup.to_dict(),
+                                                  "exercise": "revenue_max_flat_rate",
+                                                  "answer": value}, endpoint="/api/attempt")
+
+    first = attempt("ann", answer + 30)
+    assert not first["correct"] and first["attempts_left"] == 2
+    assert f"{answer:g}" not in first["message"] and "too high" in first["message"]
+    assert attempt("ann", answer)["correct"]
+    with pytest.raises(ValueError, match="409.*already solved"):
+        attempt("ann", answer)
+    for _ in range(3):
+        attempt("bob", answer - 40)
+    with pytest.raises(ValueError, match="429.*no tries left"):
+        attempt("bob", answer)
+    with pytest.raises(ValueError, match="403"):
+        submit_over_http(url, "red-fox", {"student": "eve"}, endpoint="/api/attempt")
+    results = store.exercise_results("blue-fox").set_index("student")
+    assert results.loc["ann", "tries"] == 2 and results.loc["ann", "solved"] == 1
+    assert results.loc["bob", "tries"] == 3 and results.loc["bob", "solved"] == 0
+    page = _get(f"{url}/teacher?key=teacher-key")[1]
+    assert "right (2)" in page and "not yet (3)" in page and "50% right" in page

@@ -73,6 +73,9 @@ def test_quick_profile_runs_and_writes_outputs(stem, tmp_path):
     quick = load_profile(ROOT / "notebooks" / f"{stem}.ipynb", "quick")
     for name, value in quick.items():
         assert manifest["config"][name] == value, f"{stem}: {name} not applied"
+    for cell in nbformat.read(out, as_version=4).cells:  # answers are kept, never printed
+        if "solution" in cell.metadata.get("tags", []):
+            assert cell.outputs == [], f"{stem}: a solution cell shows output"
 
 
 @pytest.mark.parametrize("stem", SIM_NOTEBOOKS)

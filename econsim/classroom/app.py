@@ -12,10 +12,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from econsim.classroom.exercises import EXERCISES, check
+from econsim.classroom.exercises import EXERCISES, MAX_ATTEMPTS, Attempts
 from econsim.classroom.game import Game, GameSetup
 from econsim.classroom.scoreboard import prefetch, scoreboard
-from econsim.classroom.server import submitter_from_env
+from econsim.classroom.server import checker_from_env, submitter_from_env
 from econsim.classroom.view import RoundRenderer
 from econsim.figures.classroom_game import png_bytes, scoreboard_figure
 
@@ -25,14 +25,16 @@ class ClassroomApp:
     the current schedule, the scoreboard after the last round, submission and exercises."""
 
     def __init__(self, setup: GameSetup, skill: np.ndarray | None = None,
-                 submit: Callable[[dict], dict] | None = None, start_rates: list | None = None
-                 ) -> None:
+                 submit: Callable[[dict], dict] | None = None, start_rates: list | None = None,
+                 check: Callable[[dict], dict] | None = None) -> None:
         import ipywidgets as w
 
         self.w = w
         self.game = Game(setup, skill)
         self.renderer = RoundRenderer()  # figures kept for the session, updated every round
         self.submit_fn = submit
+        self.check_fn = check  # class mode: the board checks and logs exercise tries
+        self.attempts = Attempts()  # local play: tries counted in this session
         start = start_rates or [0.3] * setup.brackets
         cut = self.game.cutoffs
         self.sliders = [w.IntSlider(value=round(100 * r), min=0, max=100, step=1,
@@ -166,7 +168,17 @@ class ClassroomApp:
         w = self.w
         pick = w.Dropdown(options=[(EXERCISES.get(n).title, n) for n in EXERCISES],
                           description="exercise", layout=w.Layout(width="480px"))
+        pick.add_class("econsim-exercise")
         question = w.HTML()
+        inputs = w.HTML()
+        inputs.add_class("econsim-inputs")
+        probe_in = w.FloatText(value=50.0, layout=w.Layout(width="220px"))
+        probe_in.add_class("econsim-probe-input")
+        probe_button = w.Button(description="compute")
+        probe_button.add_class("econsim-probe")
+        probe_out = w.HTML()
+        probe_out.add_class("econsim-probe-output")
+        probe_box = w.HBox([probe_in, probe_button, probe_out])
         answer = w.FloatText(description=f"answer ({EXERCISES.get(pick.value).unit})")
         answer.add_class("econsim-answer")
         button = w.Button(description="check")
@@ -175,17 +187,52 @@ class ClassroomApp:
         verdict.add_class("econsim-verdict")
 
         def show(*_: object) -> None:
-            question.value = f"<p>{EXERCISES.get(pick.value).question}</p>"
-            verdict.value = ""
+            ex = EXERCISES.get(pick.value)
+            question.value = f"<p>{ex.question}</p>"
+            values = ex.inputs(self.game)
+            inputs.value = ("<ul>" + "".join(f"<li>{k}: <b>{v:,.6g}</b></li>"
+                                             for k, v in values.items()) + "</ul>"
+                            if values else "")
+            probe_box.layout.display = None if ex.probe else "none"
+            if ex.probe:
+                probe_in.description = f"{ex.probe.label} ({ex.probe.unit})"
+            probe_out.value = verdict.value = ""
+
+        def run_probe(*_: object) -> None:
+            ex = EXERCISES.get(pick.value)
+            try:
+                probe_out.value = ex.probe.show(self.game, probe_in.value)  # type: ignore[union-attr]
+            except ValueError as err:
+                probe_out.value = f"<b>{err}</b>"
 
         def run_check(*_: object) -> None:
-            verdict.value = check(pick.value, answer.value, self.game).message
+            verdict.value = self._check(pick.value, answer.value)
 
         pick.observe(show, names="value")
+        probe_button.on_click(run_probe)
         button.on_click(run_check)
         show()
-        return w.VBox([w.HTML("<h3>Exercises (answers checked by econsim)</h3>"), pick,
-                       question, w.HBox([answer, button]), verdict])
+        return w.VBox([w.HTML(f"<h3>Exercises (checked by econsim; {MAX_ATTEMPTS} tries each)"
+                              "</h3>"), pick, question, inputs, probe_box,
+                       w.HBox([answer, button]), verdict])
+
+    def _check(self, name: str, answer: float) -> str:
+        """Check one try: on the class board in class mode (it counts and logs the tries),
+        locally otherwise. Returns the verdict (never the answer)."""
+        if self.check_fn is None:
+            try:
+                return self.attempts.check(name, answer, self.game).message
+            except ValueError as err:
+                return f"<b>{err}</b>"
+        student = self.name.value.strip()
+        if not student:
+            return "<b>Enter your name (top of the page) before checking.</b>"
+        try:
+            result = self.check_fn({"student": student, "setup": self.game.setup.to_dict(),
+                                    "exercise": name, "answer": answer})
+        except (OSError, ValueError) as err:
+            return f"<b>{err}</b>"
+        return result["message"]
 
 
 def classroom_game_app(setup: GameSetup | None = None, skill: np.ndarray | None = None,
@@ -193,4 +240,5 @@ def classroom_game_app(setup: GameSetup | None = None, skill: np.ndarray | None 
     """The app for ``setup`` (default: the teacher's settings from the environment, see
     :meth:`GameSetup.from_env`), submitting to the class board when one is configured."""
     return ClassroomApp(setup or GameSetup.from_env(),
-                        skill, submit if submit is not None else submitter_from_env())
+                        skill, submit if submit is not None else submitter_from_env(),
+                        check=checker_from_env())

@@ -8,6 +8,11 @@ Endpoints (``code`` is the class code, ``key`` the teacher key printed at start-
     replays the rates on the setup's population and stores the welfare it computes; a
     ``welfare`` in the body is ignored. ``201`` with
     ``{"id": …}``; ``403`` for a wrong class code; ``400`` with a one-line reason for a bad body.
+``POST /api/attempt``
+    JSON body ``{"class_code", "student", "setup", "exercise", "answer"}``: the board checks the
+    answer on the setup's population (:func:`econsim.classroom.exercises.check`), logs the try
+    and answers ``{"correct", "message", "attempts_left"}`` — never the answer itself. ``429``
+    when the student's tries are used up, ``409`` when already solved.
 ``GET /api/ranking?key=…``
     The ranking as JSON.
 ``GET /teacher?key=…``
@@ -45,6 +50,55 @@ URL_ENV, CODE_ENV = "ECONSIM_CLASSROOM_URL", "ECONSIM_CLASSROOM_CODE"
 
 
 @lru_cache(maxsize=8)
+def _game(setup_json: str) -> Game:
+    return Game(GameSetup(**json.loads(setup_json)))
+
+
+def check_attempt(store: ClassStore, class_code: str, payload: dict) -> tuple[int, dict]:
+    """Check and log one exercise try (see ``POST /api/attempt``): (HTTP status, JSON body)."""
+    from econsim.classroom.exercises import EXERCISES, MAX_ATTEMPTS, check
+
+    student = str(payload.get("student", "")).strip()
+    exercise = str(payload.get("exercise", ""))
+    EXERCISES.get(exercise)  # unknown names: ValueError listing the valid ones
+    if not isinstance(payload.get("setup"), dict):
+        raise ValueError("setup must be a JSON object of game settings")
+    setup = GameSetup(**payload["setup"])
+    if not student:
+        raise ValueError("student must be a non-empty name (enter your name first)")
+    used, solved = store.attempts_used(class_code, student, exercise)
+    if solved:
+        return 409, {"error": "already solved", "attempts_left": MAX_ATTEMPTS - used}
+    if used >= MAX_ATTEMPTS:
+        return 429, {"error": f"no tries left ({MAX_ATTEMPTS} per exercise)",
+                     "attempts_left": 0}
+    result = check(exercise, payload.get("answer"), _game(json.dumps(setup.to_dict(),
+                                                                     sort_keys=True)), used)
+    store.log_attempt(class_code, student, exercise, float(payload["answer"]), result.correct)
+    return 200, {"correct": result.correct, "message": result.message,
+                 "attempts_left": result.attempts_left}
+
+
+def exercise_table(store: ClassStore, class_code: str) -> str:
+    """HTML table: one row per student, one column per exercise (solved? in how many tries)."""
+    results = store.exercise_results(class_code)
+    if results.empty:
+        return "<p>No exercise tries yet.</p>"
+    names = sorted(results.exercise.unique())
+    cells = {(r.student, r.exercise): ("right" if r.solved else "not yet") + f" ({r.tries})"
+             for r in results.itertuples()}
+    head = "".join(f"<th>{html.escape(n.replace('_', ' '))}</th>" for n in names)
+    rows = "".join("<tr><td>" + html.escape(st) + "</td>" + "".join(
+        f"<td>{cells.get((st, n), '')}</td>" for n in names) + "</tr>"
+        for st in sorted(results.student.unique()))
+    solved = results.groupby("exercise").solved.mean()
+    foot = "".join(f"<td>{solved.get(n, 0):.0%} right</td>" for n in names)
+    return ("<table class='exercises' border='1' cellpadding='4'><tr><th>student</th>" + head
+            + "</tr>" + rows + "<tr><td><i>class</i></td>" + foot + "</tr></table>"
+            "<p>Cells: right / not yet, and the number of tries.</p>")
+
+
+@lru_cache(maxsize=8)
 def _optimum(setup_json: str):  # noqa: ANN202 - TaxSchedule
     from econsim.baselines.stackelberg import stackelberg
 
@@ -76,6 +130,7 @@ def teacher_page(store: ClassStore, class_code: str, key: str) -> str:
             "<th>final rates (%)</th><th>rounds</th></tr>" + rows + "</table>"
             f"<p><img alt='class schedules over the optimum' "
             f"src='data:image/png;base64,{base64.b64encode(png).decode()}'></p>")
+    parts.append("<h2>Exercises</h2>" + exercise_table(store, class_code))
     return ("<!doctype html><html><head><meta charset='utf-8'><title>econsim class board"
             "</title><meta http-equiv='refresh' content='30'></head><body style='font-family:"
             "sans-serif'>" + "".join(parts) + "</body></html>")
@@ -122,25 +177,43 @@ def make_handler(store: ClassStore, class_code: str, teacher_key: str) -> type:
                 self._send(404, json.dumps({"error": f"no page {url.path}; pages: /teacher, "
                                             "/export.csv, /api/ranking, /api/submit"}))
 
-        def do_POST(self) -> None:  # noqa: N802
-            if urlparse(self.path).path != "/api/submit":
-                self._send(404, json.dumps({"error": "POST only to /api/submit"}))
-                return
+        def _body(self) -> dict | None:
+            """The JSON body with a matching class code (``None``: an error was sent)."""
             length = int(self.headers.get("Content-Length") or 0)
             if not 0 < length <= MAX_BODY:
                 self._send(400, json.dumps({"error": f"body must be 1..{MAX_BODY} bytes"}))
-                return
+                return None
             try:
                 payload = json.loads(self.rfile.read(length))
-                code = str(payload.pop("class_code", "")) if isinstance(payload, dict) else ""
-                if not hmac.compare_digest(code, class_code):
-                    self._send(403, json.dumps({"error": "wrong class code"}))
-                    return
-                new_id = store.submit(payload, class_code)
+            except ValueError:
+                self._send(400, json.dumps({"error": "body must be JSON"}))
+                return None
+            if not isinstance(payload, dict):
+                self._send(400, json.dumps({"error": "body must be a JSON object"}))
+                return None
+            code = str(payload.pop("class_code", ""))
+            if not hmac.compare_digest(code, class_code):
+                self._send(403, json.dumps({"error": "wrong class code"}))
+                return None
+            return payload
+
+        def do_POST(self) -> None:  # noqa: N802
+            path = urlparse(self.path).path
+            if path not in ("/api/submit", "/api/attempt"):
+                self._send(404, json.dumps({"error": "POST only to /api/submit, /api/attempt"}))
+                return
+            payload = self._body()
+            if payload is None:
+                return
+            try:
+                if path == "/api/submit":
+                    status, answer = 201, {"id": store.submit(payload, class_code)}
+                else:
+                    status, answer = check_attempt(store, class_code, payload)
             except (ValueError, TypeError) as err:
                 self._send(400, json.dumps({"error": str(err).splitlines()[0]}))
                 return
-            self._send(201, json.dumps({"id": new_id}))
+            self._send(status, json.dumps(answer))
 
     return Handler
 
@@ -172,17 +245,19 @@ class BoardServer:
         self.httpd.server_close()
 
 
-def submit_over_http(url: str, class_code: str, payload: dict, timeout: float = 30.0) -> dict:
-    """POST one finished game to a board server; returns its JSON answer (``{"id": …}``)."""
+def submit_over_http(url: str, class_code: str, payload: dict, timeout: float = 30.0,
+                     endpoint: str = "/api/submit") -> dict:
+    """POST one finished game (or, with ``endpoint="/api/attempt"``, one exercise try) to a
+    board server; returns its JSON answer (``{"id": …}``)."""
     body = json.dumps({**payload, "class_code": class_code}).encode()
-    req = urllib.request.Request(url.rstrip("/") + "/api/submit", data=body,
+    req = urllib.request.Request(url.rstrip("/") + endpoint, data=body,
                                  headers={"Content-Type": "application/json"}, method="POST")
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
             return json.loads(resp.read())
     except urllib.error.HTTPError as err:
         reason = json.loads(err.read() or b"{}").get("error", err.reason)
-        raise ValueError(f"submission refused ({err.code}): {reason}") from None
+        raise ValueError(f"refused ({err.code}): {reason}") from None
 
 
 def submitter_from_env() -> Callable[[dict], dict] | None:
@@ -193,3 +268,13 @@ def submitter_from_env() -> Callable[[dict], dict] | None:
         return None
     code = os.environ.get(CODE_ENV, "")
     return lambda payload: submit_over_http(url, code, payload)
+
+
+def checker_from_env() -> Callable[[dict], dict] | None:
+    """How the served notebook checks exercise tries in class mode (on the board, which counts
+    and logs them); ``None`` outside class mode (the app checks locally)."""
+    url = os.environ.get(URL_ENV)
+    if not url:
+        return None
+    code = os.environ.get(CODE_ENV, "")
+    return lambda payload: submit_over_http(url, code, payload, endpoint="/api/attempt")

@@ -41,6 +41,16 @@ CREATE TABLE IF NOT EXISTS submissions (
     final_welfare REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS by_class ON submissions (class_code, setting);
+CREATE TABLE IF NOT EXISTS attempts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    submitted REAL NOT NULL,
+    class_code TEXT NOT NULL,
+    student TEXT NOT NULL,
+    exercise TEXT NOT NULL,
+    answer REAL NOT NULL,
+    correct INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS attempts_by_student ON attempts (class_code, student, exercise);
 """
 
 EXPORT_COLUMNS = ["rank", "student", "final_welfare", "n_rounds", "final_rates", "setting",
@@ -53,6 +63,13 @@ def setting_key(setup: GameSetup) -> str:
             f"{setup.welfare}, N={setup.n_workers} seed {setup.seed}")
 
 
+def _check_name(name: object) -> str:
+    student = str(name).strip()
+    if not student or len(student) > MAX_NAME:
+        raise ValueError(f"student must be a non-empty name of at most {MAX_NAME} characters")
+    return student
+
+
 def validate_submission(payload: dict) -> tuple[str, GameSetup, list[list[float]], list[float]]:
     """Check a submission (as :meth:`econsim.classroom.game.Game.submission` builds it) and
     recompute its welfare from the rates (:func:`~econsim.classroom.game.replay_welfare`): a
@@ -62,9 +79,7 @@ def validate_submission(payload: dict) -> tuple[str, GameSetup, list[list[float]
     missing = {"student", "setup", "rates"} - set(payload)
     if missing:
         raise ValueError(f"submission lacks {sorted(missing)}; needs student, setup, rates")
-    student = str(payload["student"]).strip()
-    if not student or len(student) > MAX_NAME:
-        raise ValueError(f"student must be a non-empty name of at most {MAX_NAME} characters")
+    student = _check_name(payload["student"])
     if not isinstance(payload["setup"], dict):
         raise ValueError("setup must be a JSON object of game settings")
     setup = GameSetup(**payload["setup"])
@@ -137,6 +152,60 @@ class ClassStore:
         df["n_rounds"] = df.rates.map(len)
         df["final_rates"] = df.rates.map(lambda r: " / ".join(f"{100 * x:.0f}" for x in r[-1]))
         return df[EXPORT_COLUMNS + ["rates"]].reset_index(drop=True)
+
+    def attempts_used(self, class_code: str, student: str, exercise: str) -> tuple[int, bool]:
+        """Tries a student has made on an exercise, and whether one was right."""
+        with self._connect() as con:
+            n, solved = con.execute(
+                "SELECT COUNT(*), COALESCE(MAX(correct), 0) FROM attempts WHERE class_code = ?"
+                " AND student = ? AND exercise = ?", (class_code, student, exercise)).fetchone()
+        return int(n), bool(solved)
+
+    def log_attempt(self, class_code: str, student: str, exercise: str, answer: float,
+                    correct: bool) -> int:
+        """Record one try at an exercise; returns its id."""
+        student = _check_name(student)
+        with self._connect() as con:
+            con.execute("BEGIN IMMEDIATE")
+            cur = con.execute(
+                "INSERT INTO attempts (submitted, class_code, student, exercise, answer, "
+                "correct) VALUES (?, ?, ?, ?, ?, ?)",
+                (time.time(), class_code, student, exercise, float(answer), int(correct)))
+            con.execute("COMMIT")
+            return int(cur.lastrowid)
+
+    def exercise_results(self, class_code: str | None = None) -> pd.DataFrame:
+        """Per student and exercise: tries, solved (0/1) and the last answer given."""
+        query = ("SELECT student, exercise, COUNT(*) AS tries, MAX(correct) AS solved, "
+                 "(SELECT answer FROM attempts b WHERE b.class_code = a.class_code AND "
+                 "b.student = a.student AND b.exercise = a.exercise ORDER BY b.id DESC LIMIT 1)"
+                 " AS last_answer FROM attempts a")
+        args: tuple = ()
+        if class_code is not None:
+            query, args = query + " WHERE class_code = ?", (class_code,)
+        with self._connect() as con:
+            return pd.read_sql_query(query + " GROUP BY class_code, student, exercise "
+                                     "ORDER BY student, exercise", con, params=args)
+
+    def reset(self, class_code: str) -> int:
+        """Delete every submission and exercise try of one class; returns the rows deleted."""
+        with self._connect() as con:
+            con.execute("BEGIN IMMEDIATE")
+            n = con.execute("DELETE FROM submissions WHERE class_code = ?", (class_code,)
+                            ).rowcount
+            n += con.execute("DELETE FROM attempts WHERE class_code = ?", (class_code,)
+                             ).rowcount
+            con.execute("COMMIT")
+        return int(n)
+
+    def delete(self, class_code: str, submission_id: int) -> bool:
+        """Delete one submission of a class (e.g. a joke name); ``True`` if it existed."""
+        with self._connect() as con:
+            con.execute("BEGIN IMMEDIATE")
+            n = con.execute("DELETE FROM submissions WHERE class_code = ? AND id = ?",
+                            (class_code, int(submission_id))).rowcount
+            con.execute("COMMIT")
+        return n > 0
 
     def export_csv(self, class_code: str | None = None) -> str:
         """The ranking as CSV text (rates in percent, ``/``-separated)."""

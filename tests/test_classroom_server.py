@@ -3,6 +3,7 @@
 import json
 import threading
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import numpy as np
@@ -105,8 +106,8 @@ def test_forged_welfare_on_api_submit_is_ignored(board):
 
 def test_cli_refuses_a_network_host_without_a_class_code(capsys):
     with pytest.raises(SystemExit):
-        main(["classroom", "--host", "0.0.0.0"])
-    assert "--class-code is required" in capsys.readouterr().err
+        main(["classroom", "--host", "0.0.0.0", "--class-code", ""])
+    assert "--class-code must not be empty" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["classroom", "--brackets", "5"])
     assert "brackets must be one of [3, 7]" in capsys.readouterr().err
@@ -142,3 +143,80 @@ def test_exercise_tries_are_checked_limited_logged_and_shown_to_the_teacher(boar
     assert results.loc["bob", "tries"] == 3 and results.loc["bob", "solved"] == 0
     page = _get(f"{url}/teacher?key=teacher-key")[1]
     assert "right (2)" in page and "not yet (3)" in page and "50% right" in page
+    csv = _get(f"{url}/export_exercises.csv?key=teacher-key")[1].splitlines()
+    assert csv[0] == "student,exercise,tries,solved,last_answer" and len(csv) == 3
+
+
+def _post_form(url, fields):
+    req = urllib.request.Request(url, data=urllib.parse.urlencode(fields).encode(),
+                                 method="POST")
+    with urllib.request.urlopen(req, timeout=60) as resp:  # follows the 303 to the console
+        return resp.status, resp.read().decode()
+
+
+def test_the_lecturers_console_resets_deletes_changes_the_game_and_lists_players(board):
+    url, store = board
+    ids = [submit_over_http(url, "blue-fox", _payload(n, 0.6))["id"] for n in ("ann", "bob")]
+    submit_over_http(url, "blue-fox", {"player": "p1", "student": "ann", "rounds": 2},
+                     endpoint="/api/progress")
+    submit_over_http(url, "blue-fox", {"player": "p2", "student": "", "rounds": 0},
+                     endpoint="/api/progress")
+    page = _get(f"{url}/teacher?key=teacher-key")[1]
+    assert "2 playing now" in page and "(no name yet)" in page and "blue-fox" in page
+    # every action needs the teacher key
+    for action in ("reset", "delete", "setup"):
+        with pytest.raises(urllib.error.HTTPError) as err:
+            _post_form(f"{url}/teacher/{action}", {"key": "wrong", "id": ids[0]})
+        assert err.value.code == 403
+    assert len(store.ranking("blue-fox")) == 2
+    status, page = _post_form(f"{url}/teacher/delete", {"key": "teacher-key", "id": ids[0]})
+    assert status == 200 and list(store.ranking("blue-fox").student) == ["bob"]
+    # the game chosen on the console is what student pages load
+    _post_form(f"{url}/teacher/setup", {"key": "teacher-key", "welfare": "rawlsian",
+                                        "brackets": "7", "n_rounds": "4"})
+    chosen = json.loads(_get(f"{url}/api/setup?code=blue-fox")[1])
+    assert (chosen["welfare"], chosen["brackets"], chosen["n_rounds"]) == ("rawlsian", 7, 4)
+    with pytest.raises(urllib.error.HTTPError) as err:
+        _get(f"{url}/api/setup?code=red-fox")
+    assert err.value.code == 403
+    with pytest.raises(urllib.error.HTTPError) as err:
+        _post_form(f"{url}/teacher/setup", {"key": "teacher-key", "brackets": "5"})
+    assert err.value.code == 400
+    _post_form(f"{url}/teacher/reset", {"key": "teacher-key"})
+    assert store.ranking("blue-fox").empty and store.players("blue-fox").empty
+    assert store.session_setup("blue-fox").welfare == "rawlsian"  # the game stays chosen
+
+
+def test_classroom_works_from_any_folder_with_a_generated_code(tmp_path, monkeypatch):
+    import re
+    from pathlib import Path
+
+    from econsim.cli.classroom import DEFAULT_NOTEBOOK, generated_code
+    from econsim.compendium.paths import project_path
+
+    monkeypatch.chdir(tmp_path)
+    notebook = project_path(DEFAULT_NOTEBOOK)
+    assert notebook.is_file() and Path(DEFAULT_NOTEBOOK).is_absolute()
+    assert notebook.parent.name == "classroom"  # shipped in the package (package data)
+    codes = {generated_code() for _ in range(20)}
+    assert len(codes) > 1 and all(re.fullmatch(r"[a-z]+-[a-z]+-\d\d", c) for c in codes)
+
+
+def test_a_student_page_plays_the_lecturers_game_and_shows_up_as_a_player(board, monkeypatch):
+    from econsim.classroom.app import classroom_game_app
+    from econsim.classroom.server import CODE_ENV, URL_ENV
+
+    url, store = board
+    store.set_session_setup("blue-fox", GameSetup(n_workers=150, welfare="rawlsian",
+                                                  n_rounds=2))
+    monkeypatch.setenv(URL_ENV, url)
+    monkeypatch.setenv(CODE_ENV, "blue-fox")
+    app = classroom_game_app()
+    assert app.game.setup.welfare == "rawlsian" and app.game.setup.n_workers == 150
+    app.name.value = "Ada"
+    app.play_button.click()
+    players = store.players("blue-fox")
+    assert list(players.student) == ["Ada"] and list(players.rounds) == [1]
+    store.set_session_setup("blue-fox", GameSetup(n_workers=150, welfare="atkinson"))
+    app.new_button.click()
+    assert "reload the page" in app.status.value and app.game.rounds  # the game is kept

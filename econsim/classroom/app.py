@@ -1,5 +1,5 @@
-"""The classroom web app (ipywidgets; ``econsim classroom`` serves notebooks/app/classroom.ipynb
-with Voilà).
+"""The classroom web app (ipywidgets; ``econsim classroom`` serves the packaged notebook
+``econsim/classroom/classroom.ipynb`` with Voilà).
 
 All logic lives in :mod:`econsim.classroom` (game, scoreboard, exercises) and the figures in
 :mod:`econsim.figures.classroom_game`; this module only wires widgets to them. Widgets carry CSS
@@ -8,6 +8,7 @@ classes (``econsim-…``) so the browser test can find them.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 
 import numpy as np
@@ -15,7 +16,13 @@ import numpy as np
 from econsim.classroom.exercises import EXERCISES, MAX_ATTEMPTS, Attempts
 from econsim.classroom.game import Game, GameSetup
 from econsim.classroom.scoreboard import prefetch, scoreboard
-from econsim.classroom.server import checker_from_env, submitter_from_env
+from econsim.classroom.server import (
+    board_from_env,
+    checker_from_env,
+    setup_from_board,
+    submit_over_http,
+    submitter_from_env,
+)
 from econsim.classroom.view import RoundRenderer
 from econsim.figures.classroom_game import png_bytes, scoreboard_figure
 
@@ -26,7 +33,9 @@ class ClassroomApp:
 
     def __init__(self, setup: GameSetup, skill: np.ndarray | None = None,
                  submit: Callable[[dict], dict] | None = None, start_rates: list | None = None,
-                 check: Callable[[dict], dict] | None = None) -> None:
+                 check: Callable[[dict], dict] | None = None,
+                 progress: Callable[[dict], dict] | None = None,
+                 fetch_setup: Callable[[], GameSetup] | None = None) -> None:
         import ipywidgets as w
 
         self.w = w
@@ -34,6 +43,9 @@ class ClassroomApp:
         self.renderer = RoundRenderer()  # figures kept for the session, updated every round
         self.submit_fn = submit
         self.check_fn = check  # class mode: the board checks and logs exercise tries
+        self.progress_fn = progress  # class mode: tells the console this page is alive
+        self.fetch_setup = fetch_setup  # class mode: the game the lecturer chose
+        self.player = secrets.token_hex(6)
         self.attempts = Attempts()  # local play: tries counted in this session
         start = start_rates or [0.3] * setup.brackets
         cut = self.game.cutoffs
@@ -87,8 +99,19 @@ class ClassroomApp:
             w.HBox([self.submit_button, self.new_button]), self._exercises()])
         self._draw_round()
         prefetch(self.game)  # the baselines do not depend on the play: start them now
+        self._report()
 
     # -- actions ----------------------------------------------------------------------------
+    def _report(self) -> None:
+        """Tell the class board (if any) that this page plays, with its rounds so far."""
+        if self.progress_fn is None:
+            return
+        try:
+            self.progress_fn({"player": self.player, "student": self.name.value.strip(),
+                              "rounds": len(self.game.rounds)})
+        except (OSError, ValueError):
+            pass  # the list of players is a convenience: never stop a game for it
+
     def rates(self) -> list[float]:
         return [s.value / 100 for s in self.sliders]
 
@@ -102,6 +125,7 @@ class ClassroomApp:
             return
         r = self.game.play(self.rates())
         self._draw_round()
+        self._report()
         done = self.game.finished
         rates = " / ".join(f"{100 * x:.0f}" for x in r.rates)
         self.status.value = (f"round {r.index + 1} (rates {rates} %): welfare "
@@ -154,6 +178,15 @@ class ClassroomApp:
         self.status.value = f"Submitted to the class board (entry {answer['id']})."
 
     def _new(self, *_: object) -> None:
+        if self.fetch_setup is not None:
+            try:
+                chosen = self.fetch_setup()
+            except (OSError, ValueError):
+                chosen = self.game.setup
+            if chosen != self.game.setup:
+                self.status.value = ("<b>Your lecturer changed the game: reload the page to "
+                                     "play it.</b>")
+                return
         self.game = self.game.restart()
         self.play_button.disabled = False
         self.play_button.description = "play round 1"
@@ -237,8 +270,22 @@ class ClassroomApp:
 
 def classroom_game_app(setup: GameSetup | None = None, skill: np.ndarray | None = None,
                        submit: Callable[[dict], dict] | None = None) -> ClassroomApp:
-    """The app for ``setup`` (default: the teacher's settings from the environment, see
-    :meth:`GameSetup.from_env`), submitting to the class board when one is configured."""
+    """The app for ``setup``, submitting to the class board when one is configured.
+
+    In class mode the game is the one the lecturer chose on the console (``GET /api/setup``);
+    otherwise ``setup``, else the teacher's settings from the environment
+    (:meth:`GameSetup.from_env`)."""
+    board = board_from_env()
+    fetch: Callable[[], GameSetup] | None = None
+    progress: Callable[[dict], dict] | None = None
+    if board is not None:
+        url, code = board
+        fetch = lambda: setup_from_board(url, code)  # noqa: E731
+        try:
+            setup = fetch()
+        except (OSError, ValueError):
+            pass  # the board is down: play the settings the page was started with
+        progress = lambda p: submit_over_http(url, code, p, endpoint="/api/progress")  # noqa: E731
     return ClassroomApp(setup or GameSetup.from_env(),
                         skill, submit if submit is not None else submitter_from_env(),
-                        check=checker_from_env())
+                        check=checker_from_env(), progress=progress, fetch_setup=fetch)

@@ -51,6 +51,19 @@ CREATE TABLE IF NOT EXISTS attempts (
     correct INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS attempts_by_student ON attempts (class_code, student, exercise);
+CREATE TABLE IF NOT EXISTS sessions (
+    class_code TEXT PRIMARY KEY,
+    setup TEXT NOT NULL,
+    updated REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS players (
+    class_code TEXT NOT NULL,
+    player TEXT NOT NULL,
+    student TEXT NOT NULL,
+    rounds INTEGER NOT NULL,
+    last_seen REAL NOT NULL,
+    PRIMARY KEY (class_code, player)
+);
 """
 
 EXPORT_COLUMNS = ["rank", "student", "final_welfare", "n_rounds", "final_rates", "setting",
@@ -188,15 +201,52 @@ class ClassStore:
                                      "ORDER BY student, exercise", con, params=args)
 
     def reset(self, class_code: str) -> int:
-        """Delete every submission and exercise try of one class; returns the rows deleted."""
+        """Delete every submission, exercise try and player of one class (its session's game
+        settings stay); returns the rows deleted."""
         with self._connect() as con:
             con.execute("BEGIN IMMEDIATE")
-            n = con.execute("DELETE FROM submissions WHERE class_code = ?", (class_code,)
-                            ).rowcount
-            n += con.execute("DELETE FROM attempts WHERE class_code = ?", (class_code,)
-                             ).rowcount
+            n = sum(con.execute(f"DELETE FROM {table} WHERE class_code = ?", (class_code,)
+                                ).rowcount for table in ("submissions", "attempts", "players"))
             con.execute("COMMIT")
         return int(n)
+
+    def session_setup(self, class_code: str) -> GameSetup | None:
+        """The game the lecturer chose for this class (``None``: not chosen yet)."""
+        with self._connect() as con:
+            row = con.execute("SELECT setup FROM sessions WHERE class_code = ?",
+                              (class_code,)).fetchone()
+        return None if row is None else GameSetup(**json.loads(row[0]))
+
+    def set_session_setup(self, class_code: str, setup: GameSetup) -> None:
+        """Choose the game (scenario, welfare function, …) for pages opened from now on."""
+        with self._connect() as con:
+            con.execute("INSERT INTO sessions (class_code, setup, updated) VALUES (?, ?, ?) "
+                        "ON CONFLICT(class_code) DO UPDATE SET setup = excluded.setup, "
+                        "updated = excluded.updated",
+                        (class_code, json.dumps(setup.to_dict()), time.time()))
+
+    def see_player(self, class_code: str, player: str, student: str, rounds: int) -> None:
+        """Record that a student's page is alive (``player``: the page's id)."""
+        player = str(player).strip()
+        if not player or len(player) > MAX_NAME:
+            raise ValueError(f"player must be a page id of 1..{MAX_NAME} characters")
+        if not isinstance(rounds, int) or not 0 <= rounds <= 50:
+            raise ValueError(f"rounds must be an integer in [0, 50]; got {rounds!r}")
+        name = str(student).strip()[:MAX_NAME]
+        with self._connect() as con:
+            con.execute("INSERT INTO players (class_code, player, student, rounds, last_seen) "
+                        "VALUES (?, ?, ?, ?, ?) ON CONFLICT(class_code, player) DO UPDATE SET "
+                        "student = excluded.student, rounds = excluded.rounds, "
+                        "last_seen = excluded.last_seen",
+                        (class_code, player, name, rounds, time.time()))
+
+    def players(self, class_code: str) -> pd.DataFrame:
+        """The pages seen in this class, most recent first (player, student, rounds,
+        last_seen)."""
+        with self._connect() as con:
+            return pd.read_sql_query(
+                "SELECT player, student, rounds, last_seen FROM players WHERE class_code = ? "
+                "ORDER BY last_seen DESC", con, params=(class_code,))
 
     def delete(self, class_code: str, submission_id: int) -> bool:
         """Delete one submission of a class (e.g. a joke name); ``True`` if it existed."""

@@ -31,7 +31,8 @@ def test_student_build_has_no_answers(tmp_path):
     for rate in answers.revenue_max_rate:
         assert f"{rate:.0%}" not in text
     figures = sorted(p.name for p in (tmp_path / "figures").glob("*.png"))
-    assert figures == ["09_classroom.png"]  # the exercise curves are a solution figure
+    # the exercise curves are a solution figure: not in the student build
+    assert figures == ["09_classroom.png", "11_G_and_rates.png", "11_hazard_ratio.png"]
 
 
 def test_student_cli_builds_into_a_folder(tmp_path, capsys):

@@ -24,7 +24,7 @@ from econsim.compendium.paths import project_path
 #: Cells with this tag hold solutions.
 SOLUTION_TAG = "solution"
 #: Notebooks ``make student`` builds by default (the teaching chapters).
-TEACHING_NOTEBOOKS = ("notebooks/09_classroom.ipynb",)
+TEACHING_NOTEBOOKS = ("notebooks/09_classroom.ipynb", "notebooks/11_saez_derivation.ipynb")
 _SAVED_FIGURE = re.compile(r"save_figure\(\s*\w+\s*,\s*[\"']([\w.-]+)[\"']")
 
 

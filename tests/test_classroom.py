@@ -69,6 +69,8 @@ def test_game_app_exercises_show_inputs_and_a_calculator_and_hide_the_answer():
     logged = []
     app = ClassroomApp(GameSetup(n_workers=200), check=lambda p: logged.append(p) or {
         "message": "Not quite (checked on the board)"})
+    glossary = app.widget.children[1]
+    assert "marginal rate" in glossary.children[0].value and "Saez" in glossary.children[0].value
     box = app.widget.children[-1]
     pick, question, inputs, probe, row, verdict = box.children[1:]
     answer, button = row.children

@@ -24,7 +24,34 @@ from econsim.classroom.server import (
     submitter_from_env,
 )
 from econsim.classroom.view import RoundRenderer
+from econsim.figures.classroom_base import UTILITY_WORDS, WELFARE_WORDS
 from econsim.figures.classroom_game import png_bytes, scoreboard_figure
+
+#: How the page names the worker models.
+WORKER_WORDS = {"rational": "workers who pick their best hours at once",
+                "learners": "workers who learn their best hours over the rounds"}
+#: The student page's glossary: (term, plain-words definition).
+GLOSSARY = (
+    ("marginal rate", "the tax on one more dollar earned in a bracket (%)."),
+    ("bracket", "a range of income; each has its own marginal rate. 'above $11,600' means the "
+                "rate applies to the dollars earned above $11,600."),
+    ("rebate", "all tax revenue is paid back, the same amount to every worker."),
+    ("welfare", "one number that says how good the outcome is for society; the page names "
+                "the one your class uses."),
+    ("Saez", "the optimal-tax formula rate = (1 − G)/(1 − G + a·e): G is how much society "
+             "values a dollar for the people above an income, a how thin the income tail is, "
+             "e how strongly income responds to taxes."),
+    ("Stackelberg optimum", "the best schedule for this welfare, found by trying schedules "
+                            "and letting the workers respond to each."),
+    ("LLM planner", "a planner that learns a schedule by trial and error (here an offline "
+                    "stand-in for a language model)."),
+    ("what the schedule believes", "Saez's formula run backwards: how much a dollar would "
+                                   "have to be worth at each income for your rates to be "
+                                   "the best ones. A negative value means no society that "
+                                   "cares about everyone would choose them."),
+    ("elasticity e", "how much taxable income falls when the rate rises: 0.4 means 10 % less "
+                     "kept per dollar gives about 4 % less income."),
+)
 
 
 class ClassroomApp:
@@ -50,7 +77,7 @@ class ClassroomApp:
         start = start_rates or [0.3] * setup.brackets
         cut = self.game.cutoffs
         self.sliders = [w.IntSlider(value=round(100 * r), min=0, max=100, step=1,
-                                    description=f"${c / 1000:,.1f}k+",
+                                    description=f"above ${c:,.0f}",
                                     continuous_update=False, layout=w.Layout(width="330px"))
                         for c, r in zip(cut, start, strict=True)]
         for k, s in enumerate(self.sliders):
@@ -88,10 +115,12 @@ class ClassroomApp:
         self.new_button.add_class("econsim-new")
         self.new_button.on_click(self._new)
         self.widget = w.VBox([
-            w.HTML(f"<p><b>{setup.n_rounds} tax years</b>, "
-                   f"{setup.brackets} brackets, {setup.n_workers:,} {setup.workers} workers, "
-                   f"'{setup.utility}' utility, welfare = <b>{setup.welfare}</b>. Set the "
+            w.HTML(f"<p><b>{setup.n_rounds} tax years</b>, {setup.brackets} brackets, "
+                   f"{setup.n_workers:,} {WORKER_WORDS.get(setup.workers, setup.workers)}, "
+                   f"utility: {UTILITY_WORDS.get(setup.utility, setup.utility)}. Welfare is "
+                   f"<b>{WELFARE_WORDS.get(setup.welfare, setup.welfare)}</b>. Set the "
                    "marginal rate of every bracket (%), then play the year.</p>"),
+            self._glossary(),
             w.HBox([w.VBox([self.name, *self.sliders, self.pending, self.play_button,
                             self.status]),
                     w.VBox([self.inverse_image, self.inverse_text])]),
@@ -129,7 +158,7 @@ class ClassroomApp:
         done = self.game.finished
         rates = " / ".join(f"{100 * x:.0f}" for x in r.rates)
         self.status.value = (f"round {r.index + 1} (rates {rates} %): welfare "
-                             f"{r.welfare:,.4g}, revenue ${r.outcome.tax.mean():,.0f} per worker"
+                             f"{r.welfare:,.0f}, revenue ${r.outcome.tax.mean():,.0f} per worker"
                              + (" — game over, computing the scoreboard…" if done else ""))
         if done:
             self.play_button.disabled = True
@@ -142,7 +171,13 @@ class ClassroomApp:
         view = self.renderer.draw(self.game, preview_rates=self.rates())
         self.round_image.value = view.round_png
         self.inverse_image.value = view.inverse_png
-        self.inverse_text.value = f"<p>Your schedule: {view.inverse.message}.</p>"
+        inv = view.inverse
+        plain = ("every income group gets a weight of zero or more: some society that cares "
+                 "about everyone would choose it" if inv.rationalisable else
+                 "some income group would need a <b>negative</b> weight — a rate above the one "
+                 "that raises the most revenue from them")
+        self.inverse_text.value = (f"<p>Your schedule: {plain}. <small>(Economists: "
+                                   f"{inv.message}.)</small></p>")
 
     def _draw_scoreboard(self) -> None:
         board = scoreboard(self.game)
@@ -150,15 +185,15 @@ class ClassroomApp:
         self.board_image.layout.display = None
         t = board.table
         rows = "".join(f"<tr><td>{r['rank']}</td><td>{r.contender}</td>"
-                       f"<td>{r.welfare:,.6g}</td><td>${r.revenue_per_worker:,.0f}</td>"
+                       f"<td>{r.welfare:,.0f}</td><td>${r.revenue_per_worker:,.0f}</td>"
                        f"<td>{r.mean_hours:.1f}</td>"
                        f"<td>{' / '.join(f'{100 * x:.0f}' for x in r.rates)}</td>"
                        f"<td>{'yes' if r.rationalisable else 'no'}</td></tr>"
                        for _, r in t.iterrows())
         self.board_table.value = (
             "<h3>Scoreboard</h3><table border='1' cellpadding='4'><tr><th>rank</th>"
-            "<th>planner</th><th>welfare</th><th>revenue/worker</th><th>mean hours</th>"
-            "<th>rates (%)</th><th>rationalisable</th></tr>" + rows + "</table>")
+            "<th>planner</th><th>welfare</th><th>revenue per worker</th><th>mean hours a "
+            "week</th><th>rates (%)</th><th>all weights &ge; 0?</th></tr>" + rows + "</table>")
         self.status.value += " done."
         self.submit_button.disabled = self.submit_fn is None
         if self.submit_fn is None:
@@ -195,6 +230,15 @@ class ClassroomApp:
         self.board_image.layout.display = "none"
         self.status.value = "new game"
         self._draw_round()
+
+    def _glossary(self) -> object:
+        """Plain-words definitions of the terms the page uses (collapsed)."""
+        items = "".join(f"<dt><b>{term}</b></dt><dd>{text}</dd>" for term, text in GLOSSARY)
+        box = self.w.Accordion(children=[self.w.HTML(f"<dl>{items}</dl>")])
+        box.set_title(0, "glossary: the words on this page")
+        box.selected_index = None
+        box.add_class("econsim-glossary")
+        return box
 
     # -- exercises ---------------------------------------------------------------------------
     def _exercises(self) -> object:

@@ -21,18 +21,8 @@ from econsim.economy.outcomes import rational_step
 from econsim.economy.tax import TAX_PRESETS, TaxSchedule
 from econsim.economy.utility import UTILITY_PRESETS, get_utility
 from econsim.economy.welfare import OBJECTIVES, WELFARE_FUNCTIONS
+from econsim.figures.classroom_base import UTILITY_WORDS, WELFARE_WORDS
 from econsim.figures.style import ROLE_COLOURS, new_figure, provenance_note
-
-#: Plain words for the welfare functions in teaching figures.
-WELFARE_WORDS = {"atkinson": "typical post-tax income: geometric mean (USD)",
-                 "utilitarian": "average utility (USD)",
-                 "rawlsian": "utility of the worst-off worker (USD)",
-                 "inverse_income": "average utility, weighted by 1 / income (USD)",
-                 "paper_swf": "the paper's Σ u / max(z, 1)",
-                 "equality_productivity": "equality × average income (USD)"}
-#: Plain names of the utility presets in teaching figures.
-UTILITY_WORDS = {"paper": "paper's constants (hours barely respond)",
-                 "calibrated": "calibrated (median worker 40 h untaxed)"}
 
 
 def classroom_figure(skill: ArrayLike, tax_preset: str, rates: Sequence[float], utility: str,

@@ -43,3 +43,20 @@ def test_every_objective_has_a_rule():
     from econsim.economy.welfare import OBJECTIVES
 
     assert set(WEIGHT_RULES) == set(OBJECTIVES)
+
+
+def test_a_damped_saez_fixed_point_settles_where_the_plain_one_cycles():
+    import warnings
+
+    from econsim.baselines.landscape import SaezConvergenceWarning, saez_fixed_point
+    from econsim.classroom.game import Game, GameSetup
+
+    game = Game(GameSetup(brackets=7))
+    kw = dict(objective="atkinson", mode="local", tol=2e-3, max_iter=30)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SaezConvergenceWarning)
+        plain = saez_fixed_point(game.skill, game.cutoffs, "calibrated", 0.4, **kw)
+    damped = saez_fixed_point(game.skill, game.cutoffs, "calibrated", 0.4, damping=0.5, **kw)
+    assert not plain.converged and damped.converged
+    with pytest.raises(ValueError, match="damping"):
+        saez_fixed_point(game.skill, game.cutoffs, "calibrated", 0.4, damping=0.0)

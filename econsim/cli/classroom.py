@@ -48,6 +48,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="key of the teacher's page (default: a random one, printed)")
     parser.add_argument("--db", default="results/classroom/class.sqlite",
                         help="SQLite file of the submissions (kept across sessions)")
+    parser.add_argument("--kernel-idle-minutes", type=float, default=20.0,
+                        help="shut a student's kernel down after this many idle minutes "
+                             "(default 20)")
     parser.add_argument("--notebook", default=DEFAULT_NOTEBOOK,
                         help="notebook to serve (default: the app shipped with econsim)")
     for name, default in GameSetup().to_dict().items():
@@ -59,12 +62,20 @@ def _setup(args: argparse.Namespace) -> GameSetup:
     return GameSetup(**{k: getattr(args, k) for k in GameSetup().to_dict()})
 
 
-def voila_command(notebook: Path, host: str, port: int, token: str) -> list[str]:
-    """The Voilà command line (its own process: one kernel per student)."""
+def voila_command(notebook: Path, host: str, port: int, token: str, idle_minutes: float = 20.0
+                  ) -> list[str]:
+    """The Voilà command line (its own process: one kernel per student).
+
+    A student's kernel (about 270 MB) is shut down when the page closes — Voilà's page sends a
+    beacon without an XSRF token, which Voilà refuses (403) unless the check is off; the beacon
+    needs the kernel's id (a random UUID), so turning it off exposes little on a class network —
+    and a kernel idle for ``idle_minutes`` (a page left open, a laptop asleep) is culled.
+    """
     return [sys.executable, "-m", "voila", str(notebook), f"--port={port}", "--no-browser",
             f"--Voila.ip={host}", f"--token={token}", "--theme=light",
-            "--MappingKernelManager.cull_idle_timeout=3600",
-            "--MappingKernelManager.cull_interval=300"]
+            "--Voila.tornado_settings={'disable_check_xsrf': True}",
+            f"--MappingKernelManager.cull_idle_timeout={int(idle_minutes * 60)}",
+            "--MappingKernelManager.cull_interval=60"]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -97,7 +108,11 @@ def run(args: argparse.Namespace) -> int:
     print(f"CSV:       http://{shown}:{board.port}/export.csv?key={key}")
     print(f"game: {json.dumps(setup.to_dict())}; submissions in {args.db}. Ctrl-C stops.",
           flush=True)
-    proc = subprocess.Popen(voila_command(notebook, args.host, args.port, args.class_code),
+    if not args.kernel_idle_minutes > 0:
+        raise ValueError("--kernel-idle-minutes must be > 0; got "
+                         f"{args.kernel_idle_minutes}")
+    proc = subprocess.Popen(voila_command(notebook, args.host, args.port, args.class_code,
+                                          args.kernel_idle_minutes),
                             cwd=notebook.parent, env=env)
     # Voilà shuts its kernels down on SIGTERM: pass a stop (Ctrl-C or SIGTERM) on to it
     for sig in (signal.SIGTERM, signal.SIGINT):

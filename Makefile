@@ -16,7 +16,7 @@ PROFILE ?= full
 
 LOCAL_STAMP := $(VENV)/.installed-local
 
-.PHONY: help setup setup-local record-local test lint format-notebooks figures lab classroom bench clean
+.PHONY: help setup setup-local record-local test lint format-notebooks figures student lab classroom bench clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -61,6 +61,9 @@ figures: $(STAMP) $(EXECUTED) ## execute every notebook offline: figures/ and re
 results/notebooks/%.ipynb: notebooks/%.ipynb $(STAMP) $(wildcard econsim/*.py econsim/*/*.py econsim/*/*/*.py)
 	@mkdir -p $(@D)
 	$(PY) -m econsim.compendium.notebook_runner $< $@ --profile $(PROFILE)
+
+student: $(STAMP) ## student build: teaching notebooks without solution cells or outputs, in student/
+	$(PY) -m econsim.compendium.student --out student
 
 lab: $(STAMP) ## open JupyterLab with the econsim kernel
 	$(PY) -m pip install --quiet -e '.[dev,lab]'

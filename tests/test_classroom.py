@@ -59,3 +59,37 @@ def test_game_app_plays_rounds_shows_the_scoreboard_and_submits():
     app.new_button.click()
     assert not app.game.rounds and not app.play_button.disabled
     assert app.renderer.round_figure is figure and bytes(app.round_image.value) in rounds
+
+
+def test_game_app_exercises_show_inputs_and_a_calculator_and_hide_the_answer():
+    from econsim.classroom.app import ClassroomApp
+    from econsim.classroom.exercises import EXERCISES
+    from econsim.classroom.game import GameSetup
+
+    logged = []
+    app = ClassroomApp(GameSetup(n_workers=200), check=lambda p: logged.append(p) or {
+        "message": "Not quite (checked on the board)"})
+    glossary = app.widget.children[1]
+    assert "marginal rate" in glossary.children[0].value and "Saez" in glossary.children[0].value
+    box = app.widget.children[-1]
+    pick, question, inputs, probe, row, verdict = box.children[1:]
+    answer, button = row.children
+    expected = EXERCISES.get(pick.value).solve(app.game)
+    probe.children[0].value = 40.0
+    probe.children[1].click()
+    assert "revenue per worker ($)" in probe.children[2].value
+    answer.value = expected + 30
+    button.click()
+    assert "Enter your name" in verdict.value and not logged
+    app.name.value = "Ada"
+    button.click()
+    assert logged[0]["exercise"] == pick.value and logged[0]["student"] == "Ada"
+    pick.value = "diamond_saez_top_rate"
+    assert "top cutoff z*" in inputs.value and probe.layout.display == "none"
+    local = ClassroomApp(GameSetup(n_workers=200))  # local play: checked in the session
+    box = local.widget.children[-1]
+    answer, button = box.children[5].children
+    answer.value = expected + 30
+    button.click()
+    message = box.children[6].value
+    assert "too high" in message and f"{expected:g}" not in message

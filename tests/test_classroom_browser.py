@@ -76,7 +76,7 @@ def served(tmp_path_factory):
     try:
         _wait_http(f"http://127.0.0.1:{board_port}/health", STARTUP_S)
         _wait_port(port, STARTUP_S)  # a GET of the page would start a kernel of its own
-        yield port, board_port
+        yield port, board_port, log
     finally:
         proc.terminate()
         try:
@@ -120,7 +120,7 @@ def test_student_plays_three_rounds_and_the_teacher_sees_the_board(served, brows
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
-    port, board_port = served
+    port, board_port, _ = served
     SHOTS.mkdir(parents=True, exist_ok=True)
     driver = browser
     wait = WebDriverWait(driver, STEP_S)
@@ -172,3 +172,25 @@ def test_student_plays_three_rounds_and_the_teacher_sees_the_board(served, brows
     driver.get(f"http://127.0.0.1:{board_port}/teacher?key=tkey")
     driver.save_screenshot(str(SHOTS / "browser_teacher.png"))
     assert os.path.getsize(SHOTS / "browser_scoreboard.png") > 10_000
+
+
+def test_closing_the_page_shuts_its_kernel_down(served, browser):
+    """Voilà's page sends a shutdown beacon when it closes; without an XSRF token Voilà used to
+    refuse it (403) and the kernel lived on until culled."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    port, _, log = served
+    browser.get(f"http://127.0.0.1:{port}/?token=test-code")
+    WebDriverWait(browser, STEP_S).until(
+        lambda d: d.find_elements("css selector", "button.econsim-play"))
+    browser.get("about:blank")  # leaving the page fires the beacon
+    deadline = time.time() + 30
+    text = ""
+    while time.time() < deadline:
+        log.seek(0)
+        text = log.read()
+        if "Kernel shutdown" in text or "_xsrf" in text:
+            break
+        time.sleep(0.5)
+    assert "_xsrf' argument missing" not in text
+    assert "Kernel shutdown" in text

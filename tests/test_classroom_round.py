@@ -11,7 +11,7 @@ from PIL import Image
 
 from econsim.baselines.inverse_optimum import inverse_optimum
 from econsim.classroom.game import Game, GameSetup
-from econsim.classroom.view import INVERSE_POINTS, RoundRenderer
+from econsim.classroom.view import RoundRenderer, schedule_inverse
 from econsim.figures.classroom_base import TEXT_RC, png_bytes
 from econsim.figures.classroom_game import inverse_figure, round_figure
 from econsim.figures.classroom_round import InverseFigure, RoundFigure
@@ -58,8 +58,7 @@ def test_a_redraw_shows_the_new_round(played):
     assert fig.suptitle.get_text().startswith("rates 70 / 20 / 90 %")
     assert fig.axes[0].title.get_text().startswith("round 3:")
     assert not any(t.get_visible() for t in fig.placeholders)
-    inv = inverse_optimum(game.schedule(RATES[-1]), out.pre_tax_income, game.setup.elasticity,
-                          points=INVERSE_POINTS)
+    inv = schedule_inverse(game.schedule(RATES[-1]), out.pre_tax_income, game.setup.elasticity)
     line = renderer.inverse_figure.panel.lines["you"]
     np.testing.assert_array_equal(line.get_ydata(), np.clip(inv.weights, -3, 6))
     np.testing.assert_array_equal(line.get_xdata(), np.maximum(inv.group_lo, 1000.0) / 1000)
@@ -68,8 +67,8 @@ def test_a_redraw_shows_the_new_round(played):
     assert [v.inverse.rationalisable for v in views[1:]] == [True, True, False]
     panel = renderer.inverse_figure.panel
     assert [t.get_text() for t in panel.ax.get_legend().get_texts()] == [
-        "you (negative: not rationalisable)"]
-    assert panel.note.get_visible() and panel.note.get_text().endswith(": you")
+        "you (needs a negative weight)"]
+    assert panel.note.get_visible() and panel.note.get_text().endswith(":\nyou")
 
 
 def test_a_redrawn_figure_draws_like_a_new_one(played):
@@ -135,12 +134,12 @@ def test_new_figure_functions_keep_their_meaning():
         "earning power: income at 40 h/week (USD, log)", "round (tax year)",
         "income (USD k; the top 2 % in the last bin)", "round (tax year)"]
     assert [t.get_text() for t in fig.axes[2].get_legend().get_texts()] == [
-        "pre-tax z", "after tax and rebate"]
+        "before tax", "after tax and rebate"]
     assert png_bytes(fig).startswith(b"\x89PNG")
     inv = inverse_optimum(game.schedule(r.rates), r.outcome.pre_tax_income, 0.4, points=12)
     ax = inverse_figure({"you": inv}).axes[0]
     assert not inv.rationalisable  # 95 % on the top bracket is past the Laffer rate
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [
-        "you (negative: not rationalisable)"]
+        "you (needs a negative weight)"]
     (note,) = [t for t in ax.texts if t.get_visible()]
-    assert note.get_text() == "no welfare function with weights >= 0 rationalises: you"
+    assert note.get_text() == "needs a negative weight (a rate past the revenue peak):\nyou"

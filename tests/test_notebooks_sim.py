@@ -45,13 +45,18 @@ EXPECTED = {
                                "winner_table_by_seed.csv", "claims.csv"]),
     "09_classroom": (["09_classroom", "09_exercises"],
                      ["exercise_answers.csv", "saez_by_elasticity.csv", "checked_answers.csv"]),
+    "11_saez_derivation": (["11_hazard_ratio", "11_G_and_rates"],
+                           ["hazard.csv", "G_by_welfare.csv", "saez_along_income.csv",
+                            "implied_G_us_federal.csv", "checks.csv"]),
     "10_real_model": (["10_swf_over_time", "10_bracket_rates", "10_labour_vs_best_response"],
                       ["runs.csv", "replies.csv", "validity.csv", "tax_years.csv",
                        "exact_baselines.csv", "final_rates.csv", "best_response_share.csv",
                        "c2_by_seed.csv", "claims.csv"]),
 }
 SIM_NOTEBOOKS = sorted(EXPECTED)
-SIMULATION_NOTEBOOKS = [nb for nb in SIM_NOTEBOOKS if nb != "09_classroom"]
+#: Teaching notebooks: exact computations, no LLM backend to choose.
+TEACHING = ("09_classroom", "11_saez_derivation")
+SIMULATION_NOTEBOOKS = [nb for nb in SIM_NOTEBOOKS if nb not in TEACHING]
 
 
 @pytest.mark.parametrize("stem", SIM_NOTEBOOKS)
@@ -73,6 +78,9 @@ def test_quick_profile_runs_and_writes_outputs(stem, tmp_path):
     quick = load_profile(ROOT / "notebooks" / f"{stem}.ipynb", "quick")
     for name, value in quick.items():
         assert manifest["config"][name] == value, f"{stem}: {name} not applied"
+    for cell in nbformat.read(out, as_version=4).cells:  # answers are kept, never printed
+        if "solution" in cell.metadata.get("tags", []):
+            assert cell.outputs == [], f"{stem}: a solution cell shows output"
 
 
 @pytest.mark.parametrize("stem", SIM_NOTEBOOKS)

@@ -355,7 +355,7 @@ def test_bad_input() -> None:
     z = np.array([1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match="flat_0.4, gruber_saez, ai_economist_3.0"):
         saez_rates(THREE, income=z, elasticity="nope")
-    with pytest.raises(ValueError, match="proper, v1"):
+    with pytest.raises(ValueError, match="proper, local, v1"):
         saez_rates(THREE, income=z, mode="v2")
     with pytest.raises(ValueError, match="elasticity.*one entry per bracket"):
         saez_rates(THREE, income=z, elasticity=[0.1, 0.2])

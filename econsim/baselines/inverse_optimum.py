@@ -20,9 +20,13 @@ get what keeps the population mean of the weights at 1 (weights are in units of 
 value of public funds, the normalisation under which the lump-sum rebate is optimal):
 :math:`g_0 = (N - S(p_1)) / (N - N(p_1))`.
 
-Everything is evaluated exactly as :func:`econsim.baselines.saez.saez_estimates` in ``proper``
-mode does: :math:`a(z) = m(z)/(m(z) - z)` with :math:`m(z)` the mean income strictly above
-:math:`z` (Diamond–Saez), the rate of a bracket read at its lower cutoff, one elasticity per
+Everything is evaluated exactly as :func:`econsim.baselines.saez.saez_estimates` does in the
+same ``mode``: ``proper`` (default) uses :math:`a(z) = m(z)/(m(z) - z)` with :math:`m(z)` the
+mean income strictly above :math:`z` (Diamond–Saez; right only where the tail above :math:`z` is
+Pareto), ``local`` the local hazard :math:`a(z) = z f(z)/(1 - F(z))`
+(:func:`~econsim.baselines.saez.local_hazard`, analytic with ``density=`` or a kernel estimate),
+which makes the recovered weights right on any distribution. In both, :math:`G` is an average
+per person, so the differencing above gives group averages. The rate of a bracket read at its lower cutoff, one elasticity per
 bracket. So computing Saez rates from chosen weights and inverting them returns those weights
 (the test of this module). With ``points`` > 0, income quantiles are added to the cutoffs for a
 finer picture of the weights by income (inside a bracket :math:`\tau` is constant while
@@ -45,7 +49,7 @@ implementation the issue names; this module is written from the formulas above.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,14 +57,32 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from econsim.baselines.elasticities import resolve_elasticity
-from econsim.baselines.saez import _mean_above
+from econsim.baselines.saez import _mean_above, local_hazard
 from econsim.economy.tax import TaxSchedule
+from econsim.registry import Registry
 from econsim.validation import check_nonnegative, check_positive_int
 
 Array = NDArray[np.float64]
 
 #: Weights below ``-NEGATIVE_TOL`` count as negative (float noise at exactly 0 does not).
 NEGATIVE_TOL = 1e-9
+
+
+def _mean_above_a(z: Array, p: Array, m: Array, density: object | None) -> Array:
+    if density is not None:
+        raise ValueError("density is used only by inverse-optimum mode 'local'; got 'proper'")
+    return m / (m - p)
+
+
+def _local_a(z: Array, p: Array, m: Array, density: object | None) -> Array:
+    return local_hazard(z, p, density) if p.size else np.empty(0)
+
+
+#: How each mode estimates :math:`a` at the points ``(z sorted, points, mean above, density)``.
+HAZARDS: Registry[Callable[[Array, Array, Array, object | None], Array]] = Registry(
+    "inverse-optimum mode")
+HAZARDS.register("proper", _mean_above_a)
+HAZARDS.register("local", _local_a)
 
 
 @dataclass(frozen=True)
@@ -111,7 +133,8 @@ def implied_G(rate: ArrayLike, a: ArrayLike, e: ArrayLike) -> Array:
 
 def inverse_optimum(schedule: TaxSchedule, income: ArrayLike,
                     elasticity: float | Sequence[float] | ArrayLike | str = 0.4,
-                    points: int = 0, min_tail: int = 5) -> InverseOptimum:
+                    points: int = 0, min_tail: int = 5, mode: str = "proper",
+                    density: object | None = None) -> InverseOptimum:
     """The social marginal welfare weights by income that make ``schedule`` Saez-optimal.
 
     Parameters
@@ -130,7 +153,14 @@ def inverse_optimum(schedule: TaxSchedule, income: ArrayLike,
     min_tail
         A point needs at least this many people above it to estimate :math:`a` there; others
         are dropped.
+    mode
+        ``proper`` (mean-above :math:`a`, the default) or ``local`` (local hazard), as in
+        :func:`~econsim.baselines.saez.saez_estimates`.
+    density
+        ``local`` only: the income distribution as a frozen scipy distribution (analytic
+        :math:`a`); default a kernel estimate on ``income``.
     """
+    hazard = HAZARDS.get(mode)
     z = np.sort(check_nonnegative(income, "income").ravel())
     if z.size == 0:
         raise ValueError("income must hold at least one person (got N = 0)")
@@ -159,7 +189,7 @@ def inverse_optimum(schedule: TaxSchedule, income: ArrayLike,
     p, m, n_above = p[keep], m[keep], n_above[keep]
     k = np.searchsorted(schedule.cutoffs, p, side="right") - 1
     rate, e = schedule.rates[k], e_bracket[k]
-    a = m / (m - p)
+    a = hazard(z, p, m, density)
     G = np.where(rate > 0, implied_G(rate, a, e), 1.0)
     S = n_above * G
     n = z.size

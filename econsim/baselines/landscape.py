@@ -16,6 +16,7 @@ from numpy.typing import ArrayLike
 
 from econsim.baselines.saez import saez_rates
 from econsim.baselines.stackelberg import stackelberg
+from econsim.baselines.welfare_weights import social_weights
 from econsim.economy.outcomes import rational_step
 from econsim.economy.tax import TAX_PRESETS, TaxSchedule
 from econsim.economy.utility import get_utility
@@ -72,8 +73,16 @@ class SaezConvergenceWarning(RuntimeWarning):
 
 def saez_fixed_point(skill: ArrayLike, cutoffs: ArrayLike, utility: str,
                      elasticity: float | str | Sequence[float], max_iter: int = 50,
-                     tol: float = 1e-6) -> SaezFixedPoint:
+                     tol: float = 1e-6, objective: str | None = None, mode: str = "proper",
+                     damping: float = 1.0) -> SaezFixedPoint:
     """Saez rates evaluated on the incomes they themselves induce (rational workers).
+
+    ``objective`` (a welfare function's name) gives the welfare weights: its social marginal
+    weights at each iterate's outcome (:func:`econsim.baselines.welfare_weights.social_weights`);
+    ``None`` keeps Saez's default inverse-income weights. ``mode`` is the Saez mode
+    (:data:`econsim.baselines.saez.SAEZ_MODES`). ``damping`` in (0, 1] moves each round only
+    that far towards the new Saez rates (1: all the way, the default); a smaller step settles
+    maps that jump between two schedules.
 
     Starts from 50 % in every bracket; each round computes rational incomes under the current
     rates and the Saez rates on those incomes, until the largest change of a rate in one round
@@ -85,15 +94,19 @@ def saez_fixed_point(skill: ArrayLike, cutoffs: ArrayLike, utility: str,
     params = get_utility(utility)
     check_positive_int(max_iter, "max_iter")
     tol = check_range(tol, "tol", 0.0, np.inf, low_open=True, high_open=True)
+    step = check_range(damping, "damping", 0.0, 1.0, low_open=True)
     rates = np.full(np.size(cutoffs), 0.5)
     change = np.inf
     for i in range(1, max_iter + 1):
-        income = rational_step(s, TaxSchedule(cutoffs, rates), params).pre_tax_income
-        new = saez_rates(cutoffs, income=income, elasticity=elasticity)
+        out = rational_step(s, TaxSchedule(cutoffs, rates), params)
+        weights = None if objective is None else social_weights(
+            objective, out.utility, out.pre_tax_income, out.post_tax_income)
+        new = saez_rates(cutoffs, income=out.pre_tax_income, elasticity=elasticity,
+                         weights=weights, mode=mode)
         change = float(np.max(np.abs(new - rates)))
         if change < tol:
             return SaezFixedPoint(new, i, change, True)
-        rates = new
+        rates = new if step == 1.0 else rates + step * (new - rates)
     warnings.warn(f"Saez fixed point did not converge in {max_iter} rounds (elasticity "
                   f"{elasticity!r}, utility {utility!r}): last change {100 * change:.3g} pp; "
                   "returning the last iterate", SaezConvergenceWarning, stacklevel=2)

@@ -9,7 +9,10 @@ marginal welfare weight of the people above :math:`z` (weights normalised so tha
 mean is 1, i.e. in units of the marginal value of public funds) and :math:`e` is the elasticity of
 taxable income with respect to the net-of-tax rate :math:`1 - \tau`.
 
-Two evaluation modes are registered in :data:`SAEZ_MODES`:
+Three evaluation modes are registered in :data:`SAEZ_MODES`. Only ``local`` uses this local
+:math:`a(z)`; ``proper`` (the default, kept for the committed results) replaces it with the
+Diamond–Saez top-bracket parameter :math:`m/(m - z)` at every cutoff, which equals it only where
+the tail above :math:`z` is Pareto:
 
 ``proper`` (default)
     On realised pre-tax incomes. Bracket :math:`k \ge 1` gets the rate of the formula at its
@@ -41,6 +44,19 @@ Two evaluation modes are registered in :data:`SAEZ_MODES`:
     is above :math:`b_1` — no tail at all — do brackets :math:`k \ge 1` take the linear-tax
     values (a flat schedule, flagged in ``fallback``). No minimum N is imposed: the paper's
     default population has 5 workers.
+
+``local``
+    Saez (2001) proper on any distribution: the rate of bracket :math:`k \ge 1` is the formula
+    at its lower cutoff :math:`b_k` with the **local hazard ratio**
+    :math:`a(b) = b f(b)/(1 - F(b))` (:func:`local_hazard`) and :math:`G(b)` the average weight
+    *per person* above :math:`b` (as in ``proper``). The density is either given (``density=``
+    a frozen scipy distribution, e.g. the GB2 prior or a lognormal: :math:`a = b\,
+    \mathrm{pdf}(b)/\mathrm{sf}(b)`) or estimated: a Gaussian kernel density (Scott's
+    bandwidth) of the *log* of the positive incomes, since :math:`z f(z)` is the density of
+    :math:`\ln z` (scale-free and well behaved in a Pareto tail), times the share of positive
+    incomes, over the empirical share above :math:`b`. On a Pareto tail :math:`a(b)` equals
+    the Pareto index, as ``proper``'s estimator; elsewhere (a lognormal body) the two differ.
+    Bracket 0 and thin brackets are handled as in ``proper``.
 
 ``v1``
     The released v1 code's algorithm, step for step (Karten et al. 2025; MODEL.md §7), written
@@ -89,7 +105,7 @@ from scipy.stats import gaussian_kde
 from econsim.baselines.elasticities import resolve_elasticity
 from econsim.economy.tax import TaxSchedule
 from econsim.registry import Registry
-from econsim.validation import as_float_array, check_nonnegative, check_positive_int
+from econsim.validation import as_float_array, check_finite, check_nonnegative, check_positive_int
 
 Array = NDArray[np.float64]
 
@@ -152,17 +168,20 @@ def normalised_weights(income: Array, weights: ArrayLike | None) -> Array:
     r"""Social marginal welfare weights scaled to population mean 1.
 
     Default: inverse income :math:`g_i \propto 1/\max(z_i, 1)` (the paper's SWF weights).
+    Supplied weights may be negative (a welfare function that gains from taking a dollar from
+    someone, e.g. equality × productivity at the top); their sum must be positive.
     """
     if weights is None:
         w = 1.0 / np.maximum(income, 1.0)
     else:
-        w = check_nonnegative(weights, "weights").ravel()
+        w = check_finite(weights, "weights").ravel()
         if w.size != income.size:
             raise ValueError(f"weights must have one entry per person: got {w.size} weights for "
                              f"{income.size} incomes")
     total = w.sum()
     if not total > 0:
-        raise ValueError("weights must not all be zero (allowed: finite, >= 0, positive sum)")
+        raise ValueError("weights must have a positive sum (allowed: finite numbers, "
+                         "positive sum)")
     return w * (w.size / total)
 
 
@@ -216,6 +235,45 @@ def _proper(z: Array, cut: Array, e: Array, weights: ArrayLike | None, min_tail:
                 # above b_1 at all, the linear-tax values: the data say nothing above b_1)
                 a[k], G[k], fallback[k] = a[k - 1], G[k - 1], True
     return SaezEstimates(saez_rate(G, a, e), G, a, e, cut.copy(), n_above, fallback, "proper")
+
+
+def local_hazard(income: ArrayLike, at: ArrayLike, density: object | None = None) -> Array:
+    r"""The local hazard ratio :math:`a(b) = b\, f(b)/(1 - F(b))` at each income ``at``.
+
+    With ``density`` (a frozen scipy distribution): :math:`b\,\mathrm{pdf}(b)/\mathrm{sf}(b)`,
+    analytic. Without: :math:`b f(b) = p_+\, k(\ln b)` with :math:`k` a Gaussian kernel density
+    (Scott's bandwidth) of the log of the positive incomes and :math:`p_+` their share, over the
+    empirical share of incomes above :math:`b`. NaN where nobody is above :math:`b` (or
+    :math:`b \le 0`). For a Pareto tail with index :math:`\alpha`, :math:`a = \alpha`.
+    """
+    z = check_nonnegative(income, "income").ravel()
+    b = check_nonnegative(at, "at").ravel()
+    if density is not None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            a = b * density.pdf(b) / density.sf(b)  # type: ignore[attr-defined]
+        return np.where((b > 0) & np.isfinite(a), a, np.nan)
+    pos = z[z > 0]
+    if np.unique(pos).size < 2:
+        raise ValueError("the local hazard needs at least 2 distinct positive incomes for its "
+                         f"kernel density (got {np.unique(pos).size})")
+    kde = gaussian_kde(np.log(pos))
+    share_above = (z.size - np.searchsorted(np.sort(z), b, side="right")) / z.size
+    with np.errstate(divide="ignore", invalid="ignore"):
+        zf = (pos.size / z.size) * kde(np.log(np.where(b > 0, b, 1.0)))
+        a = zf / share_above
+    return np.where((b > 0) & (share_above > 0), a, np.nan)
+
+
+def _local(z: Array, cut: Array, e: Array, weights: ArrayLike | None, min_tail: int,
+           density: object | None = None) -> SaezEstimates:
+    est = _proper(z, cut, e, weights, min_tail)  # G per person, bracket 0, thin-tail carry-up
+    a, G = est.a.copy(), est.G
+    if cut.size > 1:
+        local = local_hazard(z, cut[1:], density)
+        for k in range(1, cut.size):  # estimable brackets get the local a; thin ones carry up
+            a[k] = a[k - 1] if est.fallback[k] else local[k - 1]
+    return SaezEstimates(saez_rate(G, a, e), G, a, e, est.at, est.n_above, est.fallback,
+                         "local")
 
 
 def _v1_weights(z: Array, weights: ArrayLike | None) -> Array:
@@ -277,15 +335,20 @@ class SaezMode:
     """How to evaluate the Saez formula: ``func(z, cutoffs, e, weights or None, min_tail)``."""
 
     name: str
-    func: Callable[[Array, Array, Array, ArrayLike | None, int], SaezEstimates]
+    func: Callable[..., SaezEstimates]
     input: str  # "income" (realised pre-tax incomes) or "skill" (v1: skills × 100)
     description: str
+    takes_density: bool = False  # accepts ``density=`` (a frozen scipy distribution)
 
 
 SAEZ_MODES: Registry[SaezMode] = Registry("Saez mode")
 SAEZ_MODES.register("proper", SaezMode(
     "proper", _proper, "income",
     "realised incomes, rate at each lower cutoff, mean-above Pareto tail, linear tax for bracket 0"))
+SAEZ_MODES.register("local", SaezMode(
+    "local", _local, "income",
+    "realised incomes, rate at each lower cutoff, local hazard z f(z)/(1 - F(z)) from a density",
+    takes_density=True))
 SAEZ_MODES.register("v1", SaezMode(
     "v1", _v1, "skill",
     "the released v1 algorithm: skills × 100, Gaussian KDE, bracket midpoints, top at 10 % of $10M"))
@@ -294,8 +357,8 @@ SAEZ_MODES.register("v1", SaezMode(
 def saez_estimates(cutoffs: ArrayLike | TaxSchedule, *, income: ArrayLike | None = None,
                    skill: ArrayLike | None = None,
                    elasticity: float | Sequence[float] | ArrayLike | str = 0.4,
-                   weights: ArrayLike | None = None, mode: str = "proper", min_tail: int = 5
-                   ) -> SaezEstimates:
+                   weights: ArrayLike | None = None, mode: str = "proper", min_tail: int = 5,
+                   density: object | None = None) -> SaezEstimates:
     r"""Saez (2001) rates per bracket with their ingredients (:math:`G`, :math:`a`, :math:`e`).
 
     Parameters
@@ -303,7 +366,7 @@ def saez_estimates(cutoffs: ArrayLike | TaxSchedule, *, income: ArrayLike | None
     cutoffs
         Bracket lower edges (USD, starting at 0) or a :class:`~econsim.economy.tax.TaxSchedule`.
     income
-        Realised pre-tax incomes :math:`z_i \ge 0` (``proper`` mode).
+        Realised pre-tax incomes :math:`z_i \ge 0` (``proper`` and ``local`` modes).
     skill
         Skills :math:`s_i \ge 0` (``v1`` mode, which uses :math:`z_i = 100 s_i`).
     elasticity
@@ -313,10 +376,13 @@ def saez_estimates(cutoffs: ArrayLike | TaxSchedule, *, income: ArrayLike | None
         Social welfare weights per person (any positive scale; normalised to mean 1, or to sum 1
         in ``v1``). Default: inverse income, :math:`1/\max(z_i, 1)` (``v1``: :math:`1/z_i`).
     mode
-        ``proper`` or ``v1`` (see the module docstring); unknown names raise ``ValueError``.
+        ``proper``, ``local`` or ``v1`` (see the module docstring); unknown names raise ``ValueError``.
     min_tail
         ``proper`` mode: minimum number of people above a cutoff to estimate :math:`(a, G)` there;
         below it the nearest lower estimate is carried up.
+    density
+        ``local`` mode only: the income distribution as a frozen scipy distribution (``pdf`` and
+        ``sf``); default: a kernel estimate on ``income`` (see :func:`local_hazard`).
 
     Returns
     -------
@@ -336,6 +402,10 @@ def saez_estimates(cutoffs: ArrayLike | TaxSchedule, *, income: ArrayLike | None
     if z.size == 0:
         raise ValueError("need at least one person (got an empty income/skill array)")
     e = resolve_elasticity(elasticity, cut)
+    if density is not None:
+        if not m.takes_density:
+            raise ValueError(f"density is used only by Saez mode 'local'; got mode {mode!r}")
+        return m.func(z, cut, e, weights, min_tail, density=density)
     return m.func(z, cut, e, weights, min_tail)
 
 

@@ -3,15 +3,33 @@
 Endpoints (``code`` is the class code, ``key`` the teacher key printed at start-up):
 
 ``POST /api/submit``
-    JSON body ``{"class_code", "student", "setup", "rates", "welfare"}`` (what
-    :meth:`econsim.classroom.game.Game.submission` builds, plus the class code). ``201`` with
+    JSON body ``{"class_code", "student", "setup", "rates"}`` (what
+    :meth:`econsim.classroom.game.Game.submission` builds, plus the class code). The board
+    replays the rates on the setup's population and stores the welfare it computes; a
+    ``welfare`` in the body is ignored. ``201`` with
     ``{"id": …}``; ``403`` for a wrong class code; ``400`` with a one-line reason for a bad body.
+``POST /api/attempt``
+    JSON body ``{"class_code", "student", "setup", "exercise", "answer"}``: the board checks the
+    answer on the setup's population (:func:`econsim.classroom.exercises.check`), logs the try
+    and answers ``{"correct", "message", "attempts_left"}`` — never the answer itself. ``429``
+    when the student's tries are used up, ``409`` when already solved.
+``POST /api/progress``
+    JSON body ``{"class_code", "player", "student", "rounds"}``: a student's page is alive (the
+    console's list of players).
+``GET /api/setup?code=…``
+    The game the lecturer chose for this class (JSON of :class:`GameSetup` fields).
 ``GET /api/ranking?key=…``
     The ranking as JSON.
 ``GET /teacher?key=…``
-    The teacher's page: ranking per setting, the class's schedules over the optimum, CSV link.
-``GET /export.csv?key=…``
-    The ranking as CSV.
+    The lecturer's console (:mod:`econsim.classroom.console`): the game and a form to change it,
+    the players, the ranking per setting (with delete buttons), the exercise results, exports,
+    reset.
+``POST /teacher/reset``, ``/teacher/delete``, ``/teacher/setup``
+    The console's forms (form-encoded, with ``key``): delete the class's data, delete one
+    entry (``id``), change the game (``brackets``, ``workers``, ``utility``, ``welfare``,
+    ``n_rounds``, ``elasticity``). ``303`` back to the console; ``403`` without the key.
+``GET /export.csv?key=…``, ``GET /export_exercises.csv?key=…``
+    The ranking / the exercise results as CSV.
 ``GET /health``
     ``ok``.
 
@@ -21,9 +39,7 @@ A :class:`~http.server.ThreadingHTTPServer` handles each request on its own thre
 
 from __future__ import annotations
 
-import base64
 import hmac
-import html
 import json
 import os
 import threading
@@ -31,7 +47,7 @@ import urllib.request
 from collections.abc import Callable
 from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, quote, urlencode, urlparse
 
 from econsim.classroom.game import Game, GameSetup
 from econsim.classroom.store import ClassStore
@@ -43,44 +59,42 @@ URL_ENV, CODE_ENV = "ECONSIM_CLASSROOM_URL", "ECONSIM_CLASSROOM_CODE"
 
 
 @lru_cache(maxsize=8)
-def _optimum(setup_json: str):  # noqa: ANN202 - TaxSchedule
-    from econsim.baselines.stackelberg import stackelberg
-
-    game = Game(GameSetup(**json.loads(setup_json)))
-    return stackelberg(game.skill, game.cutoffs, game.setup.utility,
-                       objective=game.setup.welfare, seed=game.setup.seed).schedule
+def _game(setup_json: str) -> Game:
+    return Game(GameSetup(**json.loads(setup_json)))
 
 
-def teacher_page(store: ClassStore, class_code: str, key: str) -> str:
-    """The teacher's HTML page (one section per setting)."""
-    from econsim.figures.classroom_game import class_board_figure, png_bytes
+def check_attempt(store: ClassStore, class_code: str, payload: dict) -> tuple[int, dict]:
+    """Check and log one exercise try (see ``POST /api/attempt``): (HTTP status, JSON body)."""
+    from econsim.classroom.exercises import EXERCISES, MAX_ATTEMPTS, check
 
-    ranking = store.ranking(class_code)
-    parts = [f"<h1>Class board · {html.escape(class_code or 'local')}</h1>",
-             f"<p>{len(ranking)} submissions · <a id='csv' href='/export.csv?key="
-             f"{html.escape(key)}'>export CSV</a></p>"]
-    subs = store.submissions(class_code).set_index("id")
-    for setting, group in ranking.groupby("setting", sort=False):
-        setup = subs.loc[int(group.id.iloc[0]), "setup"]
-        optimum = _optimum(json.dumps(setup, sort_keys=True))
-        png = png_bytes(class_board_figure(group, optimum, setting), dpi=80)
-        rows = "".join(
-            f"<tr><td>{r['rank']}</td><td>{html.escape(r.student)}</td>"
-            f"<td>{r.final_welfare:,.6g}</td><td>{html.escape(r.final_rates)}</td>"
-            f"<td>{r.n_rounds}</td></tr>" for _, r in group.iterrows())
-        parts.append(
-            f"<h2>{html.escape(setting)}</h2><table class='ranking' border='1' cellpadding='4'>"
-            "<tr><th>rank</th><th>student</th><th>welfare (last round)</th>"
-            "<th>final rates (%)</th><th>rounds</th></tr>" + rows + "</table>"
-            f"<p><img alt='class schedules over the optimum' "
-            f"src='data:image/png;base64,{base64.b64encode(png).decode()}'></p>")
-    return ("<!doctype html><html><head><meta charset='utf-8'><title>econsim class board"
-            "</title><meta http-equiv='refresh' content='30'></head><body style='font-family:"
-            "sans-serif'>" + "".join(parts) + "</body></html>")
+    student = str(payload.get("student", "")).strip()
+    exercise = str(payload.get("exercise", ""))
+    EXERCISES.get(exercise)  # unknown names: ValueError listing the valid ones
+    if not isinstance(payload.get("setup"), dict):
+        raise ValueError("setup must be a JSON object of game settings")
+    setup = GameSetup(**payload["setup"])
+    if not student:
+        raise ValueError("student must be a non-empty name (enter your name first)")
+    used, solved = store.attempts_used(class_code, student, exercise)
+    if solved:
+        return 409, {"error": "already solved", "attempts_left": MAX_ATTEMPTS - used}
+    if used >= MAX_ATTEMPTS:
+        return 429, {"error": f"no tries left ({MAX_ATTEMPTS} per exercise)",
+                     "attempts_left": 0}
+    result = check(exercise, payload.get("answer"), _game(json.dumps(setup.to_dict(),
+                                                                     sort_keys=True)), used)
+    store.log_attempt(class_code, student, exercise, float(payload["answer"]), result.correct)
+    return 200, {"correct": result.correct, "message": result.message,
+                 "attempts_left": result.attempts_left}
 
 
-def make_handler(store: ClassStore, class_code: str, teacher_key: str) -> type:
-    """The request handler class bound to one store and its codes."""
+def make_handler(store: ClassStore, class_code: str, teacher_key: str,
+                 default_setup: GameSetup | None = None) -> type:
+    """The request handler class bound to one store, its codes and the default game."""
+    from econsim.classroom.console import setup_from_form, teacher_page
+
+    def current_setup() -> GameSetup:
+        return store.session_setup(class_code) or default_setup or GameSetup()
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "econsim-classroom"
@@ -104,41 +118,107 @@ def make_handler(store: ClassStore, class_code: str, teacher_key: str) -> type:
             self._send(403, json.dumps({"error": "wrong or missing teacher key (?key=...)"}))
             return False
 
+        def _redirect(self, location: str) -> None:
+            self.send_response(303)
+            self.send_header("Location", location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
             url = urlparse(self.path)
             query = parse_qs(url.query)
+            teacher_pages = ("/api/ranking", "/teacher", "/export.csv", "/export_exercises.csv")
             if url.path == "/health":
                 self._send(200, "ok", "text/plain")
-            elif url.path == "/api/ranking" and self._teacher(query):
+            elif url.path == "/api/setup":
+                if hmac.compare_digest(query.get("code", [""])[0], class_code):
+                    self._send(200, json.dumps(current_setup().to_dict()))
+                else:
+                    self._send(403, json.dumps({"error": "wrong class code (?code=...)"}))
+            elif url.path in teacher_pages and not self._teacher(query):
+                return
+            elif url.path == "/api/ranking":
                 rank = store.ranking(class_code).drop(columns=["rates"])
                 self._send(200, rank.to_json(orient="records"))
-            elif url.path == "/teacher" and self._teacher(query):
-                self._send(200, teacher_page(store, class_code, teacher_key), "text/html")
-            elif url.path == "/export.csv" and self._teacher(query):
+            elif url.path == "/teacher":
+                self._send(200, teacher_page(store, class_code, teacher_key, current_setup()),
+                           "text/html")
+            elif url.path == "/export.csv":
                 self._send(200, store.export_csv(class_code), "text/csv")
-            elif url.path not in ("/api/ranking", "/teacher", "/export.csv"):
+            elif url.path == "/export_exercises.csv":
+                self._send(200, store.exercise_results(class_code).to_csv(index=False),
+                           "text/csv")
+            else:
                 self._send(404, json.dumps({"error": f"no page {url.path}; pages: /teacher, "
-                                            "/export.csv, /api/ranking, /api/submit"}))
+                                            "/export.csv, /export_exercises.csv, /api/ranking,"
+                                            " /api/setup, /api/submit, /api/attempt"}))
 
-        def do_POST(self) -> None:  # noqa: N802
-            if urlparse(self.path).path != "/api/submit":
-                self._send(404, json.dumps({"error": "POST only to /api/submit"}))
-                return
+        def _teacher_action(self, path: str) -> None:
+            """A console form (``application/x-www-form-urlencoded`` with the teacher key)."""
             length = int(self.headers.get("Content-Length") or 0)
-            if not 0 < length <= MAX_BODY:
-                self._send(400, json.dumps({"error": f"body must be 1..{MAX_BODY} bytes"}))
+            if not 0 <= length <= MAX_BODY:
+                self._send(400, json.dumps({"error": f"body must be 0..{MAX_BODY} bytes"}))
+                return
+            form = parse_qs(self.rfile.read(length).decode(errors="replace"))
+            if not self._teacher(form):
                 return
             try:
-                payload = json.loads(self.rfile.read(length))
-                code = str(payload.pop("class_code", "")) if isinstance(payload, dict) else ""
-                if not hmac.compare_digest(code, class_code):
-                    self._send(403, json.dumps({"error": "wrong class code"}))
-                    return
-                new_id = store.submit(payload, class_code)
+                if path == "/teacher/reset":
+                    store.reset(class_code)
+                elif path == "/teacher/delete":
+                    store.delete(class_code, int(form.get("id", ["-1"])[0]))
+                else:
+                    store.set_session_setup(class_code, setup_from_form(current_setup(), form))
             except (ValueError, TypeError) as err:
                 self._send(400, json.dumps({"error": str(err).splitlines()[0]}))
                 return
-            self._send(201, json.dumps({"id": new_id}))
+            self._redirect(f"/teacher?key={quote(teacher_key)}")
+
+        def _body(self) -> dict | None:
+            """The JSON body with a matching class code (``None``: an error was sent)."""
+            length = int(self.headers.get("Content-Length") or 0)
+            if not 0 < length <= MAX_BODY:
+                self._send(400, json.dumps({"error": f"body must be 1..{MAX_BODY} bytes"}))
+                return None
+            try:
+                payload = json.loads(self.rfile.read(length))
+            except ValueError:
+                self._send(400, json.dumps({"error": "body must be JSON"}))
+                return None
+            if not isinstance(payload, dict):
+                self._send(400, json.dumps({"error": "body must be a JSON object"}))
+                return None
+            code = str(payload.pop("class_code", ""))
+            if not hmac.compare_digest(code, class_code):
+                self._send(403, json.dumps({"error": "wrong class code"}))
+                return None
+            return payload
+
+        def do_POST(self) -> None:  # noqa: N802
+            path = urlparse(self.path).path
+            if path in ("/teacher/reset", "/teacher/delete", "/teacher/setup"):
+                self._teacher_action(path)
+                return
+            if path not in ("/api/submit", "/api/attempt", "/api/progress"):
+                self._send(404, json.dumps({"error": "POST only to /api/submit, /api/attempt, "
+                                            "/api/progress, /teacher/{reset,delete,setup}"}))
+                return
+            payload = self._body()
+            if payload is None:
+                return
+            try:
+                if path == "/api/submit":
+                    status, answer = 201, {"id": store.submit(payload, class_code)}
+                elif path == "/api/progress":
+                    store.see_player(class_code, payload.get("player", ""),
+                                     payload.get("student", ""), payload.get("rounds", 0))
+                    status, answer = 200, {"ok": True}
+                else:
+                    status, answer = check_attempt(store, class_code, payload)
+            except (ValueError, TypeError) as err:
+                self._send(400, json.dumps({"error": str(err).splitlines()[0]}))
+                return
+            self._send(status, json.dumps(answer))
 
     return Handler
 
@@ -153,8 +233,9 @@ class BoardServer:
     """The class board on ``host:port`` (port 0 picks a free one), served from a thread."""
 
     def __init__(self, store: ClassStore, class_code: str, teacher_key: str,
-                 host: str = "127.0.0.1", port: int = 0) -> None:
-        self.httpd = _Server((host, port), make_handler(store, class_code, teacher_key))
+                 host: str = "127.0.0.1", port: int = 0, setup: GameSetup | None = None
+                 ) -> None:
+        self.httpd = _Server((host, port), make_handler(store, class_code, teacher_key, setup))
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property
@@ -170,17 +251,19 @@ class BoardServer:
         self.httpd.server_close()
 
 
-def submit_over_http(url: str, class_code: str, payload: dict, timeout: float = 30.0) -> dict:
-    """POST one finished game to a board server; returns its JSON answer (``{"id": …}``)."""
+def submit_over_http(url: str, class_code: str, payload: dict, timeout: float = 30.0,
+                     endpoint: str = "/api/submit") -> dict:
+    """POST one finished game (or, with ``endpoint="/api/attempt"``, one exercise try) to a
+    board server; returns its JSON answer (``{"id": …}``)."""
     body = json.dumps({**payload, "class_code": class_code}).encode()
-    req = urllib.request.Request(url.rstrip("/") + "/api/submit", data=body,
+    req = urllib.request.Request(url.rstrip("/") + endpoint, data=body,
                                  headers={"Content-Type": "application/json"}, method="POST")
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
             return json.loads(resp.read())
     except urllib.error.HTTPError as err:
         reason = json.loads(err.read() or b"{}").get("error", err.reason)
-        raise ValueError(f"submission refused ({err.code}): {reason}") from None
+        raise ValueError(f"refused ({err.code}): {reason}") from None
 
 
 def submitter_from_env() -> Callable[[dict], dict] | None:
@@ -191,3 +274,26 @@ def submitter_from_env() -> Callable[[dict], dict] | None:
         return None
     code = os.environ.get(CODE_ENV, "")
     return lambda payload: submit_over_http(url, code, payload)
+
+
+def setup_from_board(url: str, class_code: str, timeout: float = 10.0) -> GameSetup:
+    """The game the lecturer chose for this class (``GET /api/setup``)."""
+    query = urlencode({"code": class_code})
+    with urllib.request.urlopen(f"{url.rstrip('/')}/api/setup?{query}", timeout=timeout) as r:
+        return GameSetup(**json.loads(r.read()))
+
+
+def board_from_env() -> tuple[str, str] | None:
+    """``(board URL, class code)`` in class mode, else ``None``."""
+    url = os.environ.get(URL_ENV)
+    return (url, os.environ.get(CODE_ENV, "")) if url else None
+
+
+def checker_from_env() -> Callable[[dict], dict] | None:
+    """How the served notebook checks exercise tries in class mode (on the board, which counts
+    and logs them); ``None`` outside class mode (the app checks locally)."""
+    url = os.environ.get(URL_ENV)
+    if not url:
+        return None
+    code = os.environ.get(CODE_ENV, "")
+    return lambda payload: submit_over_http(url, code, payload, endpoint="/api/attempt")

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from econsim.classroom.game import GameSetup
+from econsim.classroom.game import GameSetup, replay_welfare
 
 #: Longest student name kept (longer names are refused, not truncated).
 MAX_NAME = 80
@@ -41,6 +41,29 @@ CREATE TABLE IF NOT EXISTS submissions (
     final_welfare REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS by_class ON submissions (class_code, setting);
+CREATE TABLE IF NOT EXISTS attempts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    submitted REAL NOT NULL,
+    class_code TEXT NOT NULL,
+    student TEXT NOT NULL,
+    exercise TEXT NOT NULL,
+    answer REAL NOT NULL,
+    correct INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS attempts_by_student ON attempts (class_code, student, exercise);
+CREATE TABLE IF NOT EXISTS sessions (
+    class_code TEXT PRIMARY KEY,
+    setup TEXT NOT NULL,
+    updated REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS players (
+    class_code TEXT NOT NULL,
+    player TEXT NOT NULL,
+    student TEXT NOT NULL,
+    rounds INTEGER NOT NULL,
+    last_seen REAL NOT NULL,
+    PRIMARY KEY (class_code, player)
+);
 """
 
 EXPORT_COLUMNS = ["rank", "student", "final_welfare", "n_rounds", "final_rates", "setting",
@@ -53,31 +76,35 @@ def setting_key(setup: GameSetup) -> str:
             f"{setup.welfare}, N={setup.n_workers} seed {setup.seed}")
 
 
-def validate_submission(payload: dict) -> tuple[str, GameSetup, list[list[float]], list[float]]:
-    """Check a submission (as :meth:`econsim.classroom.game.Game.submission` builds it)."""
-    if not isinstance(payload, dict):
-        raise ValueError("submission must be a JSON object with student, setup, rates, welfare")
-    missing = {"student", "setup", "rates", "welfare"} - set(payload)
-    if missing:
-        raise ValueError(f"submission lacks {sorted(missing)}; needs student, setup, rates, "
-                         "welfare")
-    student = str(payload["student"]).strip()
+def _check_name(name: object) -> str:
+    student = str(name).strip()
     if not student or len(student) > MAX_NAME:
         raise ValueError(f"student must be a non-empty name of at most {MAX_NAME} characters")
+    return student
+
+
+def validate_submission(payload: dict) -> tuple[str, GameSetup, list[list[float]], list[float]]:
+    """Check a submission (as :meth:`econsim.classroom.game.Game.submission` builds it) and
+    recompute its welfare from the rates (:func:`~econsim.classroom.game.replay_welfare`): a
+    ``welfare`` the page sends is ignored, so a forged number cannot climb the board."""
+    if not isinstance(payload, dict):
+        raise ValueError("submission must be a JSON object with student, setup, rates")
+    missing = {"student", "setup", "rates"} - set(payload)
+    if missing:
+        raise ValueError(f"submission lacks {sorted(missing)}; needs student, setup, rates")
+    student = _check_name(payload["student"])
+    if not isinstance(payload["setup"], dict):
+        raise ValueError("setup must be a JSON object of game settings")
     setup = GameSetup(**payload["setup"])
     rates = np.asarray(payload["rates"], dtype=float)
-    welfare = np.asarray(payload["welfare"], dtype=float).ravel()
-    if rates.ndim != 2 or rates.shape[1] != setup.brackets or rates.shape[0] != welfare.size:
-        raise ValueError(f"rates must be one list of {setup.brackets} rates per round and "
-                         f"welfare one value per round; got rates {rates.shape}, welfare "
-                         f"{welfare.shape}")
-    if not 1 <= welfare.size <= setup.n_rounds:
-        raise ValueError(f"rounds must be between 1 and {setup.n_rounds}; got {welfare.size}")
+    if rates.ndim != 2 or rates.shape[1] != setup.brackets:
+        raise ValueError(f"rates must be one list of {setup.brackets} rates per round; got "
+                         f"shape {rates.shape}")
+    if not 1 <= rates.shape[0] <= setup.n_rounds:
+        raise ValueError(f"rounds must be between 1 and {setup.n_rounds}; got {rates.shape[0]}")
     if not (np.isfinite(rates).all() and (rates >= 0).all() and (rates <= 1).all()):
         raise ValueError("rates must be fractions in [0, 1]")
-    if not np.isfinite(welfare).all():
-        raise ValueError("welfare values must be finite numbers")
-    return student, setup, rates.tolist(), welfare.tolist()
+    return student, setup, rates.tolist(), replay_welfare(setup, rates.tolist())
 
 
 class ClassStore:
@@ -138,6 +165,97 @@ class ClassStore:
         df["n_rounds"] = df.rates.map(len)
         df["final_rates"] = df.rates.map(lambda r: " / ".join(f"{100 * x:.0f}" for x in r[-1]))
         return df[EXPORT_COLUMNS + ["rates"]].reset_index(drop=True)
+
+    def attempts_used(self, class_code: str, student: str, exercise: str) -> tuple[int, bool]:
+        """Tries a student has made on an exercise, and whether one was right."""
+        with self._connect() as con:
+            n, solved = con.execute(
+                "SELECT COUNT(*), COALESCE(MAX(correct), 0) FROM attempts WHERE class_code = ?"
+                " AND student = ? AND exercise = ?", (class_code, student, exercise)).fetchone()
+        return int(n), bool(solved)
+
+    def log_attempt(self, class_code: str, student: str, exercise: str, answer: float,
+                    correct: bool) -> int:
+        """Record one try at an exercise; returns its id."""
+        student = _check_name(student)
+        with self._connect() as con:
+            con.execute("BEGIN IMMEDIATE")
+            cur = con.execute(
+                "INSERT INTO attempts (submitted, class_code, student, exercise, answer, "
+                "correct) VALUES (?, ?, ?, ?, ?, ?)",
+                (time.time(), class_code, student, exercise, float(answer), int(correct)))
+            con.execute("COMMIT")
+            return int(cur.lastrowid)
+
+    def exercise_results(self, class_code: str | None = None) -> pd.DataFrame:
+        """Per student and exercise: tries, solved (0/1) and the last answer given."""
+        query = ("SELECT student, exercise, COUNT(*) AS tries, MAX(correct) AS solved, "
+                 "(SELECT answer FROM attempts b WHERE b.class_code = a.class_code AND "
+                 "b.student = a.student AND b.exercise = a.exercise ORDER BY b.id DESC LIMIT 1)"
+                 " AS last_answer FROM attempts a")
+        args: tuple = ()
+        if class_code is not None:
+            query, args = query + " WHERE class_code = ?", (class_code,)
+        with self._connect() as con:
+            return pd.read_sql_query(query + " GROUP BY class_code, student, exercise "
+                                     "ORDER BY student, exercise", con, params=args)
+
+    def reset(self, class_code: str) -> int:
+        """Delete every submission, exercise try and player of one class (its session's game
+        settings stay); returns the rows deleted."""
+        with self._connect() as con:
+            con.execute("BEGIN IMMEDIATE")
+            n = sum(con.execute(f"DELETE FROM {table} WHERE class_code = ?", (class_code,)
+                                ).rowcount for table in ("submissions", "attempts", "players"))
+            con.execute("COMMIT")
+        return int(n)
+
+    def session_setup(self, class_code: str) -> GameSetup | None:
+        """The game the lecturer chose for this class (``None``: not chosen yet)."""
+        with self._connect() as con:
+            row = con.execute("SELECT setup FROM sessions WHERE class_code = ?",
+                              (class_code,)).fetchone()
+        return None if row is None else GameSetup(**json.loads(row[0]))
+
+    def set_session_setup(self, class_code: str, setup: GameSetup) -> None:
+        """Choose the game (scenario, welfare function, …) for pages opened from now on."""
+        with self._connect() as con:
+            con.execute("INSERT INTO sessions (class_code, setup, updated) VALUES (?, ?, ?) "
+                        "ON CONFLICT(class_code) DO UPDATE SET setup = excluded.setup, "
+                        "updated = excluded.updated",
+                        (class_code, json.dumps(setup.to_dict()), time.time()))
+
+    def see_player(self, class_code: str, player: str, student: str, rounds: int) -> None:
+        """Record that a student's page is alive (``player``: the page's id)."""
+        player = str(player).strip()
+        if not player or len(player) > MAX_NAME:
+            raise ValueError(f"player must be a page id of 1..{MAX_NAME} characters")
+        if not isinstance(rounds, int) or not 0 <= rounds <= 50:
+            raise ValueError(f"rounds must be an integer in [0, 50]; got {rounds!r}")
+        name = str(student).strip()[:MAX_NAME]
+        with self._connect() as con:
+            con.execute("INSERT INTO players (class_code, player, student, rounds, last_seen) "
+                        "VALUES (?, ?, ?, ?, ?) ON CONFLICT(class_code, player) DO UPDATE SET "
+                        "student = excluded.student, rounds = excluded.rounds, "
+                        "last_seen = excluded.last_seen",
+                        (class_code, player, name, rounds, time.time()))
+
+    def players(self, class_code: str) -> pd.DataFrame:
+        """The pages seen in this class, most recent first (player, student, rounds,
+        last_seen)."""
+        with self._connect() as con:
+            return pd.read_sql_query(
+                "SELECT player, student, rounds, last_seen FROM players WHERE class_code = ? "
+                "ORDER BY last_seen DESC", con, params=(class_code,))
+
+    def delete(self, class_code: str, submission_id: int) -> bool:
+        """Delete one submission of a class (e.g. a joke name); ``True`` if it existed."""
+        with self._connect() as con:
+            con.execute("BEGIN IMMEDIATE")
+            n = con.execute("DELETE FROM submissions WHERE class_code = ? AND id = ?",
+                            (class_code, int(submission_id))).rowcount
+            con.execute("COMMIT")
+        return n > 0
 
     def export_csv(self, class_code: str | None = None) -> str:
         """The ranking as CSV text (rates in percent, ``/``-separated)."""

@@ -16,11 +16,24 @@ import numpy as np
 
 from econsim.baselines.inverse_optimum import InverseOptimum, inverse_optimum
 from econsim.classroom.game import Game
+from econsim.economy.tax import TaxSchedule
 from econsim.figures.classroom_base import APP_DPI
 from econsim.figures.classroom_round import InverseFigure, RoundFigure
 
-#: Income points of the inverse optimum shown after every round (besides the cutoffs).
-INVERSE_POINTS = 12
+#: Income points of the inverse optimum besides the cutoffs: none. A bracket schedule is read
+#: as Saez-optimal at its cutoffs (where each rate starts to bite, as Saez's own rates are
+#: computed); inside a bracket the rate is flat while a(z) moves, so extra points would show
+#: weights no bracket schedule can be optimal for — even Saez's own schedule would look wrong.
+INVERSE_POINTS = 0
+#: Saez mode of the inverse optimum (and of the scoreboard's Saez): the local hazard.
+INVERSE_MODE = "local"
+
+
+def schedule_inverse(schedule: TaxSchedule, income: np.ndarray, elasticity: float
+                     ) -> InverseOptimum:
+    """The inverse optimum the app shows: at the cutoffs, local hazard (see the constants)."""
+    return inverse_optimum(schedule, income, float(elasticity), points=INVERSE_POINTS,
+                           mode=INVERSE_MODE)
 
 
 @dataclass(frozen=True)
@@ -66,10 +79,9 @@ class RoundRenderer:
                 raise ValueError("before the first round, pass the preview rates")
             schedule = game.schedule(np.asarray(preview_rates, dtype=float))
             income = game.population_income(schedule)
-        inverse = inverse_optimum(schedule, income, float(game.setup.elasticity),
-                                  points=INVERSE_POINTS)
+        inverse = schedule_inverse(schedule, income, game.setup.elasticity)
         inverse_png = self.inverse_figure.update({"you": inverse}).png()
         return RoundView(round_png, inverse_png, inverse)
 
 
-__all__ = ["INVERSE_POINTS", "RoundRenderer", "RoundView"]
+__all__ = ["INVERSE_MODE", "INVERSE_POINTS", "RoundRenderer", "RoundView", "schedule_inverse"]

@@ -85,9 +85,11 @@ def normalise_file(path: Path, *, check: bool) -> bool:
 
 
 def committed_notebooks(root: Path | None = None) -> list[Path]:
-    """The numbered notebooks under ``notebooks/`` and the served apps in ``notebooks/app/``."""
-    folder = (root or project_root()) / "notebooks"
-    return sorted(folder.glob("[0-9][0-9]_*.ipynb")) + sorted(folder.glob("app/*.ipynb"))
+    """The numbered notebooks under ``notebooks/`` and the served app shipped in the package
+    (``econsim/classroom/*.ipynb``)."""
+    base = root or project_root()
+    return (sorted((base / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+            + sorted((base / "econsim" / "classroom").glob("*.ipynb")))
 
 
 def main(argv: Iterable[str] | None = None) -> int:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 from numpy.typing import ArrayLike
 
 from econsim.baselines.landscape import flat_rate_curves
@@ -20,6 +21,7 @@ from econsim.economy.outcomes import rational_step
 from econsim.economy.tax import TAX_PRESETS, TaxSchedule
 from econsim.economy.utility import UTILITY_PRESETS, get_utility
 from econsim.economy.welfare import OBJECTIVES, WELFARE_FUNCTIONS
+from econsim.figures.classroom_base import UTILITY_WORDS, WELFARE_WORDS
 from econsim.figures.style import ROLE_COLOURS, new_figure, provenance_note
 
 
@@ -44,6 +46,7 @@ def classroom_figure(skill: ArrayLike, tax_preset: str, rates: Sequence[float], 
     inc40 = s[order] * 40 / 1000
     ax_l.plot(inc40, out.labour[order], color=ROLE_COLOURS["llm_planner"], lw=1.5)
     ax_l.set_xscale("log")
+    ax_l.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.4g}"))
     ax_l.set_ylim(-3, 103)
     ax_l.set_xlabel("income at 40 h/week (USD thousands, log scale)")
     ax_l.set_ylabel("chosen weekly hours")
@@ -64,10 +67,12 @@ def classroom_figure(skill: ArrayLike, tax_preset: str, rates: Sequence[float], 
                    fontsize=10.5)
     ax_t.legend(fontsize=8, loc="upper left")
     bins = np.linspace(0, max(float(np.quantile(out.pre_tax_income, 0.98)), 1.0) / 1000, 40)
-    ax_d.hist(np.clip(out.pre_tax_income / 1000, 0, bins[-1]), bins=bins, alpha=0.55,
-              color=ROLE_COLOURS["us_federal"], label="pre-tax z")
-    ax_d.hist(np.clip(out.post_tax_income / 1000, 0, bins[-1]), bins=bins, alpha=0.55,
-              color=ROLE_COLOURS["stackelberg"], label="post-tax z − T(z) + rebate")
+    # outlines, not overlapping fills: a blend of two fills is a colour the legend lacks
+    ax_d.hist(np.clip(out.pre_tax_income / 1000, 0, bins[-1]), bins=bins, histtype="step",
+              lw=1.8, color=ROLE_COLOURS["us_federal"], label="before tax")
+    ax_d.hist(np.clip(out.post_tax_income / 1000, 0, bins[-1]), bins=bins, histtype="step",
+              lw=1.8, ls="--", color=ROLE_COLOURS["stackelberg"],
+              label="after tax and rebate")
     ax_d.set_xlabel("income (USD thousands; the top 2 % in the last bin)")
     ax_d.set_ylabel("workers")
     ax_d.set_title("income distribution", fontsize=10.5)
@@ -78,14 +83,24 @@ def classroom_figure(skill: ArrayLike, tax_preset: str, rates: Sequence[float], 
     values = {k: wf(o.utility, o.pre_tax_income, o.post_tax_income)
               for k, o in ((k, rational_step(s, v, params)) for k, v in compare.items())}
     colours = [ROLE_COLOURS["llm_planner"], ROLE_COLOURS["flat"], ROLE_COLOURS["us_federal"]]
-    ax_w.barh(list(values), list(values.values()), color=colours[:len(values)])
+    # dots on a zoomed axis, not bars from 0: bars from 0 hide gaps of a few percent
+    ax_w.scatter(list(values.values()), list(values), s=60, color=colours[:len(values)],
+                 zorder=3)
+    ax_w.hlines(list(values), min(values.values()), list(values.values()), color="0.8", lw=1)
+    lo, hi = min(values.values()), max(values.values())
+    pad = max(hi - lo, 1e-9 + abs(hi) * 0.01) * 0.35
+    left = lo - pad if lo - pad > 0 or lo < 0 else -0.04 * (hi - lo)  # no negative axis for
+    ax_w.set_xlim(left, hi + 2.2 * pad)                                 # non-negative values
     ax_w.invert_yaxis()
-    ax_w.set_xlabel(wf.label)
-    ax_w.set_title(f"welfare: {welfare}", fontsize=10.5)
+    ax_w.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax_w.xaxis.set_major_locator(MaxNLocator(4))
+    ax_w.set_xlabel(WELFARE_WORDS.get(welfare, wf.label)
+                    + (" (axis does not start at 0)" if left > 0 else ""))
+    ax_w.set_title("welfare of this schedule and two others", fontsize=10.5)
     for i, v in enumerate(values.values()):
         ax_w.text(v, i, f" {v:,.0f}" if abs(v) >= 100 else f" {v:.3g}", va="center",
                   fontsize=8.5)
-    fig.suptitle(f"'{utility}' utility, {tax_preset} brackets, rates "
+    fig.suptitle(f"{UTILITY_WORDS.get(utility, utility)} utility; rates "
                  + ", ".join(f"{100 * r:.0f}" for r in sched.rates) + " %", fontsize=11)
     provenance_note(fig, "none", f"{s.size:,} rational workers, exact best responses")
     return fig
@@ -93,7 +108,7 @@ def classroom_figure(skill: ArrayLike, tax_preset: str, rates: Sequence[float], 
 
 def classroom_app(skill: ArrayLike, tax_preset: str = "us_federal_2024",
                   rates: Sequence[float] | None = None, utility: str = "calibrated",
-                  welfare: str = "utilitarian") -> object:
+                  welfare: str = "atkinson") -> object:
     """An ipywidgets app: one rate slider per bracket (%), utility and welfare drop-downs, and
     the :func:`classroom_figure` redrawn as a PNG image whenever a control changes.
 
@@ -110,7 +125,7 @@ def classroom_app(skill: ArrayLike, tax_preset: str = "us_federal_2024",
     start = list(rates) if rates is not None else list(preset.statutory_rates
                                                        or [0.3] * len(preset.cutoffs))
     sliders = [w.IntSlider(value=round(100 * r), min=0, max=100, step=1,
-                           description=f"${c / 1000:,.1f}k+", continuous_update=False,
+                           description=f"above ${c:,.0f}", continuous_update=False,
                            layout=w.Layout(width="320px"))
                for c, r in zip(preset.cutoffs, start, strict=True)]
     util = w.Dropdown(options=list(UTILITY_PRESETS), value=utility, description="utility")
@@ -152,37 +167,28 @@ def flat_rate_answers(skill: ArrayLike, utilities: Sequence[str], n_rates: int =
     return curves, pd.DataFrame(rows)
 
 
-def plot_exercises(curves: pd.DataFrame, saez: pd.DataFrame) -> Figure:
-    """Left: revenue per worker along flat rates (the Laffer curve) per utility preset.
-    Middle: the paper SWF and mean utility along flat rates. Right: Saez top-bracket rate per
-    elasticity."""
-    fig, axes = new_figure(ncols=3, width=15, height=4.2)
-    ax_r, ax_s, ax_e = axes[0]
-    styles = ["-", "--", "-.", ":"]
+def plot_exercises(curves: pd.DataFrame) -> Figure:
+    """The curves behind exercises 1 and 2, without marking their answers: revenue per worker
+    along flat rates (the Laffer curve) and the paper SWF along flat rates, one line per
+    utility preset. (A solution figure: notebook 09 draws it in a ``solution`` cell.)"""
+    fig, axes = new_figure(ncols=2, width=11.5, height=4.2)
+    ax_r, ax_s = axes[0]
+    colours = [ROLE_COLOURS["llm_planner"], ROLE_COLOURS["saez"], ROLE_COLOURS["stackelberg"]]
+    styles = ["-", "--", ":"]
     for i, (utility, c) in enumerate(curves.groupby("utility", sort=False)):
         c = c.pivot(index="rate", columns="metric", values="value")
-        ax_r.plot(100 * c.index, c.revenue_per_worker / 1000, ls=styles[i % 4],
-                  color=ROLE_COLOURS["saez"], label=f"'{utility}' utility")
-        best = c.revenue_per_worker.idxmax()
-        ax_r.plot(100 * best, c.revenue_per_worker.max() / 1000, "o", color=ROLE_COLOURS["saez"])
-        ax_s.plot(100 * c.index, c.paper_swf / c.paper_swf.abs().max(), ls=styles[i % 4],
-                  color=ROLE_COLOURS["llm_planner"], label=f"paper SWF, '{utility}'")
-        ax_s.plot(100 * c.index, c.utilitarian / c.utilitarian.abs().max(), ls=styles[i % 4],
-                  color=ROLE_COLOURS["stackelberg"], label=f"mean utility, '{utility}'")
+        kw = {"color": colours[i % 3], "ls": styles[i % 3], "lw": 1.8,
+              "label": UTILITY_WORDS.get(utility, utility)}
+        ax_r.plot(100 * c.index, c.revenue_per_worker / 1000, **kw)
+        ax_s.plot(100 * c.index, c.paper_swf, **kw)
     ax_r.set_xlabel("flat tax rate (%)")
-    ax_r.set_ylabel("revenue per worker (USD thousands)")
-    ax_r.set_title("exercise 1: the revenue-maximising rate", fontsize=10.5)
-    ax_r.legend(fontsize=8)
+    ax_r.set_ylabel("revenue per worker (USD thousands a year)")
+    ax_r.set_title("exercise 1: revenue per worker at each flat rate", fontsize=10.5)
     ax_s.set_xlabel("flat tax rate (%)")
-    ax_s.set_ylabel("value / its maximum")
-    ax_s.set_title("exercise 2: Σu/max(z,1) rewards confiscation", fontsize=10.5)
-    ax_s.legend(fontsize=7.5)
-    top = saez[saez.bracket == saez.bracket.max()]
-    ax_e.bar(range(len(top)), 100 * top.rate, color=ROLE_COLOURS["saez"])
-    ax_e.set_xticks(range(len(top)))
-    ax_e.set_xticklabels([s.replace("Saez ", "") for s in top.schedule], fontsize=8.5)
-    ax_e.set_ylabel("Saez top-bracket rate (%)")
-    ax_e.set_ylim(0, 105)
-    ax_e.set_title("exercise 3: Saez depends on the elasticity", fontsize=10.5)
+    ax_s.set_ylabel("Σ u / max(z, 1)  (log scale)")
+    ax_s.set_yscale("symlog", linthresh=1.0)
+    ax_s.set_title("exercise 2: the paper's welfare at each flat rate", fontsize=10.5)
+    for ax in (ax_r, ax_s):
+        ax.legend(fontsize=8, loc="best", frameon=False)
     provenance_note(fig, "none", "rational workers, exact best responses")
     return fig

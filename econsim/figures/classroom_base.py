@@ -25,6 +25,16 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLoca
 
 from econsim.figures.style import ROLE_COLOURS, apply_style
 
+#: Plain words for the welfare functions in teaching figures.
+WELFARE_WORDS = {"atkinson": "typical post-tax income: geometric mean (USD)",
+                 "utilitarian": "average utility (USD)",
+                 "rawlsian": "utility of the worst-off worker (USD)",
+                 "inverse_income": "average utility, weighted by 1 / income (USD)",
+                 "paper_swf": "the paper's Σ u / max(z, 1)",
+                 "equality_productivity": "equality × average income (USD)"}
+#: Plain names of the utility presets in teaching figures.
+UTILITY_WORDS = {"paper": "paper's constants (hours barely respond)",
+                 "calibrated": "calibrated (median worker 40 h untaxed)"}
 #: Colour of each scoreboard contender (the student in orange).
 CONTENDER_COLOURS = {"you": "#e07b00", "US federal 2024": ROLE_COLOURS["us_federal"],
                      "Stackelberg optimum": ROLE_COLOURS["stackelberg"],

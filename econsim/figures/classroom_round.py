@@ -22,6 +22,8 @@ from econsim.classroom.game import Game
 from econsim.figures.classroom_base import (
     APP_DPI,
     CONTENDER_COLOURS,
+    UTILITY_WORDS,
+    WELFARE_WORDS,
     LayeredFigure,
     colour,
     few_ticks,
@@ -33,7 +35,9 @@ from econsim.figures.style import ROLE_COLOURS
 #: Number of bins of the income histograms.
 N_BINS = 29
 _PLACEHOLDER = "set the rates and play round 1"
-_NOT_RATIONALISABLE = "no welfare function with weights >= 0 rationalises: "
+_NOT_RATIONALISABLE = "needs a negative weight (a rate past the revenue peak):\n"
+#: Legend suffix of a schedule that no welfare function with weights >= 0 rationalises.
+_NEGATIVE = " (needs a negative weight)"
 
 
 def _rescale(ax: Axes) -> None:
@@ -89,18 +93,22 @@ class RoundFigure:
         ax_r.set_xlim(0.4, setup.n_rounds + 0.6)
         ax_r.set_xlabel("round (tax year)")
         ax_r.set_ylabel("revenue per worker (USD k)")
-        self.pre, self.post = (
-            ax_d.bar(np.zeros(N_BINS), np.zeros(N_BINS), width=1.0, align="edge", alpha=0.55,
-                     color=ROLE_COLOURS[role], label=label).patches
-            for role, label in (("us_federal", "pre-tax z"),
-                                ("stackelberg", "after tax and rebate")))
+        # after tax: light fill; before tax: an outline on top. Two overlapping fills would mix
+        # into a colour the legend does not have.
+        self.post = ax_d.bar(np.zeros(N_BINS), np.zeros(N_BINS), width=1.0, align="edge",
+                             alpha=0.45, color=ROLE_COLOURS["stackelberg"],
+                             label="after tax and rebate").patches
+        self.pre = ax_d.bar(np.zeros(N_BINS), np.zeros(N_BINS), width=1.0, align="edge",
+                            fill=False, edgecolor=ROLE_COLOURS["us_federal"], lw=1.2,
+                            label="before tax").patches
+        handles, labels = ax_d.get_legend_handles_labels()
         ax_d.set_xlabel("income (USD k; the top 2 % in the last bin)")
         ax_d.set_ylabel("workers")
-        ax_d.legend(fontsize=8)
+        ax_d.legend(handles[::-1], labels[::-1], fontsize=8)
         (self.welfare,) = ax_w.plot([], [], "o-", color=CONTENDER_COLOURS["you"])
         ax_w.set_xlim(0.6, setup.n_rounds + 0.4)
         ax_w.set_xlabel("round (tax year)")
-        ax_w.set_ylabel(setup.welfare)
+        ax_w.set_ylabel(WELFARE_WORDS.get(setup.welfare, setup.welfare), fontsize=8)
         for ax in (ax_r, ax_w):
             ax.set_xticks(rounds)
         self.placeholders = [ax.text(0.5, 0.5, _PLACEHOLDER, ha="center", va="center",
@@ -162,10 +170,10 @@ class RoundFigure:
         welfare = [h["welfare"] for h in history]
         self.welfare.set_data([h["round"] for h in history], welfare)
         _rescale_to(ax_w, ax_w.get_xlim(), (min(welfare), max(welfare)))
-        ax_w.title.set_text(f"welfare ({setup.welfare}): {last.welfare:,.4g}")
+        ax_w.title.set_text(f"welfare this round: {last.welfare:,.0f}")
         self.suptitle.set_text(f"rates {' / '.join(f'{100 * r:.0f}' for r in last.rates)} % · "
                                f"{setup.n_workers:,} {setup.workers} workers, "
-                               f"'{setup.utility}' utility")
+                               f"{UTILITY_WORDS.get(setup.utility, setup.utility)} utility")
 
     def png(self) -> bytes:
         """The figure as PNG bytes."""
@@ -184,10 +192,11 @@ class InversePanel:
         money_log_axis(ax.xaxis)
         few_ticks(ax)
         ax.set_xlabel("income (USD, log)")
-        ax.set_ylabel("social marginal welfare weight (mean 1)")
+        ax.set_ylabel("value of a dollar at this income\n(average over everyone = 1)",
+                      fontsize=8.5)
         ax.set_title("what the schedule believes (inverse optimum)", fontsize=10, y=1.0)
-        self.note = ax.text(0.02, 0.02, "", transform=ax.transAxes, fontsize=7.5, color="#b00",
-                            visible=False)
+        self.note = ax.text(0.02, 0.03, "", transform=ax.transAxes, fontsize=7.5, color="#b00",
+                            visible=False, wrap=False, va="bottom")
         self._labels: list[str] | None = None
 
     def update(self, inverse: dict[str, InverseOptimum]) -> list[str]:
@@ -203,14 +212,14 @@ class InversePanel:
             line = self.lines[name]
             line.set_data(np.maximum(inv.group_lo, 1_000.0) / 1000,
                           np.clip(inv.weights, -3, 6))
-            line.set_label(name if inv.rationalisable
-                           else f"{name} (negative: not rationalisable)")
+            line.set_label(name if inv.rationalisable else name + _NEGATIVE)
         _rescale(self.ax)
         labels = [self.lines[name].get_label() for name in inverse]
         if labels != self._labels:  # a legend is rebuilt only when its entries change
-            self.ax.legend([self.lines[name] for name in inverse], labels, fontsize=7)
+            self.ax.legend([self.lines[name] for name in inverse], labels, fontsize=7,
+                           loc="upper left", framealpha=0.85)
             self._labels = labels
-        self.note.set_text(_NOT_RATIONALISABLE + ", ".join(notes))
+        self.note.set_text(_NOT_RATIONALISABLE + ",\n".join(notes))
         self.note.set_visible(bool(notes))
         return notes
 

@@ -72,8 +72,9 @@ def provenance_note(fig: Figure, backend: str, extra: str = "") -> None:
 
 
 def save_figure(fig: Figure, stem: str, figures_dir: str | Path = "figures",
-                formats: Sequence[str] = ("png", "pdf")) -> list[Path]:
-    """Save ``fig`` as ``<figures_dir>/<stem>.<fmt>`` for each format, deterministically."""
+                formats: Sequence[str] = ("png", "pdf"), close: bool = False) -> list[Path]:
+    """Save ``fig`` as ``<figures_dir>/<stem>.<fmt>`` for each format, deterministically;
+    ``close=True`` closes it (a notebook then does not show it, e.g. in a solution cell)."""
     folder = output_dir(figures_dir)
     paths = []
     for fmt in formats:
@@ -81,6 +82,8 @@ def save_figure(fig: Figure, stem: str, figures_dir: str | Path = "figures",
         meta = {"png": _PNG_META, "pdf": _PDF_META}.get(fmt)
         fig.savefig(path, format=fmt, metadata=meta)
         paths.append(path)
+    if close:
+        plt.close(fig)
     return paths
 
 

@@ -76,13 +76,21 @@ class Ledger:
     cost_usd: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
+    def price(self, model: str, requested: str | None = None) -> tuple[float, float] | None:
+        """USD per 1M (input, output) tokens of a call: at least the ``requested`` model's price,
+        whatever model the server says it served (a server answering as a cheaper model cannot
+        lower the cost counted against a budget); the served ``model``'s when only it is
+        priced; ``None`` when neither is."""
+        served = price_of(model, self.prices)
+        asked = price_of(requested, self.prices) if requested is not None else None
+        if served is None or asked is None:
+            return asked if asked is not None else served
+        return max(served[0], asked[0]), max(served[1], asked[1])
+
     def add_call(self, model: str, input_tokens: int, output_tokens: int, latency_s: float,
                  retries: int = 0, requested: str | None = None) -> None:
-        """Count one request actually sent to a backend, priced as the served ``model`` or,
-        when that has no price, as the ``requested`` one."""
-        price = price_of(model, self.prices)
-        if price is None and requested is not None:
-            price = price_of(requested, self.prices)
+        """Count one request actually sent to a backend, priced by :meth:`price`."""
+        price = self.price(model, requested)
         with self._lock:
             self.calls += 1
             self.input_tokens += input_tokens
@@ -98,9 +106,7 @@ class Ledger:
                   latency_s: float, requested: str | None = None) -> None:
         """:meth:`add_call` for each of several requests (``latency_s`` each), the price looked
         up once; the totals are those of the calls added one by one."""
-        price = price_of(model, self.prices)
-        if price is None and requested is not None:
-            price = price_of(requested, self.prices)
+        price = self.price(model, requested)
         with self._lock:
             for n_in, n_out in zip(input_tokens, output_tokens, strict=True):
                 self.calls += 1

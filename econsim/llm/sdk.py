@@ -6,6 +6,7 @@ that imports them.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import os
 from typing import Any
@@ -28,9 +29,39 @@ async def _no_retry_when_invalid(response: Any) -> None:
             response.headers["x-should-retry"] = "false"
 
 
+#: The longest wait between retries a server may ask for (``Retry-After``), in seconds: the
+#: SDKs' own longest back-off. A server asking for more (the SDKs honour up to 60 s) is clamped,
+#: so a proxy cannot stretch a run's retries without bound.
+MAX_RETRY_AFTER_S = 8.0
+
+
+async def _clamp_retry_after(response: Any) -> None:
+    """httpx response hook: ``retry-after`` / ``retry-after-ms`` above :data:`MAX_RETRY_AFTER_S`
+    are lowered to it (values that are not numbers are left to the SDK, which then backs off by
+    its own schedule)."""
+    for name, scale in (("retry-after", 1.0), ("retry-after-ms", 1000.0)):
+        value = response.headers.get(name)
+        if value is None:
+            continue
+        try:
+            seconds = float(value) / scale
+        except ValueError:
+            continue
+        if seconds > MAX_RETRY_AFTER_S:
+            response.headers[name] = f"{MAX_RETRY_AFTER_S * scale:g}"
+
+
+def call_deadline(timeout: float, max_retries: int) -> float:
+    """The most one call may take, retries included: every attempt's timeout plus the longest
+    back-off before each retry, plus one second of slack."""
+    return timeout * (max_retries + 1) + MAX_RETRY_AFTER_S * max_retries + 1.0
+
+
 def http_client(sdk: Any) -> Any:
-    """The SDK's default async HTTP client with :func:`_no_retry_when_invalid` installed."""
-    return sdk.DefaultAsyncHttpxClient(event_hooks={"response": [_no_retry_when_invalid]})
+    """The SDK's default async HTTP client with :func:`_no_retry_when_invalid` and
+    :func:`_clamp_retry_after` installed."""
+    return sdk.DefaultAsyncHttpxClient(
+        event_hooks={"response": [_no_retry_when_invalid, _clamp_retry_after]})
 
 
 def _attempts(exc: Exception) -> int | None:
@@ -62,11 +93,16 @@ async def sdk_call(sdk: Any, create: Any, kwargs: dict[str, Any], *, url: str, t
     is not retried: "on the only attempt"). Messages pass through
     :func:`~econsim.llm.redact.redact`, so a key echoed by a server never reaches them.
     """
+    deadline = call_deadline(timeout, max_retries)
     try:
-        raw = await create(**kwargs)
+        raw = await asyncio.wait_for(create(**kwargs), deadline)
         resp = raw.parse()
         if inspect.isawaitable(resp):  # async raw responses parse asynchronously
             resp = await resp
+    except TimeoutError:
+        raise TransportError(redact(f"no reply within the call's deadline of {deadline:g} s "
+                                    f"(request_timeout {timeout:g} s x {max_retries + 1} "
+                                    f"attempts + back-off), calling {url}")) from None
     except sdk.APITimeoutError as exc:
         raise TransportError(redact(f"timed out after {timeout:g} s per attempt, "
                                     f"{_tries(_attempts(exc))} (max_retries={max_retries}), "

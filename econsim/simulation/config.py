@@ -86,7 +86,8 @@ class SimConfig:
     request_timeout, max_retries
         Seconds one HTTP request may take and retries after a failed one (429, 5xx, timeout,
         dropped connection), handed to the ``openai``/``anthropic`` SDKs: a hung server stops
-        a run after about ``request_timeout × (max_retries + 1)`` s plus the SDK's back-off.
+        a run after about ``request_timeout × (max_retries + 1)`` s plus the SDK's back-off
+        (``Retry-After`` clamped to 8 s); at most 600 s and 10 retries.
     structured_output
         How ``openai-compatible/...`` servers are asked for structured output: ``auto``
         (negotiate: json_schema, json_object, ollama_format, none), or one of those forced
@@ -185,6 +186,9 @@ class SimConfig:
         _check_int(self.concurrency, "concurrency", 1)
         _check_int(self.max_reasks, "max_reasks", 0)
         _check_int(self.max_retries, "max_retries", 0)
+        if self.max_retries > MAX_RETRIES:
+            raise ConfigError(f"max_retries must be in [0, {MAX_RETRIES}] (each retry waits up "
+                              f"to request_timeout); got {self.max_retries!r}", "max_retries")
         _check_timeout(self.request_timeout)
         for key, lookup in (("scenario", SCENARIOS.get), ("tax_preset", TAX_PRESETS.get),
                             ("utility", UTILITY_PRESETS.get), ("prompt_style", PROMPT_STYLES.get),
@@ -331,11 +335,17 @@ def _check_scale_options(cfg: SimConfig) -> None:
                          "not persona texts; valid personas: offline, archetypes")
 
 
+#: Upper bounds of the transport settings: a run against a server that hangs ends within
+#: about request_timeout x (max_retries + 1) per call (econsim.llm.sdk.call_deadline).
+MAX_RETRIES = 10
+MAX_REQUEST_TIMEOUT_S = 600.0
+
+
 def _check_timeout(value: Any) -> None:
     ok = isinstance(value, int | float) and not isinstance(value, bool)
-    if not ok or not 0 < value < float("inf"):
-        raise ConfigError(f"request_timeout must be a number of seconds > 0; got {value!r}",
-                          "request_timeout")
+    if not ok or not 0 < value <= MAX_REQUEST_TIMEOUT_S:
+        raise ConfigError(f"request_timeout must be a number of seconds in (0, "
+                          f"{MAX_REQUEST_TIMEOUT_S:g}]; got {value!r}", "request_timeout")
 
 
 #: What the lean engine (econsim.scale.lean_engine) runs: planners that need only totals,

@@ -1,0 +1,117 @@
+"""Budgets and retries bounded by us, not by the server (issue 25): the requested model's price
+is a floor, Retry-After is clamped, every call has a deadline, the transport settings have
+upper bounds."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import openai
+import pytest
+
+from econsim.llm import TransportError, make_client
+from econsim.llm import sdk as sdk_mod
+from econsim.llm.ledger import Ledger
+from econsim.llm.serve import Faults, serve
+from econsim.llm.types import RawReply
+from econsim.simulation import SimConfig
+from econsim.simulation.config_types import ConfigError
+
+MSGS = [{"role": "user", "content": 'STEP 1/10\nANSWER {"LABOR": <hours>}'}]
+
+
+@pytest.fixture(autouse=True)
+def fake_key(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-" + "test-FAKEKEY-hardening-0123456789")
+
+
+def test_a_server_answering_as_a_free_model_pays_the_requested_price():
+    led = Ledger()
+    led.add_call("surrogate", 1_000_000, 0, 0.0, requested="gpt-4o-mini")  # "surrogate" is $0
+    assert led.cost_usd == pytest.approx(0.15)
+    led2 = Ledger()
+    led2.add_call("gpt-4o", 1_000_000, 0, 0.0, requested="gpt-4o-mini")  # a dearer one: its price
+    assert led2.cost_usd == pytest.approx(Ledger().price("gpt-4o")[0])
+
+
+def test_usd_budget_holds_against_a_server_reporting_a_free_model():
+    class CheapLiar:
+        kind, model, url = "openai-compatible", "gpt-4o-mini", "http://127.0.0.1:9/v1"
+
+        async def request(self, messages, *, schema, call_id, temperature, max_tokens):
+            return RawReply('{"LABOR": 40}', 4_000, 10, "surrogate")  # priced at $0
+
+        async def aclose(self):
+            return None
+
+    from econsim.llm import Budget, LabourChoice, LLMClient, Request
+
+    client = LLMClient(CheapLiar(), ledger=Ledger(budget=Budget(max_usd=0.002)))
+    for i in range(10):
+        client.complete_many_sync([Request(MSGS, LabourChoice, f"c{i}")], check_budget=False)
+    # 10 calls x (4,000 in at $0.15 + 10 out at $0.60 per 1M) = $0.00606: past the budget
+    assert client.ledger.cost_usd == pytest.approx(0.00606)
+    assert client.ledger.exceeded and "USD budget used up" in client.ledger.exceeded
+
+
+def _response(status: int, headers: dict[str, str]):
+    """A response of the HTTP library the openai SDK ships with (httpx or its successor)."""
+    base = type(openai.DefaultAsyncHttpxClient()).__mro__[1]  # the library's AsyncClient
+    lib = __import__(base.__module__.split(".")[0])
+    return lib.Response(status, headers=headers)
+
+
+def test_retry_after_is_clamped():
+    for header, value, expect in (("retry-after", "30", "8"), ("retry-after", "2", "2"),
+                                  ("retry-after-ms", "120000", "8000"),
+                                  ("retry-after", "Wed, 21 Oct 2026 07:28:00 GMT", None)):
+        resp = _response(429, {header: value})
+        asyncio.run(sdk_mod._clamp_retry_after(resp))
+        assert resp.headers[header] == (expect if expect is not None else value)
+
+
+def test_a_long_retry_after_does_not_stall_the_call(monkeypatch):
+    """econsim serve answers 429 with retry-after-ms 5,000 first; the clamp (lowered here to keep
+    the test short) makes the SDK retry at once."""
+    monkeypatch.setattr(sdk_mod, "MAX_RETRY_AFTER_S", 0.05)
+    srv = serve(port=0, seed=0, faults=Faults(fail_first=1, retry_after_ms=5000)).start()
+    try:
+        client = make_client(f"openai-compatible/m@{srv.url}", max_retries=2, timeout=5)
+        from econsim.llm import LabourChoice, Request
+
+        t0 = time.perf_counter()
+        (done,) = client.complete_many_sync([Request(MSGS, LabourChoice, "retry-after")])
+        elapsed = time.perf_counter() - t0
+        client.close()
+    finally:
+        srv.stop()
+    assert done.parsed.LABOR in range(0, 101, 10) and done.retries >= 1
+    assert elapsed < 2.5, elapsed  # not the 5 s the server asked for
+
+
+def test_every_call_has_a_deadline():
+    class Never:
+        class APITimeoutError(Exception): ...
+
+        class APIConnectionError(Exception): ...
+
+        class APIStatusError(Exception): ...
+
+    async def hang(**_):
+        await asyncio.sleep(30)
+
+    t0 = time.perf_counter()
+    with pytest.raises(TransportError, match="deadline of 1.05 s"):
+        asyncio.run(sdk_mod.sdk_call(Never, hang, {}, url="http://127.0.0.1:9/v1", timeout=0.05,
+                                     max_retries=0))
+    assert time.perf_counter() - t0 < 3
+
+
+@pytest.mark.parametrize(("key", "value", "allowed"), [
+    ("max_retries", 11, r"\[0, 10\]"), ("max_retries", -1, ">= 0"),
+    ("request_timeout", 601.0, r"\(0, 600\]"), ("request_timeout", 0, r"\(0, 600\]")])
+def test_transport_settings_have_upper_bounds(key, value, allowed):
+    with pytest.raises(ConfigError, match=allowed) as err:
+        SimConfig(**{key: value})
+    assert err.value.key == key

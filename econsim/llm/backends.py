@@ -160,3 +160,9 @@ def check_backend_spec(spec: str) -> None:
             raise ValueError(f"{bad}; {url!r} is not an http(s) URL with a host")
         if port == 0:
             raise ValueError(f"{bad}; the port must be a number in 1-65535")
+        if parts.username is not None or parts.password is not None:
+            # a credential in the URL would be written to config.yaml, manifests and logs
+            raise ValueError(f"backend openai-compatible/{model}@{parts.scheme}://<credentials>@"
+                             f"{parts.hostname}...: credentials in the URL are refused (they "
+                             "would be written to config.yaml and manifest.json); put the key in "
+                             "the environment (OPENAI_API_KEY) instead")

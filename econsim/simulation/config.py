@@ -280,13 +280,21 @@ class SimConfig:
         raises ``ConfigError`` naming the file (an empty file would silently run the defaults)."""
         p = Path(path)
         try:
-            text = p.read_text()
+            if p.is_file() and p.stat().st_size > MAX_CONFIG_BYTES:
+                raise ConfigError(f"config file {p} is {p.stat().st_size:,} bytes; a config is "
+                                  f"at most {MAX_CONFIG_BYTES:,} bytes")
+            with p.open("rb") as fh:  # bounded even for /dev/zero or a FIFO
+                raw = fh.read(MAX_CONFIG_BYTES + 1)
+            if len(raw) > MAX_CONFIG_BYTES:
+                raise ConfigError(f"config file {p} is longer than {MAX_CONFIG_BYTES:,} bytes, "
+                                  "the most a config may be")
+            text = raw.decode()
         except FileNotFoundError:
             raise ConfigError(f"config file {p} does not exist") from None
         except (OSError, UnicodeDecodeError) as err:
             raise ConfigError(f"config file {p} cannot be read: {err}") from None
         try:
-            data = yaml.safe_load(text)
+            data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader
         except yaml.YAMLError as err:
             where = getattr(err, "problem_mark", None)
             at = f" (line {where.line + 1}, column {where.column + 1})" if where else ""
@@ -302,6 +310,25 @@ class SimConfig:
             return cls.from_dict(data)
         except ConfigError as err:
             raise ConfigError(f"{p}: {err}", err.key) from None
+
+
+#: The largest config file read (a config is a few hundred bytes; this bounds /dev/zero).
+MAX_CONFIG_BYTES = 1 << 20
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses a key given twice in one mapping (the second would
+    silently win)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} is given twice", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 def _check_scale_options(cfg: SimConfig) -> None:

@@ -13,11 +13,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+#: The longest configuration error message (values echoed in it are cut).
+MAX_MESSAGE = 400
+
 
 class ConfigError(ValueError):
     """A bad configuration value; ``key`` names the config key (``None`` if several are)."""
 
     def __init__(self, message: str, key: str | None = None) -> None:
+        # an echoed value can be huge (a YAML alias bomb expands to megabytes): keep one line
+        if len(message) > MAX_MESSAGE:
+            message = message[:MAX_MESSAGE - 60] + f" … [{len(message):,} characters in all]"
         super().__init__(message)
         self.key = key
 

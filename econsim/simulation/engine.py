@@ -35,6 +35,7 @@ from econsim.llm.surrogate import SERVED_MODEL
 from econsim.llm.surrogate.standin import StandIn
 from econsim.llm.types import LLMError
 from econsim.prompts import PolicyRecord, StepRecord, build
+from econsim.scale.memory import check_memory
 from econsim.simulation.config import SimConfig
 from econsim.simulation.config_types import ConfigError
 from econsim.simulation.context import AgentContext
@@ -148,7 +149,8 @@ class Simulation:
 
     # -- construction hooks (the vectorised engine overrides these) -------------------------------
     def _check_engine(self, cfg: SimConfig, force: bool) -> None:
-        """Refuse configurations this engine cannot run (nothing to check per agent)."""
+        """Refuse configurations this engine cannot run: more memory than is available."""
+        self.memory_estimate = check_memory(cfg, force=force)
 
     def _build_agents(self, cfg: SimConfig) -> None:
         """Sample the workers (skills, personas, names, utility types) and their policy."""

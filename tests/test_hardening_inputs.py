@@ -1,0 +1,61 @@
+"""No silent acceptance, no unbounded input (issue 25): duplicate YAML keys, endless or huge
+config files, echoed values cut, credentials in URLs refused, impossible sizes refused before
+any allocation."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from econsim.simulation import SimConfig, make_simulation
+from econsim.simulation.config_types import ConfigError
+
+
+def test_duplicate_yaml_key_is_an_error(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("scenario: rational\nn_agents: 5\nn_agents: 50\n")
+    with pytest.raises(ConfigError, match=r"line 3, column 1\): key .n_agents. is given twice"):
+        SimConfig.from_yaml(path)
+
+
+def test_endless_config_file_is_read_only_so_far():
+    t0 = time.perf_counter()
+    with pytest.raises(ConfigError, match="longer than 1,048,576 bytes"):
+        SimConfig.from_yaml("/dev/zero")
+    assert time.perf_counter() - t0 < 5
+
+
+def test_alias_bomb_error_is_one_short_line(tmp_path):
+    bomb = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    for i, name in enumerate("bcdefg"):
+        prev = "abcdefg"[i]
+        bomb.append(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 9) + "]")
+    bomb.append("scenario: *g")
+    path = tmp_path / "bomb.yaml"
+    path.write_text("\n".join(bomb) + "\n")
+    with pytest.raises(ConfigError) as err:
+        SimConfig.from_yaml(path)
+    assert len(str(err.value)) <= 400 and "\n" not in str(err.value)
+
+
+def test_credentials_in_a_backend_url_are_refused():
+    spec = "openai-compatible/m@http://user:" + "sk-" + "secret0123456789@127.0.0.1:8000/v1"
+    with pytest.raises(ConfigError, match="credentials in the URL are refused") as err:
+        SimConfig(backend=spec)
+    assert "secret0123456789" not in str(err.value)
+
+
+def test_impossible_population_is_refused_before_allocating():
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match="exceeds available memory|more than the .* available"):
+        make_simulation(SimConfig(scenario="rational", worker="rational", planner="fixed",
+                                  n_agents=10**12, n_steps=10))
+    assert time.perf_counter() - t0 < 5
+
+
+def test_impossible_per_agent_run_is_refused_before_allocating():
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match="exceeds available memory"):
+        make_simulation(SimConfig(scenario="bounded", n_agents=10**9, n_steps=2500))
+    assert time.perf_counter() - t0 < 5

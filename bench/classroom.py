@@ -17,10 +17,10 @@ import time
 
 import numpy as np
 
+from econsim.classroom.figure_game import png_bytes, scoreboard_figure
 from econsim.classroom.game import Game, GameSetup
 from econsim.classroom.scoreboard import scoreboard
 from econsim.classroom.view import RoundRenderer
-from econsim.figures.classroom_game import png_bytes, scoreboard_figure
 
 
 def _round(game: Game, renderer: RoundRenderer, rates: list[float]) -> float:

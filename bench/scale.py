@@ -21,7 +21,7 @@ from econsim.simulation.sweep import run_sweep
 
 def million(n: int, steps: int) -> dict:
     """One vectorised bounded run (called in a fresh process so its peak RSS is its own)."""
-    from econsim.scale.costs import peak_rss_bytes
+    from econsim.analysis.costs import peak_rss_bytes
 
     cfg = SimConfig(scenario="bounded", worker="surrogate_vec", planner="llm", n_agents=n,
                     n_steps=steps, seed=42, record_prompts=False)
@@ -96,7 +96,7 @@ def _sweep_pair(base: SimConfig, runs: int) -> tuple[float, float, bool]:
 
 def cluster_overhead() -> float:
     """Seconds to start and stop a 2-worker local cluster (paid once per sweep)."""
-    from econsim.simulation.sweep import dask_client
+    from econsim.scale.cluster import dask_client
 
     t0 = time.perf_counter()
     with dask_client(None, 2):

@@ -30,8 +30,8 @@ def _config(n: int, steps: int, **kw):  # noqa: ANN202 - SimConfig
 
 def workforce(n: int, steps: int) -> dict:
     """One lean run (called in a fresh process)."""
-    from econsim.scale.costs import peak_rss_bytes
-    from econsim.scale.lean_engine import LeanSimulation
+    from econsim.analysis.costs import peak_rss_bytes
+    from econsim.simulation.lean_engine import LeanSimulation
 
     load0 = os.getloadavg()[0]
     c0 = time.process_time()
@@ -54,7 +54,7 @@ def sharded(n: int, steps: int, chunk: int) -> dict:
     """The same population in memory and as Dask shards (2 local workers), same process."""
     import pandas as pd
 
-    from econsim.scale.lean_engine import LeanSimulation
+    from econsim.simulation.lean_engine import LeanSimulation
 
     cfg = _config(n, steps, engine="lean", chunk_size=chunk)
     load0 = os.getloadavg()[0]

@@ -84,8 +84,57 @@ def test_econsim_import_graph_has_no_cycle():
     assert cycle is None, "import cycle: " + " -> ".join(cycle)
 
 
-@pytest.mark.parametrize("module", ["econsim.simulation.workers", "econsim.simulation.planners",
-                                    "econsim.simulation.elections", "econsim.scale.archetypes"])
+AGENT_MODULES = ["econsim.simulation.workers", "econsim.simulation.planners",
+                 "econsim.simulation.elections", "econsim.simulation.archetype_workers"]
+#: The package layers of docs/architecture.md, lowest first: a package may import only packages
+#: of its own or a lower layer (function-level imports included).
+LAYERS = (
+    ("registry", "validation", "compendium"),
+    ("economy",),
+    ("baselines",),
+    ("prompts",),
+    ("llm",),
+    ("population",),
+    ("scale",),
+    ("simulation",),
+    ("analysis",),
+    ("figures",),
+    ("classroom",),
+    ("cli",),
+)
+
+
+def package_graph() -> dict[str, set[str]]:
+    """Package → packages it imports (``econsim.<package>``), from every import of its modules."""
+    out: dict[str, set[str]] = {}
+    for module, deps in import_graph().items():
+        a = module.split(".")[1] if module.count(".") else ""
+        for dep in deps:
+            b = dep.split(".")[1] if dep.count(".") else ""
+            if a and b and a != b:
+                out.setdefault(a, set()).add(b)
+    return out
+
+
+def test_packages_import_only_layers_below():
+    level = {pkg: i for i, layer in enumerate(LAYERS) for pkg in layer}
+    graph = package_graph()
+    assert set(graph) <= set(level), f"packages without a layer: {set(graph) - set(level)}"
+    upward = sorted(f"{a} -> {b}" for a, deps in graph.items() for b in deps
+                    if level[b] > level[a])
+    assert upward == [], "imports of a higher layer: " + ", ".join(upward)
+    assert find_cycle(graph) is None
+
+
+def test_layers_are_the_ones_docs_draw():
+    from econsim.compendium.paths import project_root
+
+    doc = (project_root() / "docs" / "architecture.md").read_text()
+    drawn = " → ".join(" · ".join(layer) for layer in LAYERS)
+    assert drawn in doc, f"docs/architecture.md should show the layers: {drawn}"
+
+
+@pytest.mark.parametrize("module", AGENT_MODULES)
 def test_agents_do_not_see_the_engine(module):
     deps = import_graph()[module]
     assert "econsim.simulation.context" in deps

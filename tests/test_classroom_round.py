@@ -1,4 +1,4 @@
-"""The classroom app's per-round redraw (econsim.classroom.view, econsim.figures.classroom_round):
+"""The classroom app's per-round redraw (econsim.classroom.view, econsim.classroom.figure_round):
 figures kept for the session show each new round's data, draw exactly like new figures and like a
 plain full draw of themselves, and "new game" draws the start again."""
 
@@ -10,11 +10,11 @@ import pytest
 from PIL import Image
 
 from econsim.baselines.inverse_optimum import inverse_optimum
+from econsim.classroom.figure_game import inverse_figure, round_figure
+from econsim.classroom.figure_round import InverseFigure, RoundFigure
 from econsim.classroom.game import Game, GameSetup
 from econsim.classroom.view import RoundRenderer, schedule_inverse
 from econsim.figures.classroom_base import TEXT_RC, png_bytes
-from econsim.figures.classroom_game import inverse_figure, round_figure
-from econsim.figures.classroom_round import InverseFigure, RoundFigure
 
 RATES = ([0.1, 0.3, 0.5], [0.4, 0.4, 0.4], [0.7, 0.2, 0.9])
 

@@ -14,7 +14,6 @@ from econsim.economy.welfare import all_metrics
 from econsim.population.attitudes import tax_attitude_probs
 from econsim.prompts import PlannerView, build
 from econsim.scale.chunked import StepSpec, combine, metrics, step_chunk, tax_of
-from econsim.scale.lean_engine import LeanSimulation, check_lean_config, uses_lean_engine
 from econsim.scale.lean_memory import check_lean_memory, estimate_lean_memory
 from econsim.scale.lean_population import (
     SKILL_BINS,
@@ -25,9 +24,10 @@ from econsim.scale.lean_population import (
     sample_chunk,
     uniforms_range,
 )
-from econsim.scale.memory import MemoryEstimateError
 from econsim.scale.surrogate_vec import agent_uniforms
 from econsim.simulation import SimConfig
+from econsim.simulation.lean_engine import LeanSimulation, check_lean_config, uses_lean_engine
+from econsim.simulation.memory import MemoryEstimateError
 
 BOUNDED = dict(scenario="bounded", worker="llm", batching="archetypes", n_archetypes=40,
                planner="llm", n_steps=4, K=2)
@@ -174,7 +174,7 @@ def test_dask_shards_give_identical_results_to_the_in_memory_engine():
 
 
 def test_unreachable_scheduler_fails_within_its_timeout_naming_the_address():
-    from econsim.simulation.sweep import SchedulerUnreachable
+    from econsim.scale.cluster import SchedulerUnreachable
 
     start = time.perf_counter()
     with pytest.raises(SchedulerUnreachable, match="tcp://127.0.0.1:9"):

@@ -10,9 +10,11 @@ from econsim.economy.best_response import best_response_menu
 from econsim.llm.surrogate import agents as text_surrogate
 from econsim.population import Population
 from econsim.population.attitudes import ATTITUDE_SCORES
-from econsim.scale import MEMBER_JITTER, MemoryEstimateError, agent_uniforms, check_memory
+from econsim.scale import MemoryEstimateError, agent_uniforms
 from econsim.scale.surrogate_vec import MENU, VectorSurrogateWorkers
 from econsim.simulation import SimConfig, Simulation, make_simulation, resume_simulation
+from econsim.simulation.archetype_workers import MEMBER_JITTER
+from econsim.simulation.memory import check_memory
 from econsim.simulation.vectorized import VectorSimulation, _SurrogateVec
 
 SMALL = dict(n_agents=24, n_steps=12, K=4, tax_preset="three", seed=5)
@@ -196,7 +198,7 @@ def test_memory_guard_refuses_unless_forced(monkeypatch):
     with pytest.raises(MemoryEstimateError, match=r"exceeds available memory 0\.50 GiB"):
         check_memory(cfg, available=2**29)
     assert check_memory(cfg, available=2**29, force=True).total > 2**29
-    monkeypatch.setattr("econsim.scale.memory.available_memory", lambda: 2**28)
+    monkeypatch.setattr("econsim.simulation.memory.available_memory", lambda: 2**28)
     with pytest.raises(ValueError, match="force=True"):
         make_simulation(cfg)
     monkeypatch.setenv("ECONSIM_FORCE_MEMORY", "1")

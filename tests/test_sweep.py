@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 
 from econsim.cli.main import main as cli_main
+from econsim.scale.cluster import SchedulerUnreachable
 from econsim.simulation import SimConfig, make_simulation
-from econsim.simulation.sweep import SchedulerUnreachable, expand_grid, frame_digest, run_sweep
+from econsim.simulation.sweep import expand_grid, frame_digest, run_sweep
 
 BASE = SimConfig(n_agents=8, n_steps=20, K=5, worker="llm", planner="llm", tax_preset="three")
 # 20,000 agents: large enough that a multi-threaded BLAS reduction would change the last bits
@@ -101,7 +102,7 @@ def test_bad_scheduler_workers_and_busy_folders(tmp_path):
 
 def test_sweep_memory_guard_counts_concurrent_runs(tmp_path, monkeypatch):
     big = BASE.replace(worker="surrogate_vec", planner="saez", n_agents=400_000)
-    monkeypatch.setattr("econsim.scale.memory.available_memory", lambda: 2**28)
+    monkeypatch.setattr("econsim.simulation.memory.available_memory", lambda: 2**28)
     with pytest.raises(ValueError, match="exceeds available memory"):
         run_sweep(big, {}, [1, 2], tmp_path, progress=False)
 

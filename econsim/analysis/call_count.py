@@ -27,8 +27,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from econsim.scale.lean_engine import uses_lean_engine
 from econsim.simulation.config import SimConfig, uses_vector_engine
+from econsim.simulation.lean_engine import uses_lean_engine
 
 #: Kinds of decisions, in the order the tables list them.
 CALL_KINDS = ("labour", "satisfaction", "planner", "run", "vote", "leader")

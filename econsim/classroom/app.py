@@ -2,7 +2,7 @@
 ``econsim/classroom/classroom.ipynb`` with Voilà).
 
 All logic lives in :mod:`econsim.classroom` (game, scoreboard, exercises) and the figures in
-:mod:`econsim.figures.classroom_game`; this module only wires widgets to them. Widgets carry CSS
+:mod:`econsim.classroom.figure_game`; this module only wires widgets to them. Widgets carry CSS
 classes (``econsim-…``) so the browser test can find them.
 """
 
@@ -14,6 +14,7 @@ from collections.abc import Callable
 import numpy as np
 
 from econsim.classroom.exercises import EXERCISES, MAX_ATTEMPTS, Attempts
+from econsim.classroom.figure_game import png_bytes, scoreboard_figure
 from econsim.classroom.game import Game, GameSetup
 from econsim.classroom.scoreboard import prefetch, scoreboard
 from econsim.classroom.server import (
@@ -25,7 +26,6 @@ from econsim.classroom.server import (
 )
 from econsim.classroom.view import RoundRenderer
 from econsim.figures.classroom_base import UTILITY_WORDS, WELFARE_WORDS
-from econsim.figures.classroom_game import png_bytes, scoreboard_figure
 
 #: How the page names the worker models.
 WORKER_WORDS = {"rational": "workers who pick their best hours at once",

@@ -109,7 +109,7 @@ def exercise_table(store: ClassStore, class_code: str) -> str:
 
 
 def ranking_section(store: ClassStore, class_code: str, key: str) -> str:
-    from econsim.figures.classroom_game import class_board_figure, png_bytes
+    from econsim.classroom.figure_game import class_board_figure, png_bytes
 
     ranking = store.ranking(class_code)
     subs = store.submissions(class_code).set_index("id")

@@ -1,7 +1,7 @@
 """What the classroom app redraws after every round, for one student's session.
 
 :class:`RoundRenderer` keeps the round figure and the inverse-optimum figure between rounds
-(see :mod:`econsim.figures.classroom_round`) and returns both PNGs with the inverse optimum of
+(see :mod:`econsim.classroom.figure_round`) and returns both PNGs with the inverse optimum of
 the schedule just played. The app (:mod:`econsim.classroom.app`) and the benchmark
 (``python -m bench classroom``) both call :meth:`RoundRenderer.draw`, so the benchmark times
 exactly what the app does per round.
@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from econsim.baselines.inverse_optimum import InverseOptimum, inverse_optimum
+from econsim.classroom.figure_round import InverseFigure, RoundFigure
 from econsim.classroom.game import Game
 from econsim.economy.tax import TaxSchedule
 from econsim.figures.classroom_base import APP_DPI
-from econsim.figures.classroom_round import InverseFigure, RoundFigure
 
 #: Income points of the inverse optimum besides the cutoffs: none. A bracket schedule is read
 #: as Saez-optimal at its cutoffs (where each rate starts to bite, as Saez's own rates are

@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from econsim.cli.run import _parse_value
+from econsim.scale.cluster import CONNECT_TIMEOUT_S, SchedulerUnreachable
 from econsim.simulation import SimConfig
-from econsim.simulation.sweep import CONNECT_TIMEOUT_S, SchedulerUnreachable, run_sweep
+from econsim.simulation.sweep import run_sweep
 
 _FIELDS = {f.name: f for f in dataclasses.fields(SimConfig)}
 

@@ -1,7 +1,7 @@
 """Figures of notebook 06 (scalability): cost and welfare against N; archetype-batching fidelity.
 
-Inputs are the tables of :func:`econsim.scale.costs.measure_runs` and
-:func:`econsim.scale.fidelity.archetype_fidelity`.
+Inputs are the tables of :func:`econsim.analysis.costs.measure_runs` and
+:func:`econsim.analysis.fidelity.archetype_fidelity`.
 """
 
 from __future__ import annotations

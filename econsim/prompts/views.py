@@ -146,7 +146,7 @@ class PlannerView:
         History window (tax years) and length of the best-policies list.
     income_weights, utility_weights
         Workers behind each value of ``incomes`` / ``utilities`` (``None``: one each). Large
-        populations pass histogram bin means with their counts (:mod:`econsim.scale.lean_engine`).
+        populations pass histogram bin means with their counts (:mod:`econsim.simulation.lean_engine`).
     """
 
     step: int

@@ -53,7 +53,7 @@ def estimate_lean_memory(n_agents: int, chunk_size: int, workers: int = 1) -> Le
 def check_lean_memory(n_agents: int, chunk_size: int, *, force: bool = False,
                       workers: int = 1, remote: bool = False,
                       available: int | None = None) -> LeanEstimate:
-    """Refuse (:class:`~econsim.scale.memory.MemoryEstimateError`) before anything is sampled
+    """Refuse (:class:`~econsim.simulation.memory.MemoryEstimateError`) before anything is sampled
     when the estimate exceeds the memory available on this machine. Runs on a remote scheduler
     are not checked (its workers' memory is theirs)."""
     est = estimate_lean_memory(n_agents, chunk_size, workers)

@@ -91,14 +91,14 @@ class DaskShards:
         address ``tcp://host:8786`` (every worker needs econsim installed).
     timeout
         Seconds to wait for an existing scheduler before
-        :class:`~econsim.simulation.sweep.SchedulerUnreachable` (naming the address).
+        :class:`~econsim.scale.cluster.SchedulerUnreachable` (naming the address).
     """
 
     name = "dask"
 
     def __init__(self, seed: int, n: int, chunk_size: int, skills: str, *,
                  scheduler: str | None = None, n_workers: int = 2, timeout: float = 10.0) -> None:
-        from econsim.simulation.sweep import dask_client
+        from econsim.scale.cluster import dask_client
 
         if not isinstance(n_workers, int) or n_workers < 1:
             raise ValueError(f"n_workers must be an integer >= 1; got {n_workers!r}")

@@ -49,7 +49,7 @@ SKILL_SOURCES = ("gb2", "joint", "uniform")
 #: How the offline surrogate reads its calls (econsim.llm.surrogate.standin).
 SURROGATE_READS = ("auto", "arrays", "text")
 #: Engines: ``auto`` picks one from the configuration; ``lean`` and ``dask`` hold a lean
-#: population in chunks (econsim.scale.lean_engine), ``dask`` as shards on Dask workers.
+#: population in chunks (econsim.simulation.lean_engine), ``dask`` as shards on Dask workers.
 ENGINES = ("auto", "lean", "dask")
 
 
@@ -375,7 +375,7 @@ def _check_timeout(value: Any) -> None:
                           f"{MAX_REQUEST_TIMEOUT_S:g}]; got {value!r}", "request_timeout")
 
 
-#: What the lean engine (econsim.scale.lean_engine) runs: planners that need only totals,
+#: What the lean engine (econsim.simulation.lean_engine) runs: planners that need only totals,
 #: workers with a few bytes of state, skills independent of occupation.
 LEAN_PLANNERS = ("llm", "fixed", "us_federal")
 LEAN_WORKERS = ("llm", "fixed", "rational")

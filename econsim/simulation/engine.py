@@ -35,11 +35,11 @@ from econsim.llm.surrogate import SERVED_MODEL
 from econsim.llm.surrogate.standin import StandIn
 from econsim.llm.types import LLMError
 from econsim.prompts import PolicyRecord, StepRecord, build
-from econsim.scale.memory import check_memory
 from econsim.simulation.config import SimConfig
 from econsim.simulation.config_types import ConfigError
 from econsim.simulation.context import AgentContext
 from econsim.simulation.elections import hold_election, leader_rates
+from econsim.simulation.memory import check_memory
 from econsim.simulation.planners import PLANNERS
 from econsim.simulation.population import build_population
 from econsim.simulation.records import Recorder

@@ -3,7 +3,7 @@
 ``per_agent`` (:class:`~econsim.simulation.engine.Simulation`) is the loop with one Python object
 per worker and every scenario; ``vectorised`` (:class:`~econsim.simulation.vectorized.
 VectorSimulation`) steps the population as arrays, for large N; ``lean``
-(:class:`~econsim.scale.lean_engine.LeanSimulation`) keeps a few bytes per agent and steps them in
+(:class:`~econsim.simulation.lean_engine.LeanSimulation`) keeps a few bytes per agent and steps them in
 chunks, in this process or as shards on Dask workers (``engine: dask``), for 10⁸ agents
 (docs/scale.md). Engines are
 registered by name in :data:`ENGINES`; :func:`choose_engine` picks one from the configuration.
@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from econsim.registry import Registry
-from econsim.scale.lean_engine import LeanSimulation, uses_lean_engine
 from econsim.simulation.config import SimConfig, uses_vector_engine
 from econsim.simulation.engine import CONFIG_FILE, Simulation
+from econsim.simulation.lean_engine import LeanSimulation, uses_lean_engine
 from econsim.simulation.vectorized import VectorSimulation
 
 ENGINES: Registry[type[Simulation]] = Registry("engine")

@@ -22,9 +22,7 @@ import itertools
 import re
 import time
 import traceback
-import warnings
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,15 +32,11 @@ from tqdm.auto import tqdm
 
 from econsim.compendium.provenance import write_manifest
 from econsim.llm.redact import redact
-from econsim.scale.memory import check_memory
+from econsim.scale.cluster import CONNECT_TIMEOUT_S, dask_client
 from econsim.simulation import SimConfig, make_simulation
+from econsim.simulation.memory import check_memory
 
 #: Seconds to wait for an existing scheduler before giving up.
-CONNECT_TIMEOUT_S = 10.0
-
-
-class SchedulerUnreachable(ConnectionError):
-    """The Dask scheduler at the given address could not be reached within the timeout."""
 
 
 @dataclass(frozen=True)
@@ -154,56 +148,6 @@ def run_one(config: dict[str, Any], folder: str, force: bool = False) -> dict[st
                 "wall_time_s": round(time.time() - started, 3)}
 
 
-def blas_environ() -> dict[str, Any]:
-    """The nanny's pre-spawn environment for local-cluster workers: Dask's defaults without
-    its malloc-trim setting.
-
-    Results do not depend on BLAS thread counts (the economics avoids BLAS reductions such as
-    ``np.dot``, whose summation order changes with threads), so Dask's one-thread workers give
-    bit-identical results to runs in this process.
-    """
-    import dask
-
-    env = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}))
-    # Dask's MALLOC_TRIM_THRESHOLD_ turns off glibc's adaptive mmap threshold: every large
-    # numpy temporary is then a fresh mmap with page faults (measured: runs 3-4 x slower).
-    env.pop("MALLOC_TRIM_THRESHOLD_", None)
-    return env
-
-
-@contextmanager
-def dask_client(scheduler: str | None, n_workers: int,
-                timeout: float = CONNECT_TIMEOUT_S) -> Iterator[Any]:
-    """A :class:`distributed.Client`: a new loopback LocalCluster of ``n_workers`` processes
-    (``scheduler=None``) or a connection to an existing scheduler address."""
-    import dask
-    from distributed import Client, LocalCluster
-
-    if scheduler is None:
-        with warnings.catch_warnings(), dask.config.set(
-                {"distributed.nanny.pre-spawn-environ": blas_environ()}):
-            warnings.filterwarnings("ignore", message="Port .* is already in use")
-            cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                                   host="127.0.0.1", dashboard_address=None, silence_logs=40)
-        with cluster, Client(cluster, set_as_default=False) as client:
-            yield client
-        return
-    if not re.match(r"^(tcp|tls|inproc|ucx|ws|wss)://", scheduler):
-        raise ValueError(f"scheduler must be None, 'serial' or an address like "
-                         f"'tcp://127.0.0.1:8786'; got {scheduler!r}")
-    try:
-        client = Client(scheduler, timeout=timeout, set_as_default=False)
-    except (OSError, TimeoutError) as err:
-        raise SchedulerUnreachable(f"cannot reach the Dask scheduler at {scheduler} within "
-                                   f"{timeout:g} s ({type(err).__name__}: {err}); start one "
-                                   "with `dask scheduler` or omit --scheduler for a local "
-                                   "cluster") from err
-    try:
-        yield client
-    finally:
-        client.close()
-
-
 def run_sweep(base_config: SimConfig | dict[str, Any], grid: dict[str, Sequence[Any]],
               seeds: Sequence[int], out_dir: str | Path, *, scheduler: str | None = None,
               n_workers: int = 2, progress: bool = True, force: bool = False,
@@ -230,7 +174,7 @@ def run_sweep(base_config: SimConfig | dict[str, Any], grid: dict[str, Sequence[
     progress
         Show a progress bar over finished runs.
     force
-        Run even where the memory guard would refuse (:mod:`econsim.scale.memory`).
+        Run even where the memory guard would refuse (:mod:`econsim.simulation.memory`).
     overwrite
         Replace run folders left by an earlier sweep (else they are an error).
     timeout

@@ -9,7 +9,7 @@ per-agent loop. The factory (:func:`econsim.simulation.factory.make_simulation`)
 
 Workers (:data:`VECTOR_WORKERS`): ``surrogate_vec`` (the surrogate's rule over statistics arrays,
 :mod:`econsim.scale.surrogate_vec`), ``rational`` and ``fixed`` (identical records to the loop),
-``llm`` (one call per archetype, :mod:`econsim.scale.archetypes`; with ``batching='agents'`` one per
+``llm`` (one call per archetype, :mod:`econsim.simulation.archetype_workers`; with ``batching='agents'`` one per
 agent, identical to the loop). The democratic scenario is not supported (every worker votes).
 
 Records: every agent's per-step row is kept up to :data:`AUTO_RECORD_LIMIT` agents; above it (or
@@ -33,12 +33,12 @@ from econsim.population import Population
 from econsim.population.attitudes import ATTITUDE_SCORES
 from econsim.population.llm_personas import write_llm_personas
 from econsim.registry import Registry
-from econsim.scale.archetypes import ArchetypeWorkers
-from econsim.scale.memory import AUTO_RECORD_LIMIT, AUTO_RECORD_SAMPLE, check_memory
 from econsim.scale.surrogate_vec import MENU, VectorSurrogateWorkers
+from econsim.simulation.archetype_workers import ArchetypeWorkers
 from econsim.simulation.config import SimConfig
 from econsim.simulation.context import AgentContext
 from econsim.simulation.engine import Simulation
+from econsim.simulation.memory import AUTO_RECORD_LIMIT, AUTO_RECORD_SAMPLE, check_memory
 from econsim.simulation.population import allocate_types, census_population
 from econsim.simulation.records import Recorder
 from econsim.simulation.state import SimState
@@ -180,7 +180,7 @@ class VectorSimulation(Simulation):
     Parameters
     ----------
     force
-        Run even if the memory estimate exceeds the available memory (:mod:`econsim.scale.memory`).
+        Run even if the memory estimate exceeds the available memory (:mod:`econsim.simulation.memory`).
     """
 
     CHECKPOINT_CLASSES = (*Simulation.CHECKPOINT_CLASSES, VectorState, _ExactWorkers,

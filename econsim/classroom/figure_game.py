@@ -3,7 +3,7 @@ board. Drawn on bare :class:`~matplotlib.figure.Figure` objects (no pyplot state
 can render them concurrently and quickly; :func:`png_bytes` turns one into PNG bytes.
 
 The figures the app redraws every round (:func:`round_figure`, :func:`inverse_figure`) live in
-:mod:`econsim.figures.classroom_round`, as figures kept between rounds; they are re-exported here.
+:mod:`econsim.classroom.figure_round`, as figures kept between rounds; they are re-exported here.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator
 
+from econsim.classroom.figure_round import InversePanel, inverse_figure, round_figure
 from econsim.classroom.scoreboard import Scoreboard
 from econsim.economy.tax import TaxSchedule
 from econsim.figures.classroom_base import (
@@ -22,7 +23,6 @@ from econsim.figures.classroom_base import (
     fixed_figure,
     png_bytes,
 )
-from econsim.figures.classroom_round import InversePanel, inverse_figure, round_figure
 from econsim.figures.style import ROLE_COLOURS
 
 __all__ = ["CONTENDER_COLOURS", "class_board_figure", "inverse_figure", "png_bytes",

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import pandas as pd
 from tqdm.auto import tqdm
 
-from econsim.scale.memory import estimate_memory
 from econsim.simulation import SimConfig, make_simulation
+from econsim.simulation.memory import estimate_memory
 
 #: Columns of :func:`measure_runs` that are measurements of this machine (they differ between
 #: reruns); the rest is determined by the configuration and seed.

@@ -52,7 +52,6 @@ from econsim.prompts import (
     WorkerView,
     build,
 )
-from econsim.scale.archetypes import FIRST_STEP_FALLBACK_HOURS, MEMBER_JITTER
 from econsim.scale.chunked import (
     Partial,
     StepSpec,
@@ -69,6 +68,7 @@ from econsim.scale.lean_population import (
     utility_types_of,
 )
 from econsim.scale.shards import DaskShards, InMemoryShards
+from econsim.simulation.archetype_workers import FIRST_STEP_FALLBACK_HOURS, MEMBER_JITTER
 from econsim.simulation.config import (  # noqa: F401 - re-exported
     LEAN_PLANNERS,
     LEAN_WORKERS,

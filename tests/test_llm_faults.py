@@ -12,7 +12,7 @@ from econsim.cli.main import main as cli_main
 from econsim.llm import Budget, LabourChoice, TransportError, make_client
 from econsim.llm.ledger import Ledger
 from econsim.llm.redact import redact
-from econsim.llm.serve import MALFORMED_TEXT, Faults, serve
+from econsim.llm.serve import MALFORMED_TEXT, Faults
 from econsim.simulation import Simulation
 from econsim.simulation.status import read_status
 
@@ -26,20 +26,6 @@ MSGS = [{"role": "user", "content": 'STEP 1/10\nANSWER {"LABOR": <hours>}'}]
 def fake_keys(monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", FAKE_OPENAI)
     monkeypatch.setenv("ANTHROPIC_API_KEY", FAKE_ANTHROPIC)
-
-
-@pytest.fixture
-def server_factory():
-    servers = []
-
-    def make(**faults):
-        srv = serve(port=0, seed=0, faults=Faults(**faults)).start()
-        servers.append(srv)
-        return srv
-
-    yield make
-    for s in servers:
-        s.stop()
 
 
 def post(srv, call_id: str, timeout: float = 0.3) -> str:

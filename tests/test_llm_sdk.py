@@ -35,20 +35,6 @@ def requests(n, step=0, prefix="run"):
             for i in range(n)]
 
 
-@pytest.fixture
-def server_factory():
-    servers = []
-
-    def make(**faults):
-        srv = serve(port=0, seed=0, faults=Faults(**faults)).start()
-        servers.append(srv)
-        return srv
-
-    yield make
-    for s in servers:
-        s.stop()
-
-
 def openai_client(srv, **kw):
     kw.setdefault("timeout", 5)
     kw.setdefault("max_retries", 2)

@@ -18,7 +18,7 @@ from econsim.llm import (
     run_schema,
     vote_schema,
 )
-from econsim.llm.serve import FORMAT_REJECTIONS, Faults, build_parser, serve
+from econsim.llm.serve import FORMAT_REJECTIONS, build_parser, serve
 from econsim.llm.structured import NEGOTIATION_ORDER, is_invalid_request, request_fields
 from econsim.prompts import WorkerView, build
 from econsim.prompts.common import MENU_HOURS
@@ -35,17 +35,8 @@ def requests(n, prefix="neg"):
 
 
 @pytest.fixture
-def server():
-    servers = []
-
-    def make(reject=(), **faults):
-        srv = serve(port=0, seed=0, faults=Faults(**faults), reject_formats=reject).start()
-        servers.append(srv)
-        return srv
-
-    yield make
-    for s in servers:
-        s.stop()
+def server(server_factory):
+    return server_factory
 
 
 def client_for(srv, **kw):

@@ -1,5 +1,6 @@
 """Rules every notebook follows, and the quick run of notebook 01."""
 
+import ast
 import json
 import time
 from pathlib import Path
@@ -20,19 +21,26 @@ def test_there_are_notebooks():
 
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_is_clean_orchestration(nb):
+    """The one hygiene rule of every notebook: one ``parameters`` cell naming its output folders
+    (``results/<stem>`` and ``figures``), committed without outputs, and no function, class or
+    lambda anywhere in its code (parsed, not grepped: code that wants to be a function goes
+    into econsim)."""
     data = json.loads(nb.read_text())
     params = notebook_parameters(nb)  # exactly one cell tagged `parameters`
     assert {"results_dir", "figures_dir"} <= set(params)
+    assert params["figures_dir"] == "figures"
+    assert params["results_dir"] == f"results/{nb.stem}"
+    assert data["metadata"]["kernelspec"]["name"] == "python3"
     for cell in data["cells"]:
         if cell["cell_type"] != "code":
             continue
         assert cell.get("outputs", []) == [], f"{nb.name} is committed with outputs"
         assert cell.get("execution_count") is None
-        source = "".join(cell["source"])
-        for line in source.splitlines():
-            stripped = line.lstrip()
-            assert not stripped.startswith(("def ", "class ", "async def ")), \
-                f"{nb.name} defines a function or class; move it into econsim"
+        tree = ast.parse("".join(cell["source"]))
+        defined = [type(n).__name__ for n in ast.walk(tree)
+                   if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+                                 | ast.Lambda)]
+        assert defined == [], f"{nb.name} defines {defined}; move it into econsim"
 
 
 def test_profile_parameters_exist_in_notebooks():

@@ -35,7 +35,7 @@ from econsim.analysis.elasticity import bracket_elasticities, elasticity_curve, 
 from econsim.analysis.estimate import check_budget, estimate_many
 from econsim.analysis.estimate import estimate as estimate_run  # not to hide the module
 from econsim.analysis.references import rational_welfare, small_n_check
-from econsim.analysis.reliability import reliability_table
+from econsim.analysis.reliability import reliability_table, reply_validity
 from econsim.analysis.runs import (
     PLANNER_LABELS,
     RunSet,
@@ -81,6 +81,7 @@ __all__ = [
     "rational_baselines",
     "rational_welfare",
     "reliability_table",
+    "reply_validity",
     "run_variants",
     "saez_by_elasticity",
     "schedule_rates",

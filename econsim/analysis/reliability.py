@@ -50,3 +50,20 @@ def reliability_table(runs: RunSet, price_models: Iterable[str] = ("gpt-4o-mini"
                                                + led.get("output_tokens", 0) * price[1]) / 1e6
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def reply_validity(calls: pd.DataFrame) -> pd.DataFrame:
+    """Per call kind: calls, replies valid at the first try (no re-ask), calls re-asked,
+    fallbacks, mean completion tokens, and the share valid at the first try.
+
+    ``calls``: a ``calls`` table (columns ``kind``, ``call_id``, ``reasks``, ``fallback``,
+    ``output_tokens``).
+    """
+    first = calls.reasks == 0
+    table = calls.assign(valid_first_try=first.astype(int), reasked=(~first).astype(int))
+    out = table.groupby("kind").agg(
+        calls=("call_id", "size"), valid_first_try=("valid_first_try", "sum"),
+        reasked=("reasked", "sum"), fallbacks=("fallback", "sum"),
+        mean_output_tokens=("output_tokens", "mean")).reset_index()
+    out["share_valid_first_try"] = out.valid_first_try / out.calls
+    return out

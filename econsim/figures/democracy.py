@@ -6,37 +6,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from econsim.figures.simruns import group_colour, metric_label
+from econsim.figures.simruns import group_colour
 from econsim.figures.style import new_figure, provenance_note
-
-
-def plot_swf_with_elections(years: pd.DataFrame, turnover: pd.DataFrame, metrics: list[str], *,
-                            backend: str = "surrogate", note: str = "",
-                            symlog: tuple[str, ...] = ("paper_swf",)) -> Figure:
-    """Welfare per tax year for the planner-led run and each democratic variant; ticks on the
-    bottom of each panel mark tax years that began with a new leader."""
-    variants = list(dict.fromkeys(years.variant))
-    fig, axes = new_figure(ncols=len(metrics), width=5.8 * len(metrics) + 0.6, height=4.5)
-    for j, metric in enumerate(metrics):
-        ax = axes[0][j]
-        for i, v in enumerate(variants):
-            y = years[years.variant == v].sort_values("step")
-            colour = group_colour(v, i)
-            ax.plot(y.step, y[metric], color=colour, lw=1.5, label=v)
-            ch = turnover[(turnover.variant == v) & turnover.changed]
-            if len(ch):
-                ax.plot(ch.step, np.full(len(ch), 0.025 * i), "|", color=colour, ms=8, mew=1.6,
-                        transform=ax.get_xaxis_transform(), clip_on=False)
-        if metric in symlog:
-            ax.set_yscale("symlog", linthresh=10.0)
-        ax.set_xlabel("step (tax-year means; ticks at the x-axis = new leader)")
-        ax.set_ylabel(metric_label(metric) + (" (symlog)" if metric in symlog else ""))
-        ax.set_title(metric_label(metric).split(" (")[0], fontsize=11)
-    handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside upper center", ncol=len(labels), fontsize=8.5,
-               frameon=False)
-    provenance_note(fig, backend, note)
-    return fig
 
 
 def plot_group_utility(groups: pd.DataFrame, *, backend: str = "surrogate", note: str = ""

@@ -41,14 +41,6 @@ def persona_requests(pop: Population, rows: NDArray[np.integer] | Sequence[int] 
     return out
 
 
-async def write_llm_personas_async(pop: Population, client: LLMClient, *, style: str = "paper",
-                                   rows: NDArray[np.integer] | Sequence[int] | None = None
-                                   ) -> list[str]:
-    """Persona texts for the selected agents, requested concurrently through ``client``."""
-    done = await client.complete_many(persona_requests(pop, rows, style=style))
-    return [c.parsed.PERSONA for c in done]
-
-
 def write_llm_personas(pop: Population, backend: str | LLMClient = "surrogate", *,
                        style: str = "paper", store: str | Path | None = None,
                        concurrency: int = 32, **client_options: Any) -> Population:

@@ -173,13 +173,6 @@ def _bracket_table(cutoffs: tuple[float, ...]) -> tuple[NDArray[np.intp], Array]
     return base.astype(np.intp), nxt
 
 
-def u_edges(c: float, delta: float) -> Array:
-    """Edges of the utility histogram (linear below 0 to the cost of 100 h, geometric above 1)."""
-    low = -c * 100.0 ** delta - 1.0
-    return np.concatenate([np.linspace(low, 0.0, U_NEG_BINS + 1),
-                           np.geomspace(1.0, Z_MAX, U_BINS + 1)])
-
-
 def _u_bins(v: Array, c: float, delta: float) -> NDArray[np.intp]:
     low = -c * 100.0 ** delta - 1.0
     neg = np.clip(((v - low) * (U_NEG_BINS / -low)).astype(np.intp), 0, U_NEG_BINS - 1)

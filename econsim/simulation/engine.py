@@ -10,8 +10,6 @@ run to exactly the results an uninterrupted run gives.
 
 from __future__ import annotations
 
-import hashlib
-import shutil
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -23,8 +21,6 @@ import yaml
 from numpy.typing import NDArray
 from tqdm.auto import tqdm
 
-import econsim.prompts as prompts_pkg
-from econsim.compendium.provenance import write_manifest
 from econsim.economy.outcomes import StepOutcome, economy_step
 from econsim.economy.tax import TAX_PRESETS
 from econsim.economy.utility import get_utility
@@ -45,20 +41,21 @@ from econsim.simulation.population import build_population
 from econsim.simulation.records import Recorder
 from econsim.simulation.result import SimResult
 from econsim.simulation.run_folder import (
-    ASIDE,
     CHECKPOINT,
     CONFIG_FILE,
-    LOCK,
     MANIFEST,
     FolderLock,
+    abandoned_start,
     discard_aside,
-    move_aside,
+    make_room,
     read_checkpoint,
+    restore_aside,
     verify_chunks,
     write_checkpoint,
+    write_run_manifest,
 )
 from econsim.simulation.state import SimState
-from econsim.simulation.status import STATUS_FILE, next_step_hint, write_status
+from econsim.simulation.status import next_step_hint, write_status
 from econsim.simulation.workers import WORKERS
 
 Array = NDArray[np.float64]
@@ -132,7 +129,7 @@ class Simulation:
             if self._lock is None:
                 self._lock = FolderLock(self.folder).acquire()
             if _state is None:
-                _make_room(self.folder, overwrite)
+                make_room(self.folder, overwrite)
         self.recorder = self._make_recorder()
         self.context = self._make_context()
         if self.folder is not None and _state is None:
@@ -241,7 +238,7 @@ class Simulation:
             failed = self._write_status("failed" if isinstance(err, Exception)
                                         else "interrupted", err)
             if self.folder is not None and self._checkpoint_step is None \
-                    and _restore_aside(self.folder):  # a replacement that never checkpointed
+                    and restore_aside(self.folder):  # a replacement that never checkpointed
                 failed = None
                 err.add_note(f"the run {self.folder} held before was put back unchanged")
             self.close()
@@ -388,19 +385,9 @@ class Simulation:
             tables["workers"].to_parquet(self.folder / "workers.parquet", index=False)
         ledger = self.client.ledger.summary() if self.client is not None else {}
         if self.folder is not None:
-            calls = tables["calls"]
-            served = sorted(calls["model"].unique().tolist()) if len(calls) else []
-            forms = sorted(calls["structured_output"].unique().tolist()) \
-                if "structured_output" in calls else []
-            negotiated = self.client.structured_output() if self.client is not None else None
-            write_manifest(self.folder, experiment="simulation", config=self.config.to_dict(),
-                           outputs=sorted(p.name for p in self.folder.glob("*.parquet")),
-                           started=self._started, status=status,
-                           seeds={"seed": self.config.seed},
-                           backend={"requested": self.config.backend, "served": served,
-                                    "structured_output": {"used": forms,
-                                                          "negotiation": negotiated}},
-                           prompt_template_hash=prompt_template_hash(), ledger=ledger)
+            write_run_manifest(self.folder, config=self.config, client=self.client,
+                               calls=tables["calls"], started=self._started, status=status,
+                               ledger=ledger)
             self._write_status(status)
         if self.client is not None and self.client.store is not None:
             self.client.store.close()
@@ -417,7 +404,7 @@ class Simulation:
         if not (folder / CHECKPOINT).exists():
             hint = (f"it stopped before its first checkpoint; start it again with: econsim run "
                     f"--config {folder / CONFIG_FILE} --out {folder}"
-                    if _abandoned_start(folder) else "start a new run")
+                    if abandoned_start(folder) else "start a new run")
             raise ValueError(f"{folder} has no checkpoint to resume from; {hint}")
         lock = FolderLock(folder).acquire()
         try:
@@ -431,51 +418,6 @@ class Simulation:
                                    else state.step // config.K)
         sim.recorder.digests = dict(meta["chunks"])
         return sim
-
-
-def _abandoned_start(folder: Path) -> bool:
-    """A run folder stopped before its first checkpoint: only the config, the status record and
-    tax-year chunks, no checkpoint and no manifest. Nothing in it can be resumed, so a new run
-    may reuse it."""
-    if not folder.is_dir():
-        return False
-    names = {p.name for p in folder.iterdir()}
-    return names <= {CONFIG_FILE, STATUS_FILE, "chunks", LOCK} and (
-        "chunks" not in names or (folder / "chunks").is_dir())
-
-
-def _make_room(folder: Path, overwrite: bool) -> None:
-    """Make ``folder`` (locked, everything validated) ready for a new run: an empty folder or an
-    abandoned start is cleared; an earlier run is refused, or with ``overwrite`` moved aside
-    (into ``.replaced/``, deleted at the new run's first checkpoint)."""
-    names = {p.name for p in folder.iterdir()} - {LOCK}
-    if not names:
-        return
-    if not _abandoned_start(folder):
-        if not overwrite:
-            hint = "resume it with `econsim run --resume`" if (folder / CHECKPOINT).exists() \
-                and not (folder / MANIFEST).exists() else "pass overwrite=True (--overwrite)"
-            raise ValueError(f"run folder {folder} is not empty; {hint}")
-        move_aside(folder)
-        return
-    for p in [folder / CONFIG_FILE, folder / STATUS_FILE, *(folder / "chunks").glob("*")]:
-        if p.exists():
-            p.unlink()
-
-
-def _restore_aside(folder: Path) -> bool:
-    """Put back the run an ``overwrite`` replaced, when the replacement failed before its first
-    checkpoint (its own partial records, status included, are dropped). True if one was."""
-    aside = folder / ASIDE
-    if not aside.is_dir():
-        return False
-    for p in folder.iterdir():
-        if p.name not in (LOCK, ASIDE):
-            shutil.rmtree(p) if p.is_dir() else p.unlink()
-    for p in list(aside.iterdir()):
-        p.rename(folder / p.name)
-    aside.rmdir()
-    return True
 
 
 #: Call kinds whose prompt builder has another name.
@@ -508,11 +450,3 @@ def _make_client(cfg: SimConfig) -> LLMClient:
                        temperature=cfg.temperature, max_tokens=cfg.max_tokens, seed=cfg.seed,
                        timeout=cfg.request_timeout, max_retries=cfg.max_retries,
                        structured=cfg.structured_output)
-
-
-def prompt_template_hash() -> str:
-    """SHA-256 of the prompt builders' source: changes whenever any prompt wording changes."""
-    h = hashlib.sha256()
-    for path in sorted(Path(prompts_pkg.__file__).parent.glob("*.py")):
-        h.update(path.read_bytes())
-    return h.hexdigest()[:16]

@@ -31,7 +31,6 @@ import numpy as np
 import yaml
 from tqdm.auto import tqdm
 
-from econsim.compendium.provenance import write_manifest
 from econsim.economy.tax import PLANNER_START_RATE, TAX_PRESETS, apply_delta
 from econsim.economy.utility import get_utility
 from econsim.llm import (
@@ -77,6 +76,14 @@ from econsim.simulation.config import (  # noqa: F401 - re-exported
 )
 from econsim.simulation.records import Recorder
 from econsim.simulation.result import SimResult
+from econsim.simulation.run_folder import (
+    CONFIG_FILE,
+    FolderLock,
+    make_room,
+    verify_chunks,
+    write_run_manifest,
+)
+from econsim.simulation.status import write_status
 
 #: Agents whose per-step rows are kept by default.
 LEAN_RECORD = 1000
@@ -145,13 +152,7 @@ class LeanSimulation:
             workers=n_workers if engine == "dask" and scheduler is None else 1,
             remote=engine == "dask" and scheduler is not None)
         self.folder = Path(folder) if folder is not None else None
-        if self.folder is not None:
-            if self.folder.exists() and any(self.folder.iterdir()) and not overwrite:
-                raise ValueError(f"run folder {self.folder} is not empty; pass overwrite=True "
-                                 "(--overwrite)")
-            self.folder.mkdir(parents=True, exist_ok=True)
-            (self.folder / "config.yaml").write_text(yaml.safe_dump(cfg.to_dict(),
-                                                                    sort_keys=False))
+        self._lock: FolderLock | None = None
         self.progress = progress
         self.cutoffs = np.asarray(TAX_PRESETS.get(cfg.tax_preset).cutoffs, dtype=float)
         self.params = get_utility(cfg.utility)
@@ -165,6 +166,15 @@ class LeanSimulation:
                                       temperature=cfg.temperature, max_tokens=cfg.max_tokens,
                                       seed=cfg.seed, timeout=cfg.request_timeout,
                                       max_retries=cfg.max_retries)
+        if self.folder is not None:  # validated (memory, client): now the folder
+            self._lock = FolderLock(self.folder).acquire()
+            try:
+                make_room(self.folder, overwrite)
+                (self.folder / CONFIG_FILE).write_text(yaml.safe_dump(cfg.to_dict(),
+                                                                      sort_keys=False))
+            except BaseException:
+                self.close(remove_empty=True)
+                raise
         self.recorder = Recorder(self.folder, cfg.record_prompts)
         n = cfg.n_agents
         m = min(LEAN_RECORD if record_agents is None else record_agents, n)
@@ -175,6 +185,18 @@ class LeanSimulation:
         self._holder_args = dict(scheduler=scheduler, n_workers=n_workers, timeout=timeout)
         self.chunk_size = chunk_size
         self._started = time.time()
+
+    def close(self, *, remove_empty: bool = False) -> None:
+        """Release the run folder (done when the run ends)."""
+        if self._lock is not None:
+            self._lock.release(remove_empty=remove_empty)
+            self._lock = None
+
+    def _status(self, status: str, step: int, error: BaseException | None = None) -> None:
+        if self.folder is not None:
+            ledger = self.client.ledger.summary() if self.client is not None else {}
+            write_status(self.folder, status=status, step=step, checkpoint_step=None,
+                         ledger=ledger, error=error)
 
     @classmethod
     def resume(cls, folder: str | Path, **options: Any) -> LeanSimulation:
@@ -284,6 +306,8 @@ class LeanSimulation:
         status = "complete"
         bar = tqdm(total=cfg.n_steps, disable=not self.progress, unit="step",
                    desc=f"{self.engine}/{cfg.scenario}/{cfg.worker}/{cfg.planner}")
+        self._status("running", 0)
+        t = 0
         try:
             for t in range(cfg.n_steps):
                 if t == 0 or (t % cfg.K == 0 and t >= cfg.warmup):
@@ -321,11 +345,18 @@ class LeanSimulation:
                         status = f"budget exhausted: {self.client.ledger.exceeded}"
                         break
                 bar.update(1)
+        except BaseException as err:
+            self._status("failed" if isinstance(err, Exception) else "interrupted", t, err)
+            self.close()
+            raise
         finally:
             bar.close()
             if hasattr(self, "holder"):
                 self.holder.close()
-        return self._finish(status)
+        try:
+            return self._finish(status)
+        finally:
+            self.close()
 
     def _observe(self, t: int, rates: np.ndarray, year_rates: tuple[float, ...],
                  hours: np.ndarray | None, rebate: float, objective: float) -> float:
@@ -385,14 +416,16 @@ class LeanSimulation:
                 "post_tax_income": post, "utility": r["v"] + rebate})
 
     def _finish(self, status: str) -> LeanResult:
+        if self.folder is not None:
+            verify_chunks(self.folder, self.recorder.digests)  # "complete" only if all is there
         tables = self.recorder.finalize()
         ledger = self.client.ledger.summary() if self.client is not None else {}
         if self.folder is not None:
             (self.folder / TIMINGS).write_text(json.dumps(self.timings, indent=1))
-            write_manifest(self.folder, experiment="simulation", config=self.config.to_dict(),
-                           outputs=sorted(p.name for p in self.folder.glob("*.parquet")),
-                           started=self._started, status=status, engine=self.engine,
-                           seeds={"seed": self.config.seed}, ledger=ledger)
+            write_run_manifest(self.folder, config=self.config, client=self.client,
+                               calls=tables["calls"], started=self._started, status=status,
+                               ledger=ledger, engine=self.engine)
+            self._status(status, self.config.n_steps)
         if self.client is not None and self.client.store is not None:
             self.client.store.close()
         return LeanResult(self.config, tables, self.folder, status, ledger, dict(self.timings))

@@ -28,6 +28,9 @@ from typing import Any
 import filelock
 import yaml
 
+import econsim.prompts as prompts_pkg
+from econsim.simulation.status import STATUS_FILE
+
 CHECKPOINT = "checkpoint.pkl"
 CHECKPOINT_META = "checkpoint.json"
 CONFIG_FILE = "config.yaml"
@@ -109,6 +112,78 @@ def move_aside(folder: Path, keep: Iterable[str] = (LOCK,)) -> None:
 def discard_aside(folder: Path) -> None:
     """Delete the run an ``overwrite`` replaced (called once the new run has a checkpoint)."""
     shutil.rmtree(folder / ASIDE, ignore_errors=True)
+
+
+def abandoned_start(folder: Path) -> bool:
+    """A run folder stopped before its first checkpoint: only the config, the status record and
+    tax-year chunks, no checkpoint and no manifest. Nothing in it can be resumed, so a new run
+    may reuse it."""
+    if not folder.is_dir():
+        return False
+    names = {p.name for p in folder.iterdir()}
+    return names <= {CONFIG_FILE, STATUS_FILE, "chunks", LOCK} and (
+        "chunks" not in names or (folder / "chunks").is_dir())
+
+
+def make_room(folder: Path, overwrite: bool) -> None:
+    """Make ``folder`` (locked, everything validated) ready for a new run: an empty folder or an
+    abandoned start is cleared; an earlier run is refused, or with ``overwrite`` moved aside
+    (into ``.replaced/``, deleted at the new run's first checkpoint)."""
+    names = {p.name for p in folder.iterdir()} - {LOCK}
+    if not names:
+        return
+    if not abandoned_start(folder):
+        if not overwrite:
+            hint = "resume it with `econsim run --resume`" if (folder / CHECKPOINT).exists() \
+                and not (folder / MANIFEST).exists() else "pass overwrite=True (--overwrite)"
+            raise ValueError(f"run folder {folder} is not empty; {hint}")
+        move_aside(folder)
+        return
+    for p in [folder / CONFIG_FILE, folder / STATUS_FILE, *(folder / "chunks").glob("*")]:
+        if p.exists():
+            p.unlink()
+
+
+def restore_aside(folder: Path) -> bool:
+    """Put back the run an ``overwrite`` replaced, when the replacement failed before its first
+    checkpoint (its own partial records, status included, are dropped). True if one was."""
+    aside = folder / ASIDE
+    if not aside.is_dir():
+        return False
+    for p in folder.iterdir():
+        if p.name not in (LOCK, ASIDE):
+            shutil.rmtree(p) if p.is_dir() else p.unlink()
+    for p in list(aside.iterdir()):
+        p.rename(folder / p.name)
+    aside.rmdir()
+    return True
+
+
+def write_run_manifest(folder: Path, *, config: Any, client: Any, calls: Any, started: float,
+                       status: str, ledger: dict[str, Any], **extra: Any) -> None:
+    """The run's ``manifest.json``, the same keys for every engine: configuration, seeds, backend
+    (requested, served, structured-output forms used and negotiated), the prompt template hash,
+    ledger and status (``extra``: engine-specific keys)."""
+    from econsim.compendium.provenance import write_manifest
+
+    served = sorted(calls["model"].unique().tolist()) if len(calls) else []
+    forms = sorted(calls["structured_output"].unique().tolist()) \
+        if "structured_output" in calls else []
+    negotiated = client.structured_output() if client is not None else None
+    write_manifest(folder, experiment="simulation", config=config.to_dict(),
+                   outputs=sorted(p.name for p in folder.glob("*.parquet")),
+                   started=started, status=status, seeds={"seed": config.seed},
+                   backend={"requested": config.backend, "served": served,
+                            "structured_output": {"used": forms, "negotiation": negotiated}},
+                   prompt_template_hash=prompt_template_hash(), ledger=ledger, **extra)
+
+
+def prompt_template_hash() -> str:
+    """SHA-256 of the prompt builders' source: changes whenever any prompt wording changes."""
+    h = hashlib.sha256()
+    for path in sorted(Path(prompts_pkg.__file__).parent.glob("*.py")):
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
 
 
 # -- checkpoints ----------------------------------------------------------------------------------
@@ -242,6 +317,7 @@ def verify_chunks(folder: Path, chunks: dict[str, str]) -> None:
                                  "refused")
 
 
-__all__ = ["ASIDE", "CHECKPOINT", "CHECKPOINT_META", "CONFIG_FILE", "LOCK", "MANIFEST",
+__all__ = ["abandoned_start", "make_room", "prompt_template_hash", "restore_aside",
+           "write_run_manifest", "ASIDE", "CHECKPOINT", "CHECKPOINT_META", "CONFIG_FILE", "LOCK", "MANIFEST",
            "FolderLock", "RunFolderError", "config_hash", "discard_aside", "move_aside",
            "read_checkpoint", "verify_chunks", "write_checkpoint"]

@@ -146,3 +146,17 @@ def test_successful_replacement_drops_the_earlier_run(tmp_path):
     res = make_simulation(CFG.replace(seed=7), folder, overwrite=True).run()
     assert res.status == "complete" and not (folder / ".replaced").exists()
     assert "seed: 7" in (folder / "config.yaml").read_text()
+
+
+def test_sweep_overwrite_with_a_missing_key_keeps_the_earlier_runs(tmp_path, monkeypatch):
+    from econsim.simulation.sweep import run_sweep
+
+    base = CFG.replace(n_steps=5)
+    run_sweep(base, {}, [1, 2], tmp_path / "sweep", scheduler="serial", progress=False)
+    before = sorted(str(p.relative_to(tmp_path)) for p in (tmp_path / "sweep").rglob("*"))
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with pytest.raises(Exception, match="OPENAI_API_KEY"):
+        run_sweep(base.replace(backend="openai/gpt-4o-mini"), {}, [1, 2], tmp_path / "sweep",
+                  scheduler="serial", progress=False, overwrite=True)
+    after = sorted(str(p.relative_to(tmp_path)) for p in (tmp_path / "sweep").rglob("*"))
+    assert after == before

@@ -31,6 +31,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from econsim.compendium.provenance import write_manifest
+from econsim.llm import make_client
 from econsim.llm.redact import redact
 from econsim.scale.cluster import CONNECT_TIMEOUT_S, dask_client
 from econsim.simulation import SimConfig, make_simulation
@@ -197,6 +198,9 @@ def run_sweep(base_config: SimConfig | dict[str, Any], grid: dict[str, Sequence[
     if scheduler is None or scheduler == "serial":
         for r in runs:
             check_memory(r.config, force=force, share=min(share, len(runs)))
+    for backend in sorted({r.config.backend for r in runs if r.config.uses_llm}):
+        # keys and backend strings are checked before any earlier run is replaced
+        make_client(backend).close()
     out.mkdir(parents=True, exist_ok=True)
     rows: dict[str, dict[str, Any]] = {}
     bar = tqdm(total=len(runs), disable=not progress, desc="sweep", unit="run")

@@ -35,6 +35,12 @@ STATISTICS = (*unc.STATISTICS, "exact")
 ROW_COLUMNS = ("id", "claim", "metric", "estimate", "ci", "seeds", "rule", "verdict",
                "seeds_needed", "backend", "notebook")
 _FIELDS = {"claim", "notebook", "metric", "statistic", "variants", "direction", "margin"}
+#: Optional fields: ``applies_when`` names a condition the data must meet for the rule to test
+#: the claim at all (``{share_at_least: 0.5, of: "the leader's voters"}``: e.g. "majority
+#: exploitation" needs the leader's voters to be a majority of workers).
+_OPTIONAL = {"applies_when"}
+#: The verdict of a claim whose ``applies_when`` condition the runs did not meet.
+DOES_NOT_APPLY = "does not apply"
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,8 @@ class ClaimSpec:
     variants: tuple[str, ...]
     direction: str
     margin: float
+    min_share: float | None = None
+    share_of: str = ""
 
     @property
     def expression(self) -> str:
@@ -72,7 +80,7 @@ class ClaimSpec:
 def _spec(claim_id: str, entry: Any, source: Path) -> ClaimSpec:
     if not isinstance(entry, dict):
         raise ValueError(f"{source}: claim {claim_id!r} must be a mapping of {sorted(_FIELDS)}")
-    unknown, missing = set(entry) - _FIELDS, _FIELDS - set(entry) - {"variants"}
+    unknown, missing = set(entry) - _FIELDS - _OPTIONAL, _FIELDS - set(entry) - {"variants"}
     if unknown or missing:
         raise ValueError(f"{source}: claim {claim_id!r} has unknown field(s) {sorted(unknown)} "
                          f"or lacks {sorted(missing)}; fields: {', '.join(sorted(_FIELDS))}")
@@ -93,8 +101,18 @@ def _spec(claim_id: str, entry: Any, source: Path) -> ClaimSpec:
         raise ValueError(f"{source}: claim {claim_id!r}: margin must be a number; got {margin!r}")
     if direction == "within" and margin <= 0:
         raise ValueError(f"{source}: claim {claim_id!r}: a 'within' margin must be > 0")
+    min_share, share_of = None, ""
+    if "applies_when" in entry:
+        cond = entry["applies_when"]
+        share = cond.get("share_at_least") if isinstance(cond, dict) else None
+        if isinstance(share, bool) or not isinstance(share, int | float) or not 0 < share <= 1 \
+                or set(cond) != {"share_at_least", "of"}:
+            raise ValueError(f"{source}: claim {claim_id!r}: applies_when must be "
+                             "{share_at_least: <fraction in (0, 1]>, of: <who>}; got "
+                             f"{cond!r}")
+        min_share, share_of = float(share), str(cond["of"])
     return ClaimSpec(claim_id, str(entry["claim"]), str(entry["notebook"]), str(entry["metric"]),
-                     statistic, variants, direction, float(margin))
+                     statistic, variants, direction, float(margin), min_share, share_of)
 
 
 def load_registry(path: str | Path = REGISTRY_FILE) -> dict[str, ClaimSpec]:
@@ -127,8 +145,8 @@ def _row(spec: ClaimSpec, detail: str, **cells: str) -> dict[str, str]:
 
 
 def evaluate_claim(claim_id: str, per_seed: pd.DataFrame, *, backend: str, detail: str = "",
-                   untestable: str = "", registry: dict[str, ClaimSpec] | None = None
-                   ) -> dict[str, str]:
+                   untestable: str = "", share: float | None = None,
+                   registry: dict[str, ClaimSpec] | None = None) -> dict[str, str]:
     """The claims-table row of a registered claim from its per-seed values.
 
     Parameters
@@ -147,14 +165,24 @@ def evaluate_claim(claim_id: str, per_seed: pd.DataFrame, *, backend: str, detai
         A reason why this run cannot test the claim (e.g. the offline surrogate cannot tell two
         prompt wordings apart): the statistics are still reported, the verdict is
         ``inconclusive`` and the reason is added to the metric text.
+    share
+        For a claim registered with ``applies_when``: the observed share (e.g. of worker-steps
+        in the leader's coalition). Below the declared minimum the rule does not test the claim:
+        the statistics are still reported and the verdict is ``does not apply``.
     """
     spec = get_claim(claim_id, registry)
+    if spec.min_share is not None and (share is None or not np.isfinite(share)):
+        raise ValueError(f"claim {claim_id!r} applies only when {spec.share_of} are at least "
+                         f"{spec.min_share:.0%}: pass share=<observed share>")
     if spec.statistic == "exact":
         raise ValueError(f"claim {claim_id!r} is exact: use exact_claim(...)")
     values = unc.paired_values(per_seed, spec.variants, spec.statistic)
     iv = unc.mean_interval(values.to_numpy())
     verdict = "inconclusive" if untestable else unc.decide(iv, spec.direction, spec.margin,
                                                            spec.statistic)
+    applies = spec.min_share is None or share >= spec.min_share
+    if not applies:
+        verdict = DOES_NOT_APPLY
     seeds = per_seed.loc[values.index]
     if spec.statistic == "value":
         estimate = _num(iv.estimate)
@@ -171,7 +199,12 @@ def evaluate_claim(claim_id: str, per_seed: pd.DataFrame, *, backend: str, detai
     needed = f"> {unc.SEEDS_NEEDED_CAP:,}" if need is None else str(need)
     if iv.method == "one seed":
         needed = "n/a (1 seed)"
-    detail = "; ".join(x for x in (detail, untestable and f"untestable here: {untestable}") if x)
+    why = "" if applies else (f"{spec.share_of} are {share:.0%} of the total, under the "
+                              f"{spec.min_share:.0%} the claim needs: the rule does not test it")
+    if not applies:
+        needed = "n/a (does not apply)"
+    detail = "; ".join(x for x in (detail, untestable and f"untestable here: {untestable}", why)
+                       if x)
     return _row(spec, detail, estimate=estimate, ci=ci, seeds=str(iv.n), rule=spec.rule,
                 verdict=verdict, seeds_needed=needed, backend=backend)
 

@@ -63,3 +63,23 @@ def test_random_baselines_resume_as_uninterrupted(tmp_path):
     sim.close()
     resumed = Simulation.resume(tmp_path / "run").run()
     assert resumed.steps.equals(whole.steps) and resumed.agents.equals(whole.agents)
+
+
+def test_delta_ratchet_counts_the_planners_changes():
+    import json
+
+    import pandas as pd
+
+    from econsim.analysis import RANDOM_NONNEGATIVE_SHARE, delta_ratchet
+
+    calls = pd.DataFrame({
+        "kind": ["planner", "planner", "labour", "planner"], "seed": [1, 1, 1, 2],
+        "parsed": [json.dumps({"DELTA": [10, 0, -10]}), json.dumps({"DELTA": [20, 20, 20]}),
+                   json.dumps({"LABOR": 40}), json.dumps({"DELTA": [-20, -10, -10]})]})
+    table = delta_ratchet(calls).set_index("seed")
+    assert table.loc[1, "planner_calls"] == 2 and table.loc[1, "changes"] == 6
+    assert table.loc[1, "share_nonnegative"] == 5 / 6
+    assert table.loc[2, "share_nonnegative"] == 0 and table.loc[2, "mean_change_pp"] == -40 / 3
+    # the random planner's menu: 3 of its 5 changes are >= 0
+    draws = np.random.default_rng(0).choice(np.asarray(DELTA_CHOICES_PP), size=20_000)
+    assert abs((draws >= 0).mean() - RANDOM_NONNEGATIVE_SHARE) < 0.01

@@ -14,11 +14,13 @@ the rules declared in ``notebooks/claims.yaml``). Rates are fractions; only labe
 """
 
 from econsim.analysis.behaviour import (
+    RANDOM_NONNEGATIVE_SHARE,
     adaptation_curve,
     adaptation_lag,
     best_response_columns,
     best_response_share,
     bracket_shares,
+    delta_ratchet,
     exact_baselines,
     mean_over_seeds,
     rational_baselines,
@@ -55,6 +57,7 @@ __all__ = [
     "adaptation_curve",
     "adaptation_lag",
     "best_response_columns",
+    "RANDOM_NONNEGATIVE_SHARE",
     "best_response_share",
     "bracket_elasticities",
     "bracket_shares",
@@ -67,6 +70,7 @@ __all__ = [
     "check_budget",
     "evaluate_claim",
     "exact_claim",
+    "delta_ratchet",
     "exact_baselines",
     "exact_majority_exploitation",
     "final_metrics",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -201,3 +202,28 @@ def bracket_shares(agents: pd.DataFrame, cutoffs: ArrayLike, K: int, which: str 
     out = out.groupby([*by, "period", "bracket"], sort=False)["share"].mean().reset_index()
     out["lower_edge"] = cut[out.bracket.to_numpy()]
     return out
+
+
+#: P(DELTA >= 0) for a planner drawing DELTA uniformly from the menu (−20, −10, 0, +10, +20 pp).
+RANDOM_NONNEGATIVE_SHARE = 3 / 5
+
+
+def delta_ratchet(calls: pd.DataFrame, by: Sequence[str] = ("seed",)) -> pd.DataFrame:
+    """How one-sided a planner's rate changes are: per group of ``by``, the planner calls, the
+    bracket changes they made, the share of changes that are >= 0 ("a ratchet" when near 1: rates
+    only rise) and the mean change in pp.
+
+    ``calls``: a ``calls`` table with ``kind``, ``parsed`` (the reply as JSON with ``DELTA``) and
+    the ``by`` columns. A planner drawing uniformly from the menu gives
+    :data:`RANDOM_NONNEGATIVE_SHARE` (3/5) on average.
+    """
+    plan = calls[calls.kind.isin(["planner", "leader"])]
+    rows = []
+    for key, group in plan.groupby(list(by), sort=True):
+        deltas = [d for text in group.parsed.dropna() for d in json.loads(text)["DELTA"]]
+        d = np.asarray(deltas, dtype=float)
+        rows.append({**dict(zip(by, key if isinstance(key, tuple) else (key,), strict=True)),
+                     "planner_calls": len(group), "changes": d.size,
+                     "share_nonnegative": float((d >= 0).mean()) if d.size else np.nan,
+                     "mean_change_pp": float(d.mean()) if d.size else np.nan})
+    return pd.DataFrame(rows)

@@ -146,8 +146,9 @@ def plot_swf_over_time(years: pd.DataFrame, metrics: Sequence[str], *, group: st
 def plot_bracket_rates(rates: pd.DataFrame, *, group: str = "schedule",
                        reference: Mapping[int, float] | None = None,
                        reference_label: str = "", backend: str = "surrogate", title: str = "",
-                       note: str = "") -> Figure:
-    """Per-bracket marginal rates of several planners or schedules as grouped bars.
+                       note: str = "", legend_columns: int | None = None) -> Figure:
+    """Per-bracket marginal rates of several planners or schedules as grouped bars
+    (``legend_columns``: entries per legend row, default up to 5).
 
     ``rates`` is a long table (group, bracket, lower_edge, rate[, rate_min, rate_max]); learned
     schedules averaged over seeds show the 95 % interval of the mean rate (``ci_low``/``ci_high``,
@@ -183,7 +184,8 @@ def plot_bracket_rates(rates: pd.DataFrame, *, group: str = "schedule",
     ax.set_ylabel("marginal tax rate (%)")
     ax.set_ylim(0, 109)
     handles, labels = ax.get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside upper center", ncol=min(5, len(labels)),
+    fig.legend(handles, labels, loc="outside upper center",
+               ncol=min(legend_columns or 5, len(labels)),
                fontsize=8.5, frameon=False)
     ax.set_title(title or "Per-bracket marginal rates", fontsize=11)
     provenance_note(fig, backend, note)

@@ -3,7 +3,14 @@
 import pytest
 
 from econsim.analysis.claim_registry import DOES_NOT_APPLY, claims_frame, load_registry
-from econsim.analysis.claims import END, START, claims_markdown, collect_claims, readme_block
+from econsim.analysis.claims import (
+    END,
+    STANDIN_WORDS,
+    START,
+    claims_markdown,
+    collect_claims,
+    readme_block,
+)
 from econsim.compendium.paths import project_root
 
 
@@ -48,11 +55,24 @@ def test_readme_rows_are_the_csv_rows():
     readme = (project_root() / "README.md").read_text()
     block = readme[readme.index(START): readme.index(END)]
     for row in collect_claims().itertuples(index=False):
-        verdict = f"**{row.verdict}**" if row.verdict in ("supported", "contradicted") \
-            else row.verdict
+        shown = STANDIN_WORDS.get(row.verdict, row.verdict) \
+            if row.backend == "surrogate" and row.ci != "exact" else row.verdict
+        verdict = f"**{shown}**" if row.verdict in ("supported", "contradicted") else shown
         line = " | ".join(str(x).replace("|", "\\|") for x in (
             row.claim, row.metric, row.estimate, row.ci, row.seeds, row.rule, verdict))
         assert line in block, line
+
+
+def test_three_tables_and_the_stand_ins_words():
+    readme = (project_root() / "README.md").read_text()
+    block = readme[readme.index(START): readme.index(END)]
+    exact, standin, model = (block.index(t) for t in (
+        "**Exact results", "**Mechanism checks with the offline stand-in", "**Real language models"))
+    assert exact < standin < model
+    stand_in_part = block[standin:model]
+    assert "| **supported** |" not in stand_in_part and "| **contradicted** |" not in stand_in_part
+    assert "reproduced by the stand-in" in stand_in_part
+    assert "llamacpp/smollm2" in block[model:] and "surrogate |" not in block[model:]
 
 
 def test_markdown_escapes_pipes(tmp_path):
@@ -63,5 +83,6 @@ def test_markdown_escapes_pipes(tmp_path):
         tmp_path / "x" / "claims.csv", index=False)
     text = claims_markdown(collect_claims(tmp_path))
     assert "a\\|b" in text and "**contradicted**" in text and "\\|x\\| < 1" in text
+    assert "**Exact results" in text and "Mechanism checks" not in text
     with pytest.raises(ValueError, match="no claims.csv"):
         collect_claims(tmp_path / "empty")

@@ -37,8 +37,12 @@ ROW_COLUMNS = ("id", "claim", "metric", "estimate", "ci", "seeds", "rule", "verd
 _FIELDS = {"claim", "notebook", "metric", "statistic", "variants", "direction", "margin"}
 #: Optional fields: ``applies_when`` names a condition the data must meet for the rule to test
 #: the claim at all (``{share_at_least: 0.5, of: "the leader's voters"}``: e.g. "majority
-#: exploitation" needs the leader's voters to be a majority of workers).
-_OPTIONAL = {"applies_when"}
+#: exploitation" needs the leader's voters to be a majority of workers); ``interval`` how the
+#: interval is built (``t``, or ``log`` for a ratio of positive quantities); ``support`` the
+#: range the compared quantity can take (``[0, 1]`` for a share: the interval is cut to it);
+#: ``scale`` a factor on B in a difference (``A − scale × B``: "A reaches 90 % of B" without
+#: dividing by a B that can be 0).
+_OPTIONAL = {"applies_when", "interval", "support", "scale"}
 #: The verdict of a claim whose ``applies_when`` condition the runs did not meet.
 DOES_NOT_APPLY = "does not apply"
 
@@ -57,12 +61,16 @@ class ClaimSpec:
     margin: float
     min_share: float | None = None
     share_of: str = ""
+    interval: str = "t"
+    support: tuple[float | None, float | None] = (None, None)
+    scale: float = 1.0
 
     @property
     def expression(self) -> str:
         """The compared quantity, e.g. ``llm − saez``."""
         if self.statistic == "difference":
-            return f"{self.variants[0]} − {self.variants[1]}"
+            b = self.variants[1] if self.scale == 1 else f"{self.scale:g} × {self.variants[1]}"
+            return f"{self.variants[0]} − {b}"
         if self.statistic == "ratio":
             return f"{self.variants[0]} / {self.variants[1]}"
         return self.variants[0] if self.variants else "value"
@@ -111,8 +119,26 @@ def _spec(claim_id: str, entry: Any, source: Path) -> ClaimSpec:
                              "{share_at_least: <fraction in (0, 1]>, of: <who>}; got "
                              f"{cond!r}")
         min_share, share_of = float(share), str(cond["of"])
+    interval = entry.get("interval", "t")
+    if interval not in unc.INTERVAL_METHODS:
+        raise ValueError(f"{source}: claim {claim_id!r}: interval must be one of "
+                         f"{', '.join(unc.INTERVAL_METHODS)}; got {interval!r}")
+    if interval == "log" and statistic != "ratio":
+        raise ValueError(f"{source}: claim {claim_id!r}: the 'log' interval is for ratios")
+    support = entry.get("support", [None, None])
+    if not (isinstance(support, list) and len(support) == 2 and all(
+            v is None or (isinstance(v, int | float) and not isinstance(v, bool)) for v in support)
+            and (None in support or support[0] < support[1])):
+        raise ValueError(f"{source}: claim {claim_id!r}: support must be [low, high] (null for "
+                         f"unbounded); got {support!r}")
+    scale = entry.get("scale", 1.0)
+    if isinstance(scale, bool) or not isinstance(scale, int | float) or not scale > 0 \
+            or (scale != 1 and statistic != "difference"):
+        raise ValueError(f"{source}: claim {claim_id!r}: scale must be a number > 0, on a "
+                         f"difference; got {scale!r}")
     return ClaimSpec(claim_id, str(entry["claim"]), str(entry["notebook"]), str(entry["metric"]),
-                     statistic, variants, direction, float(margin), min_share, share_of)
+                     statistic, variants, direction, float(margin), min_share, share_of,
+                     str(interval), (support[0], support[1]), float(scale))
 
 
 def load_registry(path: str | Path = REGISTRY_FILE) -> dict[str, ClaimSpec]:
@@ -176,8 +202,9 @@ def evaluate_claim(claim_id: str, per_seed: pd.DataFrame, *, backend: str, detai
                          f"{spec.min_share:.0%}: pass share=<observed share>")
     if spec.statistic == "exact":
         raise ValueError(f"claim {claim_id!r} is exact: use exact_claim(...)")
-    values = unc.paired_values(per_seed, spec.variants, spec.statistic)
-    iv = unc.mean_interval(values.to_numpy())
+    compared = (*spec.variants, spec.scale) if spec.scale != 1 else spec.variants
+    values = unc.paired_values(per_seed, compared, spec.statistic)
+    iv = unc.claim_interval(values.to_numpy(), spec.interval, spec.support)
     verdict = "inconclusive" if untestable else unc.decide(iv, spec.direction, spec.margin,
                                                            spec.statistic)
     applies = spec.min_share is None or share >= spec.min_share
@@ -194,8 +221,8 @@ def evaluate_claim(claim_id: str, per_seed: pd.DataFrame, *, backend: str, detai
                     f"{spec.variants[1]} {_num(b)})")
     ci = (f"none ({iv.method})" if iv.method == "one seed"
           else f"[{_num(iv.low)}, {_num(iv.high)}] ({iv.method})")
-    need = unc.seeds_needed(iv.sd, unc.distance_to_margin(iv, spec.direction, spec.margin,
-                                                          spec.statistic))
+    need = unc.claim_seeds_needed(iv, spec.direction, spec.margin, spec.statistic,
+                                  spec.interval)
     needed = f"> {unc.SEEDS_NEEDED_CAP:,}" if need is None else str(need)
     if iv.method == "one seed":
         needed = "n/a (1 seed)"

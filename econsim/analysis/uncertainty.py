@@ -102,6 +102,51 @@ def mean_interval(values: ArrayLike, confidence: float = CONFIDENCE,
     return Interval(mean, float(mean - half), float(mean + half), x.size, sd, "t", confidence)
 
 
+#: How a claim's interval is built (declared per claim in ``notebooks/claims.yaml``):
+#: ``t`` — :func:`mean_interval` of the per-seed values (t, or BCa from 20 seeds);
+#: ``log`` — for positive per-seed ratios: the t interval of their logarithms, back-transformed,
+#: around the geometric mean (the interval of a ratio is then positive, as the ratio is).
+INTERVAL_METHODS = ("t", "log")
+
+
+def claim_interval(values: ArrayLike, method: str = "t",
+                   support: tuple[float | None, float | None] = (None, None),
+                   confidence: float = CONFIDENCE) -> Interval:
+    """The interval of a claim's per-seed values by ``method`` (:data:`INTERVAL_METHODS`), then
+    cut to the quantity's ``support`` (``None``: unbounded on that side) — a share's interval
+    stays in [0, 1], a count's above 0 (the cut is named in ``method``).
+
+    >>> iv = claim_interval([0.9, 1.0, 1.0, 0.95], support=(0.0, 1.0))
+    >>> iv.high, iv.method
+    (1.0, 't, cut to [0, 1]')
+    >>> round(claim_interval([2.0, 4.0, 8.0], method="log").estimate, 6)
+    4.0
+    """
+    _check_choice("method", method, INTERVAL_METHODS)
+    x = np.asarray(values, dtype=float).ravel()
+    if method == "log":
+        if x.size == 0 or not np.isfinite(x).all() or (x <= 0).any():
+            raise ValueError("the 'log' interval needs positive per-seed values (a ratio of "
+                             f"positive quantities); got {x!r}")
+        iv = mean_interval(np.log(x), confidence, method="t")
+        est = float(np.exp(iv.estimate))
+        low, high = (float(np.exp(v)) if np.isfinite(v) else v for v in (iv.low, iv.high))
+        iv = Interval(est, low, high, iv.n, iv.sd, "log t" if iv.method == "t" else iv.method,
+                      confidence)
+    else:
+        iv = mean_interval(x, confidence)
+    lo, hi = support
+    if iv.method in ("one seed",) or (lo is None and hi is None):
+        return iv
+    low = iv.low if lo is None else max(iv.low, lo)
+    high = iv.high if hi is None else min(iv.high, hi)
+    if (low, high) == (iv.low, iv.high):
+        return iv
+    bounds = f"[{'-inf' if lo is None else f'{lo:g}'}, {'inf' if hi is None else f'{hi:g}'}]"
+    return Interval(iv.estimate, low, high, iv.n, iv.sd, f"{iv.method}, cut to {bounds}",
+                    confidence)
+
+
 def _center(statistic: str) -> float:
     """The value of 'no effect': 1 for a ratio, 0 otherwise (used by ``within``)."""
     return 1.0 if statistic == "ratio" else 0.0
@@ -148,6 +193,19 @@ def distance_to_margin(interval: Interval, direction: str, margin: float,
     return interval.estimate - margin
 
 
+def claim_seeds_needed(interval: Interval, direction: str, margin: float, statistic: str,
+                       method: str = "t") -> int | None:
+    """:func:`seeds_needed` on the scale the claim's interval is built on: the logarithm for the
+    ``log`` method (the spread and the distance to the margin of log-ratios)."""
+    if method == "log":
+        if not (interval.estimate > 0 and margin > 0):
+            return None
+        distance = (np.log(1 + margin) - abs(np.log(interval.estimate))
+                    if direction == "within" else np.log(interval.estimate) - np.log(margin))
+        return seeds_needed(interval.sd, distance)
+    return seeds_needed(interval.sd, distance_to_margin(interval, direction, margin, statistic))
+
+
 def seeds_needed(sd: float, distance: float, confidence: float = CONFIDENCE,
                  cap: int = SEEDS_NEEDED_CAP) -> int | None:
     """Smallest ``n >= 2`` whose t half-width :math:`t_{n-1}\\, s/\\sqrt n` is below
@@ -176,6 +234,10 @@ def paired_values(per_seed: pd.DataFrame, variants: Sequence[str],
     """
     _check_choice("statistic", statistic, STATISTICS)
     need = 1 if statistic == "value" else 2
+    scale = 1.0
+    if len(variants) == 3 and statistic == "difference":  # A − scale × B (scale given last)
+        *variants, scale = variants
+        scale = float(scale)
     if len(variants) != need:
         raise ValueError(f"statistic {statistic!r} compares {need} variant(s); got "
                          f"{list(variants)}")
@@ -192,7 +254,7 @@ def paired_values(per_seed: pd.DataFrame, variants: Sequence[str],
         return a
     b = table[variants[1]]
     if statistic == "difference":
-        return a - b
+        return a - scale * b
     if (b == 0).any():
         raise ValueError(f"ratio {variants[0]} / {variants[1]}: {variants[1]} is 0 in seed(s) "
                          f"{list(b.index[b == 0])}; use statistic 'difference'")

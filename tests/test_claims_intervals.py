@@ -1,0 +1,91 @@
+"""Intervals that fit their quantity, and rules that can fail (issue 27): a share's interval stays
+in [0, 1], a ratio's is positive, "reaches 90 % of the optimum" needs no division, and each rule
+comes out not supported on data built to fail it (the negative controls)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from econsim.analysis.claim_registry import evaluate_claim, load_registry
+from econsim.analysis.uncertainty import claim_interval
+
+REG = load_registry()
+
+
+def test_no_share_interval_leaves_zero_one():
+    iv = claim_interval([0.97, 1.0, 1.0, 0.9, 1.0], support=(0.0, 1.0))
+    assert 0.0 <= iv.low <= iv.high <= 1.0 and "cut to [0, 1]" in iv.method
+    plain = claim_interval([0.97, 1.0, 1.0, 0.9, 1.0])
+    assert plain.high > 1.0  # what the t interval alone said
+
+
+def test_a_ratio_interval_is_positive():
+    ratios = [0.05, 0.9, 1.4, 0.2, 3.0]
+    iv = claim_interval(ratios, method="log")
+    assert 0 < iv.low < iv.estimate < iv.high and iv.method == "log t"
+    assert claim_interval(ratios).low < 0  # the t interval of the same ratios
+    with pytest.raises(ValueError, match="positive"):
+        claim_interval([1.0, 0.0, 2.0], method="log")
+
+
+def _frame(**cols) -> pd.DataFrame:
+    return pd.DataFrame(cols, index=range(len(next(iter(cols.values())))))
+
+
+def test_near_stackelberg_is_defined_when_the_optimum_is_zero():
+    # two seeds where the Stackelberg paper SWF is exactly 0 (seen at 2,500 steps)
+    stack = np.array([0.0, 0.0, 50.0, 60.0, 55.0, 70.0, 65.0, 58.0])
+    row = evaluate_claim("c2-near-stackelberg", _frame(llm=stack * 1.2 + 1.0, stackelberg=stack),
+                         backend="test")
+    assert row["verdict"] == "supported" and "0.9 × stackelberg" in row["rule"]
+    fails = evaluate_claim("c2-near-stackelberg", _frame(llm=stack * 0.5, stackelberg=stack),
+                           backend="test")
+    assert fails["verdict"] == "contradicted"
+
+
+def test_approaches_saez_fails_for_a_planner_that_never_moved():
+    """The negative control of C3: the planner's gap equals its starting schedule's."""
+    gap = [0.10, 0.12, 0.09, 0.11, 0.10, 0.13, 0.08, 0.10]
+    row = evaluate_claim("c3-approaches-saez", _frame(llm=gap, start=gap), backend="test")
+    assert row["verdict"] != "supported"
+    away = evaluate_claim("c3-approaches-saez",
+                          _frame(llm=[g + 0.05 for g in gap], start=gap), backend="test")
+    assert away["verdict"] == "contradicted"  # it moved away from Saez
+    toward = evaluate_claim("c3-approaches-saez",
+                            _frame(llm=[g - 0.05 + 0.002 * i for i, g in enumerate(gap)],
+                                   start=gap), backend="test")
+    assert toward["verdict"] == "supported"
+
+
+def test_best_response_share_fails_for_random_workers():
+    """The negative control of C1: workers drawing hours at random are within 10 h of the best
+    response about 3 times in 11."""
+    rng = np.random.default_rng(1)
+    shares = rng.binomial(200, 3 / 11, size=8) / 200
+    row = evaluate_claim("c1-best-response", _frame(share=shares), backend="test")
+    assert row["verdict"] == "contradicted"
+
+
+def test_registry_declares_interval_methods_and_supports():
+    shares = [k for k, s in REG.items() if s.support == (0, 1)]
+    assert {"c1-best-response", "c1-real-model"} <= set(shares)
+    assert REG["prompt-style-robust"].interval == "log"
+    assert all(s.statistic != "ratio" or s.interval == "log" for s in REG.values())
+
+
+def test_committed_intervals_lie_inside_their_support():
+    from econsim.analysis.claims import collect_claims
+
+    for row in collect_claims().itertuples(index=False):
+        spec = REG[row.id]
+        if row.ci in ("exact",) or row.ci.startswith("none"):
+            continue
+        low, high = (float(x.replace(",", "")) for x in row.ci.split(" (")[0].strip("[]")
+                     .split(", "))
+        lo, hi = spec.support
+        assert lo is None or low >= lo, (row.id, row.ci)
+        assert hi is None or high <= hi, (row.id, row.ci)
+        if spec.interval == "log":
+            assert low > 0, (row.id, row.ci)

@@ -65,6 +65,61 @@ def test_within_rule_around_one_for_ratios():
     assert unc.decide(wide, "within", 0.05, "ratio") == "inconclusive"
 
 
+def _iv(low, high):
+    return unc.Interval((low + high) / 2, low, high, 8, 1.0, "t")
+
+
+# (low, high) relative to a margin of 2: clear above, clear below, straddling, touching from
+# above (low == margin), touching from below (high == margin), and a point on the margin.
+_SIDES = {"above": (2.5, 3.0), "below": (1.0, 1.5), "straddles": (1.5, 2.5),
+          "touches from above": (2.0, 3.0), "touches from below": (1.0, 2.0),
+          "on the margin": (2.0, 2.0)}
+
+
+@pytest.mark.parametrize("side, greater, less", [
+    ("above", "supported", "contradicted"),
+    ("below", "contradicted", "supported"),
+    ("straddles", "inconclusive", "inconclusive"),
+    ("touches from above", "inconclusive", "inconclusive"),
+    ("touches from below", "inconclusive", "inconclusive"),
+    ("on the margin", "inconclusive", "inconclusive"),
+])
+def test_one_sided_rules_need_the_whole_interval_strictly_on_one_side(side, greater, less):
+    """greater: supported iff low > margin, contradicted iff high < margin; less mirrors it.
+    An interval that reaches the margin (touches or contains it) decides nothing."""
+    iv = _iv(*_SIDES[side])
+    assert unc.decide(iv, "greater", 2.0) == greater
+    assert unc.decide(iv, "less", 2.0) == less
+    # mirror image: "less than m" on d is "greater than -m" on -d
+    mirrored = _iv(-iv.high, -iv.low)
+    assert unc.decide(mirrored, "greater", -2.0) == less
+    assert unc.decide(mirrored, "less", -2.0) == greater
+
+
+@pytest.mark.parametrize("statistic, c", [("difference", 0.0), ("ratio", 1.0), ("value", 0.0)])
+@pytest.mark.parametrize("low, high, expected", [
+    (-0.05, 0.05, "supported"),          # strictly inside (c - 0.1, c + 0.1)
+    (-0.1, 0.05, "inconclusive"),        # touches the lower edge from inside
+    (-0.05, 0.1, "inconclusive"),        # touches the upper edge from inside
+    (-0.2, 0.0, "inconclusive"),         # straddles the lower edge
+    (0.0, 0.2, "inconclusive"),          # straddles the upper edge
+    (-0.3, 0.3, "inconclusive"),         # wider than the band on both sides
+    (0.1, 0.3, "contradicted"),          # wholly outside above, touching the edge
+    (0.15, 0.3, "contradicted"),         # wholly outside above
+    (-0.3, -0.1, "contradicted"),        # wholly outside below, touching the edge
+    (-0.3, -0.15, "contradicted"),       # wholly outside below
+])
+def test_within_rule_on_every_position_of_the_interval(statistic, c, low, high, expected):
+    """within m of c (0, or 1 for a ratio): supported iff c - m < low and high < c + m,
+    contradicted iff the interval lies outside the open band (low >= c + m or high <= c - m)."""
+    assert unc.decide(_iv(c + low, c + high), "within", 0.1, statistic) == expected
+
+
+def test_decide_refuses_unknown_directions():
+    with pytest.raises(ValueError, match="direction must be one of greater, less, within"):
+        unc.decide(_iv(0.0, 1.0), "above", 0.0)
+
+
 def test_seeds_needed_is_the_smallest_sufficient_n():
     assert unc.seeds_needed(1.0, 1.0) == 7  # t(.975, 6) / sqrt 7 = 0.92 < 1 < t(.975, 5) / sqrt 6
     for sd, dist in [(3.0, 0.7), (0.2, 0.05), (10.0, 25.0)]:

@@ -130,6 +130,31 @@ def test_menu_thresholds_are_a_step_function():
     assert LABOUR_MENU[at[0]] == 0.0
 
 
+_THRESHOLD_SCHEDULES = {
+    "flat 30 %": TaxSchedule.flat(0.3),
+    "three rising": TaxSchedule.preset("three", [0.1, 0.4, 0.7]),
+    "us statutory": US,
+    "us falling": US.with_rates([0.9, 0.8, 0.6, 0.5, 0.3, 0.2, 0.0]),
+    "us random": US.with_rates(np.random.default_rng(5).uniform(0, 1, 7)),
+}
+
+
+@pytest.mark.parametrize("preset", ["paper", "calibrated"])
+@pytest.mark.parametrize("name", list(_THRESHOLD_SCHEDULES))
+def test_menu_best_response_equals_brute_force_on_every_threshold(name, preset):
+    """Adversarial skills: every point where the menu choice may change (kinks and crossings
+    from menu_thresholds), where two options tie and fewer hours must win, and the midpoints
+    between them. The fast best response must equal brute force exactly at each."""
+    params, sch = UTILITY_PRESETS.get(preset), _THRESHOLD_SCHEDULES[name]
+    points, at_point, above = menu_thresholds(sch, params)
+    mids = np.append(0.5 * (points[1:] + points[:-1]), points[-1] * 2.0 + 1.0)
+    skills = np.concatenate((points, mids))
+    np.testing.assert_array_equal(best_response_menu(skills, sch, params),
+                                  best_response_menu_bruteforce(skills, sch, params))
+    # the points are real switches: at some of them the choice differs from the one just above
+    assert (at_point != above).any()
+
+
 def test_best_response_rejects_bad_input():
     with pytest.raises(ValueError, match="skill must be finite and >= 0"):
         best_response_menu([-1.0], US, PAPER)

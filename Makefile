@@ -15,8 +15,10 @@ EXECUTED  := $(patsubst notebooks/%.ipynb,results/notebooks/%.ipynb,$(NOTEBOOKS)
 PROFILE ?= full
 
 LOCAL_STAMP := $(VENV)/.installed-local
+MUTATE_STAMP := $(VENV)/.installed-mutate
+MODULES ?=
 
-.PHONY: help setup setup-local record-local test lint format-notebooks figures lab classroom bench clean
+.PHONY: help setup setup-local record-local test mutate lint format-notebooks figures lab classroom bench clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -48,6 +50,15 @@ record-local: $(LOCAL_STAMP) ## re-record notebook 10's replay pack with the rea
 
 test: $(STAMP) ## run the offline test suite (includes quick notebook runs)
 	$(PY) -m pytest -q
+
+$(MUTATE_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,classroom,mutate]'
+	@touch $(MUTATE_STAMP)
+
+# Not part of make test: every module's mutants run its tests again (about an hour for all on
+# 2 cores). MODULES="uncertainty tax" picks modules; `$(PY) -m econsim.compendium.mutation --list`.
+mutate: $(MUTATE_STAMP) ## mutation testing of the deciding modules (slow; MODULES="tax ..." picks)
+	nice -n 10 $(PY) -m econsim.compendium.mutation $(MODULES)
 
 lint: $(STAMP) ## ruff over the package and tests; notebooks in their committed form
 	$(PY) -m ruff check econsim tests bench

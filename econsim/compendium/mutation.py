@@ -1,0 +1,230 @@
+"""Mutation testing of the code that decides results (``make mutate``; docs/testing.md).
+
+A mutant is the package with one small change (an operator flipped, a constant moved, an argument
+dropped); a test suite that still passes has not noticed it. Each module of :data:`MODULES` is
+mutated by mutmut (https://github.com/boxed/mutmut) against only the test files that exercise it:
+the module's copy of the project is laid out in ``.mutate/<name>/`` (never in the work tree), and
+mutmut forks one process per mutant from a warmed-up pytest and runs the tests that reach the
+mutated function. Results go to ``results/mutation/<name>.json`` (counts, score, every surviving
+mutant with its diff) and the table of every module run so far to
+``results/mutation/summary.md``.
+
+Score: (killed + timed out) / every mutant generated — a mutant no test reaches counts as not
+killed.
+
+Usage::
+
+    python -m econsim.compendium.mutation                 # every module (slow: hours on 2 cores)
+    python -m econsim.compendium.mutation uncertainty tax # some modules
+    python -m econsim.compendium.mutation --list
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from econsim.compendium.paths import project_root
+from econsim.registry import Registry
+
+#: Where the per-module copies live (ignored by git).
+WORK_DIR = ".mutate"
+#: Where the results are written, relative to the project root.
+RESULTS_DIR = Path("results") / "mutation"
+#: Project folders the tests read (claims registry, configs, data, docs, committed results).
+DATA_DIRS = ("notebooks", "data", "configs", "docs", "results", "figures")
+#: Statuses that count as caught.
+CAUGHT = ("killed", "timeout")
+
+
+@dataclass(frozen=True)
+class Target:
+    """One module under mutation: its path, the tests that exercise it and, optionally, the
+    mutant-name globs to run (to mutate a few functions of a large module)."""
+
+    path: str
+    tests: tuple[str, ...]
+    only: tuple[str, ...] = ()
+
+
+MODULES: Registry[Target] = Registry("mutation target")
+for _name, _target in {
+    "tax": Target("econsim/economy/tax.py", ("test_tax", "test_properties")),
+    "best_response": Target("econsim/economy/best_response.py",
+                            ("test_utility_best_response", "test_properties")),
+    "utility": Target("econsim/economy/utility.py", ("test_utility_best_response",)),
+    "welfare": Target("econsim/economy/welfare.py",
+                      ("test_welfare_outcomes", "test_economics_edge_cases", "test_properties")),
+    "outcomes": Target("econsim/economy/outcomes.py", ("test_welfare_outcomes",)),
+    "skills": Target("econsim/economy/skills.py", ("test_skills",)),
+    "saez": Target("econsim/baselines/saez.py",
+                   ("test_saez", "test_economics_edge_cases", "test_inverse_optimum")),
+    "inverse_optimum": Target("econsim/baselines/inverse_optimum.py",
+                              ("test_inverse_optimum", "test_properties")),
+    "stackelberg": Target("econsim/baselines/stackelberg.py",
+                          ("test_stackelberg", "test_economics_edge_cases")),
+    "welfare_evaluator": Target("econsim/baselines/welfare_evaluator.py",
+                                ("test_stackelberg", "test_economics_edge_cases")),
+    "backward_induction": Target("econsim/baselines/backward_induction.py",
+                                 ("test_stackelberg", "test_economics_edge_cases")),
+    "elasticities": Target("econsim/baselines/elasticities.py", ("test_saez",)),
+    "uncertainty": Target("econsim/analysis/uncertainty.py", ("test_uncertainty", "test_claims")),
+    "claim_registry": Target("econsim/analysis/claim_registry.py",
+                             ("test_uncertainty", "test_claims")),
+    "parsing": Target("econsim/llm/parsing.py", ("test_llm_parsing",)),
+    "schemas": Target("econsim/llm/schemas.py", ("test_llm_parsing", "test_llm_structured")),
+    "store": Target("econsim/llm/store.py", ("test_llm_client",)),
+    "ledger": Target("econsim/llm/ledger.py", ("test_llm_client", "test_llm_faults")),
+    "planners": Target("econsim/simulation/planners.py", ("test_tax_year", "test_simulation")),
+    # the tax-year logic of the engine: when the planner acts (not the whole loop)
+    "tax_year": Target("econsim/simulation/engine.py", ("test_tax_year", "test_simulation"),
+                       ("*_set_rates__mutmut_*", "*_close_tax_year__mutmut_*")),
+}.items():
+    MODULES.register(_name, _target)
+
+
+def _mutmut_config(target: Target) -> str:
+    tests = [f"tests/{t}.py" for t in target.tests]
+    return ("\n[tool.mutmut]\n"
+            'source_paths = ["econsim/"]\n'
+            f"only_mutate = {json.dumps([target.path])}\n"
+            f"pytest_add_cli_args_test_selection = {json.dumps(tests)}\n"
+            'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q"]\n'
+            f"also_copy = {json.dumps([d + '/' for d in DATA_DIRS] + ['README.md'])}\n")
+
+
+def prepare(name: str, root: Path, work: Path) -> Path:
+    """A fresh copy of what the module's tests need, with mutmut configured for it."""
+    target = MODULES.get(name)
+    dest = work / name
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
+    shutil.copytree(root / "econsim", dest / "econsim", ignore=ignore)
+    for d in DATA_DIRS:
+        if (root / d).exists():
+            shutil.copytree(root / d, dest / d, ignore=ignore)
+    shutil.copy2(root / "README.md", dest / "README.md")
+    (dest / "tests").mkdir()
+    for t in ("conftest", *target.tests):
+        shutil.copy2(root / "tests" / f"{t}.py", dest / "tests" / f"{t}.py")
+    pyproject = (root / "pyproject.toml").read_text()
+    (dest / "pyproject.toml").write_text(pyproject + _mutmut_config(target))
+    return dest
+
+
+_RESULT_LINE = re.compile(r"^\s*(\S+__mutmut_\d+): (.+?)\s*$")
+
+
+def _mutmut(args: list[str], cwd: Path, log: Path | None = None) -> str:
+    cmd = [sys.executable, "-m", "mutmut", *args]
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    if log is None:
+        return subprocess.run(cmd, cwd=cwd, env=env, check=True, capture_output=True,
+                              text=True).stdout
+    with log.open("w") as fh:
+        subprocess.run(cmd, cwd=cwd, env=env, check=True, stdout=fh, stderr=subprocess.STDOUT)
+    return ""
+
+
+def run_module(name: str, root: Path, work: Path, max_children: int) -> dict[str, object]:
+    """Mutate one module, run its tests against every mutant, and summarise."""
+    target = MODULES.get(name)
+    dest = prepare(name, root, work)
+    t0 = time.perf_counter()
+    _mutmut(["run", "--max-children", str(max_children), *target.only], dest,
+            log=dest / "mutmut-run.log")
+    wall = time.perf_counter() - t0
+    status: dict[str, str] = {}
+    for line in _mutmut(["results", "--all", "true"], dest).splitlines():
+        m = _RESULT_LINE.match(line)
+        if m and (not target.only or any(_glob(m.group(1), g) for g in target.only)):
+            status[m.group(1)] = m.group(2)
+    counts: dict[str, int] = {}
+    for s in status.values():
+        counts[s] = counts.get(s, 0) + 1
+    survivors = [{"mutant": k, "status": s, "diff": _diff(_mutmut(["show", k], dest))}
+                 for k, s in status.items() if s not in CAUGHT]
+    total = len(status)
+    caught = sum(counts.get(s, 0) for s in CAUGHT)
+    return {"module": target.path, "tests": [f"tests/{t}.py" for t in target.tests],
+            "only": list(target.only), "mutants": total, "caught": caught,
+            "score": caught / total if total else float("nan"), "counts": counts,
+            "wall_time_s": round(wall, 1), "survivors": survivors}
+
+
+def _glob(name: str, pattern: str) -> bool:
+    import fnmatch
+
+    return fnmatch.fnmatch(name, pattern)
+
+
+def _diff(show: str) -> list[str]:
+    """The changed lines of ``mutmut show`` (without the file headers)."""
+    return [ln for ln in show.splitlines()
+            if ln[:1] in "+-" and not ln.startswith(("+++", "---"))]
+
+
+def write_summary(out: Path) -> Path:
+    """``summary.md``: one row per module result in ``out`` and the total."""
+    rows, total, caught = [], 0, 0
+    for f in sorted(out.glob("*.json")):
+        r = json.loads(f.read_text())
+        total += r["mutants"]
+        caught += r["caught"]
+        rows.append(f"| {f.stem} | `{r['module']}` | {r['mutants']} | {r['caught']} | "
+                    f"{len(r['survivors'])} | {100 * r['score']:.1f} % |")
+    lines = ["| name | module | mutants | killed | survived | score |",
+             "|---|---|---:|---:|---:|---:|", *rows]
+    if total:
+        lines.append(f"| **all** | | {total} | {caught} | {total - caught} | "
+                     f"**{100 * caught / total:.1f} %** |")
+    path = out / "summary.md"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m econsim.compendium.mutation",
+                                 description="Mutation testing of the deciding modules.")
+    ap.add_argument("modules", nargs="*", help=f"modules to mutate (default all: "
+                    f"{', '.join(MODULES)})")
+    ap.add_argument("--list", action="store_true", help="list the modules and their tests")
+    ap.add_argument("--max-children", type=int, default=2, help="parallel mutants (default 2)")
+    ap.add_argument("--out", type=Path, default=None, help=f"results folder (default "
+                    f"{RESULTS_DIR})")
+    args = ap.parse_args(argv)
+    if args.list:
+        for name in MODULES:
+            t = MODULES.get(name)
+            print(f"{name:18} {t.path}  <- {', '.join(t.tests)}"
+                  + (f"  (only {', '.join(t.only)})" if t.only else ""))
+        return 0
+    for name in args.modules:
+        MODULES.get(name)  # unknown names fail before anything runs, listing the valid ones
+    if args.max_children < 1:
+        raise SystemExit(f"--max-children must be >= 1; got {args.max_children}")
+    root = project_root()
+    out = args.out or root / RESULTS_DIR
+    out.mkdir(parents=True, exist_ok=True)
+    for name in args.modules or list(MODULES):
+        print(f"mutating {name} ({MODULES.get(name).path}) ...", flush=True)
+        res = run_module(name, root, root / WORK_DIR, args.max_children)
+        (out / f"{name}.json").write_text(json.dumps(res, indent=1) + "\n")
+        print(f"  {res['caught']}/{res['mutants']} killed ({100 * res['score']:.1f} %), "
+              f"{len(res['survivors'])} survived, {res['wall_time_s']} s", flush=True)
+    print(write_summary(out).read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -219,3 +219,96 @@ def test_project_registry_is_valid_and_names_existing_notebooks():
     claims = reg.load_registry()
     notebooks = {p.stem for p in (project_root() / "notebooks").glob("*.ipynb")}
     assert claims and {c.notebook for c in claims.values()} <= notebooks
+
+
+# -- edges of the interval, the verdict and the planning figures --------------------------------
+def test_interval_fields_in_every_branch():
+    one = unc.mean_interval([5.0], confidence=0.9)
+    assert (one.estimate, one.n, one.method, one.confidence) == (5.0, 1, "one seed", 0.9)
+    assert np.isnan([one.low, one.high, one.sd]).all()
+    assert unc.mean_interval([2.0, 2.0, 2.0], confidence=0.9) == \
+        unc.Interval(2.0, 2.0, 2.0, 3, 0.0, "no spread", 0.9)
+    # values equal up to the last bit have a tiny non-zero sd: still no spread
+    assert unc.mean_interval([1.0, np.nextafter(1.0, 2.0), 1.0]).method == "no spread"
+    # a real spread of one part in a million is not "no spread"
+    assert unc.mean_interval([1.0, 1.000001, 1.000002]).method == "t"
+    t = unc.mean_interval([1.0, 2.0, 3.0], confidence=0.9)  # sd exactly 1
+    half = stats.t.ppf(0.95, 2) / np.sqrt(3)
+    assert t == unc.Interval(2.0, pytest.approx(2.0 - half), pytest.approx(2.0 + half), 3, 1.0,
+                             "t", 0.9)
+
+
+def test_bca_from_exactly_twenty_seeds_or_when_asked():
+    rng = np.random.default_rng(7)
+    assert unc.mean_interval(rng.normal(0, 1, 19)).method == "t"
+    x = rng.normal(0, 1, 20)
+    iv = unc.mean_interval(x)
+    assert (iv.method, iv.n, iv.confidence) == ("BCa", 20, 0.95)
+    assert iv.estimate == pytest.approx(x.mean()) and iv.sd == pytest.approx(x.std(ddof=1))
+    assert unc.mean_interval(x[:8], method="BCa").method == "BCa"
+    narrow = unc.mean_interval(x, confidence=0.5)
+    assert narrow.method == "BCa" and narrow.confidence == 0.5
+    assert iv.low < narrow.low < narrow.high < iv.high
+
+
+@pytest.mark.parametrize("confidence", [0.0, 1.0, 1.5, -0.1])
+def test_confidence_outside_the_open_unit_interval_is_refused(confidence):
+    with pytest.raises(ValueError, match=r"confidence must lie in \(0, 1\)"):
+        unc.mean_interval([1.0, 2.0, 3.0], confidence=confidence)
+
+
+def test_method_names_are_exact():
+    for bad in ("bca", "BCA", "T"):
+        with pytest.raises(ValueError, match="method must be 'auto', 't' or 'BCa'"):
+            unc.mean_interval([1.0, 2.0, 3.0], method=bad)
+
+
+def test_an_interval_with_one_undefined_end_decides_nothing():
+    for low, high in ((1.0, np.nan), (np.nan, -1.0)):
+        for direction in unc.DIRECTIONS:
+            assert unc.decide(_iv(low, high), direction, 0.0) == "inconclusive"
+
+
+def test_effect_size_and_distance_to_margin():
+    iv = unc.Interval(3.0, 2.0, 4.0, 8, 2.0, "t")
+    assert unc.effect_size(iv) == 1.5 and unc.effect_size(iv, margin=1.0) == 1.0
+    assert np.isnan(unc.effect_size(unc.Interval(3.0, 3.0, 3.0, 8, 0.0, "no spread")))
+    assert np.isnan(unc.effect_size(unc.mean_interval([3.0])))
+    assert unc.distance_to_margin(iv, "greater", 1.0) == 2.0
+    assert unc.distance_to_margin(iv, "less", 5.0) == -2.0
+    # within: how far inside the band |d - c| < margin the estimate lies (negative: outside)
+    assert unc.distance_to_margin(iv, "within", 4.0) == pytest.approx(1.0)
+    ratio = unc.Interval(1.02, 1.0, 1.04, 8, 0.01, "t")
+    assert unc.distance_to_margin(ratio, "within", 0.05, "ratio") == pytest.approx(0.03)
+    assert unc.distance_to_margin(ratio, "within", 0.05) == pytest.approx(-0.97)
+
+
+def test_seeds_needed_edges():
+    assert unc.seeds_needed(1.0, 100.0) == 2  # never fewer than 2
+    assert unc.seeds_needed(0.0, 1.0) == 2
+    assert unc.seeds_needed(1.0, 1.0, cap=7) == 7  # the cap itself is allowed
+    assert unc.seeds_needed(1.0, 1.0, cap=6) is None
+    assert unc.seeds_needed(1.0, -1.0) == 7  # only the size of the distance counts
+    for sd, dist in ((np.nan, 1.0), (1.0, np.nan), (1.0, 0.0), (np.inf, 1.0)):
+        assert unc.seeds_needed(sd, dist) is None
+
+
+def test_value_statistic_and_error_messages_of_the_pairing():
+    wide = pd.DataFrame({"A": [1.0, 2.0, 3.0], "B": [1.0, 0.0, 2.0]}, index=[1, 2, 3])
+    pd.testing.assert_series_equal(unc.paired_values(wide, ["A"], "value"), wide["A"])
+    with pytest.raises(ValueError, match=r"statistic 'value' compares 1 variant\(s\); got \['A', "
+                                         r"'B'\]"):
+        unc.paired_values(wide, ["A", "B"], "value")
+    with pytest.raises(ValueError, match="statistic must be one of difference, ratio, value"):
+        unc.paired_values(wide, ["A", "B"], "mean")
+    with pytest.raises(ValueError, match=r"ratio A / B: B is 0 in seed\(s\) \[2\];"):
+        unc.paired_values(wide, ["A", "B"], "ratio")
+    with pytest.raises(ValueError, match=r"no seed has finite values for every variant of "
+                                         r"\['A', 'B'\]"):
+        unc.paired_values(pd.DataFrame({"A": [np.nan], "B": [1.0]}), ["A", "B"])
+    long = pd.DataFrame({"variant": ["A", "A", "B"], "seed": [1, 1, 1], "v": [1.0, 2.0, 3.0]})
+    with pytest.raises(ValueError, match=r"more than one row per \(variant, seed\), e.g. "
+                                         r"variant=A, seed=1$"):
+        unc.per_seed_table(long, "v", "variant")
+    with pytest.raises(ValueError, match=r"column 'x' not in the table; it has \['variant'"):
+        unc.per_seed_table(long, "x", "variant")

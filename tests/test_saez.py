@@ -122,13 +122,35 @@ def test_empty_and_near_empty_brackets_do_not_give_nan() -> None:
     np.testing.assert_array_equal(zero.rates, 0.0)
 
 
+def _saez_by_definition(z: np.ndarray, cut: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """Saez rates written out bracket by bracket from the definitions (inverse-income weights
+    of mean 1; bracket 0: the linear tax, G = sum g z / sum z, a = 1; bracket k: the people
+    strictly above b_k, a = m/(m - b_k), G their mean weight)."""
+    g = 1.0 / np.maximum(z, 1.0)
+    g = g / g.mean()
+    G, a = [np.sum(g * z) / np.sum(z)], [1.0]
+    for b in cut[1:]:
+        above = z > b
+        m = z[above].mean()
+        G.append(g[above].mean())
+        a.append(m / (m - b))
+    G, a = np.array(G), np.array(a)
+    return np.clip((1 - G) / (1 - G + a * e), 0.0, 1.0)
+
+
 def test_rates_in_unit_interval_for_gb2_population() -> None:
     s = sample_gb2_skills(3_000, np.random.default_rng(0))
     for mode in SAEZ_MODES:
         for e in ELASTICITY_PRESETS:
-            r = saez_rates(US, income=s * 40, skill=s, elasticity=e, mode=mode)
+            est = saez_estimates(US, income=s * 40, skill=s, elasticity=e, mode=mode)
+            r = est.rates
             assert r.shape == (7,) and np.isfinite(r).all()
             assert ((r >= 0) & (r <= 1)).all()
+            if mode == "proper":  # and equal to the formula written out, where tails are thick
+                thick = ~est.fallback
+                assert thick.sum() >= 5
+                ref = _saez_by_definition(s * 40, US, resolve_elasticity(e, US))
+                np.testing.assert_allclose(r[thick], ref[thick], rtol=1e-9)
 
 
 def test_inverse_income_default_weights() -> None:

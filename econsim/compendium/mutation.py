@@ -152,8 +152,9 @@ def run_module(name: str, root: Path, work: Path, max_children: int) -> dict[str
     counts: dict[str, int] = {}
     for s in status.values():
         counts[s] = counts.get(s, 0) + 1
-    survivors = [{"mutant": k, "status": s, "diff": _diff(_mutmut(["show", k], dest))}
-                 for k, s in status.items() if s not in CAUGHT]
+    alive = [k for k, s in status.items() if s not in CAUGHT]
+    diffs = _diffs(alive, dest)
+    survivors = [{"mutant": k, "status": status[k], "diff": diffs[k]} for k in alive]
     total = len(status)
     caught = sum(counts.get(s, 0) for s in CAUGHT)
     return {"module": target.path, "tests": [f"tests/{t}.py" for t in target.tests],
@@ -168,10 +169,23 @@ def _glob(name: str, pattern: str) -> bool:
     return fnmatch.fnmatch(name, pattern)
 
 
-def _diff(show: str) -> list[str]:
-    """The changed lines of ``mutmut show`` (without the file headers)."""
-    return [ln for ln in show.splitlines()
-            if ln[:1] in "+-" and not ln.startswith(("+++", "---"))]
+# One process for every diff (``mutmut show`` per mutant would start Python each time).
+_DIFFS_SCRIPT = """
+import json, sys
+from mutmut.mutation.diff_apply import find_mutant, get_diff_for_mutant
+names = json.load(sys.stdin)
+json.dump({n: get_diff_for_mutant(n, path=find_mutant(n).path) for n in names}, sys.stdout)
+"""
+
+
+def _diffs(names: list[str], cwd: Path) -> dict[str, list[str]]:
+    """The changed lines of each mutant (as ``mutmut show`` prints them, without headers)."""
+    if not names:
+        return {}
+    out = subprocess.run([sys.executable, "-c", _DIFFS_SCRIPT], cwd=cwd, input=json.dumps(names),
+                         check=True, capture_output=True, text=True).stdout
+    return {n: [ln for ln in d.splitlines() if ln[:1] in "+-" and not ln.startswith(("+++", "---"))]
+            for n, d in json.loads(out).items()}
 
 
 def write_summary(out: Path) -> Path:

@@ -84,5 +84,5 @@ bench: $(STAMP) ## run the performance benchmarks (writes results/bench/*.json)
 	$(PY) -m bench
 
 clean: ## remove .venv, executed notebooks, benchmark results and caches (keeps figures/)
-	rm -rf $(VENV) results/notebooks results/bench .pytest_cache .ruff_cache
+	rm -rf $(VENV) results/notebooks results/bench .pytest_cache .ruff_cache .mutate
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -57,13 +57,17 @@ class Target:
 
 MODULES: Registry[Target] = Registry("mutation target")
 for _name, _target in {
-    "tax": Target("econsim/economy/tax.py", ("test_tax", "test_properties")),
+    "tax": Target("econsim/economy/tax.py", ("test_tax", "test_properties", "test_input_errors")),
     "best_response": Target("econsim/economy/best_response.py",
-                            ("test_utility_best_response", "test_properties")),
-    "utility": Target("econsim/economy/utility.py", ("test_utility_best_response",)),
+                            ("test_utility_best_response", "test_properties",
+                             "test_input_errors")),
+    "utility": Target("econsim/economy/utility.py",
+                      ("test_utility_best_response", "test_input_errors")),
     "welfare": Target("econsim/economy/welfare.py",
-                      ("test_welfare_outcomes", "test_economics_edge_cases", "test_properties")),
-    "outcomes": Target("econsim/economy/outcomes.py", ("test_welfare_outcomes",)),
+                      ("test_welfare_outcomes", "test_economics_edge_cases", "test_properties",
+                       "test_input_errors")),
+    "outcomes": Target("econsim/economy/outcomes.py",
+                       ("test_welfare_outcomes", "test_input_errors")),
     "skills": Target("econsim/economy/skills.py", ("test_skills",)),
     "saez": Target("econsim/baselines/saez.py",
                    ("test_saez", "test_economics_edge_cases", "test_inverse_optimum")),

@@ -194,3 +194,25 @@ def test_welfare_errors_name_the_metric(name, call):
 
     with pytest.raises(ValueError, match=rf"^{name}: \w+ must be numeric; got \['x'\]$"):
         call(wf)
+
+
+def test_economy_step_rebate_share_empty_population_and_menu():
+    sch, p = TaxSchedule.flat(0.5), UTILITY_PRESETS.get("calibrated")
+    s, lab = np.array([10.0, 30.0]), np.array([40.0, 20.0])  # incomes 400, 600; taxes 200, 300
+    for share, rebate in ((0.0, 0.0), (0.5, 125.0), (1.0, 250.0)):
+        out = economy_step(s, lab, sch, p, rebate_share=share)
+        assert out.rebate == rebate
+        np.testing.assert_array_equal(out.labour, lab)
+        np.testing.assert_allclose(out.post_tax_income, [200.0 + rebate, 300.0 + rebate])
+    for bad in (-0.1, 1.5):
+        with pytest.raises(ValueError, match=rf"^rebate_share must be in \[0, 1\]; got {bad}$"):
+            economy_step(s, lab, sch, p, rebate_share=bad)
+    with pytest.raises(ValueError, match=r"^labour must be weekly hours in \[0, 100\]$"):
+        economy_step(s, [40.0, 101.0], sch, p)
+    empty = economy_step([], [], sch, p)
+    assert empty.rebate == 0.0 and empty.revenue == 0.0
+    menu = [0.0, 25.0, 50.0]
+    out = rational_step(sample_gb2_skills(50, np.random.default_rng(1)), sch, p, menu)
+    assert set(out.labour) <= set(menu)
+    with pytest.raises(ValueError, match=r"^skill must be numeric; got \['x'\]$"):
+        rational_step(["x"], sch, p)

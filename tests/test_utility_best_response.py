@@ -192,7 +192,7 @@ def test_continuous_best_response_for_low_skills_and_short_weeks():
 
 def test_menu_best_response_on_other_menus_and_shapes():
     s = sample_gb2_skills(500, np.random.default_rng(2))
-    menu = [0.0, 35.0, 70.0]
+    menu = [0.0, 0.5, 35.0, 70.0]  # half an hour: below 1 h too
     np.testing.assert_array_equal(best_response_menu(s, US, CALIB, menu),
                                   best_response_menu_bruteforce(s, US, CALIB, menu))
     assert set(best_response_menu(s, US, CALIB, menu)) <= set(menu)

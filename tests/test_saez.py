@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from econsim.baselines.elasticities import (
     ELASTICITY_PRESETS,
@@ -401,3 +403,67 @@ def test_bad_input() -> None:
         saez_rates([10.0, 5.0], income=z)
     with pytest.raises(ValueError, match="min_tail"):
         saez_rates(THREE, income=z, min_tail=0)
+
+
+# -- edges of the proper and v1 computations ------------------------------------------------------
+@settings(max_examples=60)
+@given(st.floats(-5.0, 5.0), st.floats(-5.0, 50.0), st.floats(-2.0, 5.0))
+def test_saez_rate_is_always_a_fraction(G, a, e) -> None:
+    assert 0.0 <= float(saez_rate(G, a, e)) <= 1.0
+
+
+def test_pareto_index_from_the_mean_strictly_above() -> None:
+    assert pareto_a_from_mean([10.0, 20.0], [5.0])[0] == pytest.approx(15.0 / 10.0)  # all above
+    assert pareto_a_from_mean([10.0, 15.0, 20.0], [15.0])[0] == pytest.approx(20.0 / 5.0)  # tie
+    assert pareto_a_from_mean([10.0, 20.0], [15.0])[0] == pytest.approx(4.0)  # one is enough
+    assert np.isnan(pareto_a_from_mean([10.0, 20.0], [15.0], min_tail=2)[0])
+    assert pareto_a_from_mean([10.0, 20.0, 30.0], [15.0], min_tail=2)[0] == pytest.approx(2.5)
+
+
+def _tail_of_five() -> np.ndarray:
+    """60 incomes below 90k, 20 in the middle bracket, exactly 5 above 159,100 (and some
+    incomes exactly at the cutoffs, which count as not above them)."""
+    return np.concatenate((np.linspace(1_000, 89_000, 60), [0.0, 0.5, 90_000.0, 159_100.0],
+                           np.linspace(95_000, 150_000, 20), [2e5, 3e5, 4e5, 6e5, 1e6]))
+
+
+def test_defaults_ingredients_and_ties_at_cutoffs() -> None:
+    z = _tail_of_five()
+    est = saez_estimates(THREE, income=z)
+    assert not est.fallback.any()  # five above the top cutoff: the default min_tail is 5
+    assert saez_estimates(THREE, income=z, min_tail=6).fallback[2]
+    np.testing.assert_array_equal(est.rates, saez_rates(THREE, income=z, elasticity=0.4,
+                                                        min_tail=5))
+    np.testing.assert_array_equal(est.elasticity, [0.4, 0.4, 0.4])
+    np.testing.assert_array_equal(est.at, THREE)
+    assert est.mode == "proper" and est.n_above.dtype.kind == "i"
+    np.testing.assert_array_equal(est.n_above, [(z > 0).sum(), (z > 90_000).sum(),
+                                                (z > 159_100).sum()])
+    np.testing.assert_allclose(est.rates, _saez_by_definition(z, THREE, np.full(3, 0.4)),
+                               rtol=1e-12)
+    np.testing.assert_array_equal(saez_schedule(list(THREE), income=z).rates, est.rates)
+
+
+def test_tiny_and_zero_incomes() -> None:
+    tiny = np.array([0.2, 0.5, 0.0])  # total income below 1 USD: still the linear-tax formula
+    est = saez_estimates([0.0], income=tiny)
+    np.testing.assert_allclose(est.rates, _saez_by_definition(tiny, np.array([0.0]),
+                                                              np.array([0.4])))
+    assert not est.fallback[0]
+    zero = saez_estimates(THREE, income=[0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(zero.rates, 0.0)
+    np.testing.assert_array_equal(zero.G, 1.0)
+    assert zero.fallback.all()
+
+
+def test_v1_weights_small_skills_and_counts() -> None:
+    s = sample_gb2_skills(300, np.random.default_rng(4))
+    s[0] = 0.005  # income 0.5 USD at 100 h: still a positive weight 1/z
+    base = saez_estimates(THREE, skill=s, mode="v1")
+    assert base.mode == "v1"
+    same = saez_estimates(THREE, skill=s, mode="v1", weights=7.0 / (100 * s))
+    np.testing.assert_allclose(same.rates, base.rates)
+    np.testing.assert_array_equal(base.elasticity, [0.4, 0.4, 0.4])
+    np.testing.assert_array_equal(base.n_above, [(100 * s > a).sum() for a in base.at])
+    two = saez_estimates(THREE, skill=[100.0, 2000.0], mode="v1")  # two distinct skills suffice
+    assert ((two.rates >= 0) & (two.rates <= 1)).all()

@@ -1,5 +1,7 @@
 """Intervals, the decision rule, seeds needed and the claims registry on synthetic data."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -312,3 +314,131 @@ def test_value_statistic_and_error_messages_of_the_pairing():
         unc.per_seed_table(long, "v", "variant")
     with pytest.raises(ValueError, match=r"column 'x' not in the table; it has \['variant'"):
         unc.per_seed_table(long, "x", "variant")
+
+
+# -- the claims-table rows, cell by cell -----------------------------------------------------------
+_REG = """
+diff:
+  claim: A beats B
+  notebook: 99_x
+  metric: welfare
+  statistic: difference
+  variants: [a, b]
+  direction: greater
+  margin: 0
+ratio:
+  claim: A near B
+  notebook: 99_x
+  metric: revenue
+  statistic: ratio
+  variants: [a, b]
+  direction: within
+  margin: 0.5
+level:
+  claim: A is positive
+  notebook: 99_x
+  metric: level
+  statistic: value
+  variants: [a]
+  direction: greater
+  margin: 0
+gap:
+  claim: gap is small
+  notebook: 99_x
+  metric: gap
+  statistic: exact
+  direction: less
+  margin: 0.1
+"""
+
+
+def test_claim_rows_cell_by_cell(tmp_path):
+    r = _registry(tmp_path, _REG)
+    assert list(r) == ["diff", "ratio", "level", "gap"] and r["diff"].id == "diff"
+    wide = pd.DataFrame({"a": [3.0, 5.0, 4.0], "b": [1.0, 2.0, 2.0]}, index=[7, 8, 9])
+    iv = unc.mean_interval([2.0, 3.0, 2.0])
+    common = {"claim": "A beats B", "seeds": "3", "rule": "mean(a − b) > 0",
+              "verdict": unc.decide(iv, "greater", 0.0), "backend": "surrogate",
+              "notebook": "99_x"}
+    row = reg.evaluate_claim("diff", wide, backend="surrogate", registry=r)
+    need = unc.seeds_needed(iv.sd, iv.estimate)
+    assert row == {"id": "diff", "metric": "welfare", **common,
+                   "estimate": "+2.333 (a 4 vs b 1.667)",
+                   "ci": f"[{iv.low:,.4g}, {iv.high:,.4g}] (t)", "seeds_needed": str(need)}
+    neg = reg.evaluate_claim("diff", wide.rename(columns={"a": "b", "b": "a"}), backend="s",
+                             registry=r)
+    assert neg["estimate"] == "-2.333 (a 1.667 vs b 4)"  # no "+" before a negative difference
+    ratio = reg.evaluate_claim("ratio", wide, backend="s", registry=r, detail="d")
+    assert ratio["estimate"] == "2.5x (a 4 vs b 1.667)"
+    assert ratio["metric"] == "revenue; d" and ratio["rule"] == "|mean(a / b) − 1| < 0.5"
+    riv = unc.mean_interval(wide["a"] / wide["b"])
+    assert ratio["verdict"] == unc.decide(riv, "within", 0.5, "ratio") == "inconclusive"
+    assert ratio["seeds_needed"] == str(unc.seeds_needed(
+        riv.sd, unc.distance_to_margin(riv, "within", 0.5, "ratio")))
+    level = reg.evaluate_claim("level", wide, backend="s", registry=r)
+    assert level["estimate"] == "4" and level["rule"] == "mean(a) > 0"
+    one = reg.evaluate_claim("diff", wide.iloc[:1], backend="s", registry=r)
+    assert (one["ci"], one["seeds_needed"], one["verdict"]) == \
+        ("none (one seed)", "n/a (1 seed)", "inconclusive")
+    flat = reg.evaluate_claim("diff", wide.assign(b=wide["a"] - 1e-9 * 0 - 2.0), backend="s",
+                              registry=r)
+    assert flat["ci"] == "[2, 2] (no spread)" and flat["seeds_needed"] == "2"
+    far = reg.evaluate_claim("diff", pd.DataFrame({"a": [1.0, -1.0, 1.0, -1.0],
+                                                   "b": [0.0] * 4}), backend="s", registry=r)
+    assert far["seeds_needed"] == "> 10,000"
+    un = reg.evaluate_claim("diff", wide, backend="s", registry=r, detail="d", untestable="why")
+    assert un["metric"] == "welfare; d; untestable here: why" and un["verdict"] == "inconclusive"
+    frame = reg.claims_frame([row, un])
+    assert list(frame.columns) == list(reg.ROW_COLUMNS) and len(frame) == 2
+
+
+def test_exact_claim_rows(tmp_path):
+    r = _registry(tmp_path, _REG)
+    row = reg.exact_claim("gap", 0.04, registry=r)
+    assert row == {"id": "gap", "claim": "gap is small", "metric": "gap", "estimate": "0.04",
+                   "ci": "exact", "seeds": "exact", "rule": "value < 0.1", "verdict": "supported",
+                   "seeds_needed": "n/a (exact)", "backend": "none (exact)", "notebook": "99_x"}
+    assert reg.exact_claim("gap", 0.3, registry=r, detail="d", backend="b")["metric"] == "gap; d"
+    assert reg.exact_claim("gap", 0.3, registry=r)["verdict"] == "contradicted"
+    assert reg.exact_claim("gap", 0.1, registry=r)["verdict"] == "contradicted"  # on the margin
+    with pytest.raises(ValueError, match=r"^claim 'diff' is a difference over seeds: use "
+                                         r"evaluate_claim\(...\)$"):
+        reg.exact_claim("diff", 1.0, registry=r)
+    with pytest.raises(ValueError, match=r"^claim 'gap': value must be finite; got nan$"):
+        reg.exact_claim("gap", float("nan"), registry=r)
+    assert reg._num(float("inf")) == "n/a" and reg._num(12345.678) == "1.235e+04"
+
+
+@pytest.mark.parametrize("text, message", [
+    ("x: 3", r"claim 'x' must be a mapping of \['claim', 'direction', 'margin', 'metric', "
+             r"'notebook', 'statistic', 'variants'\]$"),
+    ("x: {claim: c, notebook: n}", r"claim 'x' has unknown field\(s\) \[\] or lacks "
+                                   r"\['direction', 'margin', 'metric', 'statistic'\]; fields: "
+                                   r"claim, direction, margin, metric, notebook, statistic, "
+                                   r"variants$"),
+    ("x: {claim: c, notebook: n, metric: m, statistic: mean, direction: less, margin: 0}",
+     r"claim 'x': statistic must be one of difference, ratio, value, exact; got 'mean'$"),
+    ("x: {claim: c, notebook: n, metric: m, statistic: exact, direction: less, margin: .nan}",
+     r"claim 'x': margin must be a number; got nan$"),
+    ("x: {claim: c, notebook: n, metric: m, statistic: exact, direction: less, margin: true}",
+     r"claim 'x': margin must be a number; got True$"),
+    ("x: {claim: c, notebook: n, metric: m, statistic: exact, direction: less, margin: a}",
+     r"claim 'x': margin must be a number; got 'a'$"),
+    ("x: {claim: c, notebook: n, metric: m, statistic: exact, direction: within, margin: 0}",
+     r"claim 'x': a 'within' margin must be > 0$"),
+    ("[1, 2]", r"must map claim ids to claims$"),
+])
+def test_registry_errors_in_full(tmp_path, text, message):
+    with pytest.raises(ValueError, match=re.escape(str(tmp_path)) + r"\S*: " + message
+                       if message.startswith("claim") else message):
+        _registry(tmp_path, text)
+
+
+def test_registry_file_must_exist_and_within_margins_may_be_tiny(tmp_path):
+    with pytest.raises(ValueError, match=r"^claims registry \S+nope.yaml not found$"):
+        reg.load_registry(tmp_path / "nope.yaml")
+    ok = _registry(tmp_path, "x: {claim: c, notebook: n, metric: m, statistic: exact, "
+                             "direction: within, margin: 0.001}")
+    assert ok["x"].margin == 0.001
+    assert reg.get_claim("x", ok) is ok["x"]
+    assert reg.get_claim("c2-saez-inverse-income") == reg.load_registry()["c2-saez-inverse-income"]

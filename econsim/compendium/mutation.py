@@ -53,6 +53,10 @@ class Target:
     path: str
     tests: tuple[str, ...]
     only: tuple[str, ...] = ()
+    #: mutmut's process isolation: "fork" (from the process that ran the tests: fastest) or
+    #: "forkserver" (from a clean process: for tests that leave threads behind, e.g. the LLM
+    #: client's event-loop thread, which would hang a forked child)
+    isolation: str = "fork"
 
 
 MODULES: Registry[Target] = Registry("mutation target")
@@ -81,10 +85,13 @@ for _name, _target in {
     "uncertainty": Target("econsim/analysis/uncertainty.py", ("test_uncertainty", "test_claims")),
     "claim_registry": Target("econsim/analysis/claim_registry.py",
                              ("test_uncertainty", "test_claims")),
-    "parsing": Target("econsim/llm/parsing.py", ("test_llm_parsing",)),
-    "schemas": Target("econsim/llm/schemas.py", ("test_llm_parsing", "test_llm_structured")),
-    "store": Target("econsim/llm/store.py", ("test_llm_client",)),
-    "ledger": Target("econsim/llm/ledger.py", ("test_llm_client", "test_llm_faults")),
+    "parsing": Target("econsim/llm/parsing.py", ("test_llm_parsing",), isolation="forkserver"),
+    "schemas": Target("econsim/llm/schemas.py", ("test_llm_parsing", "test_llm_structured"),
+                      isolation="forkserver"),
+    "store": Target("econsim/llm/store.py", ("test_llm_store", "test_llm_client"),
+                    isolation="forkserver"),
+    "ledger": Target("econsim/llm/ledger.py", ("test_llm_client", "test_llm_faults"),
+                     isolation="forkserver"),
     # test_simulation would run minutes of simulations for every mutant of the loop: the
     # tax-year tests state what these modules decide
     "planners": Target("econsim/simulation/planners.py", ("test_tax_year",)),
@@ -102,6 +109,7 @@ def _mutmut_config(target: Target) -> str:
             f"only_mutate = {json.dumps([target.path])}\n"
             f"pytest_add_cli_args_test_selection = {json.dumps(tests)}\n"
             'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q"]\n'
+            f'process_isolation = "{target.isolation}"\n'
             f"also_copy = {json.dumps([d + '/' for d in DATA_DIRS] + ['README.md'])}\n")
 
 
@@ -205,10 +213,16 @@ KINDS: tuple[tuple[str, re.Pattern[str], str], ...] = (
 )
 
 
+_SQL = re.compile(r"\b(SELECT|INSERT|PRAGMA|CREATE)\b", re.IGNORECASE)
+
+
 def kind_of(diff: list[str]) -> tuple[str, str]:
     """(kind, why) of a surviving mutant, from its diff lines."""
-    removed = " ".join(ln for ln in diff if ln.startswith("-"))
-    added = " ".join(ln for ln in diff if ln.startswith("+"))
+    removed = " ".join(ln[1:] for ln in diff if ln.startswith("-"))
+    added = " ".join(ln[1:] for ln in diff if ln.startswith("+"))
+    if _SQL.search(removed) and removed.lower() == added.lower():
+        return ("equivalent: SQL case", "SQL keywords, table and column names are "
+                "case-insensitive in SQLite")
     for kind, pattern, why in KINDS:
         if pattern.search(removed) or pattern.search(added):
             return kind, why

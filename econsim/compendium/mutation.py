@@ -90,7 +90,7 @@ for _name, _target in {
                       isolation="forkserver"),
     "store": Target("econsim/llm/store.py", ("test_llm_store", "test_llm_client"),
                     isolation="forkserver"),
-    "ledger": Target("econsim/llm/ledger.py", ("test_llm_client", "test_llm_faults"),
+    "ledger": Target("econsim/llm/ledger.py", ("test_llm_ledger", "test_llm_client"),
                      isolation="forkserver"),
     # test_simulation would run minutes of simulations for every mutant of the loop: the
     # tax-year tests state what these modules decide

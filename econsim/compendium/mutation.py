@@ -86,7 +86,7 @@ for _name, _target in {
     "claim_registry": Target("econsim/analysis/claim_registry.py",
                              ("test_uncertainty", "test_claims")),
     "parsing": Target("econsim/llm/parsing.py", ("test_llm_parsing",), isolation="forkserver"),
-    "schemas": Target("econsim/llm/schemas.py", ("test_llm_parsing", "test_llm_structured"),
+    "schemas": Target("econsim/llm/schemas.py", ("test_llm_schemas", "test_llm_parsing"),
                       isolation="forkserver"),
     "store": Target("econsim/llm/store.py", ("test_llm_store", "test_llm_client"),
                     isolation="forkserver"),

@@ -28,6 +28,10 @@ def test_every_counter_and_the_cost():
         "parse_failures": 1, "fallbacks": 1, "clipped": 1, "errors": 1, "unpriced_calls": 1,
         "cost_usd": pytest.approx(0.3 + 0.6 + (10 * 2.5 + 20 * 10.0) / 1e6),
         "budget_max_calls": None, "budget_max_usd": None}
+    led.add_call("other-unknown", 1, 1, 0.0)
+    assert led.unpriced_calls == 2
+    capped = Ledger(budget=Budget(max_calls=9, max_usd=2.5)).summary()
+    assert (capped["budget_max_calls"], capped["budget_max_usd"]) == (9, 2.5)
     assert Ledger(prices={"m": (1.0, 2.0)}).prices == {"m": (1.0, 2.0)}
     assert Ledger().prices == PRICES_USD_PER_MTOK and Ledger().prices is not PRICES_USD_PER_MTOK
 

@@ -55,7 +55,8 @@ class Target:
     only: tuple[str, ...] = ()
     #: mutmut's process isolation: "fork" (from the process that ran the tests: fastest) or
     #: "forkserver" (from a clean process: for tests that leave threads behind, e.g. the LLM
-    #: client's event-loop thread, which would hang a forked child)
+    #: client's event-loop thread, which would hang a forked child and pass for a kill by
+    #: timeout)
     isolation: str = "fork"
 
 
@@ -94,10 +95,12 @@ for _name, _target in {
                      isolation="forkserver"),
     # test_simulation would run minutes of simulations for every mutant of the loop: the
     # tax-year tests state what these modules decide
-    "planners": Target("econsim/simulation/planners.py", ("test_tax_year",)),
+    "planners": Target("econsim/simulation/planners.py", ("test_tax_year",),
+                       isolation="forkserver"),
     # the tax-year logic of the engine: when the planner acts (not the whole loop)
     "tax_year": Target("econsim/simulation/engine.py", ("test_tax_year",),
-                       ("*_set_rates__mutmut_*", "*_close_tax_year__mutmut_*")),
+                       ("*_set_rates__mutmut_*", "*_close_tax_year__mutmut_*"),
+                       isolation="forkserver"),
 }.items():
     MODULES.register(_name, _target)
 

@@ -55,3 +55,38 @@ def test_saez_planner_holds_its_start_rates_through_warmup():
     np.testing.assert_allclose(rates[4], saez_rates(sim.cutoffs, income=income.loc[3].to_numpy(),
                                                     elasticity=cfg.elasticity), rtol=1e-12)
     assert not np.allclose(rates[4], rates[0])
+
+
+def _run(planner, **kw):
+    cfg = SimConfig(worker="rational", planner=planner, n_agents=12, n_steps=4, K=2,
+                    tax_preset=kw.pop("tax_preset", "three"), utility="calibrated", seed=3, **kw)
+    sim = make_simulation(cfg)
+    return sim, cfg, _rates(sim.run())
+
+
+def test_every_planner_sets_its_reference_rates():
+    """Year-1 rates of each planner equal its reference computed here from the same
+    population; planners that hold their rates keep them in year 2."""
+    from econsim.baselines.elasticities import empirical_elasticity
+    from econsim.baselines.stackelberg import stackelberg
+    from econsim.economy.tax import TAX_PRESETS, TaxSchedule
+
+    sim, _, r = _run("fixed")
+    np.testing.assert_array_equal(r, 0.5)
+    sim, _, r = _run("fixed", fixed_rates=(0.1, 0.2, 0.3))
+    np.testing.assert_array_equal(r, np.tile([0.1, 0.2, 0.3], (4, 1)))
+    sim, _, r = _run("us_federal", tax_preset="us_federal_2024")
+    np.testing.assert_array_equal(r, np.tile(TAX_PRESETS.get("us_federal_2024").statutory_rates,
+                                             (4, 1)))
+    sim, cfg, r = _run("saez_v1")
+    np.testing.assert_array_equal(r, np.tile(saez_rates(sim.cutoffs, skill=sim.skills,
+                                                        elasticity=0.4, mode="v1"), (4, 1)))
+    sim, cfg, r = _run("stackelberg")
+    best = stackelberg(sim.skills, sim.cutoffs, "calibrated", objective=cfg.objective, seed=3)
+    np.testing.assert_array_equal(r, np.tile(best.rates, (4, 1)))
+    sim, cfg, r = _run("saez_empirical")  # year 2: elasticities measured under year 1's rates
+    e = empirical_elasticity(sim.skills, TaxSchedule(sim.cutoffs, r[0]), sim.utility_params)
+    res = make_simulation(cfg).run()
+    z = res.agents.pivot(index="step", columns="agent", values="pre_tax_income").loc[1]
+    np.testing.assert_allclose(r[2], saez_rates(sim.cutoffs, income=z.to_numpy(), elasticity=e),
+                               rtol=1e-12)

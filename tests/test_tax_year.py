@@ -26,7 +26,8 @@ def test_planner_first_acts_at_the_first_tax_year_from_warmup(engine, warmup, fi
 
 def _saez_run(warmup):
     cfg = SimConfig(worker="rational", planner="saez", n_agents=40, n_steps=6, K=2,
-                    warmup=warmup, tax_preset="three", utility="calibrated", seed=5)
+                    warmup=warmup, tax_preset="three", utility="calibrated", seed=5,
+                    elasticity=0.25)
     sim = make_simulation(cfg)
     res = sim.run()
     income = res.agents.pivot(index="step", columns="agent", values="pre_tax_income")
@@ -90,3 +91,19 @@ def test_every_planner_sets_its_reference_rates():
     z = res.agents.pivot(index="step", columns="agent", values="pre_tax_income").loc[1]
     np.testing.assert_allclose(r[2], saez_rates(sim.cutoffs, income=z.to_numpy(), elasticity=e),
                                rtol=1e-12)
+
+
+def test_the_llm_planner_call_is_the_planners_and_shows_the_year():
+    """One planner call per tax year after the first: agent -1, its own call id, and a prompt
+    that carries the year length and the policy history so far."""
+    cfg = SimConfig(worker="rational", planner="llm", n_agents=4, n_steps=6, K=2,
+                    tax_preset="three", utility="calibrated", seed=5)
+    calls = make_simulation(cfg).run().calls
+    planner = calls[calls.kind == "planner"].sort_values("step")
+    assert planner.call_id.tolist() == ["seed5/t000002/planner/planner",
+                                        "seed5/t000004/planner/planner"]
+    assert (planner.agent == -1).all()
+    last = planner.prompt.iloc[-1]
+    assert "a tax year lasts 2 steps" in last
+    assert "Tax year starting at step 0: rates 50%, 50%, 50%" in last
+    assert "Tax year starting at step 2:" in last

@@ -58,8 +58,11 @@ class Target:
     #: client's event-loop thread, which would hang a forked child and pass for a kill by
     #: timeout)
     isolation: str = "fork"
+    #: a pytest ``-k`` expression narrowing the selected files (empty: every test in them)
+    k: str = ""
 
 
+_SIM_TESTS = "test_tax_year or every_combination or democratic_majority or budget_stops"
 MODULES: Registry[Target] = Registry("mutation target")
 for _name, _target in {
     "tax": Target("econsim/economy/tax.py", ("test_tax", "test_properties", "test_input_errors")),
@@ -93,20 +96,21 @@ for _name, _target in {
                     isolation="forkserver"),
     "ledger": Target("econsim/llm/ledger.py", ("test_llm_ledger", "test_llm_client"),
                      isolation="forkserver"),
-    # test_simulation would run minutes of simulations for every mutant of the loop: the
-    # tax-year tests state what these modules decide
-    "planners": Target("econsim/simulation/planners.py", ("test_tax_year",),
-                       isolation="forkserver"),
+    # all of test_simulation would run minutes of simulations for every mutant (its resume
+    # test alone takes 30 s): the tax-year tests, every scenario x worker x planner, the
+    # democratic majority and the budget stop
+    "planners": Target("econsim/simulation/planners.py", ("test_tax_year", "test_simulation"),
+                       isolation="forkserver", k=_SIM_TESTS),
     # the tax-year logic of the engine: when the planner acts (not the whole loop)
-    "tax_year": Target("econsim/simulation/engine.py", ("test_tax_year",),
+    "tax_year": Target("econsim/simulation/engine.py", ("test_tax_year", "test_simulation"),
                        ("*_set_rates__mutmut_*", "*_close_tax_year__mutmut_*"),
-                       isolation="forkserver"),
+                       isolation="forkserver", k=_SIM_TESTS),
 }.items():
     MODULES.register(_name, _target)
 
 
 def _mutmut_config(target: Target) -> str:
-    tests = [f"tests/{t}.py" for t in target.tests]
+    tests = [f"tests/{t}.py" for t in target.tests] + (["-k", target.k] if target.k else [])
     return ("\n[tool.mutmut]\n"
             'source_paths = ["econsim/"]\n'
             f"only_mutate = {json.dumps([target.path])}\n"

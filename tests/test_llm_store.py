@@ -92,3 +92,15 @@ def test_replay_of_a_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError, match=f"^replay store {missing} does not exist$"):
         CallStore(missing, "replay")
     assert not missing.exists()
+
+
+def test_a_store_is_usable_from_another_thread(tmp_path):
+    """The client answers from worker threads: both connections allow that."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = tmp_path / "c.sqlite"
+    with CallStore(path) as st, ThreadPoolExecutor(1) as pool:
+        pool.submit(_put, st, "k1").result()
+        assert pool.submit(st.get, "k1").result()["retries"] == 1
+    with CallStore(path, "replay", readonly=True) as ro, ThreadPoolExecutor(1) as pool:
+        assert pool.submit(len, ro).result() == 1

@@ -442,3 +442,16 @@ def test_registry_file_must_exist_and_within_margins_may_be_tiny(tmp_path):
     assert ok["x"].margin == 0.001
     assert reg.get_claim("x", ok) is ok["x"]
     assert reg.get_claim("c2-saez-inverse-income") == reg.load_registry()["c2-saez-inverse-income"]
+
+
+def test_estimate_sign_and_unknown_claims(tmp_path):
+    r = _registry(tmp_path, _REG)
+    zero = reg.evaluate_claim("diff", pd.DataFrame({"a": [1.0, 2.0], "b": [1.0, 2.0]}),
+                              backend="s", registry=r)
+    assert zero["estimate"] == "+0 (a 1.5 vs b 1.5)"
+    half = reg.evaluate_claim("diff", pd.DataFrame({"a": [1.5, 2.5], "b": [1.0, 2.0]}),
+                              backend="s", registry=r)
+    assert half["estimate"] == "+0.5 (a 2 vs b 1.5)"
+    with pytest.raises(ValueError, match="^unknown claim 'x'; registered claims: diff, ratio, "
+                                         "level, gap$"):
+        reg.get_claim("x", r)

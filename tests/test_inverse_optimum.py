@@ -148,3 +148,10 @@ def test_messages_in_full():
         inverse_optimum(TaxSchedule.preset("three", [0.1, 0.2, 0.3]), [], 0.4)
     with pytest.raises(ValueError, match="^min_tail must be"):
         inverse_optimum(TaxSchedule.preset("three", [0.1, 0.2, 0.3]), z, 0.4, min_tail=0)
+
+
+def test_a_confiscatory_middle_bracket_is_named_by_its_income_range():
+    z = _incomes(preset="three")
+    inv = inverse_optimum(TaxSchedule.preset("three", [0.1, 0.97, 0.3]), z, 0.4)
+    assert not inv.rationalisable
+    assert "negative for incomes $90k–159k (the rate" in inv.message

@@ -126,3 +126,16 @@ def test_json_schemas_for_constrained_decoding():
         {"SATISFIED": {"type": "string", "enum": ["YES", "NO"]}}, ["SATISFIED"])
     assert Persona.json_schema_for_llm() == obj({"PERSONA": {"type": "string", "minLength": 20}},
                                                 ["PERSONA"])
+
+
+def test_bare_values_only_for_one_field_schemas_that_allow_them():
+    assert parse_checked('"40"', MENU)[0].LABOR == 40.0  # quotes around a bare value
+    assert parse_checked("`yes`", Satisfaction)[0].SATISFIED == "YES"
+    for reply, schema in (("10", delta_schema(1)), ("a teacher from Ohio who likes fishing",
+                                                     Persona)):
+        with pytest.raises(ReplyError, match="^no JSON object found; expected keys"):
+            parse_checked(reply, schema)
+    with pytest.raises(ReplyError) as err:
+        parse_checked('{"RUN": "maybe", "PLATFORM": [10]}', R2)
+    assert str(err.value) == ("RUN: Value error, expected YES or NO, got 'maybe'; PLATFORM: "
+                              "Value error, PLATFORM must have 2 entries; got 1")

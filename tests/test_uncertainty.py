@@ -234,6 +234,7 @@ def test_interval_fields_in_every_branch():
     assert unc.mean_interval([1.0, np.nextafter(1.0, 2.0), 1.0]).method == "no spread"
     # a real spread of one part in a million is not "no spread"
     assert unc.mean_interval([1.0, 1.000001, 1.000002]).method == "t"
+    assert unc.mean_interval([0.0, 1e-9, 2e-9]).method == "t"  # relative, not absolute
     t = unc.mean_interval([1.0, 2.0, 3.0], confidence=0.9)  # sd exactly 1
     half = stats.t.ppf(0.95, 2) / np.sqrt(3)
     assert t == unc.Interval(2.0, pytest.approx(2.0 - half), pytest.approx(2.0 + half), 3, 1.0,

@@ -467,3 +467,25 @@ def test_v1_weights_small_skills_and_counts() -> None:
     np.testing.assert_array_equal(base.n_above, [(100 * s > a).sum() for a in base.at])
     two = saez_estimates(THREE, skill=[100.0, 2000.0], mode="v1")  # two distinct skills suffice
     assert ((two.rates >= 0) & (two.rates <= 1)).all()
+
+
+def test_elasticity_presets_and_empirical_edges() -> None:
+    np.testing.assert_array_equal(resolve_elasticity("flat_0.4", THREE), [0.4, 0.4, 0.4])
+    np.testing.assert_array_equal(resolve_elasticity("ai_economist_3.0", THREE), [3.0] * 3)
+    np.testing.assert_array_equal(resolve_elasticity(0.0, THREE), [0.0] * 3)  # zero is allowed
+    s = sample_gb2_skills(400, np.random.default_rng(6))
+    p = "calibrated"
+    # rates near 0 and 1: the perturbed rates stay inside [0, 0.99]
+    e = empirical_elasticity(s, TaxSchedule(THREE, [0.02, 0.5, 0.98]), p)
+    assert np.isfinite(e).all()
+    # the continuous response is not the menu one; step may be as large as 0.5
+    sch = TaxSchedule(THREE, [0.3, 0.4, 0.5])
+    cont = empirical_elasticity(s, sch, p, response="continuous")
+    assert not np.allclose(cont, empirical_elasticity(s, sch, p))
+    assert np.isfinite(empirical_elasticity(s, sch, p, step=0.5)).all()
+    with pytest.raises(ValueError, match=r"^step must be in \(0, 0.5\]; got 0.6$"):
+        empirical_elasticity(s, sch, p, step=0.6)
+    # a bracket nobody is in gets the fill value (default 0)
+    empty = TaxSchedule([0.0, 1e9], [0.3, 0.4])
+    assert empirical_elasticity(s, empty, p)[1] == 0.0
+    assert empirical_elasticity(s, empty, p, fill=np.nan)[1] != 0.0

@@ -15,8 +15,10 @@ EXECUTED  := $(patsubst notebooks/%.ipynb,results/notebooks/%.ipynb,$(NOTEBOOKS)
 PROFILE ?= full
 
 LOCAL_STAMP := $(VENV)/.installed-local
+MUTATE_STAMP := $(VENV)/.installed-mutate
+MODULES ?=
 
-.PHONY: help setup setup-local record-local test lint format-notebooks figures student lab classroom bench clean
+.PHONY: help setup setup-local record-local test mutate lint format-notebooks figures student lab classroom bench clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -49,6 +51,15 @@ record-local: $(LOCAL_STAMP) ## re-record notebook 10's replay pack with the rea
 test: $(STAMP) ## run the offline test suite (includes quick notebook runs)
 	$(PY) -m pytest -q
 
+$(MUTATE_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,classroom,mutate]'
+	@touch $(MUTATE_STAMP)
+
+# Not part of make test: every module's mutants run its tests again (about an hour for all on
+# 2 cores). MODULES="uncertainty tax" picks modules; `$(PY) -m econsim.compendium.mutation --list`.
+mutate: $(MUTATE_STAMP) ## mutation testing of the deciding modules (slow; MODULES="tax ..." picks)
+	nice -n 10 $(PY) -m econsim.compendium.mutation $(MODULES)
+
 lint: $(STAMP) ## ruff over the package and tests; notebooks in their committed form
 	$(PY) -m ruff check econsim tests bench
 	$(PY) -m econsim.compendium.notebook_format --check
@@ -76,5 +87,5 @@ bench: $(STAMP) ## run the performance benchmarks (writes results/bench/*.json)
 	$(PY) -m bench
 
 clean: ## remove .venv, executed notebooks, benchmark results and caches (keeps figures/)
-	rm -rf $(VENV) results/notebooks results/bench .pytest_cache .ruff_cache
+	rm -rf $(VENV) results/notebooks results/bench .pytest_cache .ruff_cache .mutate
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -84,3 +84,74 @@ def test_bad_input_is_named():
         inverse_optimum(TaxSchedule.preset("three", [0.1, 0.2, 0.3]), z, 0.4, points=-1)
     with pytest.raises(ValueError, match="income"):
         inverse_optimum(TaxSchedule.preset("three", [0.1, 0.2, 0.3]), [], 0.4)
+
+
+# -- edges: one bracket, an empty lowest group, zero rates, the Laffer rate, the table --------------
+def test_one_bracket_is_one_group_of_weight_one():
+    z = _incomes(n=200, preset="flat")
+    inv = inverse_optimum(TaxSchedule.flat(0.3), z)
+    assert inv.weights.tolist() == [1.0] and inv.n_group.tolist() == [200]
+    assert (inv.group_lo.tolist(), inv.group_hi.tolist()) == ([0.0], [np.inf])
+    assert inv.rationalisable and inv.message == "non-negative weights rationalise this schedule"
+
+
+def test_defaults_zero_rates_and_who_belongs_where():
+    z = _incomes(n=400, preset="three")
+    sch = TaxSchedule.preset("three", [0.1, 0.0, 0.3])
+    inv = inverse_optimum(sch, z)
+    same = inverse_optimum(sch, z, elasticity=0.4, points=0, min_tail=5)
+    np.testing.assert_array_equal(inv.weights, same.weights)
+    assert inv.G[0] == 1.0  # a zero rate only says G >= 1: the boundary is reported
+    cut = TaxSchedule.preset("three").cutoffs
+    # an income exactly at a point belongs to the group below it
+    np.testing.assert_array_equal(inv.person_weights([cut[1], cut[1] + 1.0, 0.0]),
+                                  [inv.weights[0], inv.weights[1], inv.weights[0]])
+    table = inv.table()
+    assert list(table.columns) == ["income_lo", "income_hi", "n", "weight", "G_above_lo"]
+    assert np.isnan(table["G_above_lo"].iloc[0])
+    np.testing.assert_array_equal(table["G_above_lo"].iloc[1:], inv.G)
+    np.testing.assert_array_equal(table["income_lo"], [0.0, *cut[1:]])
+    np.testing.assert_array_equal(table["n"], inv.n_group)
+
+
+def test_a_tail_of_exactly_min_tail_people_is_kept():
+    z = np.concatenate((np.linspace(1_000, 80_000, 50), np.linspace(100_000, 150_000, 10),
+                        [2e5, 3e5, 4e5, 5e5, 6e5]))
+    inv = inverse_optimum(TaxSchedule.preset("three", [0.1, 0.2, 0.3]), z)
+    assert inv.points.tolist() == [90_000.0, 159_100.0] and inv.n_group.tolist() == [50, 10, 5]
+    assert inverse_optimum(TaxSchedule.preset("three", [0.1, 0.2, 0.3]), z,
+                           min_tail=6).points.tolist() == [90_000.0]
+
+
+def test_nobody_in_the_lowest_group():
+    z = np.linspace(100_000, 400_000, 60)  # everyone above the first cutoff
+    inv = inverse_optimum(TaxSchedule.preset("three", [0.1, 0.2, 0.3]), z)
+    assert inv.n_group[0] == 0 and np.isnan(inv.weights[0])
+    assert inv.rationalisable == bool((inv.weights[1:] >= 0).all())
+
+
+def test_the_laffer_rate_gives_weight_zero_and_is_still_rationalisable():
+    z = _incomes(n=3000, preset="three")
+    probe = inverse_optimum(TaxSchedule.preset("three", [0.2, 0.3, 0.5]), z)
+    laffer = 1.0 / (1.0 + probe.a[-1] * 0.4)
+    inv = inverse_optimum(TaxSchedule.preset("three", [0.2, 0.3, laffer]), z)
+    assert inv.weights[-1] == pytest.approx(0.0, abs=1e-12) and inv.rationalisable
+
+
+def test_messages_in_full():
+    z = _incomes(preset="three")
+    bad = inverse_optimum(TaxSchedule.preset("three", [0.2, 0.3, 0.95]), z, 0.4)
+    assert bad.message == ("no welfare function with non-negative weights rationalises this "
+                           "schedule: the implied weight is negative for incomes above $159k "
+                           "(the rate there is above the revenue-maximising one)")
+    with pytest.raises(ValueError, match=r"^income must hold at least one person \(got N = 0\)$"):
+        inverse_optimum(TaxSchedule.preset("three", [0.1, 0.2, 0.3]), [], 0.4)
+    with pytest.raises(ValueError, match="^min_tail must be"):
+        inverse_optimum(TaxSchedule.preset("three", [0.1, 0.2, 0.3]), z, 0.4, min_tail=0)
+
+
+def test_a_confiscatory_middle_bracket_is_named_by_its_income_range():
+    z = _incomes(preset="three")
+    inv = inverse_optimum(TaxSchedule.preset("three", [0.1, 0.97, 0.3]), z, 0.4)
+    assert not inv.rationalisable
+    assert "negative for incomes $90k–159k (the rate" in inv.message

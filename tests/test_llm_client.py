@@ -64,6 +64,42 @@ def test_record_mode_resumes_from_store_and_reask_ids(tmp_path):
         make_client("surrogate", store=path, store_mode="bogus")
 
 
+_KEY_FIELDS = {"backend": "openai", "model": "gpt-4o-mini",
+               "messages": [{"role": "user", "content": "hours?"}], "temperature": 0.7,
+               "max_tokens": 256, "schema_id": "LabourChoice", "call_id": "t0/w1/labour"}
+_OTHER_VALUE = {"backend": "anthropic", "model": "gpt-4o", "messages": [
+    {"role": "user", "content": "hours!"}], "temperature": 0.2, "max_tokens": 255,
+    "schema_id": "DeltaChoice", "call_id": "t0/w2/labour"}
+
+
+@pytest.mark.parametrize("field", list(_KEY_FIELDS))
+def test_store_key_changes_with_each_of_its_fields(field):
+    """Two requests share a store row only if backend, model, messages, temperature,
+    max_tokens, schema and call id are all equal: a change in any one gives another key."""
+    base = call_key(**_KEY_FIELDS)
+    assert call_key(**dict(_KEY_FIELDS)) == base
+    assert call_key(**{**_KEY_FIELDS, field: _OTHER_VALUE[field]}) != base
+
+
+def test_store_key_ignores_dict_order_and_number_type():
+    msgs = [{"content": "hours?", "role": "user"}]  # same message, other key order
+    assert call_key(**{**_KEY_FIELDS, "messages": msgs}) == call_key(**_KEY_FIELDS)
+    assert call_key(**{**_KEY_FIELDS, "temperature": 1}) == \
+        call_key(**{**_KEY_FIELDS, "temperature": 1.0})
+
+
+def test_a_recorded_reply_is_not_reused_at_another_temperature(tmp_path):
+    path = tmp_path / "c.sqlite"
+    msgs = build("compact", "worker", WorkerView("w", 900.0, 0, 10, (0.0,), (0.5,)))
+    make_client("surrogate", store=path).complete_sync(msgs, schema=LabourChoice, call_id="c1",
+                                                       temperature=0.7)
+    b = make_client("surrogate", store=path)
+    hot = b.complete_sync(msgs, schema=LabourChoice, call_id="c1", temperature=1.3)
+    assert not hot.cached and b.ledger.calls == 1
+    same = b.complete_sync(msgs, schema=LabourChoice, call_id="c1", temperature=0.7)
+    assert same.cached and b.ledger.calls == 1
+
+
 class GarbageBackend:
     """A minimal Backend that always answers prose (the protocol is all a backend needs)."""
 

@@ -123,3 +123,52 @@ def test_values_outside_the_bounds_are_clipped_and_noted():
     assert reply.PLATFORM == [10, 0] and notes == ["PLATFORM [5, 0] -> [10, 0]"]
     with pytest.raises(ValueError, match=r"hours in \[0, 100\]"):
         labour_schema((0, 150))
+
+
+# -- the object finder on replies that wrap their JSON in prose --------------------------------
+@pytest.mark.parametrize("reply, expected", [
+    ('Sure! {"LABOR": 40} hope that helps', {"LABOR": 40}),
+    ('I think {"a": {"b": 1}, "c": "x}y"} is right', {"a": {"b": 1}, "c": "x}y"}),
+    ('pick {"s": "he said \\"}\\" ok", "n": 2} done', {"s": 'he said "}" ok', "n": 2}),
+    ("answer: {'LABOR': 30, 'NOTE': 'fine'} end", {"LABOR": 30, "NOTE": "fine"}),
+    ('first {not json} then {"LABOR": 20}', {"LABOR": 20}),
+    ("x {LABOR: 10, DELTA: [1, 2],} y", {"LABOR": 10, "DELTA": [1, 2]}),
+    ('r {"ok": True, "bad": False, "none": None} z', {"ok": True, "bad": False, "none": None}),
+    ('brace } before {"a": 1}', {"a": 1}),
+    ('{"a": 1} and then {"b": 2}', {"a": 1}),
+])
+def test_object_found_inside_prose(reply, expected):
+    from econsim.llm.parsing import extract_object
+
+    assert extract_object(reply) == expected
+
+
+def test_balanced_objects_respect_strings_and_nesting():
+    from econsim.llm.parsing import _balanced_objects
+
+    assert _balanced_objects('a {"x": "}"} b {"y": {"z": 1}} c } {') == \
+        ['{"x": "}"}', '{"y": {"z": 1}}']
+    assert _balanced_objects("{'q': '{'} {\"e\": \"\\\\\"} {}") == \
+        ["{'q': '{'}", '{"e": "\\\\"}', "{}"]
+    assert _balanced_objects('no objects "{" here') == []
+
+
+def test_no_object_is_a_reply_error_with_a_plain_message():
+    from econsim.llm.parsing import ReplyError, extract_object
+
+    for reply in ("forty hours", "{not json at all}", "[1, 2]", '{"unclosed": 1'):
+        with pytest.raises(ReplyError, match="^no JSON object found in the reply$"):
+            extract_object(reply)
+
+
+def test_key_values_and_numbers():
+    from econsim.llm.parsing import first_number, key_values, numbers
+
+    assert key_values('LABOR = "40", DELTA: [1, 2]\nnote: hi', ("LABOR", "DELTA", "NOTE", "X")) \
+        == {"LABOR": "40", "DELTA": "[1, 2]", "NOTE": "hi"}
+    assert first_number("$1,200.50 a week") == 1200.5 and first_number(7) == 7.0
+    assert numbers("from -3 to 1,200 and .5") == [-3.0, 1200.0, 0.5]
+    with pytest.raises(ValueError, match="^expected a number, got a boolean$"):
+        first_number(True)
+    with pytest.raises(ValueError, match="^expected a number, got 'none'$"):
+        first_number("none")

@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from econsim.baselines.elasticities import (
     ELASTICITY_PRESETS,
@@ -122,13 +124,35 @@ def test_empty_and_near_empty_brackets_do_not_give_nan() -> None:
     np.testing.assert_array_equal(zero.rates, 0.0)
 
 
+def _saez_by_definition(z: np.ndarray, cut: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """Saez rates written out bracket by bracket from the definitions (inverse-income weights
+    of mean 1; bracket 0: the linear tax, G = sum g z / sum z, a = 1; bracket k: the people
+    strictly above b_k, a = m/(m - b_k), G their mean weight)."""
+    g = 1.0 / np.maximum(z, 1.0)
+    g = g / g.mean()
+    G, a = [np.sum(g * z) / np.sum(z)], [1.0]
+    for b in cut[1:]:
+        above = z > b
+        m = z[above].mean()
+        G.append(g[above].mean())
+        a.append(m / (m - b))
+    G, a = np.array(G), np.array(a)
+    return np.clip((1 - G) / (1 - G + a * e), 0.0, 1.0)
+
+
 def test_rates_in_unit_interval_for_gb2_population() -> None:
     s = sample_gb2_skills(3_000, np.random.default_rng(0))
     for mode in SAEZ_MODES:
         for e in ELASTICITY_PRESETS:
-            r = saez_rates(US, income=s * 40, skill=s, elasticity=e, mode=mode)
+            est = saez_estimates(US, income=s * 40, skill=s, elasticity=e, mode=mode)
+            r = est.rates
             assert r.shape == (7,) and np.isfinite(r).all()
             assert ((r >= 0) & (r <= 1)).all()
+            if mode == "proper":  # and equal to the formula written out, where tails are thick
+                thick = ~est.fallback
+                assert thick.sum() >= 5
+                ref = _saez_by_definition(s * 40, US, resolve_elasticity(e, US))
+                np.testing.assert_allclose(r[thick], ref[thick], rtol=1e-9)
 
 
 def test_inverse_income_default_weights() -> None:
@@ -379,3 +403,89 @@ def test_bad_input() -> None:
         saez_rates([10.0, 5.0], income=z)
     with pytest.raises(ValueError, match="min_tail"):
         saez_rates(THREE, income=z, min_tail=0)
+
+
+# -- edges of the proper and v1 computations ------------------------------------------------------
+@settings(max_examples=60)
+@given(st.floats(-5.0, 5.0), st.floats(-5.0, 50.0), st.floats(-2.0, 5.0))
+def test_saez_rate_is_always_a_fraction(G, a, e) -> None:
+    assert 0.0 <= float(saez_rate(G, a, e)) <= 1.0
+
+
+def test_pareto_index_from_the_mean_strictly_above() -> None:
+    assert pareto_a_from_mean([10.0, 20.0], [5.0])[0] == pytest.approx(15.0 / 10.0)  # all above
+    assert pareto_a_from_mean([10.0, 15.0, 20.0], [15.0])[0] == pytest.approx(20.0 / 5.0)  # tie
+    assert pareto_a_from_mean([10.0, 20.0], [15.0])[0] == pytest.approx(4.0)  # one is enough
+    assert np.isnan(pareto_a_from_mean([10.0, 20.0], [15.0], min_tail=2)[0])
+    assert pareto_a_from_mean([10.0, 20.0, 30.0], [15.0], min_tail=2)[0] == pytest.approx(2.5)
+
+
+def _tail_of_five() -> np.ndarray:
+    """60 incomes below 90k, 20 in the middle bracket, exactly 5 above 159,100 (and some
+    incomes exactly at the cutoffs, which count as not above them)."""
+    return np.concatenate((np.linspace(1_000, 89_000, 60), [0.0, 0.5, 90_000.0, 159_100.0],
+                           np.linspace(95_000, 150_000, 20), [2e5, 3e5, 4e5, 6e5, 1e6]))
+
+
+def test_defaults_ingredients_and_ties_at_cutoffs() -> None:
+    z = _tail_of_five()
+    est = saez_estimates(THREE, income=z)
+    assert not est.fallback.any()  # five above the top cutoff: the default min_tail is 5
+    assert saez_estimates(THREE, income=z, min_tail=6).fallback[2]
+    np.testing.assert_array_equal(est.rates, saez_rates(THREE, income=z, elasticity=0.4,
+                                                        min_tail=5))
+    np.testing.assert_array_equal(est.elasticity, [0.4, 0.4, 0.4])
+    np.testing.assert_array_equal(est.at, THREE)
+    assert est.mode == "proper" and est.n_above.dtype.kind == "i"
+    np.testing.assert_array_equal(est.n_above, [(z > 0).sum(), (z > 90_000).sum(),
+                                                (z > 159_100).sum()])
+    np.testing.assert_allclose(est.rates, _saez_by_definition(z, THREE, np.full(3, 0.4)),
+                               rtol=1e-12)
+    np.testing.assert_array_equal(saez_schedule(list(THREE), income=z).rates, est.rates)
+
+
+def test_tiny_and_zero_incomes() -> None:
+    tiny = np.array([0.2, 0.5, 0.0])  # total income below 1 USD: still the linear-tax formula
+    est = saez_estimates([0.0], income=tiny)
+    np.testing.assert_allclose(est.rates, _saez_by_definition(tiny, np.array([0.0]),
+                                                              np.array([0.4])))
+    assert not est.fallback[0]
+    zero = saez_estimates(THREE, income=[0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(zero.rates, 0.0)
+    np.testing.assert_array_equal(zero.G, 1.0)
+    assert zero.fallback.all()
+
+
+def test_v1_weights_small_skills_and_counts() -> None:
+    s = sample_gb2_skills(300, np.random.default_rng(4))
+    s[0] = 0.005  # income 0.5 USD at 100 h: still a positive weight 1/z
+    base = saez_estimates(THREE, skill=s, mode="v1")
+    assert base.mode == "v1"
+    same = saez_estimates(THREE, skill=s, mode="v1", weights=7.0 / (100 * s))
+    np.testing.assert_allclose(same.rates, base.rates)
+    np.testing.assert_array_equal(base.elasticity, [0.4, 0.4, 0.4])
+    np.testing.assert_array_equal(base.n_above, [(100 * s > a).sum() for a in base.at])
+    two = saez_estimates(THREE, skill=[100.0, 2000.0], mode="v1")  # two distinct skills suffice
+    assert ((two.rates >= 0) & (two.rates <= 1)).all()
+
+
+def test_elasticity_presets_and_empirical_edges() -> None:
+    np.testing.assert_array_equal(resolve_elasticity("flat_0.4", THREE), [0.4, 0.4, 0.4])
+    np.testing.assert_array_equal(resolve_elasticity("ai_economist_3.0", THREE), [3.0] * 3)
+    np.testing.assert_array_equal(resolve_elasticity(0.0, THREE), [0.0] * 3)  # zero is allowed
+    s = sample_gb2_skills(400, np.random.default_rng(6))
+    p = "calibrated"
+    # rates near 0 and 1: the perturbed rates stay inside [0, 0.99]
+    e = empirical_elasticity(s, TaxSchedule(THREE, [0.02, 0.5, 0.98]), p)
+    assert np.isfinite(e).all()
+    # the continuous response is not the menu one; step may be as large as 0.5
+    sch = TaxSchedule(THREE, [0.3, 0.4, 0.5])
+    cont = empirical_elasticity(s, sch, p, response="continuous")
+    assert not np.allclose(cont, empirical_elasticity(s, sch, p))
+    assert np.isfinite(empirical_elasticity(s, sch, p, step=0.5)).all()
+    with pytest.raises(ValueError, match=r"^step must be in \(0, 0.5\]; got 0.6$"):
+        empirical_elasticity(s, sch, p, step=0.6)
+    # a bracket nobody is in gets the fill value (default 0)
+    empty = TaxSchedule([0.0, 1e9], [0.3, 0.4])
+    assert empirical_elasticity(s, empty, p)[1] == 0.0
+    assert empirical_elasticity(s, empty, p, fill=np.nan)[1] != 0.0

@@ -50,3 +50,26 @@ def test_bad_input():
     with pytest.raises(ValueError, match="open interval"):
         ACS_2023_GB2.quantile([0.0])
     assert set(SKILL_DISTRIBUTIONS) == {"gb2", "uniform"}
+
+
+def test_gb2_edges_and_uniform_arguments_one_by_one():
+    from econsim.economy.skills import sample_uniform_skills
+
+    assert ACS_2023_GB2.cdf([0.0, -5.0]).tolist() == [0.0, 0.0]
+    assert 0.0 < ACS_2023_GB2.cdf([0.5])[0] < ACS_2023_GB2.cdf([1.0])[0]  # below 1 USD too
+    for p in (0.0, 1.0, 1.5):
+        with pytest.raises(ValueError, match=r"^p must be probabilities in the open interval "
+                                             r"\(0, 1\)$"):
+            ACS_2023_GB2.quantile([0.5, p])
+    with pytest.raises(ValueError, match=r"^p must be numeric"):
+        ACS_2023_GB2.quantile(["half"])
+    rng = np.random.default_rng(0)
+    s = sample_uniform_skills(50, rng, low=0.0, high=0.5)  # low may be 0, both below 1
+    assert ((s >= 0.0) & (s <= 0.5)).all()
+    for low, high in ((np.nan, 5.0), (1.0, np.inf), ([1.0], 5.0), (1.0, [5.0]), (-1.0, 5.0),
+                      (5.0, 5.0), (6.0, 5.0)):
+        with pytest.raises(ValueError, match=r"^low and high must be finite numbers with "
+                                             r"0 <= low < high for uniform skills; got low="):
+            sample_uniform_skills(5, rng, low=low, high=high)
+    with pytest.raises(ValueError, match="^n must be"):
+        sample_uniform_skills(0, rng)

@@ -93,19 +93,72 @@ def test_preset_registry_lists_valid_names():
         ([0, 10], [0.1, 1.2], "rates must be fractions in \\[0, 1\\]"),
         ([0, 10], [0.1, -0.1], "rates must be fractions"),
         ([0, 10], [0.1, float("nan")], "rates must be fractions"),
-        ([0, 10], [0.1], "one entry per bracket"),
-        ([5, 10], [0.1, 0.2], "start at 0"),
-        ([0, 10, 10], [0.1, 0.2, 0.3], "strictly increasing"),
+        ([0, 10], [0.1], "rates must have one entry per bracket: got 1 rates for 2 brackets "
+                         "\\(allowed length 2\\)$"),
+        ([5, 10], [0.1, 0.2], "cutoffs must start at 0; got first cutoff np.float64\\(5.0\\)$"),
+        ([0, 10, 10], [0.1, 0.2, 0.3], "cutoffs must be strictly increasing$"),
+        ([0, 0], [0.1, 0.2], "cutoffs must be strictly increasing$"),
+        ([], [], "cutoffs must contain at least one bracket edge \\(0\\)$"),
         ([0, -10], [0.1, 0.2], "cutoffs must be finite and >= 0"),
-        ([0], [20], "fractions"),
+        ([0], [20], "rates must be fractions"),
+        (["a"], [0.1], "cutoffs must be numeric"),
     ],
 )
 def test_invalid_schedules_raise(cutoffs, rates, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError, match="^" + message):
         TaxSchedule(cutoffs, rates)
 
 
 @pytest.mark.parametrize("bad", [[-1.0], [float("nan")], [float("inf")]])
 def test_invalid_incomes_raise(bad):
-    with pytest.raises(ValueError, match="income must be finite and >= 0"):
+    with pytest.raises(ValueError, match=r"^income must be finite and >= 0 \(allowed range "
+                                         r"\[0, inf\)\)$"):
         tax_due(bad, US)
+    with pytest.raises(ValueError, match="^income must be numeric"):
+        tax_due(["a lot"], US)
+
+
+def test_schedule_arrays_are_read_only_and_schedules_compare_by_value():
+    sch = TaxSchedule.preset("three", [0.1, 0.2, 0.3])
+    for arr in (sch.cutoffs, sch.rates, sch._cum_tax):
+        with pytest.raises(ValueError, match="read-only"):
+            arr[0] = 0.5
+    same = TaxSchedule([0.0, 90_000.0, 159_100.0], [0.1, 0.2, 0.3])
+    assert sch == same and hash(sch) == hash(same) and len({sch, same}) == 1
+    assert sch != sch.with_rates([0.1, 0.2, 0.4])
+    assert sch != TaxSchedule([0.0, 90_000.0, 160_000.0], [0.1, 0.2, 0.3])
+    assert sch != "three"
+    assert repr(sch) == "TaxSchedule(cutoffs=[0, 90,000, 159,100], rates=[0.1, 0.2, 0.3])"
+    assert sch.labels() == ["$0–90,000", "$90,000–159,100", "$159,100+"]
+    assert TaxSchedule.flat(0.2).labels() == ["$0+"]
+    np.testing.assert_array_equal(sch.tax([100_000.0]), tax_due([100_000.0], sch))
+
+
+def test_scalar_income_gives_a_scalar_tax():
+    for sch in (US, TaxSchedule.flat(0.2)):
+        t = tax_due(50_000.0, sch)
+        assert t.shape == () and float(t) == pytest.approx(float(tax_due([50_000.0], sch)[0]))
+
+
+def test_average_rate_below_one_dollar():
+    """T(z)/z for every z > 0 (even below 1 USD), the first rate at z = 0."""
+    sch = TaxSchedule([0.0, 0.5], [0.1, 0.5])
+    np.testing.assert_allclose(average_rate([0.0, 0.25, 1.0, 4.0], sch),
+                               [0.1, 0.1, (0.05 + 0.25) / 1.0, (0.05 + 1.75) / 4.0])
+
+
+def test_apply_delta_accepts_whole_points_up_to_100_and_names_the_first_bad_value():
+    np.testing.assert_allclose(apply_delta([0.5, 0.5], [100, -100]), [1.0, 0.0])
+    for bad, shown in (([10, 100.5], "100.5"), ([0.1, 5.5], "0.1"), ([101, 0], "101.0"),
+                       ([np.nan, 0], "nan"), ([-100.5, 3], "-100.5")):
+        with pytest.raises(ValueError, match=r"^delta_pp must be whole percentage points in "
+                                             r"\[-100, 100\] \(e.g. 10 for \+10 pp, not the "
+                                             rf"fraction 0.1\); got {shown}$"):
+            apply_delta([0.5, 0.5], bad)
+    with pytest.raises(ValueError, match="^rates must be fractions"):
+        apply_delta([50, 0.5], [0, 0])
+    with pytest.raises(ValueError, match="^delta_pp must be numeric"):
+        apply_delta([0.5], ["up"])
+    with pytest.raises(ValueError, match=r"^delta_pp must have one entry per bracket: got shape "
+                                         r"\(1,\), allowed \(2,\)$"):
+        apply_delta([0.5, 0.5], [10])

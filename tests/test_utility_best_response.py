@@ -23,6 +23,7 @@ from econsim.economy.utility import (
     get_utility,
     utility,
 )
+from econsim.economy.utility import labour_cost as ut_labour_cost
 
 PAPER = UTILITY_PRESETS.get("paper")
 CALIB = UTILITY_PRESETS.get("calibrated")
@@ -130,6 +131,31 @@ def test_menu_thresholds_are_a_step_function():
     assert LABOUR_MENU[at[0]] == 0.0
 
 
+_THRESHOLD_SCHEDULES = {
+    "flat 30 %": TaxSchedule.flat(0.3),
+    "three rising": TaxSchedule.preset("three", [0.1, 0.4, 0.7]),
+    "us statutory": US,
+    "us falling": US.with_rates([0.9, 0.8, 0.6, 0.5, 0.3, 0.2, 0.0]),
+    "us random": US.with_rates(np.random.default_rng(5).uniform(0, 1, 7)),
+}
+
+
+@pytest.mark.parametrize("preset", ["paper", "calibrated"])
+@pytest.mark.parametrize("name", list(_THRESHOLD_SCHEDULES))
+def test_menu_best_response_equals_brute_force_on_every_threshold(name, preset):
+    """Adversarial skills: every point where the menu choice may change (kinks and crossings
+    from menu_thresholds), where two options tie and fewer hours must win, and the midpoints
+    between them. The fast best response must equal brute force exactly at each."""
+    params, sch = UTILITY_PRESETS.get(preset), _THRESHOLD_SCHEDULES[name]
+    points, at_point, above = menu_thresholds(sch, params)
+    mids = np.append(0.5 * (points[1:] + points[:-1]), points[-1] * 2.0 + 1.0)
+    skills = np.concatenate((points, mids))
+    np.testing.assert_array_equal(best_response_menu(skills, sch, params),
+                                  best_response_menu_bruteforce(skills, sch, params))
+    # the points are real switches: at some of them the choice differs from the one just above
+    assert (at_point != above).any()
+
+
 def test_best_response_rejects_bad_input():
     with pytest.raises(ValueError, match="skill must be finite and >= 0"):
         best_response_menu([-1.0], US, PAPER)
@@ -137,3 +163,40 @@ def test_best_response_rejects_bad_input():
         best_response_continuous([np.nan], US, PAPER)
     with pytest.raises(ValueError, match="menu must be"):
         best_response_menu([1.0], US, PAPER, menu=[0, 120])
+
+
+def test_cost_and_interior_labour_at_the_edges():
+    lab = np.array([0.0, 0.5, 40.0, 100.0])  # 0 and 100 h are allowed
+    np.testing.assert_allclose(ut_labour_cost(lab, CALIB), CALIB.c * lab ** CALIB.delta)
+    np.testing.assert_allclose(CALIB.cost(lab), ut_labour_cost(lab, CALIB))
+    s = np.array([50.0, 400.0])
+    np.testing.assert_allclose(CALIB.interior_labour(s), CALIB.interior_labour(s, 0.0))
+    np.testing.assert_allclose(CALIB.interior_labour(s, 0.0),
+                               (s / (CALIB.c * CALIB.delta)) ** (1 / (CALIB.delta - 1)))
+    np.testing.assert_array_equal(CALIB.interior_labour(s, 1.0), [0.0, 0.0])  # nothing to earn
+    assert get_utility(CALIB) is CALIB and get_utility("paper") == PAPER
+
+
+def test_continuous_best_response_for_low_skills_and_short_weeks():
+    """Skills at and below 1 USD per hour, and a week shorter than one hour: the exact optimum
+    against a dense grid (10^-4 h) of the objective."""
+    sch = TaxSchedule([0.0, 20.0, 60.0], [0.1, 0.6, 0.2])
+    grid = np.linspace(0.0, 100.0, 1_000_001)
+    for s in (0.0, 0.3, 1.0, 2.5):
+        got = best_response_continuous([s], sch, CALIB)[0]
+        best = net_gain(np.full(1, s), grid, sch, CALIB).max()
+        assert net_gain(np.array([s]), got, sch, CALIB)[0] >= best - 1e-9
+    short = best_response_continuous([500.0, 5.0], US, CALIB, max_hours=0.5)
+    assert (short <= 0.5).all() and short[0] == 0.5
+
+
+def test_menu_best_response_on_other_menus_and_shapes():
+    s = sample_gb2_skills(500, np.random.default_rng(2))
+    menu = [0.0, 0.5, 35.0, 70.0]  # half an hour: below 1 h too
+    np.testing.assert_array_equal(best_response_menu(s, US, CALIB, menu),
+                                  best_response_menu_bruteforce(s, US, CALIB, menu))
+    assert set(best_response_menu(s, US, CALIB, menu)) <= set(menu)
+    np.testing.assert_array_equal(best_response_menu(s, US, CALIB, [40.0]), 40.0)
+    grid = s[:12].reshape(3, 4)
+    assert best_response_menu_bruteforce(grid, US, CALIB).shape == (3, 4)
+    assert best_response_menu(grid, US, CALIB).shape == (3, 4)

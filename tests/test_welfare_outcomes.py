@@ -137,3 +137,82 @@ def test_metrics_do_not_depend_on_blas_threads():
         outs.add(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                                 text=True, check=True).stdout)
     assert len(outs) == 1
+
+
+# -- hand-computed values at the edges (each one is a formula of econsim.economy.welfare) ------
+def test_inequality_measures_on_hand_computed_cases():
+    from econsim.economy.welfare import atkinson_index, gini, theil
+
+    # Theil of (1, 3): mean 2, r = (1/2, 3/2): (0.5 ln 0.5 + 1.5 ln 1.5) / 2
+    assert theil([1.0, 3.0]) == pytest.approx((0.5 * np.log(0.5) + 1.5 * np.log(1.5)) / 2)
+    assert theil([0.0, 2.0]) == pytest.approx(np.log(2.0))  # 0 ln 0 = 0
+    assert gini([]) == 0.0 and theil([]) == 0.0 and theil([0.0, 0.0]) == 0.0
+    assert gini([0.0, 2.0]) == pytest.approx(0.5)
+    # Atkinson of (1, 4): eps = 1 (default): 1 - sqrt(4)/2.5; eps = 2: 1 - (1/mean(1/y))/2.5
+    assert atkinson_index([1.0, 4.0]) == pytest.approx(0.2)
+    assert atkinson_index([1.0, 4.0], 2.0) == pytest.approx(1 - 1.6 / 2.5)
+    assert atkinson_index([0.2, 0.6], 2.0) == pytest.approx(0.25)  # mean below 1
+    assert atkinson_index([0.0, 4.0], 0.5) == pytest.approx(0.5)  # a zero income, eps < 1
+    assert atkinson_index([0.0, 4.0], 1.0) == 1.0  # a zero income drags the EDE to 0
+    assert atkinson_index([0.0, 0.0]) == 0.0
+    with pytest.raises(ValueError, match=r"^epsilon must be in \[0.0, inf\); got inf$"):
+        atkinson_index([1.0, 2.0], np.inf)
+    with pytest.raises(ValueError, match="^atkinson needs a non-empty array"):
+        atkinson_index([])
+
+
+def test_welfare_objectives_on_hand_computed_cases():
+    from econsim.economy.welfare import (
+        WELFARE_FUNCTIONS,
+        atkinson_welfare,
+        equality_times_productivity,
+    )
+
+    assert atkinson_welfare([0.0, 0.0], [1.0, 4.0], [1.0, 4.0]) == pytest.approx(2.0)  # eps = 1
+    # three people (1, 2, 3): Gini 2/9, equality 1 - 3/2 * 2/9 = 2/3, mean income 2
+    assert equality_times_productivity([0.0] * 3, [1.0, 2.0, 3.0], [1.0, 2.0, 3.0]) == \
+        pytest.approx(4 / 3)
+    # the Gini metric floors post-tax incomes at 0 (not at 1)
+    assert WELFARE_FUNCTIONS.get("gini")([0.0, 0.0], [0.0, 2.0], [-1.0, 2.0]) == \
+        pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("name, call", [
+    ("inverse_income_swf", lambda wf: wf.inverse_income_swf(["x"], [1.0])),
+    ("utilitarian", lambda wf: wf.utilitarian(["x"])),
+    ("gini", lambda wf: wf.gini(["x"])),
+    ("theil", lambda wf: wf.theil(["x"])),
+    ("atkinson_index", lambda wf: wf.atkinson_index(["x"])),
+    ("atkinson_welfare", lambda wf: wf.atkinson_welfare([1.0], [1.0], ["x"])),
+    ("equality_times_productivity",
+     lambda wf: wf.equality_times_productivity([1.0], ["x"], [1.0])),
+    ("rawlsian", lambda wf: wf.WELFARE_FUNCTIONS.get("rawlsian")(["x"], [1.0], [1.0])),
+    ("all_metrics", lambda wf: wf.all_metrics(["x"], [1.0], [1.0])),
+])
+def test_welfare_errors_name_the_metric(name, call):
+    from econsim.economy import welfare as wf
+
+    with pytest.raises(ValueError, match=rf"^{name}: \w+ must be numeric; got \['x'\]$"):
+        call(wf)
+
+
+def test_economy_step_rebate_share_empty_population_and_menu():
+    sch, p = TaxSchedule.flat(0.5), UTILITY_PRESETS.get("calibrated")
+    s, lab = np.array([10.0, 30.0]), np.array([40.0, 20.0])  # incomes 400, 600; taxes 200, 300
+    for share, rebate in ((0.0, 0.0), (0.5, 125.0), (1.0, 250.0)):
+        out = economy_step(s, lab, sch, p, rebate_share=share)
+        assert out.rebate == rebate
+        np.testing.assert_array_equal(out.labour, lab)
+        np.testing.assert_allclose(out.post_tax_income, [200.0 + rebate, 300.0 + rebate])
+    for bad in (-0.1, 1.5):
+        with pytest.raises(ValueError, match=rf"^rebate_share must be in \[0, 1\]; got {bad}$"):
+            economy_step(s, lab, sch, p, rebate_share=bad)
+    with pytest.raises(ValueError, match=r"^labour must be weekly hours in \[0, 100\]$"):
+        economy_step(s, [40.0, 101.0], sch, p)
+    empty = economy_step([], [], sch, p)
+    assert empty.rebate == 0.0 and empty.revenue == 0.0
+    menu = [0.0, 25.0, 50.0]
+    out = rational_step(sample_gb2_skills(50, np.random.default_rng(1)), sch, p, menu)
+    assert set(out.labour) <= set(menu)
+    with pytest.raises(ValueError, match=r"^skill must be numeric; got \['x'\]$"):
+        rational_step(["x"], sch, p)

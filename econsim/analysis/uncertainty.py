@@ -270,8 +270,9 @@ def per_seed_table(frame: pd.DataFrame, value: str, variant: str,
             raise ValueError(f"column {col!r} not in the table; it has {list(frame.columns)}")
     dup = frame.duplicated([variant, seed])
     if dup.any():
+        row = frame.loc[dup].iloc[0]
         raise ValueError(f"more than one row per ({variant}, {seed}), e.g. "
-                         f"{frame.loc[dup, [variant, seed]].iloc[0].tolist()}")
+                         f"{variant}={row[variant]}, {seed}={row[seed]}")
     return frame.pivot(index=seed, columns=variant, values=value)
 
 

@@ -93,10 +93,20 @@ class CallStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._con = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False,
                                     isolation_level=None)
-        self._con.execute("PRAGMA journal_mode=WAL")
-        self._con.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
         self._con.execute("PRAGMA busy_timeout=30000")
-        self._con.executescript(_SCHEMA_SQL)
+        # two processes opening one new store at once: switching to WAL and creating the table
+        # can report "locked" without waiting on the busy handler; retry them for a while
+        deadline = time.monotonic() + 30.0
+        while True:
+            try:
+                self._con.execute("PRAGMA journal_mode=WAL")
+                self._con.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+                self._con.executescript(_SCHEMA_SQL)
+                break
+            except sqlite3.OperationalError as err:
+                if "locked" not in str(err) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def get(self, key: str) -> dict[str, Any] | None:
         """The recorded row for ``key`` (reply, usage, structured-output form), or None."""

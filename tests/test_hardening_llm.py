@@ -115,3 +115,22 @@ def test_transport_settings_have_upper_bounds(key, value, allowed):
     with pytest.raises(ConfigError, match=allowed) as err:
         SimConfig(**{key: value})
     assert err.value.key == key
+
+
+def test_a_run_mostly_made_of_fallbacks_exits_non_zero(server_factory, tmp_path, capsys):
+    from econsim.cli.main import main as cli_main
+
+    srv = server_factory(malformed=1.0)  # every reply is prose: every decision falls back
+    args = ["run", "--backend", f"openai-compatible/gpt-4o-mini@{srv.url}", "--worker", "llm",
+            "--planner", "fixed", "--n-agents", "2", "--n-steps", "4", "--K", "2",
+            "--max-reasks", "0", "--structured-output", "none", "--no-progress"]
+    assert cli_main([*args, "--out", str(tmp_path / "a")]) == 3
+    err = capsys.readouterr().err
+    assert "8 of 8 decisions (100.0%) fell back" in err and "max_fallback_share=0.05" in err
+    assert (tmp_path / "a" / "manifest.json").exists()  # the results are kept
+    assert cli_main([*args, "--max-fallback-share", "1", "--out", str(tmp_path / "b")]) == 0
+
+
+def test_max_fallback_share_is_a_fraction():
+    with pytest.raises(ConfigError, match=r"max_fallback_share must be in \[0, 1\]"):
+        SimConfig(max_fallback_share=1.5)

@@ -153,7 +153,20 @@ def run(args: argparse.Namespace) -> int:
         print(f"LLM calls {led['calls']} (cached {led['cache_hits']}), tokens in/out "
               f"{led['input_tokens']}/{led['output_tokens']}, fallbacks {led['fallbacks']}, "
               f"cost ${led['cost_usd']:.4f}")
+        decisions = len(result.calls)
+        share = led["fallbacks"] / decisions if decisions else 0.0
+        if share > sim.config.max_fallback_share:
+            print(f"econsim run: {led['fallbacks']} of {decisions} decisions ({share:.1%}) fell "
+                  f"back to the previous action after every re-ask, above max_fallback_share="
+                  f"{sim.config.max_fallback_share:g}: the results in {result.folder} mostly "
+                  "show the fallback rule, not the model (kept; see calls.parquet)",
+                  file=sys.stderr)
+            return EXIT_FALLBACKS
     return 0
+
+
+#: Exit status of a run whose fallback share exceeded ``max_fallback_share``.
+EXIT_FALLBACKS = 3
 
 
 def _resume_hint(folder: Path | None) -> str:

@@ -83,6 +83,10 @@ class SimConfig:
         Welfare function the planner maximises (``econsim.economy.welfare.OBJECTIVES``).
     backend, prompt_style, temperature, max_tokens, concurrency, max_reasks
         LLM settings (``surrogate`` works offline).
+    max_fallback_share
+        The largest share of decisions that may end in the fallback action (invalid replies after
+        every re-ask) before ``econsim run`` exits non-zero (3) and says so; the results are
+        kept. Default 5 %.
     request_timeout, max_retries
         Seconds one HTTP request may take and retries after a failed one (429, 5xx, timeout,
         dropped connection), handed to the ``openai``/``anthropic`` SDKs: a hung server stops
@@ -149,6 +153,7 @@ class SimConfig:
     max_tokens: int = 256
     concurrency: int = 32
     max_reasks: int = 2
+    max_fallback_share: float = 0.05
     request_timeout: float = 60.0
     max_retries: int = 4
     structured_output: str = "auto"
@@ -185,6 +190,9 @@ class SimConfig:
         _check_int(self.max_tokens, "max_tokens", 1)
         _check_int(self.concurrency, "concurrency", 1)
         _check_int(self.max_reasks, "max_reasks", 0)
+        if not 0.0 <= float(self.max_fallback_share) <= 1.0:
+            raise ConfigError(f"max_fallback_share must be in [0, 1]; got "
+                              f"{self.max_fallback_share!r}", "max_fallback_share")
         _check_int(self.max_retries, "max_retries", 0)
         if self.max_retries > MAX_RETRIES:
             raise ConfigError(f"max_retries must be in [0, {MAX_RETRIES}] (each retry waits up "

@@ -59,3 +59,23 @@ def test_impossible_per_agent_run_is_refused_before_allocating():
     with pytest.raises(ValueError, match="exceeds available memory"):
         make_simulation(SimConfig(scenario="bounded", n_agents=10**9, n_steps=2500))
     assert time.perf_counter() - t0 < 5
+
+
+def test_pack_of_another_backend_is_not_merged_into(tmp_path, capsys):
+    import shutil
+
+    from econsim.cli.main import main as cli_main
+    from econsim.compendium.paths import project_root
+
+    pack = tmp_path / "pack"
+    shutil.copytree(project_root() / "results" / "10_real_model" / "pack", pack)
+    before = {p.name: p.read_bytes() for p in pack.iterdir()}
+    with pytest.raises(SystemExit) as stop:
+        cli_main(["run", "--backend", "openai-compatible/m@http://127.0.0.1:9/v1",
+                  "--worker", "llm", "--n-agents", "1", "--n-steps", "2", "--K", "1",
+                  "--pack", str(pack), "--out", str(tmp_path / "run"), "--no-progress"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "holds a pack of llamacpp/smollm2" in err and "choose another folder" in err
+    assert {p.name: p.read_bytes() for p in pack.iterdir()} == before
+    assert not (tmp_path / "run").exists()

@@ -23,7 +23,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from econsim.llm.pack import pack_store_path, write_pack
+from econsim.llm.pack import is_pack, pack_store_path, read_manifest, write_pack
 from econsim.simulation import SimConfig, make_simulation, resume_simulation
 from econsim.simulation.config import ConfigError, field_kinds
 from econsim.simulation.engine import CHECKPOINT, CONFIG_FILE
@@ -124,6 +124,14 @@ def run(args: argparse.Namespace) -> int:
                     print(f"econsim run: warning: {warning}", file=sys.stderr)
             if args.pack is not None and config.backend.startswith("replay:"):
                 raise ValueError("--pack records a live backend; --backend is a replay")
+            if args.pack is not None and is_pack(args.pack):
+                # adding another backend's calls would relabel the pack and break its replay
+                earlier = sorted({str(c.get("backend")) for c in
+                                  read_manifest(args.pack).get("configs", [])})
+                if earlier and config.backend not in earlier:
+                    raise ValueError(f"--pack {args.pack} holds a pack of {', '.join(earlier)}; "
+                                     f"recording {config.backend} into it would break its "
+                                     "replay: choose another folder")
             folder = args.out or Path("results/runs") / (
                 f"{config.scenario}_{config.worker}_{config.planner}_seed{config.seed}")
             sim = make_simulation(config, folder, progress=not args.no_progress,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 
+import pandas as pd
 import pytest
 
 from econsim.simulation import SimConfig, make_simulation
@@ -79,3 +80,25 @@ def test_pack_of_another_backend_is_not_merged_into(tmp_path, capsys):
     assert "holds a pack of llamacpp/smollm2" in err and "choose another folder" in err
     assert {p.name: p.read_bytes() for p in pack.iterdir()} == before
     assert not (tmp_path / "run").exists()
+
+
+def test_a_store_of_several_seeds_replays_each_run_from_the_cli(tmp_path, capsys):
+    from econsim.cli.main import main as cli_main
+
+    store = tmp_path / "calls.sqlite"
+    common = ["--worker", "llm", "--planner", "llm", "--n-agents", "2", "--n-steps", "4",
+              "--K", "2", "--no-progress"]
+    for seed in ("1", "2"):  # two seeds recorded into one store: two model names
+        assert cli_main(["run", *common, "--seed", seed, "--store", str(store),
+                         "--out", str(tmp_path / f"rec{seed}")]) == 0
+    for seed in ("1", "2"):  # each replays with no flag: the run's own seed picks its model
+        assert cli_main(["run", *common, "--seed", seed, "--backend", f"replay:{store}",
+                         "--out", str(tmp_path / f"rep{seed}")]) == 0
+        rec = pd.read_parquet(tmp_path / f"rec{seed}" / "agents.parquet")
+        rep = pd.read_parquet(tmp_path / f"rep{seed}" / "agents.parquet")
+        assert rec.equals(rep)
+    assert cli_main(["run", *common, "--seed", "1", "--backend", f"replay:{store}",
+                     "--replay-backend", "surrogate/surrogate-seed2",
+                     "--out", str(tmp_path / "other")]) == 1  # seed 2's calls: ids of seed 1 miss
+    with pytest.raises(ConfigError, match="replay_backend looks like"):
+        SimConfig(replay_backend="surrogate")

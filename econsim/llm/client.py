@@ -360,7 +360,8 @@ def _only_backend(store: CallStore | None) -> tuple[str, str]:
     if len(pairs) != 1:
         listed = ", ".join(f"{b}/{m}" for b, m in pairs) or "none"
         raise ValueError(f"replay store {getattr(store, 'path', None)} holds {len(pairs)} "
-                         f"backend/model pairs ({listed}); pass replay_backend='<backend>/<model>'")
+                         f"backend/model pairs ({listed}); choose one: replay_backend='<backend>/<model>' "
+                         "(econsim run --replay-backend)")
     return pairs[0]
 
 
@@ -405,7 +406,16 @@ def make_client(backend: str = "surrogate", *, store: str | Path | None = None,
             if key is None and len(manifest["keys"]) == 1:
                 key = tuple(manifest["keys"][0].split("/", 1))
             return LLMClient(None, store=pack_store, replay_key=key, **common)
-        return LLMClient(None, store=CallStore(path, "replay"), replay_key=key, **common)
+        replay = CallStore(path, "replay")
+        seed = backend_options.get("seed")
+        if key is None and seed is not None:
+            # a store recorded with several seeds holds one model name per seed (the surrogate's
+            # is "surrogate-seed<N>"): replay the run's own seed
+            pairs = replay.backends()
+            mine = [p for p in pairs if p[1].endswith(f"seed{int(seed)}")]
+            if len(pairs) > 1 and len(mine) == 1:
+                key = mine[0]
+        return LLMClient(None, store=replay, replay_key=key, **common)
     be = make_backend(backend, **backend_options)
     st = None if store is None or store_mode == "off" else CallStore(store, store_mode)
     return LLMClient(be, store=st, **common)

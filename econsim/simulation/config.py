@@ -98,6 +98,10 @@ class SimConfig:
         (docs/llm.md).
     store, store_mode
         Call store path (SQLite) and mode (``off``, ``record``, ``replay``).
+    replay_backend
+        With a ``replay:`` backend whose store holds several backend/model pairs: which
+        ``<backend>/<model>`` to replay (default: the one recorded with the run's seed, when
+        exactly one was).
     budget_calls, budget_usd
         Optional budget; the run stops cleanly at the next tax-year checkpoint when exceeded.
     personas
@@ -159,6 +163,7 @@ class SimConfig:
     structured_output: str = "auto"
     store: str | None = None
     store_mode: str = "record"
+    replay_backend: str | None = None
     budget_calls: int | None = None
     budget_usd: float | None = None
     personas: str = "offline"
@@ -210,6 +215,10 @@ class SimConfig:
         _check_choice(self.store_mode, "store_mode", ("off", "record", "replay"))
         _check_choice(self.structured_output, "structured_output", tuple(STRUCTURED_OUTPUT))
         _check_choice(self.surrogate_reads, "surrogate_reads", SURROGATE_READS)
+        if self.replay_backend is not None and "/" not in str(self.replay_backend).strip("/"):
+            raise ConfigError("replay_backend looks like '<backend>/<model>' (e.g. "
+                              f"'surrogate/surrogate-seed7'); got {self.replay_backend!r}",
+                              "replay_backend")
         if self.surrogate_reads == "arrays" and (self.backend != "surrogate" or self.record_prompts
                                                  or (self.store is not None
                                                      and self.store_mode != "off")):

@@ -449,4 +449,4 @@ def _make_client(cfg: SimConfig) -> LLMClient:
                        concurrency=cfg.concurrency, max_reasks=cfg.max_reasks,
                        temperature=cfg.temperature, max_tokens=cfg.max_tokens, seed=cfg.seed,
                        timeout=cfg.request_timeout, max_retries=cfg.max_retries,
-                       structured=cfg.structured_output)
+                       structured=cfg.structured_output, replay_backend=cfg.replay_backend)

@@ -102,3 +102,19 @@ def test_a_store_of_several_seeds_replays_each_run_from_the_cli(tmp_path, capsys
                      "--out", str(tmp_path / "other")]) == 1  # seed 2's calls: ids of seed 1 miss
     with pytest.raises(ConfigError, match="replay_backend looks like"):
         SimConfig(replay_backend="surrogate")
+
+
+def test_out_on_a_file_and_a_port_out_of_range_are_one_line_errors(tmp_path, capsys):
+    from econsim.cli.main import main as cli_main
+    from econsim.llm.serve import build_parser
+
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(SystemExit) as stop:
+        cli_main(["run", "--worker", "rational", "--planner", "fixed", "--n-agents", "2",
+                  "--n-steps", "2", "--K", "1", "--no-progress", "--out", str(tmp_path / "file")])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "is a file, not a folder" in err and "Traceback" not in err
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--port", "70000"])
+    assert "expects a port number in 0-65535" in capsys.readouterr().err

@@ -326,7 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Serve the offline surrogate over OpenAI- and Anthropic-compatible HTTP "
                     "endpoints on loopback, with optional latency and injected faults.")
     p.add_argument("--host", default="127.0.0.1", help="loopback address (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8765, help="port (0 = any free port)")
+    p.add_argument("--port", type=_port, default=8765, help="port 0-65535 (0 = any free port)")
     p.add_argument("--seed", type=int, default=0, help="surrogate seed")
     p.add_argument("--latency", type=float, default=0.0, help="added latency per request, s")
     p.add_argument("--p-429", type=float, default=0.0,
@@ -356,6 +356,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="refuse requests asking for structured output in FORM, like real servers "
                         f"do ({', '.join(FORMAT_REJECTIONS)}); repeatable")
     return p
+
+
+def _port(text: str) -> int:
+    """A TCP port number for argparse: an integer in 0-65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"expects a port number in 0-65535; got {text!r}")
+    return port
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,9 +16,10 @@ PROFILE ?= full
 
 LOCAL_STAMP := $(VENV)/.installed-local
 MUTATE_STAMP := $(VENV)/.installed-mutate
+HOOKS_STAMP := $(VENV)/.installed-hooks
 MODULES ?=
 
-.PHONY: help setup setup-local record-local test mutate lint format-notebooks figures student lab classroom bench clean
+.PHONY: help setup setup-local record-local test mutate lint hooks format-notebooks figures student lab classroom bench clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -63,6 +64,13 @@ mutate: $(MUTATE_STAMP) ## mutation testing of the deciding modules (slow; MODUL
 lint: $(STAMP) ## ruff over the package and tests; notebooks in their committed form
 	$(PY) -m ruff check econsim tests bench
 	$(PY) -m econsim.compendium.notebook_format --check
+
+$(HOOKS_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,classroom,hooks]'
+	@touch $(HOOKS_STAMP)
+
+hooks: $(HOOKS_STAMP) ## install the git pre-commit hooks (ruff, notebook normal form)
+	$(VENV)/bin/pre-commit install
 
 format-notebooks: $(STAMP) ## strip outputs and renumber cell ids of notebooks saved from JupyterLab
 	$(PY) -m econsim.compendium.notebook_format

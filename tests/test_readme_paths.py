@@ -1,6 +1,6 @@
-"""The README names no results file that does not exist (issue 27): every result file in the
-figure table is committed (or marked as not versioned), and every store a command replays is
-committed or recorded by an earlier command of the README."""
+"""The README and its docs/ chapters name no results file that does not exist (issue 27): every
+result file in the figure table is committed (or marked as not versioned), and every store a
+command replays is committed or recorded by an earlier command of the same page."""
 
 from __future__ import annotations
 
@@ -10,12 +10,15 @@ from econsim.compendium.paths import project_root
 
 ROOT = project_root()
 README = (ROOT / "README.md").read_text()
+# the README's chapters (the figure table and the run commands live in docs/)
+CHAPTERS = {p.relative_to(ROOT).as_posix(): p.read_text()
+            for p in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]}
 
 
 def _figure_rows() -> list[tuple[str, str]]:
     """(notebook, result-files cell) of each row of the figure table."""
     rows = []
-    for line in README.splitlines():
+    for line in "\n".join(CHAPTERS.values()).splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if len(cells) == 3 and re.fullmatch(r"`\d\d_\w+`", cells[1]):
             rows.append((cells[1].strip("`"), cells[2]))
@@ -39,8 +42,10 @@ def test_figure_table_names_committed_result_files():
 
 
 def test_replayed_stores_exist_or_are_recorded_first():
-    for m in re.finditer(r"replay:([\w./-]+)", README):
-        path = m.group(1)
-        recorded_before = re.search(rf"--store\s+{re.escape(path)}", README[:m.start()])
-        assert (ROOT / path).exists() or recorded_before, f"README replays {path}, which " \
-            "neither ships nor is recorded by an earlier command"
+    for name, text in CHAPTERS.items():
+        for m in re.finditer(r"replay:([\w./-]+)", text):
+            path = m.group(1)
+            recorded_before = re.search(rf"--(?:store|pack)\s+{re.escape(path)}",
+                                        text[:m.start()])
+            assert (ROOT / path).exists() or recorded_before, f"{name} replays {path}, which " \
+                "neither ships nor is recorded by an earlier command"

@@ -1,4 +1,4 @@
-"""What each LLM notebook costs at a profile's sizes, for a few models: the README's table.
+"""What each LLM notebook costs at a profile's sizes, for a few models: the table of docs/cost.md.
 
 A notebook's parameters are its ``parameters`` cell's literals overridden by the profile in
 ``notebooks/profiles.yaml``. :data:`NOTEBOOK_RUNS` turns them into the runs the notebook makes —
@@ -6,7 +6,7 @@ the same ``SimConfig`` and variants its code cell builds — with the backend un
 place of the notebook's ``backend``. Runs that differ only in the seed are estimated once and
 counted ``n_seeds`` times (calls are exact; tokens, USD and hours are one seed's ranges scaled).
 
-Write the README table with ``econsim estimate --table --write README.md``.
+Write that table with ``econsim estimate --table --write docs/cost.md``.
 """
 
 from __future__ import annotations

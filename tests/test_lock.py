@@ -96,3 +96,16 @@ def test_setup_venv_holds_exactly_the_locked_versions():
     extras = sorted(p.name for p in venv.glob(".installed-*"))
     problems = lock.differences(_freeze(), PINS, allow_extra=bool(extras))
     assert problems == [], f"extras installed: {extras}"
+
+
+def test_environment_yml_is_what_repo2docker_reads():
+    """Binder builds with repo2docker: it reads environment.yml from binder/ or .binder/ when one
+    exists, else from the root; takes the Python version from a `python=X.Y` entry (a range such
+    as `python>=3.11` falls back to its default Python); and copies the repository in before the
+    install when the pip section names a local path (`-e .`)."""
+    assert not (ROOT / "binder").exists() and not (ROOT / ".binder").exists()
+    env = yaml.safe_load((ROOT / lock.ENVIRONMENT).read_text())
+    pythons = [d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python")]
+    assert pythons == ["python=3.11"]
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert "-e ." in pip

@@ -36,7 +36,7 @@ help: ## list the targets
 # the locked versions (pip --require-hashes; `lock check` compares); `pip check` fails when
 # pyproject.toml asks for something the lock lacks (then: make lock).
 $(STAMP): pyproject.toml $(LOCK)
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "econsim needs Python >= 3.11; set PYTHON=/path/to/python3.11+")'
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11, 5) else "econsim (its lock file) needs Python >= 3.11.5; set PYTHON=/path/to/python3.11.5+")'
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip

@@ -15,7 +15,8 @@ from econsim.compendium.paths import project_path
 REG = load_registry()
 RAW = yaml.safe_load(project_path(REGISTRY_FILE).read_text())
 #: How each declared method names itself in a committed interval cell.
-CI_NAMES = {"t": ("(t)", "(t, cut"), "bca": ("(BCa", "(none: BCa"), "log": ("(log t",)}
+CI_NAMES = {"t": ("(t)", "(t, cut"), "bca": ("(BCa", "(none: BCa"), "log": ("(log t",),
+            "wilcoxon": ("(signed-rank", "(none: signed-rank")}
 
 
 @pytest.mark.parametrize("claim_id", sorted(RAW))
@@ -60,5 +61,6 @@ def test_committed_intervals_use_the_declared_method():
         spec = REG[row.id]
         if spec.statistic == "exact":
             continue
-        assert row.ci.endswith(")") and any(m in row.ci for m in CI_NAMES[spec.interval]), \
+        names = (*CI_NAMES[spec.interval], "(no spread")
+        assert row.ci.endswith(")") and any(m in row.ci for m in names), \
             (row.id, spec.interval, row.ci)

@@ -90,7 +90,9 @@ class ClaimSpec:
     @property
     def rule(self) -> str:
         """The decision rule in words, e.g. ``mean(llm − saez) > 0``."""
-        quantity = self.expression if self.statistic == "exact" else f"mean({self.expression})"
+        location = "pseudo-median" if self.interval == "wilcoxon" else "mean"
+        quantity = self.expression if self.statistic == "exact" else \
+            f"{location}({self.expression})"
         if self.direction == "within":
             centre = 1 if self.statistic == "ratio" else 0
             return f"|{quantity} − {centre:g}| < {self.margin:g}"

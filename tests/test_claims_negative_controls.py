@@ -186,3 +186,14 @@ def test_readaptation_rule_on_random_workers_is_not_supported():
         lags.append(_worst_lag(br, steps))
     row = evaluate_claim("readapt-within-year", _frame(**{"worst lag": lags}), backend="test")
     assert row["verdict"] == "contradicted", row
+
+
+def test_best_response_rule_on_simulated_random_workers_is_not_supported():
+    """C1's rule on the registered null worker: hours drawn at random, whatever the rates."""
+    shares = []
+    for seed in range(SEEDS):
+        br, _ = _runs("random", 200 + seed)
+        shares.append(float(best_response_share(br, 10.0, K=K).share_within.mean()))
+    assert 0.15 < np.mean(shares) < 0.45  # about 3 of the 11 menu levels lie within 10 h
+    row = evaluate_claim("c1-best-response", _frame(share=shares), backend="test")
+    assert row["verdict"] == "contradicted", row

@@ -89,3 +89,45 @@ def test_committed_intervals_lie_inside_their_support():
         assert hi is None or high <= hi, (row.id, row.ci)
         if spec.interval == "log":
             assert low > 0, (row.id, row.ci)
+
+
+def test_signed_rank_interval_is_the_tabled_walsh_interval():
+    """n = 8, 95 % two-sided: the exact signed-rank interval is [W(4), W(33)] of the 36 sorted
+    Walsh averages (critical value 3); the estimate is their median (Hodges–Lehmann)."""
+    from econsim.analysis.uncertainty import wilcoxon_interval
+
+    x = np.random.default_rng(8).standard_cauchy(8)
+    i, j = np.triu_indices(8)
+    walsh = np.sort((x[i] + x[j]) / 2)
+    iv = wilcoxon_interval(x)
+    assert (iv.low, iv.high) == (walsh[3], walsh[32]) and iv.estimate == np.median(walsh)
+    assert wilcoxon_interval(x[:5]).method.startswith("none")  # 5 values cannot reach 5 %
+
+
+def test_one_heavy_seed_does_not_carry_the_paper_swf_claim():
+    """Notebook 02's per-seed paper-SWF differences (LLM minus Saez, 8 seeds): one seed carries
+    the mean. BCa calls the mean positive; the declared signed-rank rule does not."""
+    from econsim.analysis.uncertainty import claim_interval, decide
+
+    d = [118266.3, 288.1, 110.8, -44.7, 0.7, -1.7, -11.5, 14.9]
+    assert decide(claim_interval(d, "bca"), "greater", 0.0) == "supported"
+    assert REG["c2-saez-paper-swf"].interval == "wilcoxon"
+    row = evaluate_claim("c2-saez-paper-swf", _frame(llm=d, saez=[0.0] * 8), backend="test")
+    assert row["verdict"] == "inconclusive" and row["rule"].startswith("pseudo-median(")
+
+
+def test_bca_interval_and_its_seeds_needed():
+    from econsim.analysis.uncertainty import Interval, bca_seeds_needed
+
+    shares = [0.91, 0.97, 1.0, 0.88, 0.95, 1.0, 0.93, 0.99]
+    iv = claim_interval(shares, "bca", support=(0.0, 1.0))
+    assert iv.method == "BCa" and min(shares) <= iv.low < iv.estimate < iv.high <= max(shares)
+    assert claim_interval(shares[:7], "bca").method == "none: BCa needs >= 8 seeds"
+    few = evaluate_claim("c1-best-response", _frame(share=shares[:7]), backend="test")
+    assert few["verdict"] == "inconclusive" and few["ci"].startswith("none (")
+    # w = 0.5 on the side facing the margin, d = 0.25: n > 8 * (0.5 / 0.25)^2 = 32
+    iv = Interval(1.0, 0.5, 1.8, 8, 1.0, "BCa")
+    assert bca_seeds_needed(iv, "greater", 0.75) == 33
+    # below the margin the upper side faces it: w = 0.8, d = 0.5: n > 8 * 1.6^2 = 20.48
+    assert bca_seeds_needed(iv, "less", 1.5) == 21
+    assert bca_seeds_needed(iv, "greater", 1.0) is None  # on the boundary

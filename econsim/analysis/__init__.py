@@ -8,7 +8,8 @@ re-adaptation after a rate change, incomes by bracket, the exact rational-worker
 :mod:`estimate` (calls, tokens, USD and hours of a configuration before it runs:
 ``estimate_run(config)``),
 :mod:`reliability` (the LLM layer's failures, tokens and cost), :mod:`elasticity` and
-:mod:`references` (the small-N check), :mod:`uncertainty` (paired per-seed statistics, 95 %
+:mod:`references` (the small-N check), :mod:`readaptation` (the labour response lag as the
+share of a best response's move still to close), :mod:`uncertainty` (paired per-seed statistics, 95 %
 intervals, the decision rule, seeds needed) and :mod:`claim_registry` (claims-table rows from
 the rules declared in ``notebooks/claims.yaml``). Rates are fractions; only labels use percent.
 """
@@ -36,6 +37,7 @@ from econsim.analysis.democracy import (
 from econsim.analysis.elasticity import bracket_elasticities, elasticity_curve, saez_by_elasticity
 from econsim.analysis.estimate import check_budget, estimate_many
 from econsim.analysis.estimate import estimate as estimate_run  # not to hide the module
+from econsim.analysis.readaptation import readaptation_curve, readaptation_lag
 from econsim.analysis.references import rational_welfare, small_n_check
 from econsim.analysis.reliability import reliability_table, reply_validity
 from econsim.analysis.runs import (
@@ -78,6 +80,8 @@ __all__ = [
     "income_group_utility",
     "last_years",
     "mean_interval",
+    "readaptation_curve",
+    "readaptation_lag",
     "leader_turnover",
     "mean_over_seeds",
     "per_seed_table",

@@ -38,11 +38,19 @@ _FIELDS = {"claim", "notebook", "metric", "statistic", "variants", "direction", 
 #: Optional fields: ``applies_when`` names a condition the data must meet for the rule to test
 #: the claim at all (``{share_at_least: 0.5, of: "the leader's voters"}``: e.g. "majority
 #: exploitation" needs the leader's voters to be a majority of workers); ``interval`` how the
-#: interval is built (``t``, or ``log`` for a ratio of positive quantities); ``support`` the
+#: interval is built (:data:`econsim.analysis.uncertainty.INTERVAL_METHODS`: ``t``, ``bca`` for
+#: heavy-tailed or bounded quantities, ``log`` for a ratio of positive quantities); ``support`` the
 #: range the compared quantity can take (``[0, 1]`` for a share: the interval is cut to it);
 #: ``scale`` a factor on B in a difference (``A − scale × B``: "A reaches 90 % of B" without
 #: dividing by a B that can be 0).
-_OPTIONAL = {"applies_when", "interval", "support", "scale"}
+#: Where the claim comes from: ``paper`` the paper's words (quoted, or paraphrased when the exact
+#: wording is not available offline), ``wording`` which of the two (:data:`WORDINGS`), ``place``
+#: the section or figure, ``comparator`` what the claimed side is measured against. Optional for
+#: the library (a registry of one's own may omit them); the project's registry states them all
+#: (``tests/test_claims_registry_fields.py``).
+_SOURCE = ("paper", "wording", "place", "comparator")
+WORDINGS = ("quote", "paraphrase", "not in the paper")
+_OPTIONAL = {"applies_when", "interval", "support", "scale", *_SOURCE}
 #: The verdict of a claim whose ``applies_when`` condition the runs did not meet.
 DOES_NOT_APPLY = "does not apply"
 
@@ -64,6 +72,10 @@ class ClaimSpec:
     interval: str = "t"
     support: tuple[float | None, float | None] = (None, None)
     scale: float = 1.0
+    paper: str = ""
+    wording: str = ""
+    place: str = ""
+    comparator: str = ""
 
     @property
     def expression(self) -> str:
@@ -78,7 +90,9 @@ class ClaimSpec:
     @property
     def rule(self) -> str:
         """The decision rule in words, e.g. ``mean(llm − saez) > 0``."""
-        quantity = self.expression if self.statistic == "exact" else f"mean({self.expression})"
+        location = "pseudo-median" if self.interval == "wilcoxon" else "mean"
+        quantity = self.expression if self.statistic == "exact" else \
+            f"{location}({self.expression})"
         if self.direction == "within":
             centre = 1 if self.statistic == "ratio" else 0
             return f"|{quantity} − {centre:g}| < {self.margin:g}"
@@ -136,9 +150,27 @@ def _spec(claim_id: str, entry: Any, source: Path) -> ClaimSpec:
             or (scale != 1 and statistic != "difference"):
         raise ValueError(f"{source}: claim {claim_id!r}: scale must be a number > 0, on a "
                          f"difference; got {scale!r}")
+    wording = entry.get("wording", "")
+    if wording and wording not in WORDINGS:
+        raise ValueError(f"{source}: claim {claim_id!r}: wording must be one of "
+                         f"{', '.join(WORDINGS)}; got {wording!r}")
     return ClaimSpec(claim_id, str(entry["claim"]), str(entry["notebook"]), str(entry["metric"]),
                      statistic, variants, direction, float(margin), min_share, share_of,
-                     str(interval), (support[0], support[1]), float(scale))
+                     str(interval), (support[0], support[1]), float(scale),
+                     *(str(entry.get(k, "")) for k in _SOURCE))
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe YAML loader that refuses a key given twice (plain YAML keeps the last one silently:
+    two claims under one id would become one)."""
+
+    def construct_mapping(self, node, deep=False):  # type: ignore[override]
+        keys = [self.construct_object(k, deep=deep) for k, _ in node.value]
+        dup = sorted({str(k) for k in keys if keys.count(k) > 1})
+        if dup:
+            raise ValueError(f"duplicate id(s) {dup} in the claims registry "
+                             f"(line {node.start_mark.line + 1}): one id per metric")
+        return super().construct_mapping(node, deep=deep)
 
 
 def load_registry(path: str | Path = REGISTRY_FILE) -> dict[str, ClaimSpec]:
@@ -146,7 +178,10 @@ def load_registry(path: str | Path = REGISTRY_FILE) -> dict[str, ClaimSpec]:
     source = project_path(path)
     if not source.is_file():
         raise ValueError(f"claims registry {source} not found")
-    data = yaml.safe_load(source.read_text()) or {}
+    try:
+        data = yaml.load(source.read_text(), Loader=_UniqueKeyLoader) or {}
+    except ValueError as err:
+        raise ValueError(f"{source}: {err}") from None
     if not isinstance(data, dict):
         raise ValueError(f"{source} must map claim ids to claims")
     return {str(k): _spec(str(k), v, source) for k, v in data.items()}
@@ -219,8 +254,8 @@ def evaluate_claim(claim_id: str, per_seed: pd.DataFrame, *, backend: str, detai
         unit = "x" if spec.statistic == "ratio" else ""
         estimate = (f"{sign}{_num(iv.estimate)}{unit} ({spec.variants[0]} {_num(a)} vs "
                     f"{spec.variants[1]} {_num(b)})")
-    ci = (f"none ({iv.method})" if iv.method == "one seed"
-          else f"[{_num(iv.low)}, {_num(iv.high)}] ({iv.method})")
+    ci = (f"[{_num(iv.low)}, {_num(iv.high)}] ({iv.method})"
+          if np.isfinite(iv.low) and np.isfinite(iv.high) else f"none ({iv.method})")
     need = unc.claim_seeds_needed(iv, spec.direction, spec.margin, spec.statistic,
                                   spec.interval)
     needed = f"> {unc.SEEDS_NEEDED_CAP:,}" if need is None else str(need)

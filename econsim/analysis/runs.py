@@ -30,6 +30,8 @@ PLANNER_LABELS = {
     "us_federal": "US federal 2024",
     "stackelberg": "Stackelberg optimum",
     "fixed": "fixed rates",
+    "random": "random planner (null)",
+    "keep_start": "start kept (null)",
 }
 
 

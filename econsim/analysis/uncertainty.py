@@ -11,7 +11,10 @@ Interval
     resampling distribution of 8 values has only a handful of distinct means); from
     :data:`BCA_MIN_SEEDS` seeds on, the bias-corrected and accelerated bootstrap
     (:func:`scipy.stats.bootstrap`, ``method="BCa"``, Efron 1987) with a fixed random state so
-    reruns give the same interval.
+    reruns give the same interval (:func:`mean_interval`). A registered claim declares its own
+    method instead (:data:`INTERVAL_METHODS`, :func:`claim_interval`): ``t``, ``bca`` (forced
+    from 8 seeds), ``wilcoxon`` (Hodges–Lehmann with the exact signed-rank interval, for heavy
+    tails) or ``log`` (ratios).
 Effect size
     :math:`d_z = (\\bar d - \\text{margin}) / s` (Cohen's :math:`d` for paired samples,
     measured from the margin).
@@ -103,10 +106,64 @@ def mean_interval(values: ArrayLike, confidence: float = CONFIDENCE,
 
 
 #: How a claim's interval is built (declared per claim in ``notebooks/claims.yaml``):
-#: ``t`` — :func:`mean_interval` of the per-seed values (t, or BCa from 20 seeds);
+#: ``t`` — the Student t interval of the mean of the per-seed values (symmetric: for quantities
+#: with light tails);
+#: ``bca`` — the bias-corrected and accelerated bootstrap of the mean (:func:`scipy.stats.bootstrap`,
+#: ``method="BCa"``, :data:`N_RESAMPLES` resamples, random state :data:`BOOTSTRAP_SEED`): for
+#: heavy-tailed quantities (the paper's SWF, a sum of ``u / z`` that explodes when one worker
+#: picks 0 hours) and bounded ones (a share, a lag): its bounds are resampled means, so they never
+#: leave the range of the data. Below :data:`BCA_MIN_N` seeds there is no interval (resampling
+#: so few values gives a handful of distinct means, an interval far too narrow): the verdict is
+#: then inconclusive;
+#: ``wilcoxon`` — for heavy tails where one seed can carry the mean (the paper's SWF: one seed's
+#: difference of 118,266 beside seven within ±300): the Hodges–Lehmann estimate (median of the
+#: Walsh averages) and the exact signed-rank confidence interval (:func:`wilcoxon_interval`); the
+#: rule is then about the pseudo-median, not the mean. Below 6 seeds the exact two-sided test
+#: cannot reach 5 %: no interval;
 #: ``log`` — for positive per-seed ratios: the t interval of their logarithms, back-transformed,
 #: around the geometric mean (the interval of a ratio is then positive, as the ratio is).
-INTERVAL_METHODS = ("t", "log")
+INTERVAL_METHODS = ("t", "bca", "wilcoxon", "log")
+#: The fewest seeds a ``bca`` interval is built from.
+BCA_MIN_N = 8
+#: The fewest seeds at which the exact signed-rank test can reject at 5 % (two-sided: 2/2^6).
+WILCOXON_MIN_N = 6
+
+
+def wilcoxon_interval(values: ArrayLike, confidence: float = CONFIDENCE) -> Interval:
+    """Hodges–Lehmann estimate and signed-rank confidence interval of the location of
+    ``values``: the set of shifts :math:`\\theta` that the exact two-sided Wilcoxon signed-rank
+    test of ``values − θ`` (:func:`scipy.stats.wilcoxon`) does not reject at ``1 − confidence``.
+
+    The test's statistic only changes when :math:`\\theta` crosses a Walsh average
+    :math:`(x_i + x_j)/2,\\ i \\le j`, so it is evaluated once between each pair of consecutive
+    Walsh averages; the interval runs from the first to the last Walsh average bounding a
+    non-rejected stretch (the classical :math:`[W_{(k)}, W_{(M+1-k)}]`). Bounds are Walsh
+    averages, so they never leave the range of the data. Below :data:`WILCOXON_MIN_N` values no
+    shift is rejected: no interval (NaN bounds).
+
+    >>> iv = wilcoxon_interval([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0])
+    >>> iv.estimate, iv.low, iv.high  # [W(4), W(33)]: the tabled n = 8 interval
+    (4.5, 2.0, 7.0)
+    """
+    x = np.asarray(values, dtype=float).ravel()
+    if x.size < 2 or not np.isfinite(x).all():
+        raise ValueError(f"values must hold >= 2 finite numbers; got {x!r}")
+    i, j = np.triu_indices(x.size)
+    walsh = np.sort((x[i] + x[j]) / 2)
+    est, sd = float(np.median(walsh)), float(x.std(ddof=1))
+    if np.allclose(x, x[0], rtol=1e-12, atol=0.0):
+        return Interval(float(x[0]), float(x[0]), float(x[0]), x.size, 0.0, "no spread",
+                        confidence)
+    if x.size < WILCOXON_MIN_N:
+        return Interval(est, float("nan"), float("nan"), x.size, sd,
+                        f"none: signed-rank needs >= {WILCOXON_MIN_N} seeds", confidence)
+    cuts = np.unique(walsh)
+    mids = (cuts[:-1] + cuts[1:]) / 2
+    keep = np.array([stats.wilcoxon(x - m, method="exact").pvalue >= 1 - confidence
+                     for m in mids])
+    inside = np.nonzero(keep)[0]
+    low, high = float(cuts[inside[0]]), float(cuts[inside[-1] + 1])
+    return Interval(est, low, high, x.size, sd, "signed-rank", confidence)
 
 
 def claim_interval(values: ArrayLike, method: str = "t",
@@ -121,6 +178,8 @@ def claim_interval(values: ArrayLike, method: str = "t",
     (1.0, 't, cut to [0, 1]')
     >>> round(claim_interval([2.0, 4.0, 8.0], method="log").estimate, 6)
     4.0
+    >>> claim_interval([1.0, 2.0, 3.0], method="bca").method
+    'none: BCa needs >= 8 seeds'
     """
     _check_choice("method", method, INTERVAL_METHODS)
     x = np.asarray(values, dtype=float).ravel()
@@ -133,10 +192,17 @@ def claim_interval(values: ArrayLike, method: str = "t",
         low, high = (float(np.exp(v)) if np.isfinite(v) else v for v in (iv.low, iv.high))
         iv = Interval(est, low, high, iv.n, iv.sd, "log t" if iv.method == "t" else iv.method,
                       confidence)
+    elif method == "bca" and 1 < x.size < BCA_MIN_N:
+        iv = mean_interval(x, confidence, method="t")  # checks the values; keeps mean and sd
+        if iv.method == "t":
+            iv = Interval(iv.estimate, float("nan"), float("nan"), iv.n, iv.sd,
+                          f"none: BCa needs >= {BCA_MIN_N} seeds", confidence)
+    elif method == "wilcoxon":
+        iv = wilcoxon_interval(x, confidence)
     else:
-        iv = mean_interval(x, confidence)
+        iv = mean_interval(x, confidence, method="BCa" if method == "bca" else "t")
     lo, hi = support
-    if iv.method in ("one seed",) or (lo is None and hi is None):
+    if not (np.isfinite(iv.low) and np.isfinite(iv.high)) or (lo is None and hi is None):
         return iv
     low = iv.low if lo is None else max(iv.low, lo)
     high = iv.high if hi is None else min(iv.high, hi)
@@ -196,7 +262,13 @@ def distance_to_margin(interval: Interval, direction: str, margin: float,
 def claim_seeds_needed(interval: Interval, direction: str, margin: float, statistic: str,
                        method: str = "t") -> int | None:
     """:func:`seeds_needed` on the scale the claim's interval is built on: the logarithm for the
-    ``log`` method (the spread and the distance to the margin of log-ratios)."""
+    ``log`` method (the spread and the distance to the margin of log-ratios); for ``bca``,
+    :func:`bca_seeds_needed` (the observed BCa interval scaled by :math:`1/\\sqrt n`)."""
+    if method == "bca":
+        return bca_seeds_needed(interval, direction, margin, statistic)
+    if method == "wilcoxon":
+        return bca_seeds_needed(interval, direction, margin, statistic,
+                                min_n=WILCOXON_MIN_N)
     if method == "log":
         if not (interval.estimate > 0 and margin > 0):
             return None
@@ -204,6 +276,36 @@ def claim_seeds_needed(interval: Interval, direction: str, margin: float, statis
                     if direction == "within" else np.log(interval.estimate) - np.log(margin))
         return seeds_needed(interval.sd, distance)
     return seeds_needed(interval.sd, distance_to_margin(interval, direction, margin, statistic))
+
+
+def bca_seeds_needed(interval: Interval, direction: str, margin: float,
+                     statistic: str = "difference", cap: int = SEEDS_NEEDED_CAP,
+                     min_n: int = BCA_MIN_N) -> int | None:
+    """Seeds a ``bca`` (or ``wilcoxon``: ``min_n`` :data:`WILCOXON_MIN_N`) interval would need
+    to clear the rule's boundary: with ``w`` the observed
+    interval's half-width on the side facing the boundary (``estimate − low`` when the estimate
+    lies above it, ``high − estimate`` below; the wider side for ``within``) and ``d`` the
+    distance from the estimate to the boundary, the smallest :math:`n \\ge` ``min_n``
+    with :math:`w\\sqrt{n_{obs}/n} < |d|` (half-widths shrink as :math:`1/\\sqrt n`). Without
+    an interval (too few seeds) the t planning figure of :func:`seeds_needed`, at least
+    :data:`BCA_MIN_N`. ``None`` beyond ``cap`` (or when the estimate sits on the boundary).
+
+    >>> iv = Interval(1.0, 0.5, 1.8, 8, 1.0, "BCa")
+    >>> bca_seeds_needed(iv, "greater", 0.75)  # w = 0.5, d = 0.25: n > 8 * 4
+    33
+    """
+    d = distance_to_margin(interval, direction, margin, statistic)
+    if not (np.isfinite(interval.low) and np.isfinite(interval.high)):
+        need = seeds_needed(interval.sd, d, cap=cap)
+        return None if need is None else max(need, min_n)
+    if not np.isfinite(d) or d == 0:
+        return None
+    if direction == "within":
+        w = max(interval.estimate - interval.low, interval.high - interval.estimate)
+    else:
+        w = interval.estimate - interval.low if d > 0 else interval.high - interval.estimate
+    n = max(min_n, int(np.floor(interval.n * (w / abs(d)) ** 2)) + 1)
+    return n if n <= cap else None
 
 
 def seeds_needed(sd: float, distance: float, confidence: float = CONFIDENCE,

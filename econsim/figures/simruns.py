@@ -22,7 +22,8 @@ from econsim.figures.style import ROLE_COLOURS, new_figure, provenance_note
 #: Planner kind → colour role in :data:`econsim.figures.style.ROLE_COLOURS`.
 _PLANNER_ROLE = {"llm": "llm_planner", "saez": "saez", "saez_v1": "saez_v1",
                  "us_federal": "us_federal", "stackelberg": "stackelberg", "fixed": "flat"}
-_EXTRA = {"saez_empirical": "#e09f3e"}
+#: Null baselines in light, muted tones: what chance (random) and inaction (start kept) give.
+_EXTRA = {"saez_empirical": "#e09f3e", "random": "#a3a3a3", "keep_start": "#c9b27c"}
 #: Colours for groups without a role (avoid the role colours blue, red, grey and green).
 _PALETTE = ["#8c6bb1", "#e09f3e", "#17becf", "#a6761d", "#e377c2", "#bcbd22", "#7f7f7f",
             "#1f78b4", "#b2df8a", "#fb9a99"]

@@ -11,15 +11,16 @@ from econsim.figures.style import ROLE_COLOURS, new_figure, provenance_note
 
 
 def plot_k_ablation(final: pd.DataFrame, curve: pd.DataFrame, metrics: list[str], *,
-                    tolerance: float = 10.0, backend: str = "surrogate", note: str = ""
+                    level: float = 0.5, backend: str = "surrogate", note: str = ""
                     ) -> Figure:
     """Left panels: welfare in the last tax years against K (mean over seeds with its 95 % t
     interval; min–max when ``final`` has no ``ci_low``/``ci_high``).
-    Right panel: share of workers within ``tolerance`` hours of their new best response against
-    steps since a rate change, one line per K (the labour response lag).
+    Right panel: the share of the best response's move still to close (workers whose menu best
+    response moved) against steps since a rate change, one line per K, with the ``level`` that
+    ends the lag dashed (the labour response lag).
 
     ``final`` is :func:`econsim.analysis.final_metrics` grouped by ``K``; ``curve`` is
-    :func:`econsim.analysis.adaptation_curve` grouped by ``K``.
+    :func:`econsim.analysis.readaptation_curve` grouped by ``K``.
     """
     fig, axes = new_figure(ncols=len(metrics) + 1, width=4.6 * (len(metrics) + 1) + 0.6,
                            height=4.3)
@@ -41,13 +42,16 @@ def plot_k_ablation(final: pd.DataFrame, curve: pd.DataFrame, metrics: list[str]
     cmap = mpl.colormaps["viridis"]
     for i, k in enumerate(ks):
         c = curve[curve.K == k].sort_values("offset")
-        ax.plot(c.offset + 1, 100 * c.share_within, color=cmap(i / max(len(ks) - 1, 1)),
-                lw=1.6, label=f"K = {k} ({int(c.n_changes.iloc[0])} changes)")
+        ax.plot(c.offset + 1, 100 * c.remaining, color=cmap(i / max(len(ks) - 1, 1)),
+                lw=1.6, label=f"K = {k} ({int(c.n_moved.iloc[0])} moved)")
+    ax.axhline(100 * level, color="0.4", ls="--", lw=1)
+    ax.axhline(100, color="0.7", ls=":", lw=1)
+    ax.text(1, 101, "stayed at the old l*", fontsize=8, color="0.4", va="bottom")
     ax.set_xscale("log")
-    ax.set_ylim(0, 103)
+    ax.set_ylim(0, max(130, 105 * float(curve.remaining.max()) if len(curve) else 130))
     ax.set_xlabel("steps since the rates changed (log scale)")
-    ax.set_ylabel(f"workers within {tolerance:.0f} h of new l* (%)")
+    ax.set_ylabel("move of l* still to close (%)")
     ax.set_title("re-adaptation after a rate change", fontsize=10.5)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper right")
     provenance_note(fig, backend, note)
     return fig

@@ -50,3 +50,11 @@ def test_a_wrong_rounding_would_be_seen() -> None:
     x = _adversarial(np.random.default_rng(2))
     naive = np.round(x, 2)
     assert naive.tolist() != [float(format(v, ".2f")) for v in x.tolist()]
+
+
+def test_best_entry_labour_is_formatted_as_in_the_step_line() -> None:
+    """The array stand-in reuses the step line's labour lengths for the best-steps entries."""
+    from econsim.prompts import paper
+
+    formats = {f: (d, commas) for f, d, commas in paper.STEP_LINE_FIELDS}
+    assert formats["labour"] == paper.BEST_ENTRY_NUMBERS[0]

@@ -26,39 +26,45 @@ _LIMIT = 2.0 ** 50  # above it a float's ulp is no longer small beside the round
 
 def _rounded(x: NDArray[np.float64], d: int) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
     """``rint(|x|·10^d)`` and where it equals Python's decimal rounding (``safe``)."""
-    with np.errstate(invalid="ignore", over="ignore"):
-        y = np.abs(x) * 10.0 ** d
-        frac = y - np.floor(y)
-        safe = np.isfinite(y) & (y < _LIMIT) & (np.abs(frac - 0.5) > 4.0 * np.spacing(y))
-    k = np.where(safe, np.rint(np.where(safe, y, 0.0)), 0.0).astype(np.int64)
+    a = np.abs(x)
+    small = a < _LIMIT  # False for inf and nan too
+    if not small.all():
+        a = np.where(small, a, 0.0)
+    y = a * 10.0 ** d
+    frac = y - np.floor(y)
+    safe = small & (y < _LIMIT) & (np.abs(frac - 0.5) > 4.0 * np.spacing(y))
+    k = np.rint(np.where(safe, y, 0.0)).astype(np.int64)
     return k, safe
 
 
 def shown(x: ArrayLike, d: int) -> NDArray[np.float64]:
     """``float(format(x, f".{d}f"))`` for every element of ``x``."""
-    x = np.asarray(x, dtype=np.float64)
-    k, safe = _rounded(x, d)
-    out = np.copysign(k / 10.0 ** d, x)
-    if not safe.all():
-        for i in np.flatnonzero(~safe):
-            out.flat[i] = float(format(float(x.flat[i]), f".{d}f"))
-    return out
+    return shown_and_len(x, d)[0]
 
 
 def shown_len(x: ArrayLike, d: int, commas: bool = True) -> NDArray[np.int64]:
     """``len(format(x, f",.{d}f"))`` (or without the thousands separator) for every element."""
+    return shown_and_len(x, d, commas)[1]
+
+
+def shown_and_len(x: ArrayLike, d: int, commas: bool = True
+                  ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """:func:`shown` and :func:`shown_len` of ``x`` (any shape), from one rounding."""
     x = np.asarray(x, dtype=np.float64)
     k, safe = _rounded(x, d)
+    value = np.copysign(k / 10.0 ** d, x)
     whole = k // _POW10[d]
     digits = np.maximum(np.searchsorted(_POW10, whole, side="right"), 1)
-    out = np.signbit(x).astype(np.int64) + digits + (d + 1 if d else 0)
+    length = np.signbit(x).astype(np.int64) + digits + (d + 1 if d else 0)
     if commas:
-        out += (digits - 1) // 3
+        length += (digits - 1) // 3
     if not safe.all():
         spec = f"{',' if commas else ''}.{d}f"
         for i in np.flatnonzero(~safe):
-            out.flat[i] = len(format(float(x.flat[i]), spec))
-    return out
+            v = float(x.flat[i])
+            value.flat[i] = float(format(v, f".{d}f"))
+            length.flat[i] = len(format(v, spec))
+    return value, length
 
 
-__all__ = ["shown", "shown_len"]
+__all__ = ["shown", "shown_and_len", "shown_len"]

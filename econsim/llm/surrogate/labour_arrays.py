@@ -38,7 +38,7 @@ from econsim.llm.surrogate import reader as rd
 from econsim.llm.surrogate.draws import call_key, uniforms
 from econsim.prompts import StepRecord, WorkerBatch, WorkerView, paper
 from econsim.prompts import common as c
-from econsim.prompts.numbers import shown, shown_len
+from econsim.prompts.numbers import shown_and_len, shown_len
 
 _LEVELS = len(agents.MENU)
 #: Texts a persona must not contain for the frame-free reading below to equal the text reader's
@@ -79,6 +79,7 @@ class PaperLabour:
         self._replies: dict[int, str] = {}
         self.H = self.L = 0  # window capacity and steps shown
         self._cols: tuple | None = None
+        self._names_of: object = None  # the names column the windows were built for
         self._phase_workers: list[_Worker] = []
 
     # -- one phase ---------------------------------------------------------------------------
@@ -153,13 +154,16 @@ class PaperLabour:
         if self.L == 0:  # no history: 40 h with p = 1/2, else 30 or 50
             return np.where(u[:, 0] < 0.5, 40, np.where((u[:, 1] * 2).astype(int) == 0, 30, 50))
         lo = self.H - self.L
-        lev, score = self._lev[:, lo:], self._score[:, lo:]
-        under = self._rid[:, lo:] == cur
-        use = np.where(under.any(axis=1, keepdims=True), under, True)
-        hot = (lev[:, :, None] == np.arange(_LEVELS)) & use[:, :, None]  # (n, L, levels)
-        # oldest first, one addition at a time: the text rule's sums, bit for bit
-        sums = np.add.accumulate(np.where(hot, score[:, :, None], 0.0), axis=1)[:, -1, :]
-        counts = hot.sum(axis=1)
+        lev, score = self._lev[:, lo:].T, self._score[:, lo:].T  # (L, n): step by step
+        under = self._rid[:, lo:].T == cur
+        use = np.where(under.any(axis=0), under, True)
+        hot = (lev[:, :, None] == np.arange(_LEVELS)) & use[:, :, None]  # (L, n, levels)
+        terms = np.where(hot, score[:, :, None], 0.0)
+        # oldest first, one addition at a time from 0.0: the text rule's sums, bit for bit
+        sums = np.zeros(terms.shape[1:])
+        for row in terms:
+            sums += row
+        counts = np.count_nonzero(hot, axis=0)
         present = counts > 0
         means = np.where(present, sums / np.maximum(counts, 1), -np.inf)
         best = means.argmax(axis=1)  # first maximum: the fewest hours among ties
@@ -187,9 +191,10 @@ class PaperLabour:
     def _best(self, k: int) -> list[list[int]]:
         """Per worker, the window indices of :func:`~econsim.prompts.common.best_steps`: the
         ``k`` highest raw objectives, ties to the latest step."""
-        obj = self._obj[:, self.H - self.L:]
-        newest_first = np.broadcast_to(-np.arange(self.L), obj.shape)
-        return np.lexsort((newest_first, -obj), axis=1)[:, :k].tolist()
+        newest_first = self._obj[:, self.H - self.L:][:, ::-1]
+        # a stable sort of the newest-first objectives, highest first: ties go to the latest
+        order = np.argsort(-newest_first, axis=1, kind="stable")[:, :k]
+        return (self.L - 1 - order).tolist()
 
     # -- windows -------------------------------------------------------------------------------
     def _advance(self, batch: WorkerBatch, workers: Sequence[_Worker]) -> bool:
@@ -197,20 +202,21 @@ class PaperLabour:
         case), or rebuilt from the histories. ``False`` if they cannot hold them."""
         H, histories = batch.H, batch.histories
         n_all = len(histories[0])
-        if any(len(h) != n_all for h in histories):
+        if set(map(len, histories)) != {n_all}:
             return False
         n_shown = min(n_all, H)
-        last = histories[0][-1].step if n_all else None
-        if n_all and any(h[-1].step != last for h in histories):
+        newest = [h[-1] for h in histories] if n_all else []
+        last = newest[0].step if n_all else None
+        if n_all and any(r.step != last for r in newest):
             return False
         slide = (n_shown and self._last is not None and last == self._last + 1
                  and n_shown == min(self.L + 1, self.H) and self.H == H
-                 and self._names == list(batch.names))
+                 and (batch.names is self._names_of or self._names == list(batch.names)))
         if slide:
             for arr in self._arrays():
                 arr[:, :-1] = arr[:, 1:]
-            if not self._ingest(batch, workers, [h[-1] for h in histories], self.H - 1):
-                self._names = []
+            if not self._ingest(batch, workers, newest, self.H - 1):
+                self._names, self._names_of = [], None
                 return False
             self.L, self._last = n_shown, last
             return True
@@ -227,13 +233,13 @@ class PaperLabour:
         self._lab = np.zeros((n, H))
         self._obj = np.zeros((n, H))
         self._entry = np.zeros((n, H), dtype=np.int64)
-        self._names, self._last = [], None
+        self._names, self._last, self._names_of = [], None, None
         hists = [c.window(h, H) for h in batch.histories]
         for j in range(n_shown):
             if any(h[j].step != hists[0][j].step for h in hists) or not self._ingest(
                     batch, workers, [h[j] for h in hists], H - n_shown + j):
                 return False
-        self._names, self._last = list(batch.names), last
+        self._names, self._last, self._names_of = list(batch.names), last, batch.names
         return True
 
     def _arrays(self) -> tuple[np.ndarray, ...]:
@@ -244,26 +250,37 @@ class PaperLabour:
         """Write one step of every worker into column ``col``: the numbers its line shows, the
         line's length, the raw objective; ``False`` if the step does not fit the arrays."""
         r0 = recs[0]
-        present = tuple(getattr(r0, f) is not None for f, _, _ in paper.STEP_LINE_FIELDS)
         if any(r.rates != r0.rates or r.step != r0.step for r in recs):
             return False
-        values = {}
-        for (f, _, _), has in zip(paper.STEP_LINE_FIELDS, present, strict=True):
+        raw: dict[str, list] = {}
+        for f, _, _ in paper.STEP_LINE_FIELDS:
             column = [getattr(r, f) for r in recs]
-            if any((x is not None) != has for x in column):
+            missing = column.count(None)
+            if missing == 0:
+                raw[f] = column
+            elif missing != len(column):  # a field shown for some workers only
                 return False
-            if has:
-                values[f] = np.array(column, dtype=np.float64)
-        labour = shown(values["labour"], 0)
+        objectives = [c.objective(rec, u) for rec, u in zip(recs, batch.utility_types,
+                                                            strict=True)]
+        # every number of the line (and the entry's objective), one rounding per format
+        fields = [(f, d, commas) for f, d, commas in paper.STEP_LINE_FIELDS if f in raw]
+        fields.append(("objective", *paper.BEST_ENTRY_NUMBERS[1]))
+        raw["objective"] = objectives
+        values, lengths = {}, {}
+        for fmt in dict.fromkeys((d, commas) for _, d, commas in fields):
+            names = [f for f, d, commas in fields if (d, commas) == fmt]
+            v, n = shown_and_len(np.array([raw[f] for f in names], dtype=np.float64), *fmt)
+            values.update(zip(names, v, strict=True))
+            lengths.update(zip(names, n, strict=True))
+        labour = values["labour"]
         level = labour / 10
-        if not (np.array_equal(labour, values["labour"]) and np.all(level == np.rint(level))
+        if not (np.array_equal(labour, raw["labour"]) and np.all(level == np.rint(level))
                 and level.min() >= 0 and level.max() < _LEVELS):
             return False
-        rebate = shown(values["rebate"], 2)
-        u = shown(values["adjusted_utility"] if present[7] else values["utility"], 2)
-        r = shown(values["satisfaction"], 1) if present[6] else 1.0
-        swf = shown(values["swf"], 4) if present[8] else np.zeros(len(recs))
-        scores = {"ego": u - r * rebate, "alt": swf, "adv": -swf}
+        u = values["adjusted_utility" if "adjusted_utility" in raw else "utility"]
+        r = values["satisfaction"] if "satisfaction" in raw else 1.0
+        swf = values["swf"] if "swf" in raw else np.zeros(len(recs))
+        scores = {"ego": u - r * values["rebate"], "alt": swf, "adv": -swf}
         score = np.array([scores[w.score][i] for i, w in enumerate(workers)])
         # one line rendered and read as the text path reads it: its rates, and a check
         line0 = self.style.unit_lines(self._view0, [r0])
@@ -271,26 +288,21 @@ class PaperLabour:
         if len(line0) != 1 or len(obs) != 1 or obs[0].labour != labour[0] \
                 or getattr(obs[0], workers[0].score) != score[0]:
             return False
-        lengths = len(line0[0]) - workers[0].skill_len + np.array(
-            [w.skill_len for w in workers], dtype=np.int64)
-        for (f, d, commas), has in zip(paper.STEP_LINE_FIELDS, present, strict=True):
-            if has:
-                n_chars = shown_len(values[f], d, commas)
-                lengths += n_chars - n_chars[0]
-        objectives = np.array([c.objective(rec, u)
-                               for rec, u in zip(recs, batch.utility_types, strict=True)])
+        skill = np.array([w.skill_len for w in workers], dtype=np.int64)
+        line = len(line0[0]) + skill - skill[0]
+        for f, _, _ in fields[:-1]:
+            line += lengths[f] - lengths[f][0]
         # a best-steps entry: the first one rendered, the others from what differs
+        what = np.array([len(w.what) for w in workers], dtype=np.int64)
         entry = len(paper.best_entry(r0, batch.utility_types[0], workers[0].what)) \
-            + np.array([len(w.what) for w in workers]) - len(workers[0].what)
-        for x, (d, commas) in zip((values["labour"], objectives), paper.BEST_ENTRY_NUMBERS,
-                                  strict=True):
-            n_chars = shown_len(x, d, commas)
-            entry += n_chars - n_chars[0]
-        self._lev[:, col] = level.astype(np.int64)
+            + what - what[0]
+        for f in ("labour", "objective"):  # paper.BEST_ENTRY_NUMBERS: the line's formats
+            entry += lengths[f] - lengths[f][0]
+        self._lev[:, col] = level
         self._rid[:, col] = self._rates_id(obs[0].rates)
         self._score[:, col] = score
-        self._len[:, col] = lengths
-        self._lab[:, col] = values["labour"]
+        self._len[:, col] = line
+        self._lab[:, col] = raw["labour"]
         self._obj[:, col] = objectives
         self._entry[:, col] = entry
         return True

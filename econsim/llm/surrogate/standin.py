@@ -49,7 +49,7 @@ from econsim.prompts import (
     paper,
 )
 from econsim.prompts import common as c
-from econsim.prompts.numbers import shown, shown_len
+from econsim.prompts.numbers import shown_and_len
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +120,8 @@ class StandIn:
         self._windows: dict[str, _Window] = {}  # per worker: its shown history, in pieces
         self._attitude: dict[tuple[str, str | None], float] = {}
         self._system_len: dict[tuple[str, str | None], int] = {}
+        self._sat_cols: tuple | None = None  # the columns _sat_info was read for
+        self._sat_info: tuple[np.ndarray, np.ndarray] = (np.zeros(0), np.zeros(0, dtype=int))
         self._arrays = PaperLabour(self.style, surrogate.seed) if style == "paper" else None
 
     def decide(self, kind: str, views: Sequence[Any], call_ids: Sequence[str]
@@ -232,21 +234,31 @@ class StandIn:
         the numbers that differ (:data:`econsim.prompts.paper.SATISFACTION_FIELDS`); ``None``
         if the phase does not fit (then it is decided call by call)."""
         v0 = views[0]
-        info = [self._satisfier(views, i) for i in range(len(views))]
+        cols = (views.names, views.personas)
+        if self._sat_cols is None or any(a is not b for a, b in zip(cols, self._sat_cols,
+                                                                      strict=True)):
+            info = [self._satisfier(views, i) for i in range(len(views))]
+            self._sat_info = (np.array([a for a, _ in info]), np.array([n for _, n in info]))
+            self._sat_cols = cols
+        attitude, system_len = self._sat_info
         lasts = views.lasts
-        values = {f: np.array([getattr(r, f) for r in lasts], dtype=np.float64)
-                  for f, _, _ in paper.SATISFACTION_FIELDS}
-        z, tax, reb = (shown(values[f], 2) for f in ("income", "tax", "rebate"))
+        fields = paper.SATISFACTION_FIELDS
+        shown_values, chars = {}, system_len - system_len[0]
+        for fmt in dict.fromkeys((d, commas) for _, d, commas in fields):
+            names = [f for f, d, commas in fields if (d, commas) == fmt]
+            v, n = shown_and_len([[getattr(r, f) for r in lasts] for f in names], *fmt)
+            shown_values.update(zip(names, v, strict=True))
+            chars += (n - n[:, :1]).sum(axis=0)
+        z, tax, reb = (shown_values[f] for f in ("income", "tax", "rebate"))
         messages = build("paper", "satisfaction", v0)
         if rd.last_outcome(prompt_text(messages)) != (z[0], tax[0], reb[0]):
             return None
-        chars = _chars(messages) - info[0][1] + np.array([s for _, s in info])
-        for f, d, commas in paper.SATISFACTION_FIELDS:
-            n = shown_len(values[f], d, commas)
-            chars += n - n[0]
-        x = 0.3 + 1.5 * np.array([a for a, _ in info]) + 3.0 * (reb - tax) / np.maximum(z, 1000.0)
-        texts = [_reply_text({"SATISFIED": "YES" if draw < agents._sigmoid(xi) else "NO"})
-                 for draw, xi in zip(u, x.tolist(), strict=True)]
+        chars += _chars(messages)
+        # decide_satisfaction's argument, in its order of operations; σ by the same function
+        x = 0.3 + 1.5 * attitude + 3.0 * (reb - tax) / np.maximum(z, 1000.0)
+        sigmoid = agents._sigmoid
+        yes, no = _reply_text({"SATISFIED": "YES"}), _reply_text({"SATISFIED": "NO"})
+        texts = [yes if draw < sigmoid(xi) else no for draw, xi in zip(u, x.tolist(), strict=True)]
         return texts, chars.tolist()
 
     def _satisfier(self, batch: SatisfactionBatch, i: int) -> tuple[float, int]:

@@ -80,6 +80,7 @@ class PaperLabour:
         self.H = self.L = 0  # window capacity and steps shown
         self._cols: tuple | None = None
         self._names_of: object = None  # the names column the windows were built for
+        self._wordings: dict[tuple, tuple[int]] = {}
         self._phase_workers: list[_Worker] = []
 
     # -- one phase ---------------------------------------------------------------------------
@@ -116,12 +117,9 @@ class PaperLabour:
         The reflection is rendered per worker; the other two are the first worker's lines
         corrected by the lengths of what differs (:data:`~econsim.prompts.paper.
         AVERAGE_LINE_NUMBERS`, the best steps' entries, the objective's name)."""
-        tail = min(2, batch.H)  # the reflection reads the last two steps shown
-        reflection = [len(paper.reflection_line(h[-tail:], u, w.bounded))
-                      for h, u, w in zip(batch.histories, batch.utility_types, workers,
-                                         strict=True)]
+        reflection = self._reflections(batch, workers)
         if not self.L:
-            return reflection, None
+            return reflection.tolist(), None
         lo, L = self.H - self.L, self.L
         obj = self._obj[:, lo:]
         # c.sequential_sum: (0.0 + v0) + v1 + ..., one addition at a time (labour: whole hours,
@@ -144,6 +142,53 @@ class PaperLabour:
         entries = self._entry[:, lo:][rows, np.asarray(best)].sum(axis=1)
         lengths += entries - entries[0]
         return (lengths + reflection).tolist(), s0
+
+    def _reflections(self, batch: WorkerBatch, workers: Sequence[_Worker]) -> np.ndarray:
+        """Per worker, the length of its reflection line (:func:`~econsim.prompts.paper.
+        reflection_line` on its last two steps shown).
+
+        The line's wording depends on the signs of the objective's and the labour's change and
+        on the objective's name; its numbers are the two labour levels and the objective's
+        change. One line of each wording is rendered (from two made-up steps) and the numbers'
+        lengths are swapped in."""
+        if self.L < 2:
+            shapes = [(u, w.bounded, 0, 0) for u, w in zip(batch.utility_types, workers,
+                                                           strict=True)]
+            return np.array([self._wording(*k)[0] for k in shapes])
+        obj, lab = self._obj[:, -2:], self._lab[:, -2:]
+        du = obj[:, 1] - obj[:, 0]
+        dl = lab[:, 1] - lab[:, 0]
+        sign_u, sign_l = np.sign(du).astype(int).tolist(), np.sign(dl).astype(int).tolist()
+        base = np.array([self._wording(u, w.bounded, su, sl)[0] for u, w, su, sl in zip(
+            batch.utility_types, workers, sign_u, sign_l, strict=True)])
+        _, n_a = shown_and_len(lab[:, 0], 0, False)
+        _, n_b = shown_and_len(lab[:, 1], 0, False)
+        _, n_du = shown_and_len(np.abs(du), 2, False)
+        moved = dl != 0
+        return base + n_b + np.where(moved, n_a, 0) + np.where(du != 0, n_du, 0)
+
+    def _wording(self, utility_type: str, bounded: bool, sign_u: int, sign_l: int
+                 ) -> tuple[int]:
+        """The length of a reflection line of one wording without its numbers (``sign_l`` 0
+        and ``sign_u`` 0 with no second step: the "no comparison yet" line, for ``L < 2``)."""
+        key = (utility_type, bounded, sign_u, sign_l, self.L < 2)
+        n = self._wordings.get(key)
+        if n is None:
+            if self.L < 2:
+                n = (len(paper.reflection_line((), utility_type, bounded)),)
+            else:
+                # two steps with labour 20 → 20 + 10·sign_l h (two digits each) and an
+                # objective change of sign_u ("1.00")
+                a = StepRecord(0, (), 20.0, 0.0, 0.0, 0.0, 0.0, 0.0, adjusted_utility=0.0,
+                               swf=0.0)
+                u = float(sign_u) * (-1.0 if utility_type == "adversarial" else 1.0)
+                b = StepRecord(1, (), 20.0 + 10.0 * sign_l, 0.0, 0.0, 0.0, 0.0, u,
+                               adjusted_utility=u, swf=u)
+                text = paper.reflection_line((a, b), utility_type, bounded)
+                numbers = 2 + (2 if sign_l else 0) + (4 if sign_u else 0)  # "10", "20", "1.00"
+                n = (len(text) - numbers,)
+            self._wordings[key] = n
+        return n
 
     # -- the rule on arrays --------------------------------------------------------------------
     def _rule(self, cur: int, exploit: bool, step: int, total: int,

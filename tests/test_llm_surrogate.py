@@ -106,7 +106,7 @@ def test_satisfaction_reads_persona_and_tax_vs_rebate(style):
     def share(persona, last):
         msgs = build(style, "satisfaction", SatisfactionView("w", persona, (0.0,), (0.5,), last))
         return np.mean([sur.decide(msgs, f"s{i}", "satisfaction")["SATISFIED"] == "YES"
-                        for i in range(300)])
+                        for i in range(2000)])
 
     assert share(PRO, receiver) > 0.9
     assert share(ANTI, net_payer) < 0.1

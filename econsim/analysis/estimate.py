@@ -202,7 +202,10 @@ def estimate(config: SimConfig | dict[str, Any], *, prices: PriceTable | None = 
     surrogate = kind == "surrogate"
     if surrogate:
         ratio = (4.0, 4.0)
-        reply = {k: (lo // 4 + 1, hi // 4 + 1) for k, (lo, hi) in replies.items()}
+        # a pilot sees some of the rate changes a run makes: the longest reply the schema allows
+        longest = _longest_replies(cfg.n_brackets)
+        reply = {k: (lo // 4 + 1, max(hi, longest.get(k, 0)) // 4 + 1)
+                 for k, (lo, hi) in replies.items()}
     else:
         cal = calibration or read_calibration()
         local = kind in ("llamacpp", "replay")
@@ -308,6 +311,14 @@ SAMPLE_PROMPTS = 20
 
 
 @lru_cache(maxsize=512)
+def _longest_replies(n_brackets: int) -> dict[str, int]:
+    """Characters of the longest stand-in reply of the kinds whose length depends on the rate
+    changes chosen: DELTA lists (planner, leader) and a candidacy with its platform."""
+    delta = len(json.dumps({"DELTA": [-20] * n_brackets}))
+    run = len(json.dumps({"RUN": "YES", "PLATFORM": [-20] * n_brackets}))
+    return {"planner": delta, "leader": delta, "run": run}
+
+
 def _pilot_measures(key: str) -> tuple[dict[str, tuple[float, float]],
                                        dict[str, tuple[int, int]], float, tuple[str, ...],
                                        float]:

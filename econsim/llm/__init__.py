@@ -36,10 +36,12 @@ from econsim.llm.types import (
     BudgetExceeded,
     Completion,
     LLMError,
+    LocalCompletions,
     ParseFailure,
     ReplayMissError,
     RequestRejected,
     TransportError,
+    parsed_replies,
 )
 
 __all__ = [
@@ -47,8 +49,8 @@ __all__ = [
     "STRUCTURED_OUTPUT", "Backend", "Negotiator", "RequestRejected", "labour_schema",
     "parse_checked",
     "Budget", "BudgetExceeded", "CallStore", "Completion", "LLMClient", "LLMError",
-    "LabourChoice", "Ledger", "ParseFailure", "Persona", "ReplayMissError", "Reply", "Request",
+    "LabourChoice", "Ledger", "LocalCompletions", "ParseFailure", "Persona", "ReplayMissError", "Reply", "Request",
     "RunDecision", "Satisfaction", "Surrogate", "TaxDelta", "TransportError", "Vote",
-    "delta_schema", "make_backend", "make_client", "parse_reply", "run_schema", "run_sync",
+    "delta_schema", "make_backend", "make_client", "parse_reply", "parsed_replies", "run_schema", "run_sync",
     "vote_schema",
 ]

@@ -37,6 +37,7 @@ from econsim.llm.store import STORE_MODES, CallStore, call_key
 from econsim.llm.types import (
     Completion,
     LLMError,
+    LocalCompletions,
     Message,
     ParseFailure,
     RawReply,
@@ -281,31 +282,33 @@ class LLMClient:
 
     def complete_local(self, call_ids: Sequence[str], texts: Sequence[str],
                        input_chars: Sequence[int], *, schema: type[Reply], model: str,
-                       latency_s: float = 0.0) -> list[Completion]:
+                       latency_s: float = 0.0) -> LocalCompletions:
         """Completions of replies decided in this process without a request (the offline
         stand-in, :mod:`econsim.llm.surrogate.standin`), parsed and counted in the ledger as the
         surrogate backend's requests are: ``input_chars // 4`` prompt tokens, ``len(text) // 4
         + 1`` completion tokens, ``latency_s`` shared equally. Such replies are valid by
         construction; one that is not raises :class:`ParseFailure` (there is nobody to re-ask)."""
-        share = latency_s / max(len(texts), 1)
-        out = []
-        for cid, text, chars in zip(call_ids, texts, input_chars, strict=True):
+        n = len(texts)
+        share = latency_s / max(n, 1)
+        parsed, clipped = [], []
+        for cid, text in zip(call_ids, texts, strict=True):
             try:
-                parsed, notes = _parse_memo(text, schema)
+                p, notes = _parse_memo(text, schema)
             except ReplyError as exc:
                 raise ParseFailure(f"call {cid!r}: the stand-in's reply {text!r} is invalid: "
                                    f"{exc}") from exc
-            out.append(Completion(cid, text, parsed, chars // 4, len(text) // 4 + 1, share,
-                                  model, raw_text=text, request_latency_s=share,
-                                  clipped="; ".join(notes)))
-        self.ledger.add_calls(model, [d.input_tokens for d in out],
-                              [d.output_tokens for d in out], share, self.key_model)
-        clipped = sum(1 for d in out if d.clipped)
-        if clipped:
-            self.ledger.bump("clipped", clipped)
-        for _ in out:  # one by one, as _done adds them
-            self.ledger.bump("decision_latency_s", share)
-        return out
+            parsed.append(p)
+            clipped.append("; ".join(notes) if notes else "")
+        done = LocalCompletions(list(call_ids), list(texts), parsed,
+                                [c // 4 for c in input_chars], [len(t) // 4 + 1 for t in texts],
+                                share, model, clipped)
+        self.ledger.add_calls(model, done.input_tokens, done.output_tokens, share,
+                              self.key_model)
+        n_clipped = sum(1 for c in clipped if c)
+        if n_clipped:
+            self.ledger.bump("clipped", n_clipped)
+        self.ledger.bump("decision_latency_s", share * n)
+        return done
 
     def _done(self, done: Completion) -> Completion:
         self.ledger.bump("decision_latency_s", done.latency_s)

@@ -107,6 +107,16 @@ class Ledger:
         """:meth:`add_call` for each of several requests (``latency_s`` each), the price looked
         up once; the totals are those of the calls added one by one."""
         price = self.price(model, requested)
+        if len(input_tokens) != len(output_tokens):
+            raise ValueError(f"{len(input_tokens)} input counts for {len(output_tokens)} calls")
+        if price == (0.0, 0.0):  # free (the offline stand-in): every cost term is 0.0
+            with self._lock:
+                n = len(input_tokens)
+                self.calls += n
+                self.input_tokens += sum(input_tokens)
+                self.output_tokens += sum(output_tokens)
+                self.latency_s += latency_s * n
+            return
         with self._lock:
             for n_in, n_out in zip(input_tokens, output_tokens, strict=True):
                 self.calls += 1

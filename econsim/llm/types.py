@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,6 +72,41 @@ class Completion:
     request_latency_s: float = 0.0
     structured: str = ""
     clipped: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class LocalCompletions(Sequence[Completion]):
+    """Completions of one phase decided in this process (the offline stand-in), held as columns:
+    no request, no re-ask, no transport, so most fields are the same for every call and nothing
+    per call is built until someone asks for ``done[i]``. :func:`parsed_replies` and the run
+    recorder read the columns."""
+
+    call_ids: Sequence[str]
+    texts: Sequence[str]
+    parsed: Sequence[Any]
+    input_tokens: Sequence[int]
+    output_tokens: Sequence[int]
+    latency_s: float
+    model: str
+    clipped: Sequence[str]
+
+    def __len__(self) -> int:
+        return len(self.call_ids)
+
+    def __getitem__(self, i):  # noqa: ANN001, ANN204 - Sequence's int | slice protocol
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return Completion(self.call_ids[i], self.texts[i], self.parsed[i], self.input_tokens[i],
+                          self.output_tokens[i], self.latency_s, self.model,
+                          raw_text=self.texts[i], request_latency_s=self.latency_s,
+                          clipped=self.clipped[i])
+
+
+def parsed_replies(done: Sequence[Completion]) -> Sequence[Any]:
+    """The parsed reply of every completion, in order."""
+    if isinstance(done, LocalCompletions):
+        return done.parsed
+    return [d.parsed for d in done]
 
 
 class LLMError(RuntimeError):

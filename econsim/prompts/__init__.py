@@ -27,9 +27,11 @@ from econsim.prompts.views import (
     PlannerView,
     PolicyRecord,
     RunView,
+    SatisfactionBatch,
     SatisfactionView,
     StepRecord,
     VoteView,
+    WorkerBatch,
     WorkerView,
 )
 from econsim.registry import Registry
@@ -65,6 +67,6 @@ def build(style: str, kind: str, view: Any) -> list[dict[str, str]]:
 
 __all__ = [
     "CALL_KINDS", "PROMPT_STYLES", "UTILITY_TYPES", "Candidate", "LeaderView", "PersonaRequest",
-    "PlannerView", "PolicyRecord", "PromptStyle", "RunView", "SatisfactionView", "StepRecord",
-    "VoteView", "WorkerView", "build",
+    "PlannerView", "PolicyRecord", "PromptStyle", "RunView", "SatisfactionBatch",
+    "SatisfactionView", "StepRecord", "VoteView", "WorkerBatch", "WorkerView", "build",
 ]

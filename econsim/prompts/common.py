@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -65,6 +66,36 @@ def best_steps(hist: Sequence[StepRecord], k: int, utility_type: str,
                        [r.step for r in hist],
                        range(len(hist)), strict=True), reverse=True)
     return [hist[i] for _, _, i in keyed[:k]]
+
+
+@dataclass(frozen=True, slots=True)
+class WindowSummary:
+    """What a worker prompt says about its shown history besides the lines themselves: its
+    length, the mean labour and the mean objective (:func:`sequential_sum` / n) and the
+    :func:`best_steps`, best first."""
+
+    n: int
+    labour_mean: float
+    objective_mean: float
+    best: Sequence[StepRecord]
+
+
+def summarise(hist: Sequence[StepRecord], k: int, utility_type: str) -> WindowSummary:
+    """The :class:`WindowSummary` of a non-empty shown history."""
+    n = len(hist)
+    objs = objectives(hist, utility_type)
+    return WindowSummary(n, sequential_sum([r.labour for r in hist]) / n,
+                         sequential_sum(objs) / n, best_steps(hist, k, utility_type, objs))
+
+
+def sequential_sum(values: Sequence[float]) -> float:
+    """``((0.0 + v₀) + v₁) + …``: one addition at a time, oldest first — the sum the array
+    stand-in reproduces with ``np.add.accumulate`` (the builtin :func:`sum` of floats compensates
+    rounding from Python 3.12 on)."""
+    total = 0.0
+    for v in values:
+        total += v
+    return total
 
 
 def worker_reflection(hist: Sequence[StepRecord], utility_type: str, bounded: bool) -> str:

@@ -58,6 +58,50 @@ def _step_line(r: StepRecord, skill: float | None = None) -> str:
     return s + "."
 
 
+#: The numbers of a step line that differ between workers at one step, as ``_step_line`` formats
+#: them: (StepRecord field, decimals, thousands separator). The array stand-in gets a line's length
+#: from one rendered line and these fields' lengths (``tests/test_prompt_numbers.py`` checks it).
+STEP_LINE_FIELDS: tuple[tuple[str, int, bool], ...] = (
+    ("labour", 0, False), ("income", 2, True), ("tax", 2, True), ("rebate", 2, True),
+    ("post_tax", 2, True), ("utility", 2, True), ("satisfaction", 1, False),
+    ("adjusted_utility", 2, True), ("swf", 4, True))
+
+
+#: The numbers of a satisfaction prompt that differ between workers (as ``STEP_LINE_FIELDS``).
+SATISFACTION_FIELDS: tuple[tuple[str, int, bool], ...] = (
+    ("labour", 0, False), ("income", 2, True), ("tax", 2, True), ("rebate", 2, True),
+    ("post_tax", 2, True), ("utility", 2, True))
+
+
+#: The numbers of :func:`best_entry` and :func:`average_line` that differ between workers
+#: (decimals, thousands separator), besides the objective's name: labour and objective; mean
+#: labour and mean objective.
+BEST_ENTRY_NUMBERS: tuple[tuple[int, bool], ...] = ((0, False), (2, True))
+AVERAGE_LINE_NUMBERS: tuple[tuple[int, bool], ...] = ((1, False), (2, True))
+
+
+def best_entry(r: StepRecord, utility_type: str, what: str) -> str:
+    """One step of the "Your best K steps" line."""
+    return (f"step {r.step} (labour {r.labour:.0f} hours, {what} "
+            f"{c.objective(r, utility_type):,.2f})")
+
+
+def best_line(entries: Sequence[str]) -> str:
+    """The "Your best K steps" line from its entries (:func:`best_entry`), best first."""
+    return f"Your best {len(entries)} steps: " + "; ".join(entries) + "."
+
+
+def average_line(s: c.WindowSummary, what: str) -> str:
+    """The line with the window's mean labour and mean objective."""
+    return (f"Over the last {s.n} steps your average labour was {s.labour_mean:.1f} hours "
+            f"and your average {what} was {s.objective_mean:,.2f}.")
+
+
+def reflection_line(hist: Sequence[StepRecord], utility_type: str, bounded: bool) -> str:
+    """The reflection on the last two steps shown."""
+    return f"Reflection: {c.worker_reflection(hist[-2:], utility_type, bounded)}."
+
+
 def _policy_line(r: PolicyRecord, what: str) -> str:
     return f"Tax year starting at step {r.step}: rates {_pct(r.rates)} -> {what} {r.objective:,.4f}"
 
@@ -82,9 +126,12 @@ class PaperStyle:
         """The history lines of one piece (records with the same :meth:`unit_of`)."""
         return [_step_line.__wrapped__(r, v.skill) for r in unit]
 
-    def worker_frame(self, v: WorkerView) -> tuple[str, list[str], list[str]]:
+    def worker_frame(self, v: WorkerView, summary: c.WindowSummary | None = None
+                     ) -> tuple[str, list[str], list[str]]:
         """A worker prompt without its history lines: the system message, the user lines before
-        the history and the lines after it (the prompt is ``before + history + after``)."""
+        the history and the lines after it (the prompt is ``before + history + after``).
+        ``summary``: :func:`~econsim.prompts.common.summarise` of the shown history, if the caller
+        already has it (the array stand-in computes it from arrays)."""
         bounded = v.persona is not None
         what = c.objective_name(v.utility_type, bounded)
         goal = {
@@ -110,19 +157,12 @@ class PaperStyle:
         after: list[str] = []
         if hist:
             before.append("Your history (oldest first):")
-            n = len(hist)
-            objs = c.objectives(hist, v.utility_type)
-            after.append(
-                f"Over the last {n} steps your average labour was "
-                f"{sum([r.labour for r in hist]) / n:.1f} hours and your average {what} was "
-                f"{sum(objs) / n:,.2f}.")
-            best = c.best_steps(hist, v.best_k, v.utility_type, objs)
-            after.append(f"Your best {len(best)} steps: " + "; ".join(
-                f"step {r.step} (labour {r.labour:.0f} hours, {what} "
-                f"{c.objective(r, v.utility_type):,.2f})" for r in best) + ".")
+            s = summary if summary is not None else c.summarise(hist, v.best_k, v.utility_type)
+            after.append(average_line(s, what))
+            after.append(best_line([best_entry(r, v.utility_type, what) for r in s.best]))
         else:
             before.append("You have no history yet.")
-        after.append(f"Reflection: {c.worker_reflection(hist, v.utility_type, bounded)}.")
+        after.append(reflection_line(hist, v.utility_type, bounded))
         after.append("Now choose the best labour level you have seen." if v.exploit else
                      "Explore: try a labour level you have not tried recently.")
         after.append(f"Choose weekly labour from: {c.MENU_TEXT[', ']} hours.")

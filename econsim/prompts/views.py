@@ -115,6 +115,44 @@ class WorkerView:
         return (self.step % self.K == self.K - 1) or (self.step >= 0.9 * self.n_steps)
 
 
+@dataclass(frozen=True, eq=False)
+class WorkerBatch(Sequence[WorkerView]):
+    """The labour views of one phase, held as the population's columns: ``batch[i]`` is agent
+    ``i``'s :class:`WorkerView` (its ``history`` the last ``H`` of ``histories[i]``), built when
+    asked for. Whoever renders prompts iterates it; the array stand-in reads the columns and
+    builds no view per worker."""
+
+    names: Sequence[str]
+    skills: Sequence[float]
+    personas: Sequence[str | None]
+    utility_types: Sequence[str]
+    histories: Sequence[Sequence[StepRecord]]
+    step: int
+    n_steps: int
+    cutoffs: tuple[float, ...]
+    rates: tuple[float, ...]
+    K: int = 25
+    H: int = 50
+    best_k: int = 5
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __getitem__(self, i):  # noqa: ANN001, ANN204 - Sequence's int | slice protocol
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return WorkerView(name=self.names[i], skill=float(self.skills[i]), step=self.step,
+                          n_steps=self.n_steps, cutoffs=self.cutoffs, rates=self.rates,
+                          history=self.histories[i][-self.H:], persona=self.personas[i],
+                          utility_type=self.utility_types[i], K=self.K, H=self.H,
+                          best_k=self.best_k)
+
+    @property
+    def exploit(self) -> bool:
+        """:attr:`WorkerView.exploit` of every view (they share the step)."""
+        return (self.step % self.K == self.K - 1) or (self.step >= 0.9 * self.n_steps)
+
+
 @dataclass(frozen=True)
 class SatisfactionView:
     """A bounded worker asked whether it is satisfied with the tax policy after a step."""
@@ -124,6 +162,27 @@ class SatisfactionView:
     cutoffs: tuple[float, ...]
     rates: tuple[float, ...]
     last: StepRecord
+
+
+@dataclass(frozen=True, eq=False)
+class SatisfactionBatch(Sequence[SatisfactionView]):
+    """The satisfaction views of one phase as columns (like :class:`WorkerBatch`); ``lasts[i]``
+    is agent ``i``'s step just played."""
+
+    names: Sequence[str]
+    personas: Sequence[str | None]
+    cutoffs: tuple[float, ...]
+    rates: tuple[float, ...]
+    lasts: Sequence[StepRecord]
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __getitem__(self, i):  # noqa: ANN001, ANN204 - Sequence's int | slice protocol
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return SatisfactionView(self.names[i], self.personas[i], self.cutoffs, self.rates,
+                                self.lasts[i])
 
 
 @dataclass(frozen=True)

@@ -86,3 +86,18 @@ class AgentContext:
     def call_id(self, t: int, kind: str, agent: int | str) -> str:
         """Stable id of one agent call: the surrogate's randomness and the store key use it."""
         return f"seed{self.config.seed}/t{t:06d}/{kind}/{agent}"
+
+    def call_ids(self, t: int, kind: str, n: int) -> list[str]:
+        """``[call_id(t, kind, i) for i in range(n)]``, the common prefix formatted once."""
+        prefix = self.call_id(t, kind, "")
+        return [prefix + a for a in _agent_strings(n)]
+
+
+_AGENT_STRINGS: list[str] = []
+
+
+def _agent_strings(n: int) -> list[str]:
+    """``["0", "1", …, str(n − 1)]`` (kept: every phase of every step needs them)."""
+    if len(_AGENT_STRINGS) < n:
+        _AGENT_STRINGS.extend(str(i) for i in range(len(_AGENT_STRINGS), n))
+    return _AGENT_STRINGS[:n]

@@ -271,19 +271,19 @@ class Simulation:
         objective = metrics[cfg.objective]
         satisfaction = np.ones(cfg.n_agents)
         if cfg.worker == "llm":
-            rates = st.year_rates
-            for i in range(cfg.n_agents):
-                st.histories[i].append(StepRecord(
-                    t, rates, float(labour[i]), float(outcome.pre_tax_income[i]),
-                    float(outcome.tax[i]), outcome.rebate, float(outcome.post_tax_income[i]),
-                    float(outcome.utility[i]), swf=objective))
+            rates, rebate = st.year_rates, outcome.rebate
+            columns = (labour.tolist(), outcome.pre_tax_income.tolist(), outcome.tax.tolist(),
+                       outcome.post_tax_income.tolist(), outcome.utility.tolist())
+            for h, lab, z, tax, post, u in zip(st.histories, *columns, strict=True):
+                h.append(StepRecord(t, rates, lab, z, tax, rebate, post, u, None, None,
+                                    objective))
             if cfg.scenario != "rational":
                 satisfaction = self.workers.satisfaction(self.context, t)
-                for i, r in enumerate(satisfaction.tolist()):
-                    h = st.histories[i][-1]
-                    st.histories[i][-1] = StepRecord(
-                        h.step, h.rates, h.labour, h.income, h.tax, h.rebate, h.post_tax,
-                        h.utility, satisfaction=r, adjusted_utility=r * h.utility, swf=h.swf)
+                # the step's records again, now with the answer (records are immutable)
+                for h, lab, z, tax, post, u, r in zip(st.histories, *columns,
+                                                      satisfaction.tolist(), strict=True):
+                    h[-1] = StepRecord(t, rates, lab, z, tax, rebate, post, u, r, r * u,
+                                       objective)
         leader = self.names[st.leader] if cfg.scenario == "democratic" else None
         self._keep_step(t, labour, outcome, metrics, satisfaction, {"leader": leader})
 

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from econsim.llm.types import LocalCompletions, parsed_replies
 from econsim.simulation.run_folder import sha256_file
 
 TABLES = ("steps", "agents", "calls", "elections")
@@ -66,13 +67,24 @@ class Recorder:
         agents = [int(a) for a in agents]
         if len(agents) != n:
             raise ValueError(f"{len(agents)} agents for {n} calls")
+        if isinstance(done, LocalCompletions):  # decided in this process: columns as they are
+            self._buf["calls"].append({
+                "call_id": done.call_ids, "step": [step] * n, "agent": agents,
+                "kind": [kind] * n, "prompt": prompts,
+                "reply": done.texts if keep else [None] * n, "raw_reply": done.texts,
+                "parsed": _parsed_json(done), "input_tokens": done.input_tokens,
+                "output_tokens": done.output_tokens, "latency_s": [done.latency_s] * n,
+                "request_latency_s": [done.latency_s] * n, "model": [done.model] * n,
+                "structured_output": [""] * n, "reasks": [0] * n, "retries": [0] * n,
+                "fallback": [False] * n, "clipped": done.clipped, "cached": [False] * n,
+                "error": [None] * n})
+            return
         self._buf["calls"].append({
             "call_id": [d.call_id for d in done], "step": [step] * n, "agent": agents,
             "kind": [kind] * n, "prompt": prompts,
             "reply": [d.text for d in done] if keep else [None] * n,
             "raw_reply": [d.raw_text for d in done],
-            "parsed": [d.parsed.model_dump_json() if d.parsed is not None else None
-                       for d in done],
+            "parsed": _parsed_json(done),
             "input_tokens": [d.input_tokens for d in done],
             "output_tokens": [d.output_tokens for d in done],
             "latency_s": [d.latency_s for d in done],
@@ -147,3 +159,20 @@ class Recorder:
                 frame.to_parquet(tmp, index=False)
                 tmp.replace(path)
         return tables
+
+
+def _parsed_json(done: Sequence[Any]) -> list[str | None]:
+    """Each completion's parsed reply as JSON; replies of one phase share a schema, so equal
+    texts parse to equal replies and each distinct text is dumped once."""
+    texts = done.texts if isinstance(done, LocalCompletions) else [d.text for d in done]
+    dumped: dict[str, str | None] = {}
+    out = []
+    for text, parsed in zip(texts, parsed_replies(done), strict=True):
+        j = dumped.get(text, _NONE)
+        if j is _NONE:
+            j = dumped[text] = parsed.model_dump_json() if parsed is not None else None
+        out.append(j)
+    return out
+
+
+_NONE = object()

@@ -14,8 +14,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from econsim.economy.best_response import best_response_menu
-from econsim.llm import LabourChoice, Satisfaction, labour_schema
-from econsim.prompts import SatisfactionView, WorkerView
+from econsim.llm import LabourChoice, Satisfaction, labour_schema, parsed_replies
+from econsim.prompts import SatisfactionBatch, WorkerBatch
 from econsim.prompts.common import MENU_HOURS
 from econsim.registry import Registry
 from econsim.simulation.context import AgentContext
@@ -56,12 +56,10 @@ class LLMWorkers:
     def labour(self, ctx: AgentContext, t: int) -> Array:
         cfg, st = ctx.config, ctx.state
         cutoffs, rates = tuple(ctx.cutoffs.tolist()), tuple(st.rates.tolist())
-        views = [WorkerView(name=ctx.names[i], skill=float(ctx.skills[i]), step=t,
-                            n_steps=cfg.n_steps, cutoffs=cutoffs, rates=rates,
-                            history=st.histories[i][-cfg.H:], persona=ctx.personas[i],
-                            utility_type=ctx.utility_types[i], K=cfg.K, H=cfg.H)
-                 for i in range(cfg.n_agents)]
-        call_ids = [ctx.call_id(t, "labour", i) for i in range(cfg.n_agents)]
+        views = WorkerBatch(ctx.names, ctx.skills, ctx.personas, ctx.utility_types,
+                            st.histories, step=t, n_steps=cfg.n_steps, cutoffs=cutoffs,
+                            rates=rates, K=cfg.K, H=cfg.H)
+        call_ids = ctx.call_ids(t, "labour", cfg.n_agents)
 
         def fallbacks() -> list[LabourChoice]:  # the previous hours (40 h at the first step)
             last = st.last_labour if t > 0 else [FIRST_STEP_FALLBACK_HOURS] * cfg.n_agents
@@ -69,22 +67,21 @@ class LLMWorkers:
 
         done = ctx.ask("labour", views, schema=LABOUR_SCHEMA, call_ids=call_ids,
                        fallbacks=fallbacks, agents=range(cfg.n_agents), step=t)
-        return np.array([float(c.parsed.LABOR) for c in done])
+        return np.array([float(p.LABOR) for p in parsed_replies(done)])
 
     def satisfaction(self, ctx: AgentContext, t: int) -> Array:
         cfg, st = ctx.config, ctx.state
         cutoffs, rates = tuple(ctx.cutoffs.tolist()), tuple(st.rates.tolist())
-        views = [SatisfactionView(name=ctx.names[i], persona=ctx.personas[i], cutoffs=cutoffs,
-                                  rates=rates, last=st.histories[i][-1])
-                 for i in range(cfg.n_agents)]
-        call_ids = [ctx.call_id(t, "satisfaction", i) for i in range(cfg.n_agents)]
+        views = SatisfactionBatch(ctx.names, ctx.personas, cutoffs, rates,
+                                  [h[-1] for h in st.histories])
+        call_ids = ctx.call_ids(t, "satisfaction", cfg.n_agents)
 
         def fallbacks() -> list[Satisfaction]:  # the previous answer
             return [Satisfaction(SATISFIED="YES" if r == 1.0 else "NO") for r in st.satisfaction]
 
         done = ctx.ask("satisfaction", views, schema=Satisfaction, call_ids=call_ids,
                        fallbacks=fallbacks, agents=range(cfg.n_agents), step=t)
-        return np.array([c.parsed.r for c in done])
+        return np.array([p.r for p in parsed_replies(done)])
 
 
 class RandomWorkers(FixedWorkers):

@@ -2,25 +2,25 @@
 
 It answers every agent call with the JSON an LLM would give, using nothing but the messages it is
 sent (history, outcomes, persona text); decision rules are in :mod:`econsim.llm.surrogate.agents`.
-Given ``(seed, call_id)`` the answer is fully determined: a stdlib :class:`random.Random` is seeded
-from ``blake2b(f"{seed}:{call_id}")`` (cheaper than a numpy Generator at ~20k decisions/s).
+Given ``(seed, call_id)`` the answer is fully determined: its random draws are a counter-based
+stream keyed by ``blake2b(f"{seed}:{call_id}")`` (:mod:`econsim.llm.surrogate.draws`), which the
+array stand-in computes for a whole phase at once, bit for bit.
 
 It is a stand-in for an LLM, not a model of one: figures made with it must say so.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import random
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from econsim.llm.surrogate import agents
+from econsim.llm.surrogate.draws import Draws, call_key
 from econsim.registry import Registry
 
 #: Decision rule per reply-schema kind.
-SURROGATE_RULES: Registry[Callable[[str, random.Random], dict]] = Registry("surrogate rule")
+SURROGATE_RULES: Registry[Callable[[str, Draws], dict]] = Registry("surrogate rule")
 SURROGATE_RULES.register("labor", agents.labour)
 SURROGATE_RULES.register("delta", agents.delta)
 SURROGATE_RULES.register("satisfaction", agents.satisfaction)
@@ -67,13 +67,12 @@ class Surrogate:
         self.seed = int(seed)
 
     def seed_of(self, call_id: str) -> int:
-        """The seed of one call's generator: ``blake2b(f"{seed}:{call_id}")`` (8 bytes)."""
-        digest = hashlib.blake2b(f"{self.seed}:{call_id}".encode(), digest_size=8).digest()
-        return int.from_bytes(digest, "little")
+        """The key of one call's draws: ``blake2b(f"{seed}:{call_id}")`` (8 bytes)."""
+        return call_key(self.seed, call_id)
 
-    def rng(self, call_id: str) -> random.Random:
-        """One call's generator, seeded with :meth:`seed_of`."""
-        return random.Random(self.seed_of(call_id))
+    def rng(self, call_id: str) -> Draws:
+        """One call's draws, keyed by :meth:`seed_of`."""
+        return Draws(self.seed_of(call_id))
 
     def decide(self, messages: Sequence[dict[str, Any]], call_id: str,
                kind: str | None = None) -> dict:

@@ -19,11 +19,11 @@ Planner / leader — coordinate-wise sign following on the shown policy history:
 from __future__ import annotations
 
 import math
-import random
 import re
 from dataclasses import dataclass
 
 from econsim.llm.surrogate import reader as rd
+from econsim.llm.surrogate.draws import Draws
 
 MENU: tuple[float, ...] = tuple(float(h) for h in range(0, 101, 10))
 DELTAS: tuple[int, ...] = (-20, -10, 0, 10, 20)
@@ -96,12 +96,12 @@ def read_labour(text: str) -> LabourReading:
                          exploit_of(text), step, total)
 
 
-def labour(text: str, rng: random.Random) -> dict:
+def labour(text: str, rng: Draws) -> dict:
     """The worker rule (module docstring), on prompt text."""
     return decide_labour(read_labour(text), rng)
 
 
-def decide_labour(r: LabourReading, rng: random.Random) -> dict:
+def decide_labour(r: LabourReading, rng: Draws) -> dict:
     """The worker rule (module docstring) on what a prompt shows."""
     obs = r.obs
     if not obs:
@@ -148,7 +148,7 @@ def _toward(cur: tuple[float, ...], target: tuple[float, ...]) -> list[int]:
                                                                                  strict=True)]
 
 
-def delta(text: str, rng: random.Random) -> dict:
+def delta(text: str, rng: Draws) -> dict:
     """The planner / leader rule (module docstring)."""
     cur = rd.current_rates(text)
     n = len(cur)
@@ -181,7 +181,7 @@ def delta(text: str, rng: random.Random) -> dict:
     return {"DELTA": _clip_delta(cur, out)}
 
 
-def satisfaction(text: str, rng: random.Random) -> dict:
+def satisfaction(text: str, rng: Draws) -> dict:
     """P(YES) = σ(0.3 + 1.5·attitude + 3·(rebate − tax)/max(z, 1000)), on prompt text."""
     a, _ = attitudes(text)
     z, tax, reb = rd.last_outcome(text)
@@ -189,7 +189,7 @@ def satisfaction(text: str, rng: random.Random) -> dict:
 
 
 def decide_satisfaction(attitude: float, z: float, tax: float, rebate: float,
-                        rng: random.Random) -> dict:
+                        rng: Draws) -> dict:
     """P(YES) = σ(0.3 + 1.5·attitude + 3·(rebate − tax)/max(z, 1000)) (z, tax, rebate as shown)."""
     p = _sigmoid(0.3 + 1.5 * attitude + 3.0 * (rebate - tax) / max(z, 1000.0))
     return {"SATISFIED": "YES" if rng.random() < p else "NO"}
@@ -204,7 +204,7 @@ def _tax(z: float, cuts: tuple[float, ...], rates_pct: tuple[float, ...]) -> flo
     return t
 
 
-def vote(text: str, rng: random.Random) -> dict:
+def vote(text: str, rng: Draws) -> dict:
     """Platforms: own tax change, tilted by attitude; no platforms: the nearest-income candidate."""
     cands = rd.candidates(text)
     if not cands:
@@ -227,7 +227,7 @@ def vote(text: str, rng: random.Random) -> dict:
     return {"VOTE": cands[max(range(len(cands)), key=scores.__getitem__)][0]}
 
 
-def run(text: str, rng: random.Random) -> dict:
+def run(text: str, rng: Draws) -> dict:
     """Run with P = σ(−1.5 + 2·dissatisfaction + risk); platform cuts own and lower brackets if the
     worker pays more than it gets back or opposes taxes, raises upper brackets if it supports
     redistribution."""
@@ -268,7 +268,7 @@ _RISK_LINES = {"low": "You are risk-averse and prefer security",
                "high": "You are risk-tolerant and comfortable with risk"}
 
 
-def persona(text: str, rng: random.Random) -> dict:
+def persona(text: str, rng: Draws) -> dict:
     """A 2–3 sentence second-person persona from Age/Sex/Occupation/Annual income lines."""
     def field(name: str, default: str) -> str:
         m = re.search(rf"^{name}:\s*(.+)$", text, re.M)

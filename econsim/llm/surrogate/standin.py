@@ -13,27 +13,43 @@ token estimate, characters / 4) — without building or parsing the whole text:
   frame. The observations come from the same line reader the text path uses, and the frame from the
   same text functions, so every number is the rounded number the prompt shows: identical decisions
   by construction, and proved on whole runs by ``tests/test_standin.py``.
+  In the ``paper`` style a whole phase is decided at once from arrays
+  (:mod:`econsim.llm.surrogate.labour_arrays`); the call-by-call path above serves the ``compact``
+  style and the phases that do not fit the arrays.
 * **satisfaction** — its prompt is short: rendered (for its length) and read with the same reader;
-  the persona's attitude is read once per worker.
+  the persona's attitude is read once per worker; the phase's draws are computed at once.
 * **planner, leader, vote, run** — once per tax year or election: rendered and decided by the
   text rule, in this process, with no client in between.
 
-Random draws are the text path's: one :class:`random.Random` per call id.
+Random draws are the text path's: the counter-based stream of each call id
+(:mod:`econsim.llm.surrogate.draws`), computed for a whole phase at once.
 """
 
 from __future__ import annotations
 
 import json
-import random
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from econsim.llm.surrogate import Surrogate, agents, prompt_text
 from econsim.llm.surrogate import reader as rd
-from econsim.prompts import PROMPT_STYLES, StepRecord, WorkerView, build
+from econsim.llm.surrogate.draws import Draws, call_key, uniforms
+from econsim.llm.surrogate.labour_arrays import PaperLabour
+from econsim.prompts import (
+    PROMPT_STYLES,
+    SatisfactionBatch,
+    StepRecord,
+    WorkerBatch,
+    WorkerView,
+    build,
+    paper,
+)
 from econsim.prompts import common as c
+from econsim.prompts.numbers import shown_and_len
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,14 +119,22 @@ class StandIn:
         self.style = PROMPT_STYLES.get(style)
         self._windows: dict[str, _Window] = {}  # per worker: its shown history, in pieces
         self._attitude: dict[tuple[str, str | None], float] = {}
-        self._random = random.Random()
+        self._system_len: dict[tuple[str, str | None], int] = {}
+        self._sat_cols: tuple | None = None  # the columns _sat_info was read for
+        self._sat_info: tuple[np.ndarray, np.ndarray] = (np.zeros(0), np.zeros(0, dtype=int))
+        self._arrays = PaperLabour(self.style, surrogate.seed) if style == "paper" else None
 
     def decide(self, kind: str, views: Sequence[Any], call_ids: Sequence[str]
                ) -> tuple[list[str], list[int]]:
         """Reply texts (the JSON the surrogate backend would send) and prompt characters (all
         message contents, as the backend counts them) for one phase of ``kind`` calls."""
-        one = {"worker": self._labour, "satisfaction": self._satisfaction}.get(kind,
-                                                                               self._rendered)
+        if kind == "worker" and self._arrays is not None and isinstance(views, WorkerBatch):
+            done = self._arrays.decide(views, call_ids)
+            if done is not None:
+                return done
+        if kind == "satisfaction":
+            return self._satisfaction_phase(views, call_ids)
+        one = self._labour if kind == "worker" else self._rendered
         texts, chars = [], []
         for view, cid in zip(views, call_ids, strict=True):
             reply, n = one(kind, view, cid)
@@ -118,10 +142,9 @@ class StandIn:
             chars.append(n)
         return texts, chars
 
-    def _rng(self, call_id: str) -> random.Random:
-        """The text path's generator of this call (one instance re-seeded: the same draws)."""
-        self._random.seed(self.surrogate.seed_of(call_id))
-        return self._random
+    def _rng(self, call_id: str) -> Draws:
+        """The text path's draws of this call."""
+        return self.surrogate.rng(call_id)
 
     # -- labour: frame + cached history pieces ------------------------------------------------
     def _labour(self, kind: str, v: WorkerView, call_id: str) -> tuple[dict, int]:
@@ -180,21 +203,96 @@ class StandIn:
                       rd.observations_from_lines(lines, cached=False))
 
     # -- satisfaction: short prompt, attitude read once per worker ---------------------------
-    def _satisfaction(self, kind: str, view: Any, call_id: str) -> tuple[dict, int]:
-        messages = build(self.style_name, kind, view)
-        text = prompt_text(messages)
-        key = (view.name, view.persona)
+    def _satisfaction_phase(self, views: Sequence[Any], call_ids: Sequence[str]
+                            ) -> tuple[list[str], list[int]]:
+        """:func:`~econsim.llm.surrogate.agents.decide_satisfaction` per call, its one draw
+        computed for the phase at once."""
+        u = uniforms([call_key(self.surrogate.seed, cid) for cid in call_ids], 1)[:, 0].tolist()
+        if self.style_name == "paper" and isinstance(views, SatisfactionBatch):
+            done = self._satisfaction_arrays(views, u)
+            if done is not None:
+                return done
+        texts, chars = [], []
+        for view, draw in zip(views, u, strict=True):
+            messages = build(self.style_name, "satisfaction", view)
+            text = prompt_text(messages)
+            key = (view.name, view.persona)
+            a = self._attitude.get(key)
+            if a is None:
+                a = self._attitude[key] = agents.attitudes(text)[0]
+            z, tax, reb = rd.last_outcome(text)
+            reply = agents.decide_satisfaction(a, z, tax, reb, _Fixed(draw))
+            texts.append(_reply_text(reply))
+            chars.append(_chars(messages))
+        return texts, chars
+
+    def _satisfaction_arrays(self, views: SatisfactionBatch, u: list[float]
+                             ) -> tuple[list[str], list[int]] | None:
+        """A ``paper`` satisfaction phase without a prompt per call: the numbers read are those
+        shown (:func:`econsim.prompts.numbers.shown`, checked against the text reader on the
+        first prompt), each prompt's length the first one's corrected by the system message and
+        the numbers that differ (:data:`econsim.prompts.paper.SATISFACTION_FIELDS`); ``None``
+        if the phase does not fit (then it is decided call by call)."""
+        v0 = views[0]
+        cols = (views.names, views.personas)
+        if self._sat_cols is None or any(a is not b for a, b in zip(cols, self._sat_cols,
+                                                                      strict=True)):
+            info = [self._satisfier(views, i) for i in range(len(views))]
+            self._sat_info = (np.array([a for a, _ in info]), np.array([n for _, n in info]))
+            self._sat_cols = cols
+        attitude, system_len = self._sat_info
+        lasts = views.lasts
+        fields = paper.SATISFACTION_FIELDS
+        shown_values, chars = {}, system_len - system_len[0]
+        for fmt in dict.fromkeys((d, commas) for _, d, commas in fields):
+            names = [f for f, d, commas in fields if (d, commas) == fmt]
+            v, n = shown_and_len([[getattr(r, f) for r in lasts] for f in names], *fmt)
+            shown_values.update(zip(names, v, strict=True))
+            chars += (n - n[:, :1]).sum(axis=0)
+        z, tax, reb = (shown_values[f] for f in ("income", "tax", "rebate"))
+        messages = build("paper", "satisfaction", v0)
+        if rd.last_outcome(prompt_text(messages)) != (z[0], tax[0], reb[0]):
+            return None
+        chars += _chars(messages)
+        # decide_satisfaction's argument, in its order of operations; σ by the same function
+        x = 0.3 + 1.5 * attitude + 3.0 * (reb - tax) / np.maximum(z, 1000.0)
+        sigmoid = agents._sigmoid
+        yes, no = _reply_text({"SATISFIED": "YES"}), _reply_text({"SATISFIED": "NO"})
+        texts = [yes if draw < sigmoid(xi) else no for draw, xi in zip(u, x.tolist(), strict=True)]
+        return texts, chars.tolist()
+
+    def _satisfier(self, batch: SatisfactionBatch, i: int) -> tuple[float, int]:
+        """A worker's attitude (read once from its first satisfaction prompt, as the call-by-call
+        path does) and the length of its satisfaction system message."""
+        key = (batch.names[i], batch.personas[i])
         a = self._attitude.get(key)
-        if a is None:
-            a = self._attitude[key] = agents.attitudes(text)[0]
-        z, tax, reb = rd.last_outcome(text)
-        return (agents.decide_satisfaction(a, z, tax, reb, self._rng(call_id)),
-                _chars(messages))
+        n = self._system_len.get(key)
+        if a is None or n is None:
+            messages = build(self.style_name, "satisfaction", batch[i])
+            if a is None:
+                a = self._attitude[key] = agents.attitudes(prompt_text(messages))[0]
+            n = self._system_len[key] = len(messages[0]["content"])
+        return a, n
 
     # -- rare calls: rendered and read ---------------------------------------------------------
     def _rendered(self, kind: str, view: Any, call_id: str) -> tuple[dict, int]:
         messages = build(self.style_name, kind, view)
         return self.surrogate.decide(messages, call_id, _RULE_KIND[kind]), _chars(messages)
+
+
+class _Fixed:
+    """The one draw a satisfaction decision uses, computed with the rest of its phase."""
+
+    __slots__ = ("u",)
+
+    def __init__(self, u: float) -> None:
+        self.u = u
+
+    def random(self) -> float:
+        u, self.u = self.u, None
+        if u is None:
+            raise RuntimeError("only the first draw of this call was computed")
+        return u
 
 
 #: Prompt kind → reply kind of the surrogate's rules.

@@ -114,18 +114,24 @@ def test_arrays_refused_where_a_text_is_needed() -> None:
         _config("bounded", "paper", 1, surrogate_reads="numpy")
 
 
-def test_arrays_resume_equals_uninterrupted(tmp_path) -> None:
-    """The stand-in's history pieces are a cache: a resumed run rebuilds them."""
-    cfg = _config("bounded", "compact", 4, n_steps=40)
+def _whole_and_resumed(cfg: SimConfig, tmp_path) -> tuple[dict, dict]:  # noqa: ANN001
+    """The tables of an uninterrupted run and of one stopped inside its third tax year (as a
+    killed process would: the lock goes with it) and resumed."""
     whole = make_simulation(cfg).run().tables
     sim = make_simulation(cfg, tmp_path / "run")
-    while sim.state.step < 25:  # stop inside the third tax year
+    while sim.state.step < 25:
         sim._step(sim.state.step)
         sim.state.step += 1
         if sim.state.step % cfg.K == 0:
             sim._close_tax_year()
-    sim.close()  # as a killed process would: the lock goes with it
-    resumed = Simulation.resume(tmp_path / "run").run().tables
+    sim.close()
+    return whole, Simulation.resume(tmp_path / "run").run().tables
+
+
+def test_arrays_resume_equals_uninterrupted(tmp_path) -> None:
+    """The stand-in's history pieces are a cache: a resumed run rebuilds them."""
+    cfg = _config("bounded", "compact", 4, n_steps=40)
+    whole, resumed = _whole_and_resumed(cfg, tmp_path)
     pd.testing.assert_frame_equal(whole["agents"], resumed["agents"], check_exact=True)
     pd.testing.assert_frame_equal(whole["steps"], resumed["steps"], check_exact=True)
 
@@ -152,15 +158,7 @@ def test_paper_phases_are_decided_from_arrays(monkeypatch) -> None:
 def test_arrays_resume_equals_uninterrupted_paper(tmp_path) -> None:
     """After a resume the arrays are rebuilt from the histories (paper style)."""
     cfg = _config("bounded", "paper", 6, n_steps=40)
-    whole = make_simulation(cfg).run().tables
-    sim = make_simulation(cfg, tmp_path / "run")
-    while sim.state.step < 25:
-        sim._step(sim.state.step)
-        sim.state.step += 1
-        if sim.state.step % cfg.K == 0:
-            sim._close_tax_year()
-    sim.close()
-    resumed = Simulation.resume(tmp_path / "run").run().tables
+    whole, resumed = _whole_and_resumed(cfg, tmp_path)
     pd.testing.assert_frame_equal(whole["agents"], resumed["agents"], check_exact=True)
     pd.testing.assert_frame_equal(whole["calls"].drop(columns=list(TIMING)),
                                   resumed["calls"].drop(columns=list(TIMING)), check_exact=True)

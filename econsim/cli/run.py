@@ -27,6 +27,7 @@ from econsim.llm.pack import is_pack, pack_store_path, read_manifest, write_pack
 from econsim.simulation import SimConfig, make_simulation, resume_simulation
 from econsim.simulation.config import ConfigError, field_kinds
 from econsim.simulation.engine import CHECKPOINT, CONFIG_FILE
+from econsim.simulation.run_folder import MANIFEST
 
 
 def _parse_value(field: dataclasses.Field, text: str) -> Any:
@@ -104,6 +105,63 @@ def _config(args: argparse.Namespace) -> SimConfig:
 
 
 def run(args: argparse.Namespace) -> int:
+    state: dict[str, Any] = {"folder": args.resume}
+    try:
+        return _run(args, state)
+    except OSError as err:  # a full or read-only file system, met while the run writes
+        raise RunWriteError(_write_failure(state["folder"], err)) from None
+
+
+class RunWriteError(OSError):
+    """A run that could not write its folder; the message is the one line to show."""
+
+
+def _write_failure(folder: Path | None, err: OSError) -> str:
+    """One line: the file that could not be written, why, what to do and what was kept. A
+    status left at ``running`` (the failure came after the run's own error handling) is set to
+    ``failed`` when the file system still allows it."""
+    from econsim.simulation.run_folder import CHECKPOINT_META, describe_os_error, os_error_advice
+    from econsim.simulation.status import read_status, write_status
+
+    path = err.filename or folder or "the run folder"
+    notes = list(getattr(err, "__notes__", []))
+    if folder is not None and _put_back(Path(folder)):
+        notes.append(f"the run {folder} held before was put back unchanged")
+    if folder is not None and Path(folder).is_dir() and not notes:
+        try:
+            status = read_status(folder)
+        except (OSError, ValueError):
+            status = None
+        if status is not None and status.get("status") == "running":
+            meta = Path(folder) / CHECKPOINT_META
+            step = json.loads(meta.read_text()).get("step") if meta.exists() else None
+            write_status(Path(folder), status="failed", step=int(status.get("step") or 0),
+                         checkpoint_step=step, ledger=status.get("ledger") or {}, error=err)
+    kept = "; ".join(dict.fromkeys(notes)) or _resume_hint(folder)
+    return (f"cannot write {path}: {describe_os_error(err)}; {os_error_advice(err)}; {kept}")
+
+
+def _put_back(folder: Path) -> bool:
+    """Put back the run an ``--overwrite`` moved aside when the replacement failed before its
+    first checkpoint was complete (the engine only does so when the failure came before it
+    started writing that checkpoint). True if one was put back."""
+    from econsim.simulation.run_folder import ASIDE, FolderLock, RunFolderError, restore_aside
+
+    if not (folder / ASIDE).is_dir() or (folder / CHECKPOINT).exists():
+        return False
+    try:
+        lock = FolderLock(folder).acquire()
+    except RunFolderError:
+        return False
+    try:
+        return restore_aside(folder)
+    except OSError:
+        return False
+    finally:
+        lock.release()
+
+
+def _run(args: argparse.Namespace, state: dict[str, Any]) -> int:
     folder = args.resume
     try:
         if args.resume is not None:
@@ -134,6 +192,7 @@ def run(args: argparse.Namespace) -> int:
                                      "replay: choose another folder")
             folder = args.out or Path("results/runs") / (
                 f"{config.scenario}_{config.worker}_{config.planner}_seed{config.seed}")
+            state["folder"] = folder
             sim = make_simulation(config, folder, progress=not args.no_progress,
                                   overwrite=args.overwrite)
         result = sim.run()
@@ -181,7 +240,12 @@ def _resume_hint(folder: Path | None) -> str:
     """Which command continues an interrupted run (none if it stopped before starting)."""
     if folder is None:
         return "nothing was written"
+    if (Path(folder) / MANIFEST).exists():
+        return f"the run itself finished: its results in {folder} are complete"
     if (Path(folder) / CHECKPOINT).exists():
         return f"resume with: econsim run --resume {folder}"
+    config = Path(folder) / CONFIG_FILE
+    if not config.is_file() or config.stat().st_size == 0:
+        return "nothing was run; run the same command again"
     return (f"it stopped before its first checkpoint; start it again with: econsim run "
-            f"--config {Path(folder) / CONFIG_FILE} --out {folder}")
+            f"--config {config} --out {folder}")

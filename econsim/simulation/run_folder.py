@@ -15,13 +15,17 @@ checkpoints and chunks verified before they are trusted.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import io
 import json
 import os
 import pickle
+import re
 import shutil
-from collections.abc import Iterable
+import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -68,30 +72,49 @@ class FolderLock:
         self._made_folder = False
 
     def acquire(self) -> FolderLock:
-        if not self.folder.exists():
-            self.folder.mkdir(parents=True)
-            self._made_folder = True
-        elif not self.folder.is_dir():
-            raise RunFolderError(f"run folder {self.folder} is a file, not a folder")
-        lock = filelock.FileLock(str(self.folder / LOCK), timeout=0)
+        """Create the folder if missing and take its lock; a folder that cannot be created or
+        written (read-only or full file system, no permission) is refused here, before
+        anything in it changes."""
         try:
+            if not self.folder.exists():
+                self.folder.mkdir(parents=True)
+                self._made_folder = True
+            elif not self.folder.is_dir():
+                raise RunFolderError(f"run folder {self.folder} is a file, not a folder")
+            lock = filelock.FileLock(str(self.folder / LOCK), timeout=0)
             lock.acquire()
         except filelock.Timeout:
             raise RunFolderError(f"run folder {self.folder} is in use by another run (lock "
                                  f"{self.folder / LOCK}); wait for it to end or choose another "
                                  "--out") from None
+        except OSError as err:
+            raise RunFolderError(f"run folder {self.folder} cannot be written "
+                                 f"({describe_os_error(err)}); nothing in it was changed: "
+                                 f"{os_error_advice(err)}") from None
         self._lock = lock
         return self
 
     def release(self, *, remove_empty: bool = False) -> None:
-        """Release the lock; with ``remove_empty`` also remove the folder if this lock made it
-        and nothing else was written (a run refused before it started leaves no trace)."""
+        """Release the lock. ``remove_empty`` is for a run that failed before it started: an
+        earlier run an overwrite moved aside is put back, and a folder this lock made is
+        removed with what the set-up wrote into it (it holds nothing else: it was locked), so
+        a refused run leaves no trace."""
+        if remove_empty and (self.folder / ASIDE).is_dir():
+            # set-up failed after an overwrite moved the earlier run aside (e.g. the disk
+            # filled while writing config.yaml): the earlier run comes back
+            with contextlib.suppress(OSError):
+                if restore_aside(self.folder):
+                    handled = sys.exc_info()[1]  # the set-up's error, being handled by our caller
+                    if handled is not None:
+                        handled.add_note(f"the run {self.folder} held before was put back "
+                                         "unchanged")
         if self._lock is not None:
             self._lock.release()
             self._lock = None
-        if remove_empty and self._made_folder:
-            names = {p.name for p in self.folder.iterdir()} if self.folder.exists() else set()
-            if names <= {LOCK}:
+        if remove_empty and self._made_folder and self.folder.is_dir():
+            made = {LOCK, CONFIG_FILE, STATUS_FILE, "chunks"}
+            if {p.name for p in self.folder.iterdir()} <= made and not any(
+                    (self.folder / "chunks").glob("*")):
                 shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -186,6 +209,46 @@ def prompt_template_hash() -> str:
     return h.hexdigest()[:16]
 
 
+# -- file-system failures -------------------------------------------------------------------------
+@contextlib.contextmanager
+def removed_on_error(*paths: Path) -> Iterator[None]:
+    """Delete ``paths`` (temporary files being written) if the block fails, e.g. on a full
+    disk, so no half-written ``.tmp`` is left behind."""
+    try:
+        yield
+    except BaseException:
+        for p in paths:
+            with contextlib.suppress(OSError):
+                p.unlink(missing_ok=True)
+        raise
+
+
+def os_errno(err: OSError) -> int | None:
+    """The errno of ``err``, also when a library (e.g. pyarrow) only names it in its text."""
+    if err.errno:
+        return int(err.errno)
+    found = re.search(r"errno (\d+)", str(err), flags=re.IGNORECASE)
+    return int(found.group(1)) if found else None
+
+
+def describe_os_error(err: OSError) -> str:
+    """``err`` as a short phrase: the system's words and the errno name (no path)."""
+    code = os_errno(err)
+    name = errno.errorcode.get(code, "") if code else ""
+    text = err.strerror or (os.strerror(code) if code else str(err))
+    return f"{text}, {name}" if name else text
+
+
+def os_error_advice(err: OSError) -> str:
+    """What a user can do about a failed write."""
+    code = os_errno(err)
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        return "free space on that file system or choose another --out"
+    if code in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return "the file system or folder is not writable: choose a writable --out"
+    return "check the folder and its file system, or choose another --out"
+
+
 # -- checkpoints ----------------------------------------------------------------------------------
 def _allowed(classes: Iterable[type]) -> dict[tuple[str, str], Any]:
     """What a checkpoint may contain: the engine's state classes (``classes``), numpy arrays and
@@ -244,15 +307,16 @@ def write_checkpoint(folder: Path, state: Any, config: dict[str, Any],
     the chunks' checksums), each atomically; the record last."""
     path = folder / CHECKPOINT
     tmp = path.with_suffix(".pkl.tmp")
-    h = hashlib.sha256()
-    with tmp.open("wb") as fh:  # streamed: no second copy of a large state
-        pickle.dump(state, _Hashing(fh, h), protocol=pickle.HIGHEST_PROTOCOL)
-    meta = {"format": CHECKPOINT_FORMAT, "sha256": h.hexdigest(), "config": config_hash(config),
-            "step": int(state.step), "chunks": chunks}
     meta_tmp = folder / (CHECKPOINT_META + ".tmp")
-    meta_tmp.write_text(json.dumps(meta, indent=1, sort_keys=True))
-    os.replace(tmp, path)
-    os.replace(meta_tmp, folder / CHECKPOINT_META)
+    h = hashlib.sha256()
+    with removed_on_error(tmp, meta_tmp):  # a full disk leaves the last good checkpoint only
+        with tmp.open("wb") as fh:  # streamed: no second copy of a large state
+            pickle.dump(state, _Hashing(fh, h), protocol=pickle.HIGHEST_PROTOCOL)
+        meta = {"format": CHECKPOINT_FORMAT, "sha256": h.hexdigest(),
+                "config": config_hash(config), "step": int(state.step), "chunks": chunks}
+        meta_tmp.write_text(json.dumps(meta, indent=1, sort_keys=True))
+        os.replace(tmp, path)
+        os.replace(meta_tmp, folder / CHECKPOINT_META)
 
 
 class _Hashing:
@@ -317,7 +381,7 @@ def verify_chunks(folder: Path, chunks: dict[str, str]) -> None:
                                  "refused")
 
 
-__all__ = ["abandoned_start", "make_room", "prompt_template_hash", "restore_aside",
+__all__ = ["describe_os_error", "os_errno", "os_error_advice", "removed_on_error", "abandoned_start", "make_room", "prompt_template_hash", "restore_aside",
            "write_run_manifest", "ASIDE", "CHECKPOINT", "CHECKPOINT_META", "CONFIG_FILE", "LOCK", "MANIFEST",
            "FolderLock", "RunFolderError", "config_hash", "discard_aside", "move_aside",
            "read_checkpoint", "verify_chunks", "write_checkpoint"]

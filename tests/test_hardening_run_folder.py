@@ -68,6 +68,9 @@ def test_resume_refuses_a_corrupt_checkpoint(tmp_path):
     path.write_bytes(bytes(data))
     with pytest.raises(RunFolderError, match="checkpoint.pkl is corrupt"):
         Simulation.resume(tmp_path / "run")
+    path.write_bytes(bytes(data[: len(data) // 2]))  # truncated
+    with pytest.raises(RunFolderError, match="checkpoint.pkl is corrupt"):
+        Simulation.resume(tmp_path / "run")
     path.write_bytes(b"")
     with pytest.raises(RunFolderError, match="corrupt"):
         Simulation.resume(tmp_path / "run")

@@ -25,9 +25,14 @@ from typing import Any
 
 from econsim.llm.pack import is_pack, pack_store_path, read_manifest, write_pack
 from econsim.simulation import SimConfig, make_simulation, resume_simulation
-from econsim.simulation.config import ConfigError, field_kinds
+from econsim.simulation.config import ConfigError, ConfigWarning, field_kinds
 from econsim.simulation.engine import CHECKPOINT, CONFIG_FILE
 from econsim.simulation.run_folder import MANIFEST
+
+#: Boolean words of a ``--flag``: those YAML 1.1 (PyYAML) reads as booleans in a config file,
+#: so a value is accepted in both places or in neither.
+BOOL_WORDS = {**dict.fromkeys(("true", "yes", "on"), True),
+              **dict.fromkeys(("false", "no", "off"), False)}
 
 
 def _parse_value(field: dataclasses.Field, text: str) -> Any:
@@ -44,9 +49,10 @@ def _parse_value(field: dataclasses.Field, text: str) -> Any:
             raise argparse.ArgumentTypeError(f"expects JSON, e.g. {example}; got {text!r}"
                                              ) from None
     if "bool" in kinds:
-        if text.lower() in ("true", "false"):
-            return text.lower() == "true"
-        raise argparse.ArgumentTypeError(f"expects true or false; got {text!r}")
+        if text.lower() in BOOL_WORDS:  # the words a YAML config file takes, too
+            return BOOL_WORDS[text.lower()]
+        raise argparse.ArgumentTypeError(f"expects true or false; got {text!r} (yes/no and "
+                                         "on/off are read as in YAML)")
     if "int" in kinds:
         try:
             return int(text)
@@ -88,7 +94,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _config(args: argparse.Namespace) -> SimConfig:
-    """The run's config from --config and flags; a bad flag value names the flag."""
+    """The run's config from --config and flags; a bad flag value names the flag, and a
+    configuration that runs but probably not as meant is one ``warning:`` line."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConfigWarning)
+        config = _read_config(args)
+    for message in dict.fromkeys(str(w.message) for w in caught
+                                 if issubclass(w.category, ConfigWarning)):
+        print(f"econsim run: warning: {message}", file=sys.stderr)
+    return config
+
+
+def _read_config(args: argparse.Namespace) -> SimConfig:
     values: dict[str, Any] = {}
     if args.config is not None:
         values.update(SimConfig.from_yaml(args.config).to_dict())

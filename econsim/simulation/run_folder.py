@@ -33,6 +33,7 @@ import filelock
 import yaml
 
 import econsim.prompts as prompts_pkg
+from econsim.llm.redact import url_without_credentials
 from econsim.simulation.status import STATUS_FILE
 
 CHECKPOINT = "checkpoint.pkl"
@@ -185,18 +186,24 @@ def restore_aside(folder: Path) -> bool:
 def write_run_manifest(folder: Path, *, config: Any, client: Any, calls: Any, started: float,
                        status: str, ledger: dict[str, Any], **extra: Any) -> None:
     """The run's ``manifest.json``, the same keys for every engine: configuration, seeds, backend
-    (requested, served, structured-output forms used and negotiated), the prompt template hash,
-    ledger and status (``extra``: engine-specific keys)."""
+    (requested, served, the server URL the SDK used and where it came from — the backend string,
+    an environment variable such as ``OPENAI_BASE_URL`` or the vendor default — without
+    credentials, structured-output forms used and negotiated), the prompt template hash, ledger
+    and status (``extra``: engine-specific keys)."""
     from econsim.compendium.provenance import write_manifest
 
     served = sorted(calls["model"].unique().tolist()) if len(calls) else []
     forms = sorted(calls["structured_output"].unique().tolist()) \
         if "structured_output" in calls else []
     negotiated = client.structured_output() if client is not None else None
+    backend = getattr(client, "backend", None)
+    where = {} if getattr(backend, "url", None) is None else {
+        "url": url_without_credentials(str(backend.url)),
+        "url_from": getattr(backend, "url_source", "backend string")}
     write_manifest(folder, experiment="simulation", config=config.to_dict(),
                    outputs=sorted(p.name for p in folder.glob("*.parquet")),
                    started=started, status=status, seeds={"seed": config.seed},
-                   backend={"requested": config.backend, "served": served,
+                   backend={"requested": config.backend, "served": served, **where,
                             "structured_output": {"used": forms, "negotiation": negotiated}},
                    prompt_template_hash=prompt_template_hash(), ledger=ledger, **extra)
 

@@ -108,17 +108,18 @@ def test_full_disk_during_set_up_puts_the_earlier_run_back(tmp_path, monkeypatch
 
 def test_full_disk_at_a_checkpoint_leaves_no_tmp_and_keeps_the_earlier_run(
         tmp_path, monkeypatch, capsys):
-    from econsim.simulation import run_folder
+    from econsim.simulation import checkpoint_codec
 
     folder = tmp_path / "run"
     assert cli_main([*RUN, "--out", str(folder)]) == 0
     before = _snapshot(folder)
     capsys.readouterr()
-    def write(self, data):  # noqa: ANN001, ANN202 - the first checkpoint fills the disk
-        self.fh.write(data[: len(data) // 2])  # half of it lands in checkpoint.pkl.tmp
+
+    def savez(fh, **arrays):  # noqa: ANN001, ANN202 - the first checkpoint fills the disk
+        fh.write(b"PK\x03\x04 half")  # a start lands in checkpoint.npz.tmp
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(run_folder._Hashing, "write", write)
+    monkeypatch.setattr(checkpoint_codec.np, "savez", savez)
     assert cli_main([*RUN, "--seed", "7", "--out", str(folder), "--overwrite"]) == 1
     line = _one_line(capsys.readouterr().err)
     assert "No space left on device" in line and "put back unchanged" in line

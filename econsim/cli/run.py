@@ -137,7 +137,13 @@ def _write_failure(folder: Path | None, err: OSError) -> str:
     """One line: the file that could not be written, why, what to do and what was kept. A
     status left at ``running`` (the failure came after the run's own error handling) is set to
     ``failed`` when the file system still allows it."""
-    from econsim.simulation.run_folder import CHECKPOINT_META, describe_os_error, os_error_advice
+    from econsim.simulation.run_folder import (
+        CHECKPOINT_META,
+        WRITE_ERRNOS,
+        describe_os_error,
+        os_errno,
+        os_error_advice,
+    )
     from econsim.simulation.status import read_status, write_status
 
     path = err.filename or folder or "the run folder"
@@ -155,7 +161,16 @@ def _write_failure(folder: Path | None, err: OSError) -> str:
             write_status(Path(folder), status="failed", step=int(status.get("step") or 0),
                          checkpoint_step=step, ledger=status.get("ledger") or {}, error=err)
     kept = "; ".join(dict.fromkeys(notes)) or _resume_hint(folder)
-    return (f"cannot write {path}: {describe_os_error(err)}; {os_error_advice(err)}; {kept}")
+    verb = "cannot write" if os_errno(err) in WRITE_ERRNOS else "cannot read or write"
+    return f"{verb} {path}: {describe_os_error(err)}; {os_error_advice(err)}; {kept}"
+
+
+def _check_checkpoint_format(folder: Path) -> None:
+    """Refuse a run checkpointed by a version that wrote pickles (``checkpoint.pkl``)."""
+    if (folder / "checkpoint.pkl").exists() and not (folder / CHECKPOINT).exists():
+        raise ValueError(f"{folder} was checkpointed by an earlier version (checkpoint.pkl, a "
+                         "pickle), which this version does not read: rerun it with --overwrite "
+                         "(same seed, same results)")
 
 
 def _put_back(folder: Path) -> bool:
@@ -182,6 +197,7 @@ def _run(args: argparse.Namespace, state: dict[str, Any]) -> int:
     folder = args.resume
     try:
         if args.resume is not None:
+            _check_checkpoint_format(args.resume)
             sim = resume_simulation(args.resume, progress=not args.no_progress)
         else:
             config = _config(args)

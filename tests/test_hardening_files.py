@@ -165,7 +165,7 @@ def _recorded_store(tmp_path: Path) -> Path:
 def test_unusable_call_store_is_one_line(tmp_path, capsys, damage):
     store = tmp_path / "calls.sqlite"
     if damage == "garbage":
-        store.write_bytes(os.urandom(1) * 0 + bytes(range(256)) * 20)
+        store.write_bytes(bytes(range(256)) * 20)
     elif damage == "damaged_pages":  # a real store, every page after the header overwritten
         store = _recorded_store(tmp_path)
         data = store.read_bytes()

@@ -5,11 +5,13 @@ lists are JSON arrays; tuples, sets, deques, ``OrderedDict``, dicts with other t
 keys, complex numbers, slices, non-finite floats and numpy scalars are tagged JSON objects; numpy
 arrays (numbers only) are members of the ``.npz``; an instance of one of the engine's state
 classes is the index of its layout (class name and attribute names, ``__dict__`` and
-``__slots__``, listed once) and its attribute values. A list of frozen records of one class (a
-worker's history) is a range of rows of that class's table, whose columns of numbers are numpy
-members: a history of thousands of steps is written as arrays, not as JSON. Anything else is
-refused when the checkpoint is written, so a state that cannot be read back is never saved.
-Objects and arrays met twice are written once and referenced, so aliasing survives a resume.
+``__slots__``, listed once) and its attribute values. A list of frozen, slotted records of
+one class (a worker's history) is a range of rows of that class's table, whose columns of
+numbers are numpy members: a history of thousands of steps is written as arrays, not as JSON.
+Anything else is refused when the checkpoint is written, so a state that cannot be read back is
+never saved.
+Mutable objects and arrays met twice are written once and referenced, so aliasing survives a
+resume (frozen records need no reference: nothing changes them).
 
 :func:`load` reads the file with ``numpy.load(allow_pickle=False)`` and builds only classes of
 the list it is given (``Simulation.CHECKPOINT_CLASSES``): every class name is checked before
@@ -155,8 +157,9 @@ class _Encoder:
         if len(x) < 2:
             return None
         kind = type(x[0])
-        if not _immutable(kind) or isinstance(x[0], tuple) or any(type(v) is not kind
-                                                                  for v in x):
+        # frozen and slotted: its dataclass fields are all it holds
+        if not _immutable(kind) or hasattr(x[0], "__dict__") or isinstance(x[0], tuple) \
+                or any(type(v) is not kind for v in x):
             return None
         attrs = tuple(f.name for f in dataclasses.fields(kind))
         layout = self._layout(self._class_name(kind), attrs)

@@ -115,6 +115,79 @@ def test_out_on_a_file_and_a_port_out_of_range_are_one_line_errors(tmp_path, cap
     assert stop.value.code == 2
     err = capsys.readouterr().err
     assert "is a file, not a folder" in err and "Traceback" not in err
+    with pytest.raises(SystemExit) as stop:  # a device is no folder either
+        cli_main(["run", "--worker", "rational", "--planner", "fixed", "--n-agents", "2",
+                  "--n-steps", "2", "--K", "1", "--no-progress", "--out", "/dev/null"])
+    assert "run folder /dev/null is a file, not a folder" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         build_parser().parse_args(["--port", "70000"])
     assert "expects a port number in 0-65535" in capsys.readouterr().err
+
+
+def test_a_key_given_twice_inside_a_mapping_is_an_error(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("utility_mix: {isoelastic: 50, isoelastic: 50}\n")
+    with pytest.raises(ConfigError, match="key 'isoelastic' is given twice"):
+        SimConfig.from_yaml(path)
+
+
+def test_a_boolean_word_of_a_config_file_is_one_of_the_flags_too(tmp_path, capsys):
+    from econsim.cli.main import main as cli_main
+
+    path = tmp_path / "c.yaml"
+    path.write_text("platforms: yes\n")  # a YAML boolean: the flag takes the same word
+    assert SimConfig.from_yaml(path).platforms is True
+    common = ["run", "--scenario", "democratic", "--n-agents", "2", "--n-steps", "2", "--K", "1",
+              "--no-progress"]
+    assert cli_main([*common, "--platforms", "yes", "--out", str(tmp_path / "a")]) == 0
+    assert "platforms: true" in (tmp_path / "a" / "config.yaml").read_text()
+    with pytest.raises(SystemExit):
+        cli_main([*common, "--platforms", "maybe", "--out", str(tmp_path / "b")])
+    assert "expects true or false; got 'maybe' (yes/no and on/off are read as in YAML)" \
+        in capsys.readouterr().err
+
+
+def test_a_planner_that_never_acts_is_a_warning_line(tmp_path, capsys):
+    from econsim.cli.main import main as cli_main
+
+    common = ["run", "--worker", "rational", "--n-agents", "2", "--n-steps", "4",
+              "--no-progress"]
+    assert cli_main([*common, "--planner", "saez", "--K", "50", "--out",
+                     str(tmp_path / "a")]) == 0
+    assert "warning: K=50 is longer than n_steps=4: the run ends inside its first tax year" \
+        in capsys.readouterr().err
+    assert cli_main([*common, "--planner", "llm", "--K", "2", "--warmup", "4", "--out",
+                     str(tmp_path / "b")]) == 0
+    assert "warning: warmup=4 is not below n_steps=4" in capsys.readouterr().err
+    assert cli_main([*common, "--planner", "fixed", "--K", "50", "--out",
+                     str(tmp_path / "c")]) == 0  # rates never change anyway: no warning
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_record_agents_zero_is_refused():
+    with pytest.raises(ConfigError, match="record_agents must be an integer >= 1; got 0"):
+        SimConfig(record_agents=0)
+
+
+def test_baselines_of_one_worker_say_why_saez_is_zero(capsys):
+    from econsim.cli.main import main as cli_main
+
+    assert cli_main(["baselines", "--n-agents", "1", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert "nobody is richer or poorer than anyone, so the Saez schedule is 0 %" in captured.err
+    assert "\n" not in captured.err.strip()
+
+
+def test_overwrite_with_an_impossible_size_keeps_the_earlier_run(tmp_path, capsys):
+    from econsim.cli.main import main as cli_main
+
+    args = ["run", "--worker", "rational", "--planner", "fixed", "--n-steps", "4", "--K", "2",
+            "--no-progress", "--out", str(tmp_path / "run")]
+    assert cli_main([*args, "--n-agents", "2"]) == 0
+    before = {p.name: p.read_bytes() for p in (tmp_path / "run").iterdir() if p.is_file()}
+    with pytest.raises(SystemExit) as stop:
+        cli_main([*args, "--n-agents", str(10**12), "--overwrite"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "n_agents=1000000000000 needs an estimated" in err and "Traceback" not in err
+    assert {p.name: p.read_bytes() for p in (tmp_path / "run").iterdir() if p.is_file()} == before

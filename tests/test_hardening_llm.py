@@ -5,6 +5,7 @@ upper bounds."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 import openai
@@ -134,3 +135,35 @@ def test_a_run_mostly_made_of_fallbacks_exits_non_zero(server_factory, tmp_path,
 def test_max_fallback_share_is_a_fraction():
     with pytest.raises(ConfigError, match=r"max_fallback_share must be in \[0, 1\]"):
         SimConfig(max_fallback_share=1.5)
+
+
+def test_the_manifest_names_the_url_openai_base_url_sent_the_calls_to(server_factory, tmp_path,
+                                                                       monkeypatch, capsys):
+    """With OPENAI_BASE_URL set, an ``openai/<model>`` run goes to that server: the manifest
+    records that URL and where it came from, without the credentials in it; errors name it."""
+    from urllib.parse import urlsplit
+
+    from econsim.cli.main import main as cli_main
+
+    srv = server_factory()
+    secret = "pw-" + "hardening-0123456789"
+    parts = urlsplit(srv.url)
+    monkeypatch.setenv("OPENAI_BASE_URL", f"http://user:{secret}@{parts.netloc}{parts.path}")
+    args = ["run", "--backend", "openai/gpt-4o-mini", "--worker", "llm", "--planner", "fixed",
+            "--n-agents", "2", "--n-steps", "2", "--K", "1", "--no-progress"]
+    assert cli_main([*args, "--out", str(tmp_path / "a")]) == 0
+    backend = json.loads((tmp_path / "a" / "manifest.json").read_text())["backend"]
+    assert backend["url"] == srv.url.rstrip("/")
+    assert backend["url_from"] == "environment variable OPENAI_BASE_URL"
+    assert not any(secret in p.read_text(errors="replace") for p in (tmp_path / "a").iterdir()
+                   if p.is_file())
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")  # nothing listens there
+    assert cli_main([*args, "--max-retries", "0", "--request-timeout", "2",
+                     "--out", str(tmp_path / "b")]) == 1
+    err = capsys.readouterr().err
+    assert "cannot reach http://127.0.0.1:9/v1" in err and "api.openai.com" not in err
+    monkeypatch.delenv("OPENAI_BASE_URL")
+    from econsim.llm.openai_backend import OpenAIBackend
+
+    default = OpenAIBackend("gpt-4o-mini", compatible=False)
+    assert (default.url, default.url_source) == ("https://api.openai.com/v1", "vendor default")

@@ -11,7 +11,7 @@ import pickle
 import pytest
 
 from econsim.simulation import SimConfig, Simulation, make_simulation
-from econsim.simulation.run_folder import RunFolderError
+from econsim.simulation.run_folder import CHECKPOINT, RunFolderError
 
 CFG = SimConfig(scenario="bounded", n_agents=3, n_steps=20, K=5, record_prompts=False)
 
@@ -62,11 +62,14 @@ def test_resume_refuses_an_edited_config(tmp_path):
 
 def test_resume_refuses_a_corrupt_checkpoint(tmp_path):
     _stopped_run(tmp_path / "run")
-    path = tmp_path / "run" / "checkpoint.pkl"
+    path = tmp_path / "run" / CHECKPOINT
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0xFF
     path.write_bytes(bytes(data))
-    with pytest.raises(RunFolderError, match="checkpoint.pkl is corrupt"):
+    with pytest.raises(RunFolderError, match="checkpoint.npz is corrupt"):
+        Simulation.resume(tmp_path / "run")
+    path.write_bytes(bytes(data[: len(data) // 2]))  # truncated
+    with pytest.raises(RunFolderError, match="checkpoint.npz is corrupt"):
         Simulation.resume(tmp_path / "run")
     path.write_bytes(b"")
     with pytest.raises(RunFolderError, match="corrupt"):
@@ -81,18 +84,86 @@ class _Payload:
         return os.system, (f"touch {self.marker}",)
 
 
+def _plant(folder, data: bytes) -> None:
+    """Put ``data`` where the checkpoint is, with the checksum fixed (as an attacker who can
+    write the folder would)."""
+    (folder / CHECKPOINT).write_bytes(data)
+    meta = json.loads((folder / "checkpoint.json").read_text())
+    meta["sha256"] = hashlib.sha256(data).hexdigest()
+    (folder / "checkpoint.json").write_text(json.dumps(meta))
+
+
 def test_crafted_checkpoint_runs_nothing(tmp_path):
+    import io
+
+    import numpy as np
+
     _stopped_run(tmp_path / "run")
     folder = tmp_path / "run"
     marker = tmp_path / "pwned"
-    data = pickle.dumps(_Payload(str(marker)))
-    (folder / "checkpoint.pkl").write_bytes(data)
-    meta = json.loads((folder / "checkpoint.json").read_text())
-    meta["sha256"] = hashlib.sha256(data).hexdigest()  # the attacker fixes the checksum too
-    (folder / "checkpoint.json").write_text(json.dumps(meta))
-    with pytest.raises(RunFolderError, match="posix.system|os.system|nothing in it was run"):
-        Simulation.resume(folder)
-    assert not marker.exists()
+    payload = _Payload(str(marker))
+    plain = pickle.dumps(payload)  # a pickle where the checkpoint was
+    inside = io.BytesIO()  # an .npz whose member is a pickled object array
+    np.savez(inside, __state__=np.array([payload], dtype=object))
+    named = io.BytesIO()  # valid data naming a function as a class to build
+    text = json.dumps({"layouts": [["posix:system", []]],
+                       "state": {"__obj__": 0, "id": 0, "values": []}}).encode()
+    np.savez(named, __state__=np.frombuffer(text, dtype=np.uint8))
+    for data, why in ((plain, "cannot be read as a checkpoint"),
+                      (inside.getvalue(), "cannot be read as a checkpoint"),
+                      (named.getvalue(), "names posix:system, which a checkpoint may not")):
+        _plant(folder, data)
+        with pytest.raises(RunFolderError, match=why) as err:
+            Simulation.resume(folder)
+        assert "nothing in it was run" in str(err.value)
+        assert not marker.exists()
+
+
+def test_checkpoint_is_data_and_round_trips_every_engine_state(tmp_path):
+    """No pickle in a checkpoint: the per-agent and vectorised engines' states (LLM, rational,
+    surrogate and archetype workers) come back equal, arrays with their dtypes."""
+    import numpy as np
+
+    from econsim.simulation import checkpoint_codec
+
+    for cfg in (CFG.replace(scenario="democratic", platforms=True),
+                CFG.replace(worker="surrogate_vec", n_agents=40, planner="saez"),
+                CFG.replace(batching="archetypes", n_archetypes=2, n_agents=30),
+                CFG.replace(scenario="rational", worker="rational", record_agents=2)):
+        sim = make_simulation(cfg)
+        for t in range(CFG.K):
+            sim._step(t)
+            sim.state.step += 1
+        sim._close_tax_year()
+        checkpoint_codec.save(tmp_path / "c.npz", sim.state)
+        with np.load(tmp_path / "c.npz", allow_pickle=False) as npz:
+            assert all(npz[k].dtype != object for k in npz.files)
+        back = checkpoint_codec.load(tmp_path / "c.npz", type(sim).CHECKPOINT_CLASSES)
+        assert _same(sim.state, back), cfg
+
+
+def _same(a, b) -> bool:  # noqa: C901 - structural equality, arrays by dtype and value
+    import collections
+
+    import numpy as np
+
+    from econsim.simulation.checkpoint_codec import _attributes
+
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, np.ndarray):
+        return a.dtype == b.dtype and a.shape == b.shape and (
+            all(_same(x, y) for x, y in zip(a.ravel(), b.ravel(), strict=True))
+            if a.dtype.hasobject else np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+    if isinstance(a, (list, tuple, collections.deque)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, (set, frozenset, int, str, bool, type(None), complex, np.generic)):
+        return a == b
+    if isinstance(a, float):
+        return a == b or (a != a and b != b)
+    return _same(_attributes(a), _attributes(b))
 
 
 def test_resume_refuses_a_checkpoint_without_its_record(tmp_path):
@@ -160,3 +231,15 @@ def test_sweep_overwrite_with_a_missing_key_keeps_the_earlier_runs(tmp_path, mon
                   scheduler="serial", progress=False, overwrite=True)
     after = sorted(str(p.relative_to(tmp_path)) for p in (tmp_path / "sweep").rglob("*"))
     assert after == before
+
+
+def test_a_pickle_checkpoint_of_an_earlier_version_is_named_not_read(tmp_path, capsys):
+    from econsim.cli.main import main as cli_main
+
+    _stopped_run(tmp_path / "run")
+    (tmp_path / "run" / CHECKPOINT).rename(tmp_path / "run" / "checkpoint.pkl")
+    with pytest.raises(SystemExit) as stop:
+        cli_main(["run", "--resume", str(tmp_path / "run"), "--no-progress"])
+    assert stop.value.code == 2
+    assert "checkpointed by an earlier version (checkpoint.pkl, a pickle)" in \
+        capsys.readouterr().err

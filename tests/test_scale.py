@@ -212,7 +212,7 @@ def test_memory_guard_refuses_unless_forced(monkeypatch):
     ({"batching": "groups"}, "valid: agents, archetypes"),
     ({"worker": "surrogate_vec", "scenario": "democratic"}, "rational, bounded"),
     ({"worker": "vectorised"}, "surrogate_vec"),
-    ({"record_agents": -1}, "record_agents must be an integer >= 0"),
+    ({"record_agents": -1}, "record_agents must be an integer >= 1"),
 ])
 def test_bad_scale_options_are_refused(changes, message):
     with pytest.raises(ValueError, match=message):

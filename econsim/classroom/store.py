@@ -14,6 +14,7 @@ import io
 import json
 import sqlite3
 import time
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -76,11 +77,40 @@ def setting_key(setup: GameSetup) -> str:
             f"{setup.welfare}, N={setup.n_workers} seed {setup.seed}")
 
 
-def _check_name(name: object) -> str:
-    student = str(name).strip()
-    if not student or len(student) > MAX_NAME:
-        raise ValueError(f"student must be a non-empty name of at most {MAX_NAME} characters")
-    return student
+def _check_name(name: object, what: str = "student", *, allow_empty: bool = False) -> str:
+    """A name as typed on a page: a string of at most :data:`MAX_NAME` characters without
+    control characters (CR, LF, NUL… would forge lines in logs and exports)."""
+    if not isinstance(name, str):
+        raise ValueError(f"{what} must be a string; got {type(name).__name__}")
+    text = name.strip()
+    if (not text and not allow_empty) or len(text) > MAX_NAME:
+        raise ValueError(f"{what} must be a non-empty name of at most {MAX_NAME} characters")
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in text):
+        raise ValueError(f"{what} must not contain control characters (line breaks, NUL, …)")
+    return text
+
+
+#: First characters that make a spreadsheet read a cell as a formula (or a DDE command).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell that a spreadsheet would run as a formula (it starts with
+    ``=``, ``+``, ``-``, ``@``, a tab or CR) prefixed with ``'``, so an exported name such as
+    ``=HYPERLINK(...)`` stays text (OWASP's advice on CSV injection)."""
+    out = frame.copy()
+    for col in out.columns:
+        if not pd.api.types.is_numeric_dtype(out[col]):
+            out[col] = out[col].map(lambda v: "'" + v if isinstance(v, str)
+                                    and v.startswith(FORMULA_START) else v)
+    return out
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """``frame`` as CSV text, formula cells escaped (:func:`csv_safe`)."""
+    buffer = io.StringIO()
+    csv_safe(frame).to_csv(buffer, index=False, quoting=csv.QUOTE_MINIMAL)
+    return buffer.getvalue()
 
 
 def validate_submission(payload: dict) -> tuple[str, GameSetup, list[list[float]], list[float]]:
@@ -227,12 +257,10 @@ class ClassStore:
 
     def see_player(self, class_code: str, player: str, student: str, rounds: int) -> None:
         """Record that a student's page is alive (``player``: the page's id)."""
-        player = str(player).strip()
-        if not player or len(player) > MAX_NAME:
-            raise ValueError(f"player must be a page id of 1..{MAX_NAME} characters")
-        if not isinstance(rounds, int) or not 0 <= rounds <= 50:
+        player = _check_name(player, "player")
+        if isinstance(rounds, bool) or not isinstance(rounds, int) or not 0 <= rounds <= 50:
             raise ValueError(f"rounds must be an integer in [0, 50]; got {rounds!r}")
-        name = str(student).strip()[:MAX_NAME]
+        name = _check_name(student, allow_empty=True)  # a page before its name is entered
         with self._connect() as con:
             con.execute("INSERT INTO players (class_code, player, student, rounds, last_seen) "
                         "VALUES (?, ?, ?, ?, ?) ON CONFLICT(class_code, player) DO UPDATE SET "
@@ -258,8 +286,15 @@ class ClassStore:
         return n > 0
 
     def export_csv(self, class_code: str | None = None) -> str:
-        """The ranking as CSV text (rates in percent, ``/``-separated)."""
-        buffer = io.StringIO()
-        self.ranking(class_code)[EXPORT_COLUMNS].to_csv(buffer, index=False,
-                                                        quoting=csv.QUOTE_MINIMAL)
-        return buffer.getvalue()
+        """The ranking as CSV text (rates in percent, ``/``-separated; formula cells escaped)."""
+        return csv_text(self.ranking(class_code)[EXPORT_COLUMNS])
+
+    def exercise_csv(self, class_code: str | None = None) -> str:
+        """The exercise results as CSV text (formula cells escaped)."""
+        return csv_text(self.exercise_results(class_code))
+
+    def settings(self, class_code: str) -> set[str]:
+        """The distinct game settings (:func:`setting_key`) submitted in a class."""
+        with self._connect() as con:
+            return {r[0] for r in con.execute(
+                "SELECT DISTINCT setting FROM submissions WHERE class_code = ?", (class_code,))}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 import numpy as np
 
@@ -91,6 +92,10 @@ def compute(args: argparse.Namespace) -> dict:
 
 def run(args: argparse.Namespace) -> int:
     out = compute(args)
+    if args.n_agents == 1:  # correct, but looks like a failure without the reason
+        print("econsim baselines: warning: with --n-agents 1 nobody is richer or poorer than "
+              "anyone, so the Saez schedule is 0 % in every bracket (no redistribution to "
+              "gain); use at least 2 workers to see a schedule", file=sys.stderr)
     if args.json:
         print(json.dumps(out, indent=2))
         return 0

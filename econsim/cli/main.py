@@ -50,6 +50,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _os_error_line(err: OSError) -> str:
+    """A failed read or write in one line: the message a command prepared, else the file and
+    the system's reason."""
+    if err.filename is None and not err.strerror:
+        return " ".join(str(err).split())
+    from econsim.simulation.run_folder import describe_os_error
+
+    where = f"{err.filename}: " if err.filename is not None else ""
+    return f"{where}{describe_os_error(err)}"
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
@@ -71,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
             cmd_parser.error(redact(str(err)))
         except LLMError as err:  # e.g. a replay miss or an unreachable server
             print(redact(f"econsim {name}: {type(err).__name__}: {err}"), file=sys.stderr)
+            return 1
+        except OSError as err:  # a file that cannot be read or written: one line, no traceback
+            print(redact(f"econsim {name}: {_os_error_line(err)}"), file=sys.stderr)
             return 1
         except KeyboardInterrupt:  # Ctrl-C: the conventional exit status, no traceback
             print(f"econsim {name}: interrupted", file=sys.stderr)

@@ -25,8 +25,14 @@ from typing import Any
 
 from econsim.llm.pack import is_pack, pack_store_path, read_manifest, write_pack
 from econsim.simulation import SimConfig, make_simulation, resume_simulation
-from econsim.simulation.config import ConfigError, field_kinds
+from econsim.simulation.config import ConfigError, ConfigWarning, field_kinds
 from econsim.simulation.engine import CHECKPOINT, CONFIG_FILE
+from econsim.simulation.run_folder import MANIFEST
+
+#: Boolean words of a ``--flag``: those YAML 1.1 (PyYAML) reads as booleans in a config file,
+#: so a value is accepted in both places or in neither.
+BOOL_WORDS = {**dict.fromkeys(("true", "yes", "on"), True),
+              **dict.fromkeys(("false", "no", "off"), False)}
 
 
 def _parse_value(field: dataclasses.Field, text: str) -> Any:
@@ -43,9 +49,10 @@ def _parse_value(field: dataclasses.Field, text: str) -> Any:
             raise argparse.ArgumentTypeError(f"expects JSON, e.g. {example}; got {text!r}"
                                              ) from None
     if "bool" in kinds:
-        if text.lower() in ("true", "false"):
-            return text.lower() == "true"
-        raise argparse.ArgumentTypeError(f"expects true or false; got {text!r}")
+        if text.lower() in BOOL_WORDS:  # the words a YAML config file takes, too
+            return BOOL_WORDS[text.lower()]
+        raise argparse.ArgumentTypeError(f"expects true or false; got {text!r} (yes/no and "
+                                         "on/off are read as in YAML)")
     if "int" in kinds:
         try:
             return int(text)
@@ -87,7 +94,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _config(args: argparse.Namespace) -> SimConfig:
-    """The run's config from --config and flags; a bad flag value names the flag."""
+    """The run's config from --config and flags; a bad flag value names the flag, and a
+    configuration that runs but probably not as meant is one ``warning:`` line."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConfigWarning)
+        config = _read_config(args)
+    for message in dict.fromkeys(str(w.message) for w in caught
+                                 if issubclass(w.category, ConfigWarning)):
+        print(f"econsim run: warning: {message}", file=sys.stderr)
+    return config
+
+
+def _read_config(args: argparse.Namespace) -> SimConfig:
     values: dict[str, Any] = {}
     if args.config is not None:
         values.update(SimConfig.from_yaml(args.config).to_dict())
@@ -104,9 +122,82 @@ def _config(args: argparse.Namespace) -> SimConfig:
 
 
 def run(args: argparse.Namespace) -> int:
+    state: dict[str, Any] = {"folder": args.resume}
+    try:
+        return _run(args, state)
+    except OSError as err:  # a full or read-only file system, met while the run writes
+        raise RunWriteError(_write_failure(state["folder"], err)) from None
+
+
+class RunWriteError(OSError):
+    """A run that could not write its folder; the message is the one line to show."""
+
+
+def _write_failure(folder: Path | None, err: OSError) -> str:
+    """One line: the file that could not be written, why, what to do and what was kept. A
+    status left at ``running`` (the failure came after the run's own error handling) is set to
+    ``failed`` when the file system still allows it."""
+    from econsim.simulation.run_folder import (
+        CHECKPOINT_META,
+        WRITE_ERRNOS,
+        describe_os_error,
+        os_errno,
+        os_error_advice,
+    )
+    from econsim.simulation.status import read_status, write_status
+
+    path = err.filename or folder or "the run folder"
+    notes = list(getattr(err, "__notes__", []))
+    if folder is not None and _put_back(Path(folder)):
+        notes.append(f"the run {folder} held before was put back unchanged")
+    if folder is not None and Path(folder).is_dir() and not notes:
+        try:
+            status = read_status(folder)
+        except (OSError, ValueError):
+            status = None
+        if status is not None and status.get("status") == "running":
+            meta = Path(folder) / CHECKPOINT_META
+            step = json.loads(meta.read_text()).get("step") if meta.exists() else None
+            write_status(Path(folder), status="failed", step=int(status.get("step") or 0),
+                         checkpoint_step=step, ledger=status.get("ledger") or {}, error=err)
+    kept = "; ".join(dict.fromkeys(notes)) or _resume_hint(folder)
+    verb = "cannot write" if os_errno(err) in WRITE_ERRNOS else "cannot read or write"
+    return f"{verb} {path}: {describe_os_error(err)}; {os_error_advice(err)}; {kept}"
+
+
+def _check_checkpoint_format(folder: Path) -> None:
+    """Refuse a run checkpointed by a version that wrote pickles (``checkpoint.pkl``)."""
+    if (folder / "checkpoint.pkl").exists() and not (folder / CHECKPOINT).exists():
+        raise ValueError(f"{folder} was checkpointed by an earlier version (checkpoint.pkl, a "
+                         "pickle), which this version does not read: rerun it with --overwrite "
+                         "(same seed, same results)")
+
+
+def _put_back(folder: Path) -> bool:
+    """Put back the run an ``--overwrite`` moved aside when the replacement failed before its
+    first checkpoint was complete (the engine only does so when the failure came before it
+    started writing that checkpoint). True if one was put back."""
+    from econsim.simulation.run_folder import ASIDE, FolderLock, RunFolderError, restore_aside
+
+    if not (folder / ASIDE).is_dir() or (folder / CHECKPOINT).exists():
+        return False
+    try:
+        lock = FolderLock(folder).acquire()
+    except RunFolderError:
+        return False
+    try:
+        return restore_aside(folder)
+    except OSError:
+        return False
+    finally:
+        lock.release()
+
+
+def _run(args: argparse.Namespace, state: dict[str, Any]) -> int:
     folder = args.resume
     try:
         if args.resume is not None:
+            _check_checkpoint_format(args.resume)
             sim = resume_simulation(args.resume, progress=not args.no_progress)
         else:
             config = _config(args)
@@ -134,6 +225,7 @@ def run(args: argparse.Namespace) -> int:
                                      "replay: choose another folder")
             folder = args.out or Path("results/runs") / (
                 f"{config.scenario}_{config.worker}_{config.planner}_seed{config.seed}")
+            state["folder"] = folder
             sim = make_simulation(config, folder, progress=not args.no_progress,
                                   overwrite=args.overwrite)
         result = sim.run()
@@ -181,7 +273,12 @@ def _resume_hint(folder: Path | None) -> str:
     """Which command continues an interrupted run (none if it stopped before starting)."""
     if folder is None:
         return "nothing was written"
+    if (Path(folder) / MANIFEST).exists():
+        return f"the run itself finished: its results in {folder} are complete"
     if (Path(folder) / CHECKPOINT).exists():
         return f"resume with: econsim run --resume {folder}"
+    config = Path(folder) / CONFIG_FILE
+    if not config.is_file() or config.stat().st_size == 0:
+        return "nothing was run; run the same command again"
     return (f"it stopped before its first checkpoint; start it again with: econsim run "
-            f"--config {Path(folder) / CONFIG_FILE} --out {folder}")
+            f"--config {config} --out {folder}")

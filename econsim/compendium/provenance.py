@@ -90,6 +90,10 @@ def write_manifest(folder: str | Path, *, experiment: str, config: dict[str, Any
     }
     path = folder / "manifest.json"
     tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
-    tmp.replace(path)
+    try:
+        tmp.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+        tmp.replace(path)
+    except OSError:  # e.g. a full disk: no half-written manifest is left
+        tmp.unlink(missing_ok=True)
+        raise
     return path

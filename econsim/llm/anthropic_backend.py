@@ -16,12 +16,15 @@ from typing import Any
 
 import anthropic
 
-from econsim.llm.redact import register_key_env
+from econsim.llm.redact import register_key_env, url_without_credentials
 from econsim.llm.schemas import Reply
-from econsim.llm.sdk import require_env, sdk_call
+from econsim.llm.sdk import require_env, resolve_base_url, sdk_call
 from econsim.llm.types import Message, RawReply
 
 CALL_ID_HEADER = "X-Econsim-Call-Id"
+DEFAULT_URL = "https://api.anthropic.com"
+#: The environment variable the ``anthropic`` SDK reads a server URL from.
+BASE_URL_ENV = "ANTHROPIC_BASE_URL"
 
 
 class AnthropicBackend:
@@ -34,8 +37,10 @@ class AnthropicBackend:
                  send_temperature: bool = True, **_: Any) -> None:
         require_env(api_key_env, f"anthropic/{model}")
         self.model = model
-        self.url = base_url or "https://api.anthropic.com"
-        self._base_url = base_url
+        # resolved as the SDK would (ANTHROPIC_BASE_URL when no URL is given) and handed to it
+        self._base_url, self.url_source = resolve_base_url(base_url, BASE_URL_ENV,
+                                                           DEFAULT_URL)
+        self.url = url_without_credentials(self._base_url)
         self._env = api_key_env
         register_key_env(api_key_env)  # its value is redacted from every message
         self._timeout = float(timeout)

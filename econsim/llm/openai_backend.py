@@ -17,14 +17,18 @@ from typing import Any
 
 import openai
 
-from econsim.llm.redact import register_key_env
+from econsim.llm.redact import register_key_env, url_without_credentials
 from econsim.llm.schemas import Reply
-from econsim.llm.sdk import http_client, require_env, sdk_call
+from econsim.llm.sdk import http_client, require_env, resolve_base_url, sdk_call
 from econsim.llm.structured import STRUCTURED_OUTPUT, Negotiator, request_fields
 from econsim.llm.types import Message, RawReply, RequestRejected, TransportError
 
 STRUCTURED_MODES = tuple(STRUCTURED_OUTPUT)
 CALL_ID_HEADER = "X-Econsim-Call-Id"
+#: Where the SDK sends requests when neither the backend string nor the environment says.
+DEFAULT_URL = "https://api.openai.com/v1"
+#: The environment variable the ``openai`` SDK reads a server URL from.
+BASE_URL_ENV = "OPENAI_BASE_URL"
 
 
 class OpenAIBackend:
@@ -42,8 +46,11 @@ class OpenAIBackend:
             require_env(api_key_env, f"openai/{model}")
         self.kind = "openai-compatible" if compatible else "openai"
         self.model = model
-        self.url = base_url or "https://api.openai.com/v1"
-        self._base_url = base_url
+        # the SDK itself would read OPENAI_BASE_URL when no URL is given: resolved here and
+        # handed to it, so errors and the manifest name where the traffic actually goes
+        self._base_url, self.url_source = resolve_base_url(base_url, BASE_URL_ENV,
+                                                           DEFAULT_URL)
+        self.url = url_without_credentials(self._base_url)
         self._compatible = compatible
         self._env = api_key_env
         register_key_env(api_key_env)  # its value is redacted from every message

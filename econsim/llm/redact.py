@@ -37,3 +37,17 @@ def redact(text: str) -> str:
         if len(value) >= MIN_KEY_LENGTH and value in text:
             text = text.replace(value, f"[REDACTED:{var}]")
     return _KEY_SHAPE.sub("[REDACTED]", text)
+
+
+def url_without_credentials(url: str) -> str:
+    """``url`` without a ``user:password@`` part (what a provenance record may hold)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if ":" in host:  # an IPv6 literal keeps its brackets
+        host = f"[{host}]"
+    netloc = host + (f":{parts.port}" if parts.port is not None else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))

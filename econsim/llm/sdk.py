@@ -133,3 +133,16 @@ def require_env(var: str, backend: str) -> None:
     if not os.environ.get(var):
         raise ValueError(f"backend {backend!r} needs the environment variable {var} "
                          f"(the API key); set it before starting the run")
+
+
+def resolve_base_url(given: str | None, env_var: str, default: str) -> tuple[str, str]:
+    """The server URL an SDK client will use and where it came from, decided as the SDKs do
+    (the URL given, else the environment variable ``env_var``, else the vendor's ``default``;
+    an empty variable counts as unset). The adapter hands the URL to the SDK explicitly, so the
+    URL recorded is the one used."""
+    if given:
+        return given, "backend string"
+    from_env = os.environ.get(env_var, "").strip()
+    if from_env:
+        return from_env, f"environment variable {env_var}"
+    return default, "vendor default"

@@ -14,15 +14,17 @@ loses nothing it reported written (power loss may drop the last transactions; pa
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from econsim.llm.types import LLMError
 from econsim.registry import Registry
 
 STORE_MODES: Registry[str] = Registry("call store mode")
@@ -47,6 +49,16 @@ CREATE TABLE IF NOT EXISTS calls (
 );
 CREATE INDEX IF NOT EXISTS calls_call_id ON calls(call_id);
 """
+
+
+#: The columns a store's ``calls`` table must have (a file without them is not a call store).
+COLUMNS = ("key", "call_id", "backend", "model", "request", "response", "served_model",
+           "input_tokens", "output_tokens", "latency_s", "retries", "created")
+
+
+class StoreError(LLMError):
+    """A call store that cannot be used: not an SQLite file, damaged, a folder, not writable,
+    or an SQLite file of another kind; the message names the file and what to do."""
 
 
 def call_key(backend: str, model: str, messages: Sequence[dict[str, Any]], temperature: float,
@@ -82,18 +94,30 @@ class CallStore:
         self.mode = mode
         if mode == "replay" and not self.path.exists():
             raise FileNotFoundError(f"replay store {self.path} does not exist")
+        if self.path.is_dir():
+            raise StoreError(f"call store {self.path} is a folder, not an SQLite file: give the "
+                             "path of a file (e.g. calls.sqlite) or a pack folder as "
+                             "replay:<folder>")
         self._lock = threading.Lock()
+        with self._guard("be opened"):
+            self._open(mode, durable, readonly)
+
+    def _open(self, mode: str, durable: bool, readonly: bool) -> None:
         if readonly:
             if mode != "replay":
                 raise ValueError("readonly=True is only valid in replay mode")
             uri = f"{self.path.resolve().as_uri()}?mode=ro&immutable=1"
             self._con = sqlite3.connect(uri, uri=True, check_same_thread=False,
                                         isolation_level=None)
+            self._check_existing()
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        existing = self.path.exists() and self.path.stat().st_size > 0
         self._con = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False,
                                     isolation_level=None)
         self._con.execute("PRAGMA busy_timeout=30000")
+        if existing:  # read before anything is written: another file is refused unchanged
+            self._check_existing()
         # two processes opening one new store at once: switching to WAL and creating the table
         # can report "locked" without waiting on the busy handler; retry them for a while
         deadline = time.monotonic() + 30.0
@@ -108,9 +132,51 @@ class CallStore:
                     raise
                 time.sleep(0.05)
 
+    def _check_existing(self) -> None:
+        """Refuse a file that is not a call store (an SQLite file whose ``calls`` table is
+        missing or lacks a column) or is damaged, reading only."""
+        try:
+            have = {r[1] for r in self._con.execute("PRAGMA table_info(calls)")}
+            missing = [c for c in COLUMNS if c not in have]
+            if missing:
+                what = "has no calls table" if not have else \
+                    f"has a calls table without {', '.join(missing)}"
+                raise StoreError(f"call store {self.path} is an SQLite file but not a call "
+                                 f"store (it {what}): choose another --store, or move it away")
+            # reads every page of the (small) call-id index: damage is found here, before the
+            # run folder is touched, rather than at a later call
+            self._con.execute("SELECT COUNT(*) FROM calls").fetchone()
+        except BaseException:
+            self._con.close()
+            raise
+
+    @contextlib.contextmanager
+    def _guard(self, action: str) -> Iterator[None]:
+        """Turn SQLite and file-system failures into one :class:`StoreError` line naming the
+        file and what to do."""
+        try:
+            yield
+        except sqlite3.DatabaseError as err:
+            text = str(err)
+            if "not a database" in text or "malformed" in text or "corrupt" in text:
+                raise StoreError(f"call store {self.path} is damaged or not an SQLite file "
+                                 f"({text}); it cannot {action}: move it away and record "
+                                 "again, or choose another --store") from None
+            if "readonly" in text or "read-only" in text or "unable to open" in text:
+                raise StoreError(f"call store {self.path} cannot {action} ({text}): the file or "
+                                 "its folder is not writable; choose a writable --store "
+                                 "(or --pack folder)") from None
+            if "disk is full" in text or "disk I/O" in text:
+                raise StoreError(f"call store {self.path} cannot {action} ({text}): free space "
+                                 "on its file system or choose another --store") from None
+            raise StoreError(f"call store {self.path} cannot {action}: {text}") from None
+        except OSError as err:
+            raise StoreError(f"call store {self.path} cannot {action} ({err.strerror or err}): "
+                             "choose a writable --store (or --pack folder)") from None
+
     def get(self, key: str) -> dict[str, Any] | None:
         """The recorded row for ``key`` (reply, usage, structured-output form), or None."""
-        with self._lock:
+        with self._lock, self._guard("be read"):
             cur = self._con.execute(
                 "SELECT response, served_model, input_tokens, output_tokens, latency_s, retries, "
                 "created, request FROM calls WHERE key = ?", (key,))
@@ -124,7 +190,7 @@ class CallStore:
         unique = list(dict.fromkeys(keys))
         for i in range(0, len(unique), 500):
             part = unique[i:i + 500]
-            with self._lock:
+            with self._lock, self._guard("be read"):
                 rows = self._con.execute(
                     "SELECT key, response, served_model, input_tokens, output_tokens, latency_s, "
                     f"retries, created, request FROM calls WHERE key IN ({','.join('?' * len(part))})",
@@ -151,7 +217,7 @@ class CallStore:
         the recording (e.g. bounds added): the prompt is the same, so the recorded reply is what
         the model answered to it.
         """
-        with self._lock:
+        with self._lock, self._guard("be read"):
             rows = self._con.execute(
                 "SELECT key, request FROM calls WHERE call_id = ? AND backend = ? AND model = ?",
                 (call_id, backend, model)).fetchall()
@@ -170,7 +236,7 @@ class CallStore:
         if self.mode != "record":
             raise ValueError(f"cannot write to a store opened in mode {self.mode!r}")
         req = json.dumps(request, ensure_ascii=False, separators=(",", ":"))
-        with self._lock:
+        with self._lock, self._guard("be written"):
             self._con.execute(
                 "INSERT OR REPLACE INTO calls VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (key, call_id, backend, model, req, response, served_model, int(input_tokens),
@@ -178,17 +244,17 @@ class CallStore:
 
     def backends(self) -> list[tuple[str, str]]:
         """Distinct (backend, model) pairs recorded."""
-        with self._lock:
+        with self._lock, self._guard("be read"):
             return [tuple(r) for r in self._con.execute(
                 "SELECT DISTINCT backend, model FROM calls ORDER BY backend, model")]
 
     def __len__(self) -> int:
-        with self._lock:
+        with self._lock, self._guard("be read"):
             return int(self._con.execute("SELECT COUNT(*) FROM calls").fetchone()[0])
 
     def rows(self) -> list[dict[str, Any]]:
         """Every row, oldest first (for calls tables and audits)."""
-        with self._lock:
+        with self._lock, self._guard("be read"):
             cur = self._con.execute("SELECT * FROM calls ORDER BY created")
             names = [d[0] for d in cur.description]
             return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]

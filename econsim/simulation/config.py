@@ -7,6 +7,7 @@ history window H = 50, seed 42, temperature 0.7, US 2024 brackets, c = 0.0005 an
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -256,6 +257,8 @@ class SimConfig:
             resolve_elasticity(self.elasticity, TAX_PRESETS.get(self.tax_preset).cutoffs)
         _check_scale_options(self)
         _check_llm_options(self)
+        for message in inactive_planner(self):
+            warnings.warn(message, ConfigWarning, stacklevel=3)
 
     @property
     def n_brackets(self) -> int:
@@ -329,6 +332,32 @@ class SimConfig:
             raise ConfigError(f"{p}: {err}", err.key) from None
 
 
+class ConfigWarning(UserWarning):
+    """A configuration that runs but probably not as meant (``econsim run`` prints it as one
+    ``warning:`` line)."""
+
+
+#: Planners whose rates never change after the first step (nothing to warn about).
+STATIC_PLANNERS = ("fixed", "us_federal", "keep_start")
+
+
+def inactive_planner(cfg: SimConfig) -> list[str]:
+    """Why the planner (or the elected leader) would never update the rates in this run: a
+    tax year (``K``) longer than the run, or a ``warmup`` that lasts the whole run. Empty for
+    planners that never update anyway."""
+    if cfg.planner in STATIC_PLANNERS and cfg.scenario != "democratic":
+        return []
+    out = []
+    if cfg.K > cfg.n_steps:
+        out.append(f"K={cfg.K} is longer than n_steps={cfg.n_steps}: the run ends inside its "
+                   "first tax year and the planner never updates the rates; lower K or raise "
+                   "n_steps")
+    if cfg.warmup >= cfg.n_steps:
+        out.append(f"warmup={cfg.warmup} is not below n_steps={cfg.n_steps}: the planner never "
+                   "acts after its start; lower warmup or raise n_steps")
+    return out
+
+
 #: The largest config file read (a config is a few hundred bytes; this bounds /dev/zero).
 MAX_CONFIG_BYTES = 1 << 20
 
@@ -353,7 +382,7 @@ def _check_scale_options(cfg: SimConfig) -> None:
     _check_choice(cfg.batching, "batching", BATCHING)
     _check_int(cfg.n_archetypes, "n_archetypes", 1)
     if cfg.record_agents is not None:
-        _check_int(cfg.record_agents, "record_agents", 0)
+        _check_int(cfg.record_agents, "record_agents", 1)  # 0 would keep an empty table
     if cfg.batching == "archetypes":
         if cfg.n_archetypes > cfg.n_agents:
             raise ValueError(f"n_archetypes must be in [1, n_agents={cfg.n_agents}]; "

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from econsim.llm.types import LocalCompletions, parsed_replies
-from econsim.simulation.run_folder import sha256_file
+from econsim.simulation.run_folder import removed_on_error, sha256_file
 
 TABLES = ("steps", "agents", "calls", "elections")
 
@@ -123,9 +123,10 @@ class Recorder:
                 continue
             path = self.folder / "chunks" / f"{table}_{year:06d}.parquet"
             tmp = path.with_suffix(".parquet.tmp")
-            frame.to_parquet(tmp, index=False)
-            self.digests[path.name] = sha256_file(tmp)
-            tmp.replace(path)
+            with removed_on_error(tmp):  # e.g. a full disk: no half-written chunk is left
+                frame.to_parquet(tmp, index=False)
+                self.digests[path.name] = sha256_file(tmp)
+                tmp.replace(path)
 
     def discard_after(self, year: int) -> None:
         """Delete chunks of tax years after ``year`` (written after the last checkpoint)."""
@@ -156,8 +157,9 @@ class Recorder:
             for table, frame in tables.items():
                 path = self.folder / f"{table}.parquet"
                 tmp = path.with_suffix(".parquet.tmp")
-                frame.to_parquet(tmp, index=False)
-                tmp.replace(path)
+                with removed_on_error(tmp):
+                    frame.to_parquet(tmp, index=False)
+                    tmp.replace(path)
         return tables
 
 

@@ -9,19 +9,22 @@ checkpoints and chunks verified before they are trusted.
 * **Verified checkpoints** — ``checkpoint.json`` records the checkpoint's SHA-256, the hash of the
   configuration it belongs to and the SHA-256 of every chunk written so far. Resume refuses a
   changed ``config.yaml``, a corrupt or foreign checkpoint and a missing or altered chunk, each in
-  one line naming the file; the checkpoint is read by an unpickler that builds only the state's own
-  data classes, numpy arrays and plain containers, so a crafted file runs nothing.
+  one line naming the file. The checkpoint is data (JSON and numpy arrays in an ``.npz``, read
+  with ``allow_pickle=False``; :mod:`econsim.simulation.checkpoint_codec`) and builds only the
+  state's own classes, so a crafted file runs nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
-import io
 import json
 import os
-import pickle
+import re
 import shutil
-from collections.abc import Iterable
+import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,16 +32,19 @@ import filelock
 import yaml
 
 import econsim.prompts as prompts_pkg
+from econsim.llm.redact import url_without_credentials
+from econsim.simulation import checkpoint_codec
 from econsim.simulation.status import STATUS_FILE
 
-CHECKPOINT = "checkpoint.pkl"
+CHECKPOINT = "checkpoint.npz"
 CHECKPOINT_META = "checkpoint.json"
 CONFIG_FILE = "config.yaml"
 MANIFEST = "manifest.json"
 LOCK = ".lock"
 ASIDE = ".replaced"
-#: Version of the checkpoint record; resume refuses others.
-CHECKPOINT_FORMAT = 1
+#: Version of the checkpoint record; resume refuses others (1: a pickle, read by an allowlist
+#: unpickler; 2: data only, JSON and numpy arrays in an ``.npz``).
+CHECKPOINT_FORMAT = 2
 
 
 class RunFolderError(ValueError):
@@ -68,30 +74,49 @@ class FolderLock:
         self._made_folder = False
 
     def acquire(self) -> FolderLock:
-        if not self.folder.exists():
-            self.folder.mkdir(parents=True)
-            self._made_folder = True
-        elif not self.folder.is_dir():
-            raise RunFolderError(f"run folder {self.folder} is a file, not a folder")
-        lock = filelock.FileLock(str(self.folder / LOCK), timeout=0)
+        """Create the folder if missing and take its lock; a folder that cannot be created or
+        written (read-only or full file system, no permission) is refused here, before
+        anything in it changes."""
         try:
+            if not self.folder.exists():
+                self.folder.mkdir(parents=True)
+                self._made_folder = True
+            elif not self.folder.is_dir():
+                raise RunFolderError(f"run folder {self.folder} is a file, not a folder")
+            lock = filelock.FileLock(str(self.folder / LOCK), timeout=0)
             lock.acquire()
         except filelock.Timeout:
             raise RunFolderError(f"run folder {self.folder} is in use by another run (lock "
                                  f"{self.folder / LOCK}); wait for it to end or choose another "
                                  "--out") from None
+        except OSError as err:
+            raise RunFolderError(f"run folder {self.folder} cannot be written "
+                                 f"({describe_os_error(err)}); nothing in it was changed: "
+                                 f"{os_error_advice(err)}") from None
         self._lock = lock
         return self
 
     def release(self, *, remove_empty: bool = False) -> None:
-        """Release the lock; with ``remove_empty`` also remove the folder if this lock made it
-        and nothing else was written (a run refused before it started leaves no trace)."""
+        """Release the lock. ``remove_empty`` is for a run that failed before it started: an
+        earlier run an overwrite moved aside is put back, and a folder this lock made is
+        removed with what the set-up wrote into it (it holds nothing else: it was locked), so
+        a refused run leaves no trace."""
+        if remove_empty and (self.folder / ASIDE).is_dir():
+            # set-up failed after an overwrite moved the earlier run aside (e.g. the disk
+            # filled while writing config.yaml): the earlier run comes back
+            with contextlib.suppress(OSError):
+                if restore_aside(self.folder):
+                    handled = sys.exc_info()[1]  # the set-up's error, being handled by our caller
+                    if handled is not None:
+                        handled.add_note(f"the run {self.folder} held before was put back "
+                                         "unchanged")
         if self._lock is not None:
             self._lock.release()
             self._lock = None
-        if remove_empty and self._made_folder:
-            names = {p.name for p in self.folder.iterdir()} if self.folder.exists() else set()
-            if names <= {LOCK}:
+        if remove_empty and self._made_folder and self.folder.is_dir():
+            made = {LOCK, CONFIG_FILE, STATUS_FILE, "chunks"}
+            if {p.name for p in self.folder.iterdir()} <= made and not any(
+                    (self.folder / "chunks").glob("*")):
                 shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -162,18 +187,24 @@ def restore_aside(folder: Path) -> bool:
 def write_run_manifest(folder: Path, *, config: Any, client: Any, calls: Any, started: float,
                        status: str, ledger: dict[str, Any], **extra: Any) -> None:
     """The run's ``manifest.json``, the same keys for every engine: configuration, seeds, backend
-    (requested, served, structured-output forms used and negotiated), the prompt template hash,
-    ledger and status (``extra``: engine-specific keys)."""
+    (requested, served, the server URL the SDK used and where it came from — the backend string,
+    an environment variable such as ``OPENAI_BASE_URL`` or the vendor default — without
+    credentials, structured-output forms used and negotiated), the prompt template hash, ledger
+    and status (``extra``: engine-specific keys)."""
     from econsim.compendium.provenance import write_manifest
 
     served = sorted(calls["model"].unique().tolist()) if len(calls) else []
     forms = sorted(calls["structured_output"].unique().tolist()) \
         if "structured_output" in calls else []
     negotiated = client.structured_output() if client is not None else None
+    backend = getattr(client, "backend", None)
+    where = {} if getattr(backend, "url", None) is None else {
+        "url": url_without_credentials(str(backend.url)),
+        "url_from": getattr(backend, "url_source", "backend string")}
     write_manifest(folder, experiment="simulation", config=config.to_dict(),
                    outputs=sorted(p.name for p in folder.glob("*.parquet")),
                    started=started, status=status, seeds={"seed": config.seed},
-                   backend={"requested": config.backend, "served": served,
+                   backend={"requested": config.backend, "served": served, **where,
                             "structured_output": {"used": forms, "negotiation": negotiated}},
                    prompt_template_hash=prompt_template_hash(), ledger=ledger, **extra)
 
@@ -186,91 +217,73 @@ def prompt_template_hash() -> str:
     return h.hexdigest()[:16]
 
 
+# -- file-system failures -------------------------------------------------------------------------
+@contextlib.contextmanager
+def removed_on_error(*paths: Path) -> Iterator[None]:
+    """Delete ``paths`` (temporary files being written) if the block fails, e.g. on a full
+    disk, so no half-written ``.tmp`` is left behind."""
+    try:
+        yield
+    except BaseException:
+        for p in paths:
+            with contextlib.suppress(OSError):
+                p.unlink(missing_ok=True)
+        raise
+
+
+#: Errors of a file system that refuses a write (full, over quota, read-only, no permission).
+WRITE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM)
+
+
+def os_errno(err: OSError) -> int | None:
+    """The errno of ``err``, also when a library (e.g. pyarrow) only names it in its text."""
+    if err.errno:
+        return int(err.errno)
+    found = re.search(r"errno (\d+)", str(err), flags=re.IGNORECASE)
+    return int(found.group(1)) if found else None
+
+
+def describe_os_error(err: OSError) -> str:
+    """``err`` as a short phrase: the system's words and the errno name (no path)."""
+    code = os_errno(err)
+    name = errno.errorcode.get(code, "") if code else ""
+    text = err.strerror or (os.strerror(code) if code else str(err))
+    return f"{text}, {name}" if name else text
+
+
+def os_error_advice(err: OSError) -> str:
+    """What a user can do about a failed write."""
+    code = os_errno(err)
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        return "free space on that file system or choose another --out"
+    if code in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return "the file system or folder is not writable: choose a writable --out"
+    return "check the folder and its file system, or choose another --out"
+
+
 # -- checkpoints ----------------------------------------------------------------------------------
-def _allowed(classes: Iterable[type]) -> dict[tuple[str, str], Any]:
-    """What a checkpoint may contain: the engine's state classes (``classes``), numpy arrays and
-    scalars, and plain containers."""
-    import collections
-
-    import numpy as np
-
-    out: dict[tuple[str, str], Any] = {(c.__module__, c.__qualname__): c for c in classes}
-    # numpy pickles an array as a call of one of its own rebuilders (the data is a buffer)
-    for mod in ("numpy._core.numeric", "numpy.core.numeric"):
-        out[(mod, "_frombuffer")] = _numpy_attr("_core.numeric", "core.numeric", "_frombuffer")
-    for mod in ("numpy._core.multiarray", "numpy.core.multiarray"):
-        out[(mod, "_reconstruct")] = _numpy_attr("_core.multiarray", "core.multiarray",
-                                                 "_reconstruct")
-        out[(mod, "scalar")] = _numpy_attr("_core.multiarray", "core.multiarray", "scalar")
-    out[("numpy", "dtype")] = np.dtype
-    out[("numpy", "ndarray")] = np.ndarray
-    out[("collections", "OrderedDict")] = collections.OrderedDict
-    out[("collections", "deque")] = collections.deque
-    for name in ("set", "frozenset", "complex", "slice"):
-        out[("builtins", name)] = getattr(__import__("builtins"), name)
-    return out
-
-
-def _numpy_attr(new: str, old: str, name: str) -> Any:
-    """``numpy.<new>.<name>`` (numpy 2) or ``numpy.<old>.<name>`` (numpy 1)."""
-    import importlib
-
-    for mod in (new, old):
-        try:
-            return getattr(importlib.import_module(f"numpy.{mod}"), name)
-        except (ImportError, AttributeError):
-            continue
-    raise ImportError(f"numpy has no {name}")
-
-
-class _StateUnpickler(pickle.Unpickler):
-    def __init__(self, data: bytes, path: Path, classes: Iterable[type]) -> None:
-        super().__init__(io.BytesIO(data))
-        self.allowed = _allowed(classes)
-        self.path = path
-
-    def find_class(self, module: str, name: str) -> Any:
-        found = self.allowed.get((module, name))
-        if found is None:
-            raise RunFolderError(f"{self.path} is not a checkpoint of this version: it refers "
-                                 f"to {module}.{name}, which a checkpoint may not contain; "
-                                 "nothing in it was run")
-        return found
-
-
 def write_checkpoint(folder: Path, state: Any, config: dict[str, Any],
                      chunks: dict[str, str]) -> None:
-    """Write ``checkpoint.pkl`` and its record ``checkpoint.json`` (checksum, the config's hash,
-    the chunks' checksums), each atomically; the record last."""
+    """Write ``checkpoint.npz`` (data only: :mod:`econsim.simulation.checkpoint_codec`) and its
+    record ``checkpoint.json`` (checksum, the config's hash, the chunks' checksums), each
+    atomically; the record last."""
     path = folder / CHECKPOINT
-    tmp = path.with_suffix(".pkl.tmp")
-    h = hashlib.sha256()
-    with tmp.open("wb") as fh:  # streamed: no second copy of a large state
-        pickle.dump(state, _Hashing(fh, h), protocol=pickle.HIGHEST_PROTOCOL)
-    meta = {"format": CHECKPOINT_FORMAT, "sha256": h.hexdigest(), "config": config_hash(config),
-            "step": int(state.step), "chunks": chunks}
+    tmp = path.with_suffix(".npz.tmp")
     meta_tmp = folder / (CHECKPOINT_META + ".tmp")
-    meta_tmp.write_text(json.dumps(meta, indent=1, sort_keys=True))
-    os.replace(tmp, path)
-    os.replace(meta_tmp, folder / CHECKPOINT_META)
-
-
-class _Hashing:
-    """A binary file that also hashes what is written to it."""
-
-    def __init__(self, fh: Any, h: Any) -> None:
-        self.fh, self.h = fh, h
-
-    def write(self, data: bytes) -> int:
-        self.h.update(data)
-        return self.fh.write(data)
+    with removed_on_error(tmp, meta_tmp):  # a full disk leaves the last good checkpoint only
+        checkpoint_codec.save(tmp, state)
+        meta = {"format": CHECKPOINT_FORMAT, "sha256": sha256_file(tmp),
+                "config": config_hash(config), "step": int(state.step), "chunks": chunks}
+        meta_tmp.write_text(json.dumps(meta, indent=1, sort_keys=True))
+        os.replace(tmp, path)
+        os.replace(meta_tmp, folder / CHECKPOINT_META)
 
 
 def read_checkpoint(folder: Path, classes: Iterable[type]) -> tuple[Any, dict[str, Any]]:
     """The checkpointed state and its record, verified: the record exists and is this format,
     ``config.yaml`` is the configuration it was written for, the checkpoint's checksum matches,
-    every chunk it lists is present and unchanged; then the restricted unpickler reads it,
-    building no class but ``classes`` (the engine's state), numpy's and plain containers."""
+    every chunk it lists is present and unchanged; then it is read as data, building no class
+    but ``classes`` (the engine's state), numpy arrays and plain containers."""
     meta_path, path = folder / CHECKPOINT_META, folder / CHECKPOINT
     if not meta_path.exists():
         raise RunFolderError(f"{path} has no record {meta_path.name} (written by another "
@@ -295,13 +308,10 @@ def read_checkpoint(folder: Path, classes: Iterable[type]) -> tuple[Any, dict[st
         raise RunFolderError(f"{path} is corrupt (its checksum does not match {meta_path.name}): "
                              "refused; start the run again with --overwrite")
     verify_chunks(folder, chunks)
-    try:
-        state = _StateUnpickler(data, path, classes).load()
-    except RunFolderError:
-        raise
-    except Exception as err:  # noqa: BLE001 - any failure to read it is a corrupt checkpoint
-        raise RunFolderError(f"{path} cannot be read ({type(err).__name__}: {err}): "
-                             "refused") from None
+    try:  # the verified bytes themselves: no second read of a file that could change
+        state = checkpoint_codec.load(path, classes, data=data)
+    except checkpoint_codec.CodecError as err:
+        raise RunFolderError(f"{err}: refused") from None
     return state, meta
 
 
@@ -317,7 +327,7 @@ def verify_chunks(folder: Path, chunks: dict[str, str]) -> None:
                                  "refused")
 
 
-__all__ = ["abandoned_start", "make_room", "prompt_template_hash", "restore_aside",
+__all__ = ["WRITE_ERRNOS", "describe_os_error", "os_errno", "os_error_advice", "removed_on_error", "abandoned_start", "make_room", "prompt_template_hash", "restore_aside",
            "write_run_manifest", "ASIDE", "CHECKPOINT", "CHECKPOINT_META", "CONFIG_FILE", "LOCK", "MANIFEST",
            "FolderLock", "RunFolderError", "config_hash", "discard_aside", "move_aside",
            "read_checkpoint", "verify_chunks", "write_checkpoint"]

@@ -16,7 +16,7 @@ Array = NDArray[np.float64]
 
 @dataclass
 class SimState:
-    """Everything that changes during a run (pickled at every checkpoint)."""
+    """Everything that changes during a run (written as data at every checkpoint)."""
 
     step: int
     rates: Array

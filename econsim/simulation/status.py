@@ -9,6 +9,7 @@ with a checkpoint but no ``status.json`` was killed (e.g. SIGKILL) and can be re
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -29,8 +30,14 @@ def next_step_hint(folder: Path, checkpoint_step: int | None) -> str:
 
 
 def write_status(folder: Path, *, status: str, step: int, checkpoint_step: int | None,
-                 ledger: dict[str, Any], error: BaseException | None = None) -> Path:
-    """Write ``folder/status.json`` atomically and return its path."""
+                 ledger: dict[str, Any], error: BaseException | None = None) -> Path | None:
+    """Write ``folder/status.json`` atomically and return its path.
+
+    When the file system refuses the write (full, read-only), no half-written file is left
+    and an older ``status.json`` is removed rather than left saying something no longer true
+    (a folder without one reads as a killed run: resumable from its checkpoint); the result is
+    then None and the caller's own error says what failed.
+    """
     record: dict[str, Any] = {
         "status": status, "step": int(step), "checkpoint_step": checkpoint_step,
         "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -40,8 +47,14 @@ def write_status(folder: Path, *, status: str, step: int, checkpoint_step: int |
         "ledger": ledger}
     path = folder / STATUS_FILE
     tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(record, indent=2, default=float) + "\n")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(json.dumps(record, indent=2, default=float) + "\n")
+        os.replace(tmp, path)
+    except OSError:
+        for stale in (tmp, path):
+            with contextlib.suppress(OSError):
+                stale.unlink(missing_ok=True)
+        return None
     return path
 
 

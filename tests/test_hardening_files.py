@@ -127,6 +127,26 @@ def test_full_disk_at_a_checkpoint_leaves_no_tmp_and_keeps_the_earlier_run(
     assert not list(folder.rglob("*.tmp")) and not (folder / ".replaced").exists()
 
 
+def test_full_disk_at_the_first_checkpoint_python_api_puts_the_earlier_run_back(
+        tmp_path, monkeypatch, capsys):
+    """The same through ``Simulation(..., overwrite=True)``: the engine counts a checkpoint only
+    once it is written, so a failed first one still puts back the run set aside."""
+    from econsim.simulation import Simulation, SimConfig, checkpoint_codec
+
+    folder = tmp_path / "run"
+    assert cli_main([*RUN, "--out", str(folder)]) == 0
+    before = _snapshot(folder)
+
+    def savez(fh, **arrays):  # noqa: ANN001, ANN202
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(checkpoint_codec.np, "savez", savez)
+    cfg = SimConfig.from_yaml(folder / "config.yaml").replace(seed=7)
+    with pytest.raises(OSError, match="No space left"):
+        Simulation(cfg, folder, overwrite=True).run()
+    assert _snapshot(folder) == before and not (folder / ".replaced").exists()
+
+
 def test_full_disk_while_finishing_is_resumable_and_not_left_running(tmp_path, monkeypatch,
                                                                      capsys):
     whole = tmp_path / "whole"

@@ -80,7 +80,7 @@ class Simulation:
         Vectorised engine only: run even if the memory estimate exceeds available memory.
     """
 
-    #: The classes a checkpoint of this engine may hold (the resume unpickler builds no other).
+    #: The classes a checkpoint of this engine may hold (resuming builds no other).
     CHECKPOINT_CLASSES: tuple[type, ...] = (SimState, StepRecord, PolicyRecord, StepOutcome)
 
     def __init__(self, config: SimConfig | dict[str, Any], folder: str | Path | None = None, *,
@@ -344,8 +344,10 @@ class Simulation:
         st.rng_state = self.rng.bit_generator.state
         if self.folder is not None:
             st.checkpoint_time = time.time()
-            self._checkpoint_step = st.step
             write_checkpoint(self.folder, st, self.config.to_dict(), self.recorder.digests)
+            # only a written checkpoint counts: a failed first one must still put back the run
+            # that --overwrite set aside
+            self._checkpoint_step = st.step
             discard_aside(self.folder)  # the run it replaced is no longer needed
 
     def _record_own_histories(self, start: int) -> None:

@@ -10,13 +10,15 @@ import pytest
 from scipy import stats
 
 from econsim.llm.surrogate import Surrogate
-from econsim.llm.surrogate.draws import Draws, call_key, uniforms
+from econsim.llm.surrogate.draws import Draws, call_key, call_keys, uniforms
 
 
 def test_bulk_draws_equal_one_by_one() -> None:
     keys = [call_key(7, f"seed7/t{t:06d}/labour/{i}") for t in range(30) for i in range(40)]
     keys += [0, 1, 2**64 - 1, 2**63]
     bulk = uniforms(keys, 4)
+    ids = [f"seed7/t{t:06d}/labour/{i}" for t in range(30) for i in range(40)]
+    assert call_keys(7, ids).tolist() == keys[:len(ids)]
     for key, row in zip(keys, bulk.tolist(), strict=True):
         d = Draws(key)
         assert [d.random() for _ in range(4)] == row

@@ -131,7 +131,7 @@ def test_full_disk_at_the_first_checkpoint_python_api_puts_the_earlier_run_back(
         tmp_path, monkeypatch, capsys):
     """The same through ``Simulation(..., overwrite=True)``: the engine counts a checkpoint only
     once it is written, so a failed first one still puts back the run set aside."""
-    from econsim.simulation import Simulation, SimConfig, checkpoint_codec
+    from econsim.simulation import SimConfig, Simulation, checkpoint_codec
 
     folder = tmp_path / "run"
     assert cli_main([*RUN, "--out", str(folder)]) == 0

@@ -43,6 +43,14 @@ def call_key(seed: int, call_id: str) -> int:
     return int.from_bytes(digest, "little")
 
 
+def call_keys(seed: int, call_ids: Sequence[str]) -> NDArray[np.uint64]:
+    """:func:`call_key` of every call id, as one array (the digests joined and read at once)."""
+    prefix = f"{seed}:"
+    digests = b"".join([hashlib.blake2b((prefix + cid).encode(), digest_size=8).digest()
+                        for cid in call_ids])
+    return np.frombuffer(digests, dtype="<u8").astype(np.uint64)
+
+
 def _mix(z: int) -> int:
     z = ((z ^ (z >> 30)) * _M1) & _MASK
     z = ((z ^ (z >> 27)) * _M2) & _MASK
@@ -88,4 +96,4 @@ def uniforms(keys: Sequence[int] | NDArray[np.uint64], n: int) -> NDArray[np.flo
     return (z >> np.uint64(11)).astype(np.float64) * _UNIT
 
 
-__all__ = ["Draws", "call_key", "uniforms"]
+__all__ = ["Draws", "call_key", "call_keys", "uniforms"]

@@ -35,7 +35,7 @@ import numpy as np
 
 from econsim.llm.surrogate import agents
 from econsim.llm.surrogate import reader as rd
-from econsim.llm.surrogate.draws import call_key, uniforms
+from econsim.llm.surrogate.draws import call_keys, uniforms
 from econsim.prompts import StepRecord, WorkerBatch, WorkerView, paper
 from econsim.prompts import common as c
 from econsim.prompts.numbers import shown_and_len, shown_len
@@ -195,20 +195,21 @@ class PaperLabour:
               call_ids: Sequence[str]) -> np.ndarray:
         """Hours per worker: :func:`~econsim.llm.surrogate.agents.decide_labour`, vectorised."""
         n = len(call_ids)
-        u = uniforms([call_key(self.seed, cid) for cid in call_ids], 3)
+        u = uniforms(call_keys(self.seed, call_ids), 3)
         if self.L == 0:  # no history: 40 h with p = 1/2, else 30 or 50
             return np.where(u[:, 0] < 0.5, 40, np.where((u[:, 1] * 2).astype(int) == 0, 30, 50))
         lo = self.H - self.L
         lev, score = self._lev[:, lo:].T, self._score[:, lo:].T  # (L, n): step by step
         under = self._rid[:, lo:].T == cur
         use = np.where(under.any(axis=0), under, True)
-        hot = (lev[:, :, None] == np.arange(_LEVELS)) & use[:, :, None]  # (L, n, levels)
-        terms = np.where(hot, score[:, :, None], 0.0)
-        # oldest first, one addition at a time from 0.0: the text rule's sums, bit for bit
-        sums = np.zeros(terms.shape[1:])
-        for row in terms:
-            sums += row
-        counts = np.count_nonzero(hot, axis=0)
+        # one bin per (worker, level); the used steps in time order (rows of the (L, n) arrays)
+        # and np.add.at, which adds them one at a time in that order, from 0.0: the text rule's
+        # sums, bit for bit
+        bins = (np.arange(n) * _LEVELS + lev)[use]
+        sums = np.zeros(n * _LEVELS)
+        np.add.at(sums, bins, score[use])
+        sums = sums.reshape(n, _LEVELS)
+        counts = np.bincount(bins, minlength=n * _LEVELS).reshape(n, _LEVELS)
         present = counts > 0
         means = np.where(present, sums / np.maximum(counts, 1), -np.inf)
         best = means.argmax(axis=1)  # first maximum: the fewest hours among ties

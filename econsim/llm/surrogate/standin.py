@@ -37,7 +37,7 @@ import numpy as np
 
 from econsim.llm.surrogate import Surrogate, agents, prompt_text
 from econsim.llm.surrogate import reader as rd
-from econsim.llm.surrogate.draws import Draws, call_key, uniforms
+from econsim.llm.surrogate.draws import Draws, call_keys, uniforms
 from econsim.llm.surrogate.labour_arrays import PaperLabour
 from econsim.prompts import (
     PROMPT_STYLES,
@@ -207,7 +207,7 @@ class StandIn:
                             ) -> tuple[list[str], list[int]]:
         """:func:`~econsim.llm.surrogate.agents.decide_satisfaction` per call, its one draw
         computed for the phase at once."""
-        u = uniforms([call_key(self.surrogate.seed, cid) for cid in call_ids], 1)[:, 0].tolist()
+        u = uniforms(call_keys(self.surrogate.seed, call_ids), 1)[:, 0].tolist()
         if self.style_name == "paper" and isinstance(views, SatisfactionBatch):
             done = self._satisfaction_arrays(views, u)
             if done is not None:

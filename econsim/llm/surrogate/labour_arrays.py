@@ -6,18 +6,19 @@ what the rule needs is kept in arrays of shape (workers, H), oldest step first, 
 step enters the workers' windows:
 
 * the level (labour / 10), rates id and score of each step *as the prompt shows them*: the numbers
-  a reader gets back from the step line (:func:`econsim.prompts.numbers.shown`, equal to parsing
-  the formatted text), checked each phase against the text reader on one rendered line;
+  a reader gets back from the step line (:func:`econsim.prompts.numbers.shown_and_len`, equal to
+  parsing the formatted text), checked each phase against the text reader on one rendered line;
 * the length of each step line (one line rendered per phase, the others from the lengths of the
   numbers that differ, :data:`econsim.prompts.paper.STEP_LINE_FIELDS`) and the raw objective.
 
 For one phase the rule is then a few array operations over all workers: per labour level, the
-sum of the scores of the steps under the current rates (or of all steps if there are none) taken
-oldest first as the text rule adds them (``np.add.accumulate``, sequential), their mean, the best
-level, the untried neighbours and the exploration draws (:func:`~econsim.llm.surrogate.draws.
-uniforms`). Each prompt's length is one rendered frame's (the lines around the history) corrected
-by the three lines that differ between workers (average, best steps, reflection), which are
-rendered per worker by the prompt style's own functions.
+sum of the scores of the steps under the current rates (or of all steps if there are none) added
+one at a time, oldest first, as the text rule adds them (``np.add.at`` in time order), their mean,
+the best level, the untried neighbours and the exploration draws (:func:`~econsim.llm.surrogate.
+draws.uniforms`, the same stream the text path draws from call by call). Each prompt's length is
+one rendered frame's (the lines around the history) corrected by what differs between workers:
+the system message, the history lines, and the average, best-steps and reflection lines (their
+numbers' lengths from :mod:`econsim.prompts.numbers`, one reflection rendered per wording).
 
 Equivalence with the text path holds by construction (same numbers, same sums in the same order,
 same draws) and is checked on whole runs by ``tests/test_standin.py``. A phase that does not fit —

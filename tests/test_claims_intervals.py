@@ -131,3 +131,17 @@ def test_bca_interval_and_its_seeds_needed():
     # below the margin the upper side faces it: w = 0.8, d = 0.5: n > 8 * 1.6^2 = 20.48
     assert bca_seeds_needed(iv, "less", 1.5) == 21
     assert bca_seeds_needed(iv, "greater", 1.0) is None  # on the boundary
+
+
+def test_signed_rank_with_one_seed_is_an_estimate_without_interval() -> None:
+    """A quick run may leave one seed with both arms (e.g. leader turnover): the row is
+    inconclusive, as with the t interval, rather than an error."""
+    import math
+
+    from econsim.analysis.uncertainty import claim_interval, wilcoxon_interval
+
+    for iv in (wilcoxon_interval([1384.2]), claim_interval([1384.2], method="wilcoxon")):
+        assert iv.estimate == 1384.2 and iv.n == 1
+        assert math.isnan(iv.low) and math.isnan(iv.high) and iv.method == "one seed"
+    with pytest.raises(ValueError, match="non-empty"):
+        wilcoxon_interval([])

@@ -146,8 +146,11 @@ def wilcoxon_interval(values: ArrayLike, confidence: float = CONFIDENCE) -> Inte
     (4.5, 2.0, 7.0)
     """
     x = np.asarray(values, dtype=float).ravel()
-    if x.size < 2 or not np.isfinite(x).all():
-        raise ValueError(f"values must hold >= 2 finite numbers; got {x!r}")
+    if x.size == 0 or not np.isfinite(x).all():
+        raise ValueError(f"values must be a non-empty array of finite numbers; got {x!r}")
+    if x.size == 1:  # as mean_interval: an estimate, no interval (the row is inconclusive)
+        return Interval(float(x[0]), float("nan"), float("nan"), 1, float("nan"), "one seed",
+                        confidence)
     i, j = np.triu_indices(x.size)
     walsh = np.sort((x[i] + x[j]) / 2)
     est, sd = float(np.median(walsh)), float(x.std(ddof=1))

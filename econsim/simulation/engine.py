@@ -274,9 +274,14 @@ class Simulation:
             rates, rebate = st.year_rates, outcome.rebate
             columns = (labour.tolist(), outcome.pre_tax_income.tolist(), outcome.tax.tolist(),
                        outcome.post_tax_income.tolist(), outcome.utility.tolist())
+            # prompts show the last H steps of a history and nothing reads further back: the
+            # state keeps those (memory and every checkpoint O(n·H), not O(n·t))
+            H = cfg.H
             for h, lab, z, tax, post, u in zip(st.histories, *columns, strict=True):
                 h.append(StepRecord(t, rates, lab, z, tax, rebate, post, u, None, None,
                                     objective))
+                if len(h) > H:
+                    del h[0]
             if cfg.scenario != "rational":
                 satisfaction = self.workers.satisfaction(self.context, t)
                 # the step's records again, now with the answer (records are immutable)

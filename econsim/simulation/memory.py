@@ -55,7 +55,8 @@ def estimate_memory(config) -> MemoryEstimate:  # noqa: ANN001 - SimConfig
         agents += n * bytes_per_agent(config.H)
     elif config.worker == "llm":
         asked = config.n_archetypes if config.batching == "archetypes" else n
-        histories = asked * steps * STEP_RECORD_BYTES
+        kept = steps if config.batching == "archetypes" else min(steps, config.H)
+        histories = asked * kept * STEP_RECORD_BYTES  # the engine keeps the last H steps
         calls_per_step = asked * (2 if config.scenario != "rational" else 1)
     if not vector:
         agents += n * 2 * 120  # two Python lists per agent in the loop's state

@@ -21,7 +21,7 @@ class SimState:
     step: int
     rates: Array
     rng_state: dict[str, Any]
-    histories: list[list[StepRecord]]
+    histories: list[list[StepRecord]]  # per worker, its last H steps (all that prompts show)
     last_labour: Array
     satisfaction: Array
     last_outcome: StepOutcome | None = None

@@ -3,11 +3,13 @@ overwrite that loses nothing until the new run has a checkpoint."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import pickle
 
+import pandas as pd
 import pytest
 
 from econsim.simulation import SimConfig, Simulation, make_simulation
@@ -50,6 +52,48 @@ def test_resume_refuses_an_altered_chunk(tmp_path):
     path.write_bytes(path.read_bytes()[:-10] + b"0123456789")
     with pytest.raises(RunFolderError, match="agents_000000.parquet was changed"):
         Simulation.resume(tmp_path / "run")
+
+
+@pytest.mark.parametrize("renamed", [0, 1])
+def test_run_killed_inside_a_checkpoint_write_resumes_to_the_same_tables(tmp_path, monkeypatch,
+                                                                          renamed):
+    """A kill between writing a checkpoint's files and its two renames (none or only the first
+    done) leaves a folder that resumes, from that checkpoint or the one before, to the tables of
+    an uninterrupted run (the CI once killed a run between the renames: resume refused it)."""
+    from econsim.simulation import run_folder
+
+    full = make_simulation(CFG, tmp_path / "full").run()
+    sim = _stopped_run(tmp_path / "run", steps=10)
+    real_replace, calls = os.replace, []
+
+    class Killed(BaseException):
+        pass
+
+    def replace(src, dst):  # noqa: ANN001, ANN202 - dies at the checkpoint's rename `renamed`
+        if str(dst).endswith(("checkpoint.npz", "checkpoint.json")):
+            if len(calls) == renamed:
+                raise Killed
+            calls.append(dst)
+        real_replace(src, dst)
+
+    monkeypatch.setattr(run_folder.os, "replace", replace)
+    monkeypatch.setattr(run_folder, "removed_on_error", lambda *p: contextlib.nullcontext())
+    sim = Simulation.resume(tmp_path / "run")
+    while sim.state.step < 15:
+        sim._step(sim.state.step)
+        sim.state.step += 1
+    with pytest.raises(Killed):
+        sim._close_tax_year()
+    sim.close()
+    monkeypatch.undo()
+    assert (tmp_path / "run" / "checkpoint.json.tmp").exists()
+    done = Simulation.resume(tmp_path / "run").run()
+    timing = ["latency_s", "request_latency_s"]
+    for name in ("steps", "agents", "calls"):
+        a, b = getattr(full, name), getattr(done, name)
+        pd.testing.assert_frame_equal(a.drop(columns=timing, errors="ignore"),
+                                      b.drop(columns=timing, errors="ignore"), check_exact=True)
+    assert not list((tmp_path / "run").glob("*.tmp"))
 
 
 def test_resume_refuses_an_edited_config(tmp_path):

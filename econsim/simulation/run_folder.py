@@ -275,8 +275,29 @@ def write_checkpoint(folder: Path, state: Any, config: dict[str, Any],
         meta = {"format": CHECKPOINT_FORMAT, "sha256": sha256_file(tmp),
                 "config": config_hash(config), "step": int(state.step), "chunks": chunks}
         meta_tmp.write_text(json.dumps(meta, indent=1, sort_keys=True))
-        os.replace(tmp, path)
-        os.replace(meta_tmp, folder / CHECKPOINT_META)
+    # Two renames are not one atomic step: a run killed between them leaves the new checkpoint
+    # beside the old record, and the complete new record as checkpoint.json.tmp, which
+    # finish_checkpoint_commit puts in place on resume (so the .tmp is not removed on error).
+    os.replace(tmp, path)
+    os.replace(meta_tmp, folder / CHECKPOINT_META)
+
+
+def finish_checkpoint_commit(folder: Path) -> None:
+    """Complete a checkpoint write interrupted between its two renames, or drop one that never
+    committed: a ``checkpoint.json.tmp`` whose checksum is that of ``checkpoint.npz`` is the
+    record of that checkpoint and replaces the older one; any other leftover ``.tmp`` is removed
+    (the last complete checkpoint stays)."""
+    meta_tmp, path = folder / (CHECKPOINT_META + ".tmp"), folder / CHECKPOINT
+    if meta_tmp.exists():
+        try:
+            expected = str(json.loads(meta_tmp.read_text())["sha256"])
+        except (ValueError, KeyError, TypeError):
+            expected = ""
+        if path.exists() and expected and sha256_file(path) == expected:
+            os.replace(meta_tmp, folder / CHECKPOINT_META)
+        else:
+            meta_tmp.unlink()
+    path.with_suffix(".npz.tmp").unlink(missing_ok=True)
 
 
 def read_checkpoint(folder: Path, classes: Iterable[type]) -> tuple[Any, dict[str, Any]]:
@@ -285,6 +306,7 @@ def read_checkpoint(folder: Path, classes: Iterable[type]) -> tuple[Any, dict[st
     every chunk it lists is present and unchanged; then it is read as data, building no class
     but ``classes`` (the engine's state), numpy arrays and plain containers."""
     meta_path, path = folder / CHECKPOINT_META, folder / CHECKPOINT
+    finish_checkpoint_commit(folder)
     if not meta_path.exists():
         raise RunFolderError(f"{path} has no record {meta_path.name} (written by another "
                              "version, or tampered with): refused; start the run again with "
@@ -329,5 +351,5 @@ def verify_chunks(folder: Path, chunks: dict[str, str]) -> None:
 
 __all__ = ["WRITE_ERRNOS", "describe_os_error", "os_errno", "os_error_advice", "removed_on_error", "abandoned_start", "make_room", "prompt_template_hash", "restore_aside",
            "write_run_manifest", "ASIDE", "CHECKPOINT", "CHECKPOINT_META", "CONFIG_FILE", "LOCK", "MANIFEST",
-           "FolderLock", "RunFolderError", "config_hash", "discard_aside", "move_aside",
+           "FolderLock", "RunFolderError", "config_hash", "discard_aside", "finish_checkpoint_commit", "move_aside",
            "read_checkpoint", "verify_chunks", "write_checkpoint"]

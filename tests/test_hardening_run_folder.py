@@ -287,3 +287,32 @@ def test_a_pickle_checkpoint_of_an_earlier_version_is_named_not_read(tmp_path, c
     assert stop.value.code == 2
     assert "checkpointed by an earlier version (checkpoint.pkl, a pickle)" in \
         capsys.readouterr().err
+
+
+def test_checkpoint_every_keeps_records_until_a_checkpoint_and_resumes_exactly(tmp_path):
+    """``checkpoint_every=3``: chunks and checkpoints every third tax year and at the end; a run
+    killed between checkpoints resumes from the last one to the tables of an uninterrupted run
+    that checkpointed every year."""
+    cfg = CFG.replace(n_steps=37, checkpoint_every=3)
+    full = make_simulation(cfg.replace(checkpoint_every=1), tmp_path / "full").run()
+    sim = make_simulation(cfg, tmp_path / "run")
+    while sim.state.step < 33:  # tax years close at steps 5, 10, ..., 30; checkpoints at 15, 30
+        sim._step(sim.state.step)
+        sim.state.step += 1
+        if sim.state.step % cfg.K == 0:
+            sim._close_tax_year()
+    sim.close()  # killed at step 33
+    assert json.loads((tmp_path / "run" / "checkpoint.json").read_text())["step"] == 30
+    done = Simulation.resume(tmp_path / "run").run()
+    chunks = sorted(p.name for p in (tmp_path / "run" / "chunks").glob("steps_*"))
+    assert chunks == ["steps_000002.parquet", "steps_000005.parquet", "steps_000007.parquet"]
+    timing = ["latency_s", "request_latency_s"]
+    for name in ("steps", "agents", "calls"):
+        pd.testing.assert_frame_equal(getattr(full, name).drop(columns=timing, errors="ignore"),
+                                      getattr(done, name).drop(columns=timing, errors="ignore"),
+                                      check_exact=True)
+
+
+def test_checkpoint_every_must_be_a_positive_integer():
+    with pytest.raises(ValueError, match="checkpoint_every must be an integer >= 1"):
+        CFG.replace(checkpoint_every=0)

@@ -223,3 +223,20 @@ def test_v1_experiment_configs_are_valid_and_start(path):
     cfg = SimConfig.from_yaml(path)
     short = cfg.replace(n_steps=min(cfg.n_steps, 2 * cfg.K), n_agents=min(cfg.n_agents, 6))
     assert make_simulation(short).run().status == "complete"
+
+
+@pytest.mark.parametrize("scenario", ["rational", "bounded", "democratic"])
+def test_step_metrics_scored_per_tax_year_are_those_of_each_step(scenario):
+    """The engine scores a tax year's steps at once: every steps row must hold the metrics of
+    its own step's outcomes (recomputed from the agents table), and its objective."""
+    from econsim.economy.welfare import WELFARE_FUNCTIONS
+
+    cfg = SimConfig(scenario=scenario, n_agents=4, n_steps=23, K=5, record_prompts=False)
+    res = make_simulation(cfg).run()
+    agents = res.agents.sort_values(["step", "agent"])
+    for t, g in agents.groupby("step"):
+        row = res.steps.loc[res.steps.step == t].iloc[0]
+        u, z, zt = (g[c].to_numpy() for c in ("utility", "pre_tax_income", "post_tax_income"))
+        for name in WELFARE_FUNCTIONS:
+            assert row[name] == WELFARE_FUNCTIONS.get(name)(u, z, zt), (t, name)
+        assert row["objective"] == row[cfg.objective]

@@ -216,3 +216,31 @@ def test_economy_step_rebate_share_empty_population_and_menu():
     assert set(out.labour) <= set(menu)
     with pytest.raises(ValueError, match=r"^skill must be numeric; got \['x'\]$"):
         rational_step(["x"], sch, p)
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 9, 100])
+def test_metric_rows_equal_each_metric_of_each_row_bit_for_bit(n):
+    """The engine scores a tax year's steps as one block: each row's value must be the metric
+    of that row alone, exactly (zero incomes, negative post-tax incomes, ties included)."""
+    from econsim.economy.welfare import WELFARE_FUNCTIONS, metric_rows
+
+    rng = np.random.default_rng(n)
+    u = rng.normal(0.0, 300.0, (40, n))
+    z = rng.lognormal(9.0, 2.0, (40, n)) * (rng.random((40, n)) > 0.2)
+    zt = 0.7 * z + rng.normal(0.0, 500.0, (40, n))
+    z[3], zt[3] = 0.0, 0.0  # a year of no work
+    zt[4] = 1000.0  # all equal
+    block = metric_rows(u, z, zt)
+    assert list(block) == list(WELFARE_FUNCTIONS)
+    for i in range(40):
+        for name, values in block.items():
+            assert values[i] == WELFARE_FUNCTIONS.get(name)(u[i], z[i], zt[i]), (name, i)
+
+
+def test_metric_rows_refuses_a_block_without_people():
+    from econsim.economy.welfare import metric_rows
+
+    with pytest.raises(ValueError, match="metric_rows needs a .steps, people. block"):
+        metric_rows(np.zeros((3, 0)), np.zeros((3, 0)), np.zeros((3, 0)))
+    with pytest.raises(ValueError, match="metric_rows: u must be finite"):
+        metric_rows(np.full((2, 2), np.nan), np.zeros((2, 2)), np.zeros((2, 2)))

@@ -24,7 +24,7 @@ from tqdm.auto import tqdm
 from econsim.economy.outcomes import StepOutcome, economy_step
 from econsim.economy.tax import TAX_PRESETS
 from econsim.economy.utility import get_utility
-from econsim.economy.welfare import all_metrics, get_objective
+from econsim.economy.welfare import WELFARE_FUNCTIONS, get_objective, metric_rows
 from econsim.llm import Budget, LLMClient, Request, make_client
 from econsim.llm.backends import SurrogateBackend
 from econsim.llm.surrogate import SERVED_MODEL
@@ -131,6 +131,7 @@ class Simulation:
             if _state is None:
                 make_room(self.folder, overwrite)
         self.recorder = self._make_recorder()
+        self._year_outcomes: list[StepOutcome] = []  # the open tax year's, for its metrics
         self.context = self._make_context()
         if self.folder is not None and _state is None:
             (self.folder / CONFIG_FILE).write_text(yaml.safe_dump(cfg.to_dict(), sort_keys=False))
@@ -267,8 +268,8 @@ class Simulation:
         self._set_rates(t)
         labour = self.workers.labour(self.context, t)
         outcome = economy_step(self.skills, labour, self.context.schedule(), self.utility_params)
-        metrics = all_metrics(outcome.utility, outcome.pre_tax_income, outcome.post_tax_income)
-        objective = metrics[cfg.objective]
+        objective = self._objective(outcome.utility, outcome.pre_tax_income,
+                                    outcome.post_tax_income)
         satisfaction = np.ones(cfg.n_agents)
         if cfg.worker == "llm":
             rates, rebate = st.year_rates, outcome.rebate
@@ -290,7 +291,7 @@ class Simulation:
                     h[-1] = StepRecord(t, rates, lab, z, tax, rebate, post, u, r, r * u,
                                        objective)
         leader = self.names[st.leader] if cfg.scenario == "democratic" else None
-        self._keep_step(t, labour, outcome, metrics, satisfaction, {"leader": leader})
+        self._keep_step(t, labour, outcome, objective, None, satisfaction, {"leader": leader})
 
     def _set_rates(self, t: int) -> None:
         """Rates in force at step ``t``: the planner's start, then at each later tax year the
@@ -309,12 +310,18 @@ class Simulation:
         if t % cfg.K == 0:
             st.year_rates = tuple(st.rates.tolist())
 
-    def _keep_step(self, t: int, labour: Array, outcome: StepOutcome, metrics: dict[str, float],
-                   satisfaction: Array, extra: dict[str, Any]) -> None:
+    def _keep_step(self, t: int, labour: Array, outcome: StepOutcome, objective: float,
+                   metrics: dict[str, float] | None, satisfaction: Array,
+                   extra: dict[str, Any]) -> None:
         """Carry one step's outcome into the state and write its ``steps`` and ``agents`` rows
-        (``extra``: more ``steps`` columns, e.g. the leader)."""
+        (``extra``: more ``steps`` columns, e.g. the leader). ``metrics`` ``None``: every welfare
+        metric of the step is computed when its tax year closes, for the year's steps at once
+        (:func:`~econsim.economy.welfare.metric_rows`: the same values, a fraction of the cost
+        in small populations)."""
         cfg, st = self.config, self.state
-        objective = metrics[cfg.objective]
+        if metrics is None:
+            self._year_outcomes.append(outcome)
+            metrics = dict.fromkeys(WELFARE_FUNCTIONS)  # filled by _fill_year_metrics
         st.last_labour, st.satisfaction, st.last_outcome = labour, satisfaction, outcome
         st.year_objective.append(objective)
         st.year_utility = outcome.utility.copy() if st.year_utility is None \
@@ -332,20 +339,26 @@ class Simulation:
             "satisfaction": satisfaction, "adjusted_utility": satisfaction * outcome.utility})
 
     def _close_tax_year(self) -> None:
-        """Score the finished tax year, write its records and checkpoint the state."""
+        """Score the finished tax year; every ``checkpoint_every`` tax years (and when the run
+        ends or stops) write the records kept since the last checkpoint and checkpoint the
+        state."""
         cfg, st = self.config, self.state
         start = ((st.step - 1) // cfg.K) * cfg.K
         st.policy_history.append(PolicyRecord(start, st.year_rates,
                                               float(np.mean(st.year_objective))))
         self._record_own_histories(start)
         st.year_objective, st.year_utility = [], None
-        self.recorder.flush(start // cfg.K)
+        self._fill_year_metrics()
         if self.client is not None:
             st.ledger = {k: v for k, v in self.client.ledger.summary().items()
                          if not k.startswith("budget")}
             reason = self.client.ledger.exceeded
             if reason and st.step < cfg.n_steps:
                 st.stopped = f"budget exhausted: {reason}"
+        year = start // cfg.K
+        if (year + 1) % cfg.checkpoint_every and st.step < cfg.n_steps and st.stopped is None:
+            return  # records stay buffered; the chunk is named by its last tax year
+        self.recorder.flush(year)
         st.rng_state = self.rng.bit_generator.state
         if self.folder is not None:
             st.checkpoint_time = time.time()
@@ -354,6 +367,14 @@ class Simulation:
             # that --overwrite set aside
             self._checkpoint_step = st.step
             discard_aside(self.folder)  # the run it replaced is no longer needed
+
+    def _fill_year_metrics(self) -> None:
+        """Every welfare metric of the closing year's deferred steps, into their rows."""
+        done, self._year_outcomes = self._year_outcomes, []
+        if done:
+            block = metric_rows(*(np.stack([getattr(o, f) for o in done]) for f in
+                                  ("utility", "pre_tax_income", "post_tax_income")))
+            self.recorder.fill_steps(block)
 
     def _record_own_histories(self, start: int) -> None:
         """Each agent's mean utility under the closing year's rates (the democratic leader's

@@ -41,6 +41,16 @@ class Recorder:
     def step_row(self, row: dict[str, Any]) -> None:
         self._buf["steps"].append(row)
 
+    def fill_steps(self, columns: dict[str, np.ndarray]) -> None:
+        """Set ``columns`` (one value per row) in the last buffered ``steps`` rows, in order."""
+        m = len(next(iter(columns.values())))
+        rows = self._buf["steps"][len(self._buf["steps"]) - m:]
+        if len(rows) != m:
+            raise RuntimeError(f"{m} step rows to fill, {len(rows)} buffered")
+        for name, values in columns.items():
+            for row, v in zip(rows, values.tolist(), strict=True):
+                row[name] = v
+
     def agent_rows(self, step: int, columns: dict[str, np.ndarray]) -> None:
         """Every agent's row of ``step`` (``columns``: one array per column, agent order)."""
         n = len(next(iter(columns.values())))

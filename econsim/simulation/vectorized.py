@@ -225,7 +225,8 @@ class VectorSimulation(Simulation):
         satisfaction = self.workers.observe(self.context, t, labour, outcome,
                                             metrics[self.config.objective])
         summary = distribution_summary(labour, outcome) if self.recorder.rows is not None else {}
-        self._keep_step(t, labour, outcome, metrics, satisfaction, summary)
+        self._keep_step(t, labour, outcome, metrics[self.config.objective], metrics,
+                        satisfaction, summary)
 
     def _record_own_histories(self, start: int) -> None:
         """Not kept: only the democratic leader reads them, and this engine refuses that

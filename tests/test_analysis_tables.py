@@ -27,3 +27,18 @@ def test_runs_and_reliability_tables_leave_out_machine_timings():
     rel = analysis.reliability_table(runs)
     assert "latency_ms_per_call" not in rel.columns  # the surrogate reaches no model
     assert rel.equals(analysis.reliability_table(again))
+
+
+def test_run_variants_keeps_the_tables_asked_for():
+    """Paper-size sweeps would not fit in memory with every call row: ``keep_calls=False``
+    drops the calls table (ledgers stay), ``keep_agents`` may name the seeds to keep."""
+    base = SimConfig(scenario="bounded", n_agents=3, n_steps=4, K=2, record_prompts=False)
+    variants = {"a": {"seed": 1}, "b": {"seed": 2}}
+    full = analysis.run_variants(base, variants)
+    lean = analysis.run_variants(base, variants, keep_agents=[2], keep_calls=False)
+    assert len(full.calls) > 0 and lean.calls.empty
+    assert set(full.agents.variant) == {"a", "b"} and set(lean.agents.variant) == {"b"}
+    assert lean.agents.reset_index(drop=True).equals(
+        full.agents[full.agents.variant == "b"].reset_index(drop=True))
+    assert lean.steps.equals(full.steps)
+    assert lean.runs_table().equals(full.runs_table())  # calls and fallbacks from the ledgers

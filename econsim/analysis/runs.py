@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,7 +80,8 @@ class RunSet:
 def run_variants(base: SimConfig, variants: Mapping[str, Mapping[str, Any]], *,
                  seeds: Sequence[int] | None = None, scheduler: str | None = None,
                  n_workers: int = 2, out_dir: str | Path | None = None,
-                 record_prompts: bool = False, keep_agents: bool = True,
+                 record_prompts: bool = False, keep_agents: bool | Collection[int] = True,
+                 keep_calls: bool = True,
                  progress: bool = False) -> RunSet:
     """Run ``base`` once per variant (its settings replaced by the variant's) and collect tables.
 
@@ -102,11 +103,17 @@ def run_variants(base: SimConfig, variants: Mapping[str, Mapping[str, Any]], *,
         processes, ``"serial"`` this process, ``"tcp://host:port"`` an existing scheduler.
     out_dir
         Folder for the seeded runs' result folders (default: a temporary folder, removed after
-        the tables are read).
+        the tables are read; its runs then checkpoint only at their end unless ``base`` sets
+        ``checkpoint_every``).
     record_prompts
         Keep prompt and reply texts in the calls table (large: ~10 kB per call).
     keep_agents
-        Keep the per agent-step table (drop it for many large runs to save memory).
+        Keep the per agent-step table: ``True``, ``False`` (many large runs: it is 250,000
+        rows per run of 100 workers × 2,500 steps), or the seeds whose runs' rows to keep.
+    keep_calls
+        Keep the per-call table (two calls per worker-step; 16 paired seeds of 100 × 2,500
+        persona runs hold 40 million rows: more than this machine's memory). Ledgers (calls,
+        tokens, fallbacks per run) are kept either way.
     progress
         Show a progress bar per run (per sweep with ``seeds``).
 
@@ -119,7 +126,7 @@ def run_variants(base: SimConfig, variants: Mapping[str, Mapping[str, Any]], *,
         raise ValueError("variants must name at least one run")
     if seeds is not None:
         return _run_seeded(base, variants, seeds, scheduler, n_workers, out_dir, record_prompts,
-                           keep_agents, progress)
+                           _Keep(keep_agents, keep_calls), progress)
     configs = {label: base.replace(record_prompts=record_prompts, **dict(changes))
                for label, changes in variants.items()}
     done = {}
@@ -129,14 +136,36 @@ def run_variants(base: SimConfig, variants: Mapping[str, Mapping[str, Any]], *,
         res = sim.run()
         done[label] = (res.tables, np.asarray(sim.skills, dtype=float), dict(res.ledger),
                        time.perf_counter() - t0, res.status)
-    return _collect(configs, done, {}, record_prompts, keep_agents)
+    return _collect(configs, done, {}, record_prompts, _Keep(keep_agents, keep_calls))
+
+
+@dataclass(frozen=True)
+class _Keep:
+    """Which per-run tables :func:`run_variants` keeps."""
+
+    agents: bool | Collection[int]
+    calls: bool
+
+    def table(self, name: str, seed: int) -> bool:
+        if name == "calls":
+            return self.calls
+        if name == "agents":
+            return self.agents if isinstance(self.agents, bool) else seed in self.agents
+        return True
 
 
 def _run_seeded(base: SimConfig, variants: Mapping[str, Mapping[str, Any]], seeds: Sequence[int],
                 scheduler: str | None, n_workers: int, out_dir: str | Path | None,
-                record_prompts: bool, keep_agents: bool, progress: bool) -> RunSet:
+                record_prompts: bool, keep: _Keep, progress: bool) -> RunSet:
     from econsim.simulation.sweep import run_sweep
 
+    if out_dir is None and base.checkpoint_every == 1:
+        # a temporary folder is removed once its tables are read, so nothing can resume from
+        # its checkpoints: each run checkpoints once, at its end (a third of a long offline run
+        # went to yearly checkpoints)
+        years = [-(-int(v.get("n_steps", base.n_steps)) // int(v.get("K", base.K)))
+                 for v in variants.values()]
+        base = base.replace(checkpoint_every=max(years))
     with tempfile.TemporaryDirectory(prefix="econsim-variants-") as tmp:
         res = run_sweep(base.replace(record_prompts=record_prompts), {}, list(seeds),
                         out_dir or tmp, scheduler=scheduler, n_workers=n_workers,
@@ -153,17 +182,18 @@ def _run_seeded(base: SimConfig, variants: Mapping[str, Mapping[str, Any]], seed
                                           **dict(variants[row["variant"]]), seed=row["seed"])
             tables = {name: pd.read_parquet(folder / f"{name}.parquet")
                       for name in ("steps", "agents", "calls", "elections")
-                      if (folder / f"{name}.parquet").exists()}
+                      if (folder / f"{name}.parquet").exists()
+                      and keep.table(name, int(row["seed"]))}
             skills = pd.read_parquet(folder / "workers.parquet")["skill"].to_numpy(dtype=float)
             ledger = json.loads((folder / "manifest.json").read_text()).get("ledger") or {}
             done[label] = (tables, skills, dict(ledger), float(row["wall_time_s"]),
                            row["status"])
             arms[label] = row["variant"]
-    return _collect(configs, done, arms, record_prompts, keep_agents, always=("seed",))
+    return _collect(configs, done, arms, record_prompts, keep, always=("seed",))
 
 
 def _collect(configs: dict[str, SimConfig], done: dict[str, tuple], arms: dict[str, str],
-             record_prompts: bool, keep_agents: bool, always: Sequence[str] = ()) -> RunSet:
+             record_prompts: bool, keep: _Keep, always: Sequence[str] = ()) -> RunSet:
     """Tidy tables of finished runs: label → (tables, skills, ledger, wall time, status)."""
     dicts = [c.to_dict() for c in configs.values()]
     varying = [k for k in dicts[0] if k in always
@@ -176,7 +206,7 @@ def _collect(configs: dict[str, SimConfig], done: dict[str, tuple], arms: dict[s
         d = cfg.to_dict()
         for name in tables:
             frame = run_tables.get(name, pd.DataFrame())
-            if len(frame) == 0 or (name == "agents" and not keep_agents):
+            if len(frame) == 0 or not keep.table(name, cfg.seed):
                 continue
             if name == "calls":
                 frame = frame.drop(columns=[c for c in ("prompt", "reply") if c in frame

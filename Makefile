@@ -124,6 +124,11 @@ setup-book: $(BOOK_STAMP) ## add the book extra (Sphinx, MyST-NB, sphinx-book-th
 book: $(BOOK_STAMP) ## static HTML site in _build/book/html: README, docs/, executed notebooks
 	$(PY) -m econsim.compendium.book --out _build/book/html
 
+# The README's and docs/performance.md's generated blocks (timings, benchmarks) and the claims
+# tables, from results/; `python -m econsim.compendium.readme --time "make figures"` records a time.
+readme: $(STAMP) ## regenerate the numbers of README.md and docs/performance.md from results/
+	$(PY) -m econsim.compendium.readme
+
 student: $(STAMP) ## student build: teaching notebooks without solution cells or outputs, in student/
 	$(PY) -m econsim.compendium.student --out student
 
@@ -138,6 +143,6 @@ classroom: $(STAMP) ## serve the classroom app (Voilà) + class board on 127.0.0
 bench: $(STAMP) ## run the performance benchmarks (writes results/bench/*.json)
 	$(PY) -m bench
 
-clean: ## remove .venv, executed notebooks, benchmark results and caches (keeps figures/)
-	rm -rf $(VENV) $(LOCK_TOOLS) _build results/notebooks results/bench .pytest_cache .ruff_cache .mutate
+clean: ## remove .venv, executed notebooks, the book and caches (keeps figures/, results/bench)
+	rm -rf $(VENV) $(LOCK_TOOLS) _build results/notebooks .pytest_cache .ruff_cache .mutate
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -23,7 +23,8 @@ def test_committed_blocks_equal_what_the_results_give():
 
 
 def test_readme_and_performance_have_their_blocks():
-    assert readme.blocks_in((ROOT / "README.md").read_text()) == ["timings", "bench-summary"]
+    assert readme.blocks_in((ROOT / "README.md").read_text()) == ["timings", "bench-summary",
+                                                                "claims-summary"]
     assert readme.blocks_in((ROOT / "docs/performance.md").read_text()) == ["bench"]
     assert (ROOT / readme.TIMINGS).is_file()
     # no typed wall time is left next to the generated one
@@ -76,7 +77,7 @@ def test_timings_are_recorded_and_listed_in_order(tmp_path, monkeypatch):
 
 
 def test_bad_sources_and_blocks_are_named(tmp_path):
-    with pytest.raises(ValueError, match="unknown generated block.*'nope'.*known: timings"):
+    with pytest.raises(ValueError, match="unknown generated block.*'nope'.*known: .*timings"):
         readme.render("<!-- begin generated: nope -->\n<!-- end generated: nope -->", tmp_path)
     (tmp_path / "results").mkdir()
     (tmp_path / readme.TIMINGS).write_text('{"make test": {"date": "x"}}')
@@ -86,3 +87,21 @@ def test_bad_sources_and_blocks_are_named(tmp_path):
     (tmp_path / readme.BENCH / "broken.json").write_text("[1, 2]")
     with pytest.raises(ValueError, match="broken.json: expected"):
         readme.bench_block(tmp_path)
+
+
+def test_claims_summary_counts_every_row_by_kind(tmp_path):
+    from econsim.analysis.claim_registry import ROW_COLUMNS
+
+    def row(**kw):
+        return {**{c: "" for c in ROW_COLUMNS}, "seeds": "8", "backend": "surrogate", **kw}
+
+    rows = [row(verdict="supported", ci="exact", seeds="exact", backend="none (exact)"),
+            row(verdict="supported"), row(verdict="inconclusive"), row(verdict="inconclusive",
+            seeds="6"), row(verdict="contradicted", backend="openai/gpt-4o", seeds="4")]
+    (tmp_path / "results" / "02_x").mkdir(parents=True)
+    pd = pytest.importorskip("pandas")
+    pd.DataFrame(rows).to_csv(tmp_path / "results" / "02_x" / "claims.csv", index=False)
+    assert readme.claims_summary_block(tmp_path) == (
+        "Verdicts in the tables below: exact results (1 row): 1 supported; offline stand-in "
+        "(3 rows, 6 to 8 seeds per row): 2 inconclusive, 1 reproduced; real models (1 row, "
+        "4 seeds per row): 1 contradicted.\n")

@@ -9,6 +9,9 @@ claims:end -->``) come from ``results/*/claims.csv`` through :mod:`econsim.analy
 
 Blocks (registry :data:`BLOCKS`):
 
+``claims-summary``
+    how many claim rows of each kind (exact, offline stand-in, real models) got each verdict,
+    and over how many seeds, from ``results/*/claims.csv``.
 ``timings``
     wall times of ``make test``, ``make figures`` and ``make book`` from ``results/timings.json``,
     which ``python -m econsim.compendium.readme --time "make figures"`` writes (it runs the command
@@ -205,8 +208,40 @@ def bench_summary_block(root: Path) -> str:
     return text + " Every row: [docs/performance.md](docs/performance.md).\n"
 
 
+#: How each kind of claims row is named in the summary, and how its verdicts read.
+_CLAIM_KINDS = (("exact", "exact results", {}),
+                ("stand-in", "offline stand-in", {"supported": "reproduced",
+                                                  "contradicted": "not reproduced"}),
+                ("model", "real models", {}))
+
+
+def claims_summary_block(root: Path) -> str:
+    """How many claim rows of each kind got each verdict, and over how many seeds."""
+    from econsim.analysis import claims  # pandas: only for the claims blocks
+
+    rows = claims.collect_claims(root / "results").to_dict("records")
+    parts = []
+    for kind, title, words in _CLAIM_KINDS:
+        chosen = [r for r in rows if claims._section(r) == kind]
+        if not chosen:
+            continue
+        counts: dict[str, int] = {}
+        for r in chosen:
+            verdict = words.get(r["verdict"], r["verdict"])
+            counts[verdict] = counts.get(verdict, 0) + 1
+        seeds = sorted({int(r["seeds"]) for r in chosen if str(r["seeds"]).isdigit()})
+        over = ("" if not seeds else f", {seeds[0]} seeds per row" if len(seeds) == 1
+                else f", {seeds[0]} to {seeds[-1]} seeds per row")
+        verdicts = ", ".join(f"{n} {v}" for v, n in sorted(counts.items(),
+                                                          key=lambda kv: (-kv[1], kv[0])))
+        plural = "s" if len(chosen) != 1 else ""
+        parts.append(f"{title} ({len(chosen)} row{plural}{over}): {verdicts}")
+    return "Verdicts in the tables below: " + "; ".join(parts) + ".\n"
+
+
 #: Block name -> generator (project root -> the block's text).
 BLOCKS: dict[str, Callable[[Path], str]] = {
+    "claims-summary": claims_summary_block,
     "timings": timings_block,
     "bench-summary": bench_summary_block,
     "bench": bench_block,

@@ -3,7 +3,8 @@ README, docs/ and whatever executed notebooks ``make figures`` left in results/n
 on loopback and opened page by page in headless Chromium (the classroom browser test's set-up).
 Every page loads, every image renders (naturalWidth > 0), every link to a file of the site names
 an existing file (and an existing id when it has a #fragment), the build warns about nothing, and
-every notebook page names its source, its manifest and the commit that made it.
+every notebook page and every figure on it names its source, its manifest and the commit that
+made it.
 
 Skipped with a reason when the ``book`` extra (``make setup-book``), Chromium or chromedriver is
 missing (``.ci/run`` installs all three); the notebook-page checks skip when no executed notebook
@@ -15,6 +16,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import io
+import json
 import shutil
 import tempfile
 import threading
@@ -196,6 +198,15 @@ def test_every_notebook_page_links_its_source_manifest_and_commit(site):
             assert "manifest.json" in line and 'href="../../_downloads/' in line
         # the provenance line comes before the first output of the page
         assert html.index("Made by") < html.find("cell_output") or "cell_output" not in html
+        # every figure the notebook drew has a caption with the same links
+        nb = json.loads((ROOT / f"{docname}.ipynb").read_text())
+        figures = sum(any(k.startswith("image/") for k in out.get("data", {}))
+                      for cell in nb["cells"] for out in cell.get("outputs", []))
+        captions = html.split('class="econsim-figure-source"')[1:]
+        assert len(captions) == figures, stem
+        for caption in captions:
+            caption = caption.split("</p>", 1)[0]
+            assert f"{stem}.ipynb" in caption and "at commit" in caption
 
 
 def test_provenance_line_names_the_manifest_commit(tmp_path):

@@ -5,7 +5,8 @@ MyST-NB over the repository itself: the README is the front page, ``docs/*.md`` 
 and the notebooks that ``make figures`` executed into ``results/notebooks/`` are pages with their
 outputs, read as they are (never executed again). Under each notebook page's title a line links to
 the notebook's source, its ``results/<notebook>/manifest.json`` and names the commit that made it
-(the manifest's, else the checkout's at build time). Links from the pages to other files of the
+(the manifest's, else the checkout's at build time), and so does a caption under every figure
+of the page. Links from the pages to other files of the
 repository (source files, ``CITATION.cff``, ...) become downloads inside the site, so no link of
 the built site leaves it except the external ones.
 
@@ -147,6 +148,35 @@ def toctree_markdown(root: Path) -> str:
             executed_notebooks(root)) + tree("More", extra))
 
 
+def caption_figures(app, doctree, docname: str) -> None:
+    """Under every figure of a notebook page, a caption with the links of its provenance line:
+    the notebook's source, its manifest and the commit (copied from the line under the title,
+    whose downloads Sphinx has already placed in the site)."""
+    from docutils import nodes
+    from sphinx import addnodes
+
+    if not docname.startswith(f"{EXECUTED}/"):
+        return
+    line = next((p for p in doctree.findall(nodes.paragraph)
+                 if p.astext().startswith("Made by")), None)
+    if line is None:
+        return
+    links = list(line.findall(addnodes.download_reference))
+    commit = next((n for n in line.findall(nodes.literal)
+                   if re.fullmatch(r"[0-9a-f]{7,40}", n.astext())), None)
+    for image in list(doctree.findall(nodes.image)):
+        caption = nodes.paragraph(classes=["econsim-figure-source"])
+        caption += nodes.emphasis(text="Made by ")
+        for i, link in enumerate(links):
+            caption += nodes.Text(", " if i else "")
+            caption += link.deepcopy()
+        if commit is not None:
+            caption += nodes.Text(" at commit ")
+            caption += commit.deepcopy()
+        parent = image.parent
+        parent.insert(parent.index(image) + 1, caption)
+
+
 def sphinx_config(root: Path) -> dict[str, Any]:
     """Everything conf.py sets (the build writes a conf.py that loads this)."""
     head = _head_commit(root)
@@ -165,6 +195,7 @@ def sphinx_config(root: Path) -> dict[str, Any]:
 
     def setup(app) -> dict[str, Any]:
         app.connect("source-read", source_read)
+        app.connect("doctree-resolved", caption_figures)
         return {"parallel_read_safe": True}
 
     include = ["README.md", "docs/*.md", f"{EXECUTED}/[0-9][0-9]_*.ipynb",

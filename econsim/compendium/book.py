@@ -240,6 +240,10 @@ def build(out: str | Path = OUT, *, root: Path | None = None, quiet: bool = True
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise RuntimeError("the book needs the `book` extra: make setup-book "
                            "(pip install -e '.[book]')") from exc
+    if warnings is not None and not getattr(warnings, "isatty", lambda: False)():
+        from sphinx.util.console import nocolor
+
+        nocolor()  # plain text for a file or a test's buffer
     root = (root or project_root()).resolve()
     out = Path(out) if Path(out).is_absolute() else root / out
     work = out.parent / (out.name + ".sphinx")

@@ -127,6 +127,7 @@ book: $(BOOK_STAMP) ## static HTML site in _build/book/html: README, docs/, exec
 # The README's and docs/performance.md's generated blocks (timings, benchmarks) and the claims
 # tables, from results/; `python -m econsim.compendium.readme --time "make figures"` records a time.
 readme: $(STAMP) ## regenerate the numbers of README.md and docs/performance.md from results/
+	$(PY) -m econsim.analysis.claims --update-readme
 	$(PY) -m econsim.compendium.readme
 
 student: $(STAMP) ## student build: teaching notebooks without solution cells or outputs, in student/

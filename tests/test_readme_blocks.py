@@ -105,3 +105,11 @@ def test_claims_summary_counts_every_row_by_kind(tmp_path):
         "Verdicts in the tables below: exact results (1 row): 1 supported; offline stand-in "
         "(3 rows, 6 to 8 seeds per row): 2 inconclusive, 1 reproduced; real models (1 row, "
         "4 seeds per row): 1 contradicted.\n")
+
+
+def test_claims_summary_groups_rows_as_the_claims_tables_do():
+    from econsim.analysis import claims
+
+    rows = claims.collect_claims(ROOT / "results").to_dict("records")
+    assert [readme._claim_kind(r) for r in rows] == [claims._section(r) for r in rows]
+    assert len(readme.load_claims(ROOT)) == len(rows)

@@ -4,8 +4,10 @@ A generated block sits between ``<!-- begin generated: NAME -->`` and ``<!-- end
 NAME -->``; ``python -m econsim.compendium.readme`` (``make readme``) rewrites every block from its
 source, and ``tests/test_readme_blocks.py`` fails when a committed block differs from what the
 sources give. The README's claims tables (between ``<!-- claims:start -->`` and ``<!--
-claims:end -->``) come from ``results/*/claims.csv`` through :mod:`econsim.analysis.claims`, which
-``make readme`` runs too.
+claims:end -->``) come from ``results/*/claims.csv`` through ``python -m econsim.analysis.claims
+--update-readme``, which ``make readme`` runs first: this module is in the lowest layer and needs
+only the standard library, so ``python3 -m econsim.compendium.readme --time ...`` runs in a clone
+before any ``make``.
 
 Blocks (registry :data:`BLOCKS`):
 
@@ -29,6 +31,7 @@ timings and new values need no change here.
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
 import json
 import math
@@ -215,14 +218,33 @@ _CLAIM_KINDS = (("exact", "exact results", {}),
                 ("model", "real models", {}))
 
 
+def _claim_kind(row: dict[str, str]) -> str:
+    """Which table a claims row belongs to (the rule of ``econsim.analysis.claims``, which this
+    layer may not import; tests/test_readme_blocks.py checks that the two agree)."""
+    if row.get("ci") == "exact":
+        return "exact"
+    return "stand-in" if row.get("backend") == "surrogate" else "model"
+
+
+def load_claims(root: Path) -> list[dict[str, str]]:
+    """Every row of ``results/*/claims.csv``, in notebook order (the standard library reads them,
+    so the generator runs without the project's environment)."""
+    files = sorted((root / "results").glob("*/claims.csv"))
+    if not files:
+        raise ValueError(f"no claims.csv under {root / 'results'}; run `make figures` first")
+    rows = []
+    for path in files:
+        with path.open(newline="") as f:
+            rows += list(csv.DictReader(f))
+    return rows
+
+
 def claims_summary_block(root: Path) -> str:
     """How many claim rows of each kind got each verdict, and over how many seeds."""
-    from econsim.analysis import claims  # pandas: only for the claims blocks
-
-    rows = claims.collect_claims(root / "results").to_dict("records")
+    rows = load_claims(root)
     parts = []
     for kind, title, words in _CLAIM_KINDS:
-        chosen = [r for r in rows if claims._section(r) == kind]
+        chosen = [r for r in rows if _claim_kind(r) == kind]
         if not chosen:
             continue
         counts: dict[str, int] = {}
@@ -328,11 +350,7 @@ def main(argv: list[str] | None = None) -> int:
         for name in out:
             print(f"{name}: generated blocks are stale: run `make readme`", file=sys.stderr)
         return 1 if out else 0
-    from econsim.analysis import claims  # pandas: only for the claims tables
-
     changed = update(root)
-    if claims.update_readme(root / "README.md", root / "results"):
-        changed.append("README.md (claims)")
     print("updated: " + ", ".join(changed) if changed else "every generated block is up to date")
     return 0
 

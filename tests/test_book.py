@@ -216,6 +216,11 @@ def test_provenance_line_names_the_manifest_commit(tmp_path):
     line = book.provenance_markdown(tmp_path, "02_x", "ffffffffffff0000")
     assert "`abcdef012345`" in line and "ffffffff" not in line and "12 s of wall time" in line
     assert "(path:../02_x/manifest.json)" in line and "(path:../../notebooks/02_x.ipynb)" in line
-    nb = book.with_provenance('{"cells": [{"cell_type": "markdown", "source": ["# T"]}, '
-                              '{"cell_type": "code", "source": []}]}', line)
+    widget = {"output_type": "display_data", "data": {
+        "application/vnd.jupyter.widget-view+json": {}, "text/plain": ["runs: 0%"]}}
+    shown = {"output_type": "display_data", "data": {"text/plain": ["kept"]}}
+    nb = book.with_provenance(json.dumps({"metadata": {"widgets": {}}, "cells": [
+        {"cell_type": "markdown", "source": ["# T"]},
+        {"cell_type": "code", "source": [], "outputs": [widget, shown]}]}), line)
     assert '"# T"' in nb.split(line)[0] and '"code"' in nb.split(line)[1]
+    assert "runs: 0%" not in nb and "kept" in nb and "widgets" not in nb

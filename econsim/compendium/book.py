@@ -93,10 +93,19 @@ def provenance_markdown(root: Path, stem: str, head: str | None) -> str:
             f"package versions, machine).")
 
 
+_WIDGET = "application/vnd.jupyter.widget-view+json"
+
+
 def with_provenance(notebook_json: str, line: str) -> str:
-    """The notebook with a markdown cell holding ``line`` right after its first (title) cell."""
+    """The notebook with a markdown cell holding ``line`` right after its first (title) cell,
+    without widget outputs (progress bars: frozen at 0 % in a saved notebook, and their scripts
+    would come from a CDN)."""
     nb = json.loads(notebook_json)
+    nb.get("metadata", {}).pop("widgets", None)
     cells = nb.get("cells", [])
+    for cell in cells:
+        if "outputs" in cell:
+            cell["outputs"] = [o for o in cell["outputs"] if _WIDGET not in o.get("data", {})]
     at = next((i + 1 for i, c in enumerate(cells) if c.get("cell_type") == "markdown"), 0)
     cells.insert(at, {"cell_type": "markdown", "id": "econsim-provenance", "metadata": {},
                       "source": [line]})

@@ -24,9 +24,10 @@ LOCK_PYTHON := 3.11.5
 LOCK_PLATFORM := x86_64-manylinux_2_28
 MUTATE_STAMP := $(VENV)/.installed-mutate
 HOOKS_STAMP := $(VENV)/.installed-hooks
+BOOK_STAMP := $(VENV)/.installed-book
 MODULES ?=
 
-.PHONY: help setup lock setup-local record-local test mutate lint hooks format-notebooks figures student lab classroom bench clean
+.PHONY: help setup lock setup-local setup-book book readme record-local test mutate lint hooks format-notebooks figures student lab classroom bench clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -112,6 +113,23 @@ results/notebooks/%.ipynb: notebooks/%.ipynb $(STAMP) $(wildcard econsim/*.py ec
 	@mkdir -p $(@D)
 	$(PY) -m econsim.compendium.notebook_runner $< $@ --profile $(PROFILE)
 
+# Sphinx + MyST-NB + sphinx-book-theme (the `book` extra) on top of the locked versions
+$(BOOK_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -c $(CONSTRAINTS) -e '.[dev,classroom,book]'
+	@touch $(BOOK_STAMP)
+
+setup-book: $(BOOK_STAMP) ## add the book extra (Sphinx, MyST-NB, sphinx-book-theme)
+
+# The executed notebooks are read as `make figures` left them (never run again): run that first.
+book: $(BOOK_STAMP) ## static HTML site in _build/book/html: README, docs/, executed notebooks
+	$(PY) -m econsim.compendium.book --out _build/book/html
+
+# The README's and docs/performance.md's generated blocks (timings, benchmarks) and the claims
+# tables, from results/; `python -m econsim.compendium.readme --time "make figures"` records a time.
+readme: $(STAMP) ## regenerate the numbers of README.md and docs/performance.md from results/
+	$(PY) -m econsim.analysis.claims --update-readme
+	$(PY) -m econsim.compendium.readme
+
 student: $(STAMP) ## student build: teaching notebooks without solution cells or outputs, in student/
 	$(PY) -m econsim.compendium.student --out student
 
@@ -126,6 +144,6 @@ classroom: $(STAMP) ## serve the classroom app (Voilà) + class board on 127.0.0
 bench: $(STAMP) ## run the performance benchmarks (writes results/bench/*.json)
 	$(PY) -m bench
 
-clean: ## remove .venv, executed notebooks, benchmark results and caches (keeps figures/)
-	rm -rf $(VENV) $(LOCK_TOOLS) results/notebooks results/bench .pytest_cache .ruff_cache .mutate
+clean: ## remove .venv, executed notebooks, the book and caches (keeps figures/, results/bench)
+	rm -rf $(VENV) $(LOCK_TOOLS) _build results/notebooks .pytest_cache .ruff_cache .mutate
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

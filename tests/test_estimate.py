@@ -172,7 +172,8 @@ def test_notebook_10_recording_time_and_calls_lie_inside_its_table_row(monkeypat
     assert row["decisions"] == [manifest["calls"], manifest["calls"]]
     assert row["hours"][0] <= manifest["recording_wall_s"] / 3600 <= row["hours"][1]
     assert row["usd"] is None
-    assert notebook_parameters("03_bounded_personas", "paper")["n_agents"] == 100
+    assert notebook_parameters("03_bounded_personas")["n_agents"] == 100  # full: the paper's sizes
+    assert notebook_parameters("03_bounded_personas", "quick")["n_agents"] == 8
     with pytest.raises(ValueError, match="valid: full, quick"):
         notebook_parameters("03_bounded_personas", "bogus")
 

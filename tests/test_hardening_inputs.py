@@ -191,3 +191,16 @@ def test_overwrite_with_an_impossible_size_keeps_the_earlier_run(tmp_path, capsy
     err = capsys.readouterr().err
     assert "n_agents=1000000000000 needs an estimated" in err and "Traceback" not in err
     assert {p.name: p.read_bytes() for p in (tmp_path / "run").iterdir() if p.is_file()} == before
+
+
+def test_record_calls_false_writes_no_calls_table_and_keeps_the_ledger(tmp_path):
+    from econsim.simulation import SimConfig, make_simulation
+
+    cfg = SimConfig(scenario="bounded", n_agents=3, n_steps=6, K=3, record_prompts=False)
+    full = make_simulation(cfg).run()
+    lean = make_simulation(cfg.replace(record_calls=False), tmp_path / "run").run()
+    assert len(full.calls) > 0 and lean.calls.empty
+    assert lean.ledger["calls"] == full.ledger["calls"] == len(full.calls)
+    assert lean.steps.equals(full.steps)
+    with pytest.raises(ValueError, match="record_prompts keeps texts in the calls table"):
+        cfg.replace(record_prompts=True, record_calls=False)

@@ -32,7 +32,7 @@ TABLE_START = "<!-- estimate-table:start -->"
 TABLE_END = "<!-- estimate-table:end -->"
 
 
-def notebook_parameters(name: str, profile: str = "paper") -> dict[str, Any]:
+def notebook_parameters(name: str, profile: str = "full") -> dict[str, Any]:
     """The notebook's ``parameters`` cell (literal values) with the profile's overrides."""
     path = NOTEBOOKS / f"{name}.ipynb"
     if not path.is_file():
@@ -118,7 +118,7 @@ def profile_of(name: str, profile: str) -> str:
     return profile if profile in profiles else "full"
 
 
-def notebook_cost(name: str, backend: str, profile: str = "paper") -> dict[str, Any]:
+def notebook_cost(name: str, backend: str, profile: str = "full") -> dict[str, Any]:
     """Totals of one notebook's runs with ``backend`` at ``profile`` (``full`` where the
     notebook has no such profile): runs, requests, tokens, USD, hours."""
     profile = profile_of(name, profile)
@@ -157,7 +157,7 @@ def _pair(lo: float, hi: float, fmt: Callable[[float], str] = _short) -> str:
     return a if a == b else f"{a}–{b}"
 
 
-def markdown_table(models: tuple[str, ...] = TABLE_MODELS, profile: str = "paper") -> str:
+def markdown_table(models: tuple[str, ...] = TABLE_MODELS, profile: str = "full") -> str:
     """The README table: one row per LLM notebook at ``profile``'s sizes; calls and tokens (of
     the first model), then USD and hours per model."""
     def usd(x: float) -> str:

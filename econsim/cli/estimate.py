@@ -33,8 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the table of every LLM notebook x model (README)")
     parser.add_argument("--models", default=None, metavar="B1,B2,...",
                         help="--table: backends to price (default: a few hosted and local)")
-    parser.add_argument("--profile", default="paper", help="--table: notebook profile "
-                        "(notebooks/profiles.yaml; default paper)")
+    parser.add_argument("--profile", default="full", help="--table: notebook profile "
+                        "(notebooks/profiles.yaml; default full: the paper's sizes)")
     parser.add_argument("--write", type=Path, metavar="FILE",
                         help="--table: replace the table between the estimate-table markers of "
                         "FILE (e.g. README.md) instead of printing it")

@@ -123,6 +123,10 @@ class SimConfig:
         Saez planners: a number or an elasticity preset name.
     record_prompts
         Keep every prompt and reply text in ``calls.parquet``.
+    record_calls
+        Keep the ``calls`` table (one row per call). ``False`` writes none (the ledger still
+        counts calls, tokens and fallbacks): a paper-size persona run makes 500,000 calls, and
+        writing their rows took a quarter of the run. Needs ``record_prompts`` false.
     surrogate_reads
         How the offline surrogate reads: ``arrays`` (decides from the views prompts are rendered
         from, without building the text: the same replies and token counts, many times faster),
@@ -183,6 +187,7 @@ class SimConfig:
     fixed_rates: tuple[float, ...] | None = None
     elasticity: float | str = 0.4
     record_prompts: bool = True
+    record_calls: bool = True
     surrogate_reads: str = "auto"
     batching: str = "agents"
     n_archetypes: int = 100
@@ -235,6 +240,9 @@ class SimConfig:
             raise ConfigError("surrogate_reads 'arrays' needs backend 'surrogate', no call store "
                               "and record_prompts false (a text is needed otherwise); use 'auto' "
                               "or 'text'", "surrogate_reads")
+        if self.record_prompts and not self.record_calls:
+            raise ConfigError("record_prompts keeps texts in the calls table: it needs "
+                              "record_calls true", "record_prompts")
         if self.planner == "us_federal" and self.tax_preset != "us_federal_2024":
             raise ConfigError("planner 'us_federal' needs tax_preset 'us_federal_2024' "
                               f"(got {self.tax_preset!r})", "planner")

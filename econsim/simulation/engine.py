@@ -168,7 +168,7 @@ class Simulation:
         """Link objects that live in the (checkpointed) state; nothing for per-agent workers."""
 
     def _make_recorder(self) -> Recorder:
-        return Recorder(self.folder, self.config.record_prompts)
+        return Recorder(self.folder, self.config.record_prompts, self.config.record_calls)
 
     def _make_context(self) -> AgentContext:
         """The agents' view of this run (they never see the engine itself)."""

@@ -175,7 +175,7 @@ class LeanSimulation:
             except BaseException:
                 self.close(remove_empty=True)
                 raise
-        self.recorder = Recorder(self.folder, cfg.record_prompts)
+        self.recorder = Recorder(self.folder, cfg.record_prompts, cfg.record_calls)
         n = cfg.n_agents
         m = min(LEAN_RECORD if record_agents is None else record_agents, n)
         rng = np.random.default_rng(np.random.SeedSequence(cfg.seed, spawn_key=(101,)))

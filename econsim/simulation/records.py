@@ -27,9 +27,11 @@ TABLES = ("steps", "agents", "calls", "elections")
 class Recorder:
     """Buffers rows in memory and writes them per tax year (or keeps them, without a folder)."""
 
-    def __init__(self, folder: Path | None, record_prompts: bool = True) -> None:
+    def __init__(self, folder: Path | None, record_prompts: bool = True,
+                 record_calls: bool = True) -> None:
         self.folder = folder
         self.record_prompts = record_prompts
+        self.record_calls = record_calls
         self._buf: dict[str, list[dict[str, Any]]] = {t: [] for t in TABLES}
         self._kept: dict[str, list[pd.DataFrame]] = {t: [] for t in TABLES}
         #: SHA-256 of every chunk written (checked on resume and before the run is complete)
@@ -70,6 +72,8 @@ class Recorder:
         """One row per call; ``requests`` is ``None`` for calls decided without a prompt text
         (the offline stand-in), whose ``prompt`` is then empty. Kept as columns, one block per
         phase."""
+        if not self.record_calls:
+            return
         done, n = completions, len(completions)
         keep = self.record_prompts
         prompts = [json.dumps(list(r.messages)) for r in requests] if keep and requests is not None \

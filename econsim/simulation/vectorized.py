@@ -153,9 +153,9 @@ def vector_population(cfg: SimConfig) -> Population:
 class SampledRecorder(Recorder):
     """A :class:`Recorder` keeping per-agent rows of ``rows`` only (all agents if ``None``)."""
 
-    def __init__(self, folder: Path | None, record_prompts: bool,
+    def __init__(self, folder: Path | None, record_prompts: bool, record_calls: bool,
                  rows: NDArray[np.int64] | None) -> None:
-        super().__init__(folder, record_prompts)
+        super().__init__(folder, record_prompts, record_calls)
         self.rows = rows
 
     def agent_rows(self, step: int, columns: dict[str, np.ndarray]) -> None:
@@ -215,7 +215,8 @@ class VectorSimulation(Simulation):
         del self._pop  # the population's frame is large at 10^6 agents; workers keep what they need
 
     def _make_recorder(self) -> Recorder:
-        return SampledRecorder(self.folder, self.config.record_prompts, record_rows(self.config))
+        return SampledRecorder(self.folder, self.config.record_prompts, self.config.record_calls,
+                               record_rows(self.config))
 
     def _step(self, t: int) -> None:
         self._set_rates(t)

@@ -44,8 +44,16 @@ class FixedWorkers:
 class RationalWorkers(FixedWorkers):
     """Exact best response on the labour menu {0, 10, …, 100} to the rates in force."""
 
+    _last: tuple[tuple[float, ...], Array] | None = None
+
     def labour(self, ctx: AgentContext, t: int) -> Array:
-        return best_response_menu(ctx.skills, ctx.schedule(), ctx.utility_params)
+        # the best response depends only on the rates, which change once per tax year: the
+        # search runs once per schedule (it was most of a rational-worker step)
+        rates = tuple(ctx.state.rates.tolist())
+        if self._last is None or self._last[0] != rates:
+            self._last = (rates, best_response_menu(ctx.skills, ctx.schedule(),
+                                                    ctx.utility_params))
+        return self._last[1].copy()
 
 
 class LLMWorkers:

@@ -32,7 +32,7 @@ def test_runs_and_reliability_tables_leave_out_machine_timings():
 def test_run_variants_keeps_the_tables_asked_for():
     """Paper-size sweeps would not fit in memory with every call row: ``keep_calls=False``
     drops the calls table (ledgers stay), ``keep_agents`` may name the seeds to keep."""
-    base = SimConfig(scenario="bounded", n_agents=3, n_steps=4, K=2, record_prompts=False)
+    base = SimConfig(scenario="bounded", n_agents=3, n_steps=4, K=2)  # record_prompts: default
     variants = {"a": {"seed": 1}, "b": {"seed": 2}}
     full = analysis.run_variants(base, variants)
     lean = analysis.run_variants(base, variants, keep_agents=[2], keep_calls=False)
@@ -42,3 +42,9 @@ def test_run_variants_keeps_the_tables_asked_for():
         full.agents[full.agents.variant == "b"].reset_index(drop=True))
     assert lean.steps.equals(full.steps)
     assert lean.runs_table().equals(full.runs_table())  # calls and fallbacks from the ledgers
+    # the same through a sweep of seeds (run folders in a temporary folder)
+    swept = analysis.run_variants(base, {"a": {}}, seeds=[1, 2], scheduler="serial",
+                                  keep_agents=[2], keep_calls=False)
+    assert swept.calls.empty and set(swept.agents.seed) == {2}
+    assert swept.steps.drop(columns=["variant", "arm"]).equals(
+        full.steps.drop(columns=["variant"]))

@@ -128,7 +128,7 @@ def run_variants(base: SimConfig, variants: Mapping[str, Mapping[str, Any]], *,
         return _run_seeded(base, variants, seeds, scheduler, n_workers, out_dir, record_prompts,
                            _Keep(keep_agents, keep_calls), progress)
     if not keep_calls:  # kept nowhere: not recorded at all
-        base = base.replace(record_calls=False)
+        base = base.replace(record_prompts=False, record_calls=False)
     configs = {label: base.replace(record_prompts=record_prompts, **dict(changes))
                for label, changes in variants.items()}
     done = {}
@@ -161,6 +161,7 @@ def _run_seeded(base: SimConfig, variants: Mapping[str, Mapping[str, Any]], seed
                 record_prompts: bool, keep: _Keep, progress: bool) -> RunSet:
     from econsim.simulation.sweep import run_sweep
 
+    base = base.replace(record_prompts=record_prompts)
     if out_dir is None and not keep.calls:
         base = base.replace(record_calls=False)  # nobody reads them: not written at all
     if out_dir is None and base.checkpoint_every == 1:

@@ -48,3 +48,14 @@ def test_run_variants_keeps_the_tables_asked_for():
     assert swept.calls.empty and set(swept.agents.seed) == {2}
     assert swept.steps.drop(columns=["variant", "arm"]).equals(
         full.steps.drop(columns=["variant"]))
+
+
+def test_exact_baselines_are_the_same_searched_in_parallel():
+    base = SimConfig(scenario="rational", worker="rational", planner="saez", n_agents=4,
+                     n_steps=2, K=2)
+    runs = analysis.run_variants(base, {"a": {"seed": 1}, "b": {"seed": 2}})
+    one = analysis.exact_baselines(runs, 0.4, n_workers=1)
+    two = analysis.exact_baselines(runs, 0.4, n_workers=2)
+    for a, b in zip(one, two, strict=True):
+        assert a.equals(b)
+    assert set(one[1].seed) == {1, 2}

@@ -62,3 +62,17 @@ def test_planner_prompt(style):
     text = build(style, "planner", pv)[1]["content"]
     assert '"DELTA": [d1, d2]' in text and "1.2345" in text
     assert text.count("->") <= 20 + 1
+
+
+def test_utility_histogram_of_nearly_equal_utilities():
+    """Utilities equal but for the last bits made numpy refuse the bins (a 07 run failed)."""
+    from econsim.prompts.common import utility_histogram
+
+    u = np.array([52_345.678, 52_345.678 + 1e-11, 52_345.678])
+    edges, counts = utility_histogram(u)
+    assert sum(counts) == 3 and edges[0] == u.min() and edges[-1] == u.min() + 1.0
+    edges, counts = utility_histogram(np.full(4, 7.0))  # all equal: as before, one unit
+    assert edges[-1] == 8.0 and counts[0] == 4
+    edges, counts = utility_histogram(np.array([0.0, 5.0, 10.0]))  # ordinary: unchanged
+    assert edges == [float(x) for x in np.linspace(0, 10, 11)] and counts == [1, 0, 0, 0, 0, 1,
+                                                                             0, 0, 0, 1]

@@ -164,8 +164,10 @@ def utility_histogram(utilities: np.ndarray, bins: int = 10, weights: np.ndarray
     if u.size == 0:
         return [0.0] * (bins + 1), [0] * bins
     lo, hi = float(u.min()), float(u.max())
-    if hi <= lo:
-        hi = lo + 1.0
+    if not (np.diff(np.linspace(lo, hi, bins + 1)) > 0).all():
+        # equal utilities, or so nearly equal that the bins would have no width (a run of
+        # rational workers did this): one range at least 1 wide
+        hi = lo + max(1.0, float(np.spacing(abs(lo))) * 64 * bins)
     counts, edges = np.histogram(u, bins=bins, range=(lo, hi), weights=weights)
     return edges.tolist(), np.rint(counts).astype(np.int64).tolist()
 

@@ -95,16 +95,16 @@ def count_calls(cfg: SimConfig) -> CallCount:
     """Decisions per kind for ``cfg`` (see the module docstring for the formulas)."""
     engine = engine_of(cfg)
     n, steps = cfg.n_agents, cfg.n_steps
-    llm_workers = cfg.worker == "llm"
-    asked = cfg.n_archetypes if llm_workers and cfg.batching == "archetypes" else n
+    llm_workers = cfg.worker_spec.asks_model
+    asked = cfg.n_archetypes if llm_workers and cfg.batching_spec.per_archetype else n
     low = dict.fromkeys(CALL_KINDS, 0)
     if llm_workers:
         low["labour"] = asked * steps
-        if cfg.scenario != "rational":
+        if cfg.scenario_spec.satisfaction:
             low["satisfaction"] = asked * steps
     n_updates = len(update_steps(cfg))
     high = dict(low)
-    if cfg.scenario == "democratic":
+    if cfg.scenario_spec.elections:
         if llm_workers:
             n_elections = len(election_steps(cfg))
             votes = n * n_elections
@@ -121,7 +121,7 @@ def count_calls(cfg: SimConfig) -> CallCount:
     # the per-agent loop writes every agent's persona; the vectorised engine only the asked
     # LLM workers' (its other workers read attitudes, not texts); the lean engine none
     writes = engine == "per_agent" or (engine == "vectorised" and llm_workers)
-    if cfg.personas == "llm" and cfg.scenario != "rational" and cfg.population is None \
+    if cfg.writes_personas and cfg.population is None \
             and writes:
         personas = asked
     return CallCount(engine, asked, {k: v for k, v in low.items() if high[k]},

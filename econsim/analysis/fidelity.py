@@ -61,7 +61,7 @@ def archetype_fidelity(config: SimConfig, ks: Sequence[int], *, progress: bool =
     progress
         Show a progress bar over the runs.
     """
-    if config.worker != "llm":
+    if not config.worker_spec.asks_model:
         raise ValueError(f"archetype fidelity needs worker 'llm'; got {config.worker!r}")
     for k in ks:
         if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= config.n_agents:

@@ -75,7 +75,7 @@ def pilot_config(cfg: SimConfig, count: CallCount) -> SimConfig:
         scenario=cfg.scenario, n_agents=min(cfg.n_agents, PILOT_AGENTS), n_steps=steps, K=cfg.K,
         H=cfg.H, warmup=min(cfg.warmup, steps), seed=cfg.seed, tax_preset=cfg.tax_preset,
         utility=cfg.utility, skills=cfg.skills,
-        worker=worker if cfg.scenario != "democratic" else "llm", planner=planner,
+        worker=worker if not cfg.scenario_spec.elections else "llm", planner=planner,
         utility_mix=cfg.utility_mix, objective=cfg.objective, backend="surrogate",
         prompt_style=cfg.prompt_style, max_tokens=cfg.max_tokens, store=None, store_mode="off",
         personas=cfg.personas,
@@ -118,9 +118,9 @@ class Pilot:
         :data:`PERSONA_SAMPLE` agents when it is larger); the pilot's surrogate-written ones for
         ``personas='llm'``."""
         cfg = self.cfg
-        if cfg.scenario == "rational":
+        if not cfg.scenario_spec.personas:
             return None
-        if cfg.personas == "llm":
+        if cfg.persona_spec.written_by_model:
             texts = [p for p in self.sim.personas if p]
         else:
             sample = SimConfig(scenario=cfg.scenario, n_agents=min(cfg.n_agents, PERSONA_SAMPLE),
@@ -156,7 +156,7 @@ class Pilot:
         return tuple(self.sim.state.rates.tolist())
 
     def _persona(self, i: int) -> str | None:
-        return self.sim.personas[i] if self.cfg.scenario != "rational" else None
+        return self.sim.personas[i] if self.cfg.scenario_spec.personas else None
 
     # -- per kind: characters of every call of the run (low, high) ---------------------------
     def labour(self) -> KindChars:

@@ -115,7 +115,7 @@ class ArchetypeWorkers:
             self.histories[j].append(StepRecord(
                 t, rates, float(labour[reps[j]]), float(z[j]), float(tax[j]), outcome.rebate,
                 float(post[j]), float(u[j]), swf=objective))
-        if ctx.config.scenario == "rational":
+        if not ctx.config.scenario_spec.satisfaction:
             return np.ones(self.labels.size)
         r = self._satisfaction(ctx, t)
         for j in range(self.k):

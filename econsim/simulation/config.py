@@ -21,7 +21,16 @@ from econsim.economy.welfare import get_objective
 from econsim.llm.backends import check_backend_spec
 from econsim.llm.structured import STRUCTURED_OUTPUT
 from econsim.prompts import PROMPT_STYLES, UTILITY_TYPES
-from econsim.registry import Registry
+from econsim.simulation.specs import (
+    BATCHINGS,
+    PERSONA_SPECS,
+    SCENARIOS,
+    WORKER_SPECS,
+    Batching,
+    PersonaSource,
+    Scenario,
+    WorkerKind,
+)
 from econsim.simulation.config_types import (
     ConfigError,
     annotation_kinds,
@@ -32,20 +41,15 @@ from econsim.simulation.config_types import about as _about
 from econsim.simulation.config_types import check_choice as _check_choice
 from econsim.simulation.config_types import check_int as _check_int
 
-#: Scenarios of MODEL.md §5: what workers are told and who sets the rates.
-SCENARIOS: Registry[str] = Registry("scenario")
-SCENARIOS.register("rational", "workers maximise their own utility; no personas")
-SCENARIOS.register("bounded", "persona workers report satisfaction; they maximise r·u")
-SCENARIOS.register("democratic", "bounded workers elect a leader who sets the rates")
-
-WORKER_KINDS = ("llm", "rational", "fixed", "random")
+# the names of each choice, read from its registry of specs (econsim.simulation.specs)
+WORKER_KINDS = tuple(n for n in WORKER_SPECS if not WORKER_SPECS.get(n).vector_only)
 #: Worker kinds that exist only as array operations (econsim.simulation.vectorized).
-VECTOR_WORKER_KINDS = ("surrogate_vec",)
+VECTOR_WORKER_KINDS = tuple(n for n in WORKER_SPECS if WORKER_SPECS.get(n).vector_only)
 #: How LLM workers are asked: one call per agent, or one per archetype (econsim.simulation.vectorized).
-BATCHING = ("agents", "archetypes")
+BATCHING = tuple(BATCHINGS)
 PLANNER_KINDS = ("llm", "saez", "saez_v1", "saez_empirical", "us_federal", "fixed",
                  "stackelberg", "keep_start", "random")
-PERSONA_SOURCES = ("offline", "llm", "archetypes")
+PERSONA_SOURCES = tuple(PERSONA_SPECS)
 SKILL_SOURCES = ("gb2", "joint", "uniform")
 #: How the offline surrogate reads its calls (econsim.llm.surrogate.standin).
 SURROGATE_READS = ("auto", "arrays", "text")
@@ -281,10 +285,33 @@ class SimConfig:
     def n_brackets(self) -> int:
         return len(TAX_PRESETS.get(self.tax_preset).cutoffs)
 
+    # the specs of the names above (econsim.simulation.specs): ask them, not the strings
+    @property
+    def scenario_spec(self) -> Scenario:
+        return SCENARIOS.get(self.scenario)
+
+    @property
+    def worker_spec(self) -> WorkerKind:
+        return WORKER_SPECS.get(self.worker)
+
+    @property
+    def persona_spec(self) -> PersonaSource:
+        return PERSONA_SPECS.get(self.personas)
+
+    @property
+    def batching_spec(self) -> Batching:
+        return BATCHINGS.get(self.batching)
+
+    @property
+    def writes_personas(self) -> bool:
+        """Persona texts are written by the model before the run (scenarios with personas,
+        ``personas: llm``)."""
+        return self.scenario_spec.personas and self.persona_spec.written_by_model
+
     @property
     def uses_llm(self) -> bool:
-        return (self.worker == "llm" or self.planner == "llm" or self.scenario == "democratic"
-                or (self.personas == "llm" and self.scenario != "rational"))
+        return (self.worker_spec.asks_model or self.planner == "llm"
+                or self.scenario_spec.elections or self.writes_personas)
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
@@ -362,7 +389,7 @@ def inactive_planner(cfg: SimConfig) -> list[str]:
     """Why the planner (or the elected leader) would never update the rates in this run: a
     tax year (``K``) longer than the run, or a ``warmup`` that lasts the whole run. Empty for
     planners that never update anyway."""
-    if cfg.planner in STATIC_PLANNERS and cfg.scenario != "democratic":
+    if cfg.planner in STATIC_PLANNERS and not cfg.scenario_spec.elections:
         return []
     out = []
     if cfg.K > cfg.n_steps:
@@ -400,29 +427,30 @@ def _check_scale_options(cfg: SimConfig) -> None:
     _check_int(cfg.n_archetypes, "n_archetypes", 1)
     if cfg.record_agents is not None:
         _check_int(cfg.record_agents, "record_agents", 1)  # 0 would keep an empty table
-    if cfg.batching == "archetypes":
+    if cfg.batching_spec.per_archetype:
         if cfg.n_archetypes > cfg.n_agents:
-            raise ValueError(f"n_archetypes must be in [1, n_agents={cfg.n_agents}]; "
-                             f"got {cfg.n_archetypes}")
-        if cfg.worker != "llm":
-            raise ValueError(f"batching 'archetypes' needs worker 'llm' (got {cfg.worker!r}); "
-                             "valid batching for other workers: agents")
+            raise ConfigError(f"n_archetypes must be in [1, n_agents={cfg.n_agents}]; "
+                              f"got {cfg.n_archetypes}", "n_archetypes")
+        if not cfg.worker_spec.asks_model:
+            raise ConfigError(f"batching 'archetypes' needs worker 'llm' (got {cfg.worker!r}); "
+                              "valid batching for other workers: agents", "batching")
     _check_choice(cfg.engine, "engine", ENGINES)
     _check_int(cfg.dask_workers, "dask_workers", 1)
     _check_int(cfg.chunk_size, "chunk_size", 1)
     if cfg.scheduler is not None and cfg.engine != "dask":
-        raise ValueError(f"scheduler is used by engine 'dask' only (engine is {cfg.engine!r})")
+        raise ConfigError(f"scheduler is used by engine 'dask' only (engine is {cfg.engine!r})",
+                          "scheduler")
     if cfg.engine in ("lean", "dask"):
         check_lean_config(cfg)
-    vector = cfg.worker in VECTOR_WORKER_KINDS or cfg.batching == "archetypes"
-    if vector and cfg.scenario == "democratic":
-        raise ValueError("the vectorised engine (worker 'surrogate_vec' or batching "
-                         "'archetypes') runs the scenarios rational, bounded; democratic "
-                         "elections need every worker's vote: use worker 'llm' with batching "
-                         "'agents'")
-    if cfg.worker in VECTOR_WORKER_KINDS and cfg.personas == "llm" and cfg.scenario != "rational":
-        raise ValueError("worker 'surrogate_vec' reads attitudes from the population's fields, "
-                         "not persona texts; valid personas: offline, archetypes")
+    vector = cfg.worker_spec.vector_only or cfg.batching_spec.per_archetype
+    if vector and cfg.scenario_spec.elections:
+        raise ConfigError("the vectorised engine (worker 'surrogate_vec' or batching "
+                          "'archetypes') runs the scenarios rational, bounded; democratic "
+                          "elections need every worker's vote: use worker 'llm' with batching "
+                          "'agents'", "scenario")
+    if cfg.worker_spec.vector_only and cfg.writes_personas:
+        raise ConfigError("worker 'surrogate_vec' reads attitudes from the population's fields, "
+                          "not persona texts; valid personas: offline, archetypes", "personas")
 
 
 #: Upper bounds of the transport settings: a run against a server that hangs ends within
@@ -447,25 +475,28 @@ LEAN_SKILLS = ("gb2", "uniform")
 
 def check_lean_config(cfg: SimConfig) -> None:
     """Refuse what the lean engine cannot run, naming the allowed values."""
-    if cfg.scenario not in ("rational", "bounded"):
-        raise ValueError(f"the lean engine runs the scenarios rational, bounded; got "
-                         f"{cfg.scenario!r}")
+    if cfg.scenario_spec.elections:
+        raise ConfigError(f"the lean engine runs the scenarios rational, bounded; got "
+                          f"{cfg.scenario!r}", "scenario")
     if cfg.worker not in LEAN_WORKERS:
-        raise ValueError(f"the lean engine runs the workers {', '.join(LEAN_WORKERS)}; got "
-                         f"{cfg.worker!r} (surrogate_vec keeps ~0.5 KB per agent: use the "
-                         "vectorised engine)")
-    if cfg.worker == "llm" and cfg.batching != "archetypes":
-        raise ValueError("the lean engine asks LLM workers by archetype: set batching "
-                         "'archetypes' (valid batching: archetypes)")
+        raise ConfigError(f"the lean engine runs the workers {', '.join(LEAN_WORKERS)}; got "
+                          f"{cfg.worker!r} (surrogate_vec keeps ~0.5 KB per agent: use the "
+                          "vectorised engine)", "worker")
+    if cfg.worker_spec.asks_model and not cfg.batching_spec.per_archetype:
+        raise ConfigError("the lean engine asks LLM workers by archetype: set batching "
+                          "'archetypes' (valid batching: archetypes)", "batching")
     if cfg.planner not in LEAN_PLANNERS:
-        raise ValueError(f"the lean engine runs the planners {', '.join(LEAN_PLANNERS)}; got "
-                         f"{cfg.planner!r}")
+        raise ConfigError(f"the lean engine runs the planners {', '.join(LEAN_PLANNERS)}; got "
+                          f"{cfg.planner!r}", "planner")
     if cfg.skills not in LEAN_SKILLS:
-        raise ValueError(f"the lean engine samples skills {', '.join(LEAN_SKILLS)}; got "
-                         f"{cfg.skills!r}")
-    if cfg.population is not None or cfg.personas != "offline":
-        raise ValueError("the lean engine samples its own population with offline personas "
-                         "(population must be None, personas 'offline')")
+        raise ConfigError(f"the lean engine samples skills {', '.join(LEAN_SKILLS)}; got "
+                          f"{cfg.skills!r}", "skills")
+    if cfg.population is not None:
+        raise ConfigError("the lean engine samples its own population (population must be "
+                          "None)", "population")
+    if cfg.personas != "offline":
+        raise ConfigError("the lean engine samples its own population with offline personas "
+                          "(valid personas: offline)", "personas")
 
 
 def field_kinds(name: str) -> tuple[str, ...]:
@@ -493,5 +524,5 @@ def _check_llm_options(cfg: SimConfig) -> None:
 def uses_vector_engine(cfg: SimConfig) -> bool:
     """Whether ``cfg`` needs the vectorised engine: array-only workers, archetype batching or a
     sampled agents table (see :mod:`econsim.simulation.factory`)."""
-    return (cfg.worker in VECTOR_WORKER_KINDS or cfg.batching == "archetypes"
+    return (cfg.worker_spec.vector_only or cfg.batching_spec.per_archetype
             or cfg.record_agents is not None)

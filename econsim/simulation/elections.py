@@ -65,7 +65,7 @@ def leader_rates(ctx: AgentContext, t: int) -> Array:
     if st.binding_platform is not None:
         delta, st.binding_platform = st.binding_platform, None
         return apply_delta(st.rates, delta)
-    if ctx.config.worker == "llm":
+    if ctx.config.worker_spec.asks_model:
         i = st.leader
         view = LeaderView(name=ctx.names[i], persona=ctx.personas[i], planner=planner_view(ctx, t),
                           own_history=tuple(st.own_history[i]))
@@ -77,7 +77,7 @@ def leader_rates(ctx: AgentContext, t: int) -> Array:
 
 def _decide_running(ctx: AgentContext, t: int) -> dict[int, tuple[int, ...] | None]:
     cfg, st = ctx.config, ctx.state
-    if cfg.worker != "llm":
+    if not cfg.worker_spec.asks_model:
         return {i: own_best_delta(ctx, i) for i in range(cfg.n_agents)}
     schema = run_schema(cfg.n_brackets)
     cutoffs, rates = tuple(ctx.cutoffs.tolist()), tuple(st.rates.tolist())
@@ -92,7 +92,7 @@ def _decide_running(ctx: AgentContext, t: int) -> dict[int, tuple[int, ...] | No
 def _votes(ctx: AgentContext, t: int, candidates: list[int],
            platforms: dict[int, tuple[int, ...] | None]) -> list[int]:
     cfg, st = ctx.config, ctx.state
-    if cfg.worker != "llm":
+    if not cfg.worker_spec.asks_model:
         proposals = {c: platforms[c] if platforms[c] is not None else own_best_delta(ctx, c)
                      for c in candidates}
         gains = {c: sim_utilities(ctx, apply_delta(st.rates, d)) for c, d in proposals.items()}
@@ -117,7 +117,7 @@ def _votes(ctx: AgentContext, t: int, candidates: list[int],
 def sim_utilities(ctx: AgentContext, rates: Array) -> Array:
     """Every worker's utility if ``rates`` were in force and workers responded as their kind does."""
     schedule = ctx.schedule(rates)
-    if ctx.config.worker == "fixed":
+    if ctx.config.worker_spec.fixed_hours:
         labour = np.full(ctx.config.n_agents, float(ctx.config.fixed_hours))
     else:
         labour = best_response_menu(ctx.skills, schedule, ctx.utility_params)

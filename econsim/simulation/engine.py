@@ -271,7 +271,7 @@ class Simulation:
         objective = self._objective(outcome.utility, outcome.pre_tax_income,
                                     outcome.post_tax_income)
         satisfaction = np.ones(cfg.n_agents)
-        if cfg.worker == "llm":
+        if cfg.worker_spec.asks_model:
             rates, rebate = st.year_rates, outcome.rebate
             columns = (labour.tolist(), outcome.pre_tax_income.tolist(), outcome.tax.tolist(),
                        outcome.post_tax_income.tolist(), outcome.utility.tolist())
@@ -283,14 +283,14 @@ class Simulation:
                                     objective))
                 if len(h) > H:
                     del h[0]
-            if cfg.scenario != "rational":
+            if cfg.scenario_spec.satisfaction:
                 satisfaction = self.workers.satisfaction(self.context, t)
                 # the step's records again, now with the answer (records are immutable)
                 for h, lab, z, tax, post, u, r in zip(st.histories, *columns,
                                                       satisfaction.tolist(), strict=True):
                     h[-1] = StepRecord(t, rates, lab, z, tax, rebate, post, u, r, r * u,
                                        objective)
-        leader = self.names[st.leader] if cfg.scenario == "democratic" else None
+        leader = self.names[st.leader] if cfg.scenario_spec.elections else None
         self._keep_step(t, labour, outcome, objective, None, satisfaction, {"leader": leader})
 
     def _set_rates(self, t: int) -> None:
@@ -298,10 +298,10 @@ class Simulation:
         planner's update — or, in the democratic scenario, an election and the leader's DELTA."""
         cfg, st = self.config, self.state
         if t == 0:
-            st.rates = np.asarray(self.planner.start(self.context) if cfg.scenario != "democratic"
+            st.rates = np.asarray(self.planner.start(self.context) if not cfg.scenario_spec.elections
                                   else PLANNERS.get("llm")().start(self.context), dtype=float)
         elif t % cfg.K == 0 and t >= cfg.warmup:
-            if cfg.scenario == "democratic":
+            if cfg.scenario_spec.elections:
                 if (t // cfg.K - 1) % cfg.election_every == 0:
                     hold_election(self.context, t)
                 st.rates = leader_rates(self.context, t)

@@ -216,7 +216,7 @@ class LeanSimulation:
         else:
             self.holder = InMemoryShards(cfg.seed, cfg.n_agents, self.chunk_size, cfg.skills)
         counts = np.sum(self.holder.counts(), axis=0)
-        if cfg.worker == "llm":
+        if cfg.worker_spec.asks_model:
             self.groups = LeanArchetypes.build(counts, cfg.n_archetypes)
             cells = self.groups.median_cells
             reps = np.full(cells.size, -1, dtype=np.int64)
@@ -230,7 +230,7 @@ class LeanSimulation:
                                        for i in reps.tolist()])
             self.rep_types = utility_types_of(cfg.seed, reps, cfg.utility_mix, UTILITY_TYPES)
             self.personas: list[str | None] = [None] * reps.size
-            if cfg.scenario != "rational":
+            if cfg.scenario_spec.personas:
                 self.rep_demographics = demographics_of(cfg.seed, reps, cfg.skills)
                 self.personas = list(personas_of(self.rep_demographics))
             k = reps.size
@@ -314,12 +314,12 @@ class LeanSimulation:
                     rates = self._planner(t, rates, view)
                 if t % cfg.K == 0:
                     year_rates = tuple(rates.tolist())
-                hours = self._hours(t, rates) if cfg.worker == "llm" else None
+                hours = self._hours(t, rates) if cfg.worker_spec.asks_model else None
                 planner_reads = cfg.planner == "llm" and (t + 1) % cfg.K == 0
                 spec = StepSpec(
                     seed=cfg.seed, t=t, cutoffs=self.cutoffs, rates=rates, c=self.params.c,
                     delta=self.params.delta, hours=hours, fixed_hours=cfg.fixed_hours,
-                    rational=cfg.worker == "rational",
+                    rational=cfg.worker_spec.best_responds,
                     lut=self.groups.lut if hours is not None else None,
                     reps=self.reps if hours is not None else np.zeros(0, np.int64),
                     jitter=MEMBER_JITTER, utility_hist=planner_reads, record=self.record)
@@ -372,7 +372,7 @@ class LeanSimulation:
             self.histories[j].append(StepRecord(t, year_rates, float(hours[j]), float(z[j]),
                                                 float(tax[j]), rebate, float(post[j]),
                                                 float(u[j]), swf=objective))
-        if cfg.scenario == "rational":
+        if not cfg.scenario_spec.satisfaction:
             return 1.0
         r = self._satisfaction(t, rates)
         for j in range(hours.size):

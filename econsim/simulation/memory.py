@@ -51,13 +51,13 @@ def estimate_memory(config) -> MemoryEstimate:  # noqa: ANN001 - SimConfig
     agents = n * (ECONOMY_BYTES_PER_AGENT + POPULATION_BYTES_PER_AGENT)
     histories = 0
     calls_per_step = 0
-    if config.worker == "surrogate_vec":
+    if config.worker_spec.vector_only:
         agents += n * bytes_per_agent(config.H)
-    elif config.worker == "llm":
-        asked = config.n_archetypes if config.batching == "archetypes" else n
-        kept = steps if config.batching == "archetypes" else min(steps, config.H)
+    elif config.worker_spec.asks_model:
+        asked = config.n_archetypes if config.batching_spec.per_archetype else n
+        kept = steps if config.batching_spec.per_archetype else min(steps, config.H)
         histories = asked * kept * STEP_RECORD_BYTES  # the engine keeps the last H steps
-        calls_per_step = asked * (2 if config.scenario != "rational" else 1)
+        calls_per_step = asked * (2 if config.scenario_spec.satisfaction else 1)
     if not vector:
         agents += n * 2 * 120  # two Python lists per agent in the loop's state
     rows = recorded_agents(n, config.record_agents, vector) * steps

@@ -50,7 +50,7 @@ def census_population(cfg: SimConfig, personas: str | None = None) -> Population
                              f"{cfg.n_agents}; set n_agents to match")
         return pop
     if personas is None:
-        personas = "none" if cfg.scenario == "rational" else POPULATION_PERSONAS[cfg.personas]
+        personas = POPULATION_PERSONAS[cfg.personas] if cfg.scenario_spec.personas else "none"
     return Population.sample(cfg.n_agents, cfg.seed, skills=POPULATION_SKILLS.get(
         cfg.skills, "independent"), personas=personas)
 
@@ -67,8 +67,8 @@ def build_population(cfg: SimConfig, client: LLMClient | None = None) -> RunPopu
         skills = pop.skills.copy()
     types = allocate_types(cfg.utility_mix, cfg.n_agents, np.random.default_rng(type_seq))
     personas: list[str | None] = [None] * cfg.n_agents
-    if cfg.scenario != "rational":
-        if cfg.personas == "llm" and cfg.population is None:
+    if cfg.scenario_spec.personas:
+        if cfg.persona_spec.written_by_model and cfg.population is None:
             if client is None:
                 raise ValueError("personas='llm' needs an LLM client")
             pop = write_llm_personas(pop, client, style=cfg.prompt_style)

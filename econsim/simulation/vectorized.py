@@ -109,12 +109,12 @@ def _surrogate_vec(sim: VectorSimulation, pop: Population) -> _SurrogateVec:
     att = pop.agents["tax_attitude"].map(scores).to_numpy(float)
     return _SurrogateVec(VectorSurrogateWorkers.build(
         sim.utility_types, att, H=cfg.H, K=cfg.K, n_steps=cfg.n_steps, seed=cfg.seed,
-        bounded=cfg.scenario != "rational"))
+        bounded=cfg.scenario_spec.satisfaction))
 
 
 def _llm_workers(sim: VectorSimulation, pop: Population) -> ArchetypeWorkers:
     cfg = sim.config
-    if cfg.batching == "archetypes":
+    if cfg.batching_spec.per_archetype:
         groups = pop.archetypes(cfg.n_archetypes)
         order = np.argsort(groups.representatives, kind="stable")  # archetypes in agent order
         rank = np.empty_like(order)
@@ -124,8 +124,8 @@ def _llm_workers(sim: VectorSimulation, pop: Population) -> ArchetypeWorkers:
     else:
         labels = reps = np.arange(cfg.n_agents, dtype=np.int64)
     personas: list[str | None] = [None] * reps.size
-    if cfg.scenario != "rational":
-        if cfg.personas == "llm" and cfg.population is None:
+    if cfg.scenario_spec.personas:
+        if cfg.persona_spec.written_by_model and cfg.population is None:
             personas = list(write_llm_personas(pop.subset(reps), sim.client,
                                                style=cfg.prompt_style).personas)
         elif "persona" in pop.agents:
@@ -146,7 +146,7 @@ VECTOR_WORKERS.register("random", lambda sim, pop: _ExactWorkers("random"))
 
 def vector_population(cfg: SimConfig) -> Population:
     """The run's census population without persona texts (the loop's agents, same seed)."""
-    mode = "archetypes" if cfg.personas == "archetypes" and cfg.scenario != "rational" else "none"
+    mode = "archetypes" if cfg.persona_spec.archetypes and cfg.scenario_spec.personas else "none"
     return census_population(cfg, personas=mode)
 
 
@@ -188,7 +188,7 @@ class VectorSimulation(Simulation):
                           *(WORKERS.get(n) for n in WORKERS.names()))
 
     def _check_engine(self, cfg: SimConfig, force: bool) -> None:
-        if cfg.scenario == "democratic":
+        if cfg.scenario_spec.elections:
             raise ValueError("the vectorised engine runs the scenarios rational, bounded; "
                              "democratic elections need the per-agent loop")
         self.memory_estimate = check_memory(cfg, force=force)

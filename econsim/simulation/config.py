@@ -21,6 +21,15 @@ from econsim.economy.welfare import get_objective
 from econsim.llm.backends import check_backend_spec
 from econsim.llm.structured import STRUCTURED_OUTPUT
 from econsim.prompts import PROMPT_STYLES, UTILITY_TYPES
+from econsim.simulation.config_types import (
+    ConfigError,
+    annotation_kinds,
+    check_field_type,
+    check_field_types,
+)
+from econsim.simulation.config_types import about as _about
+from econsim.simulation.config_types import check_choice as _check_choice
+from econsim.simulation.config_types import check_int as _check_int
 from econsim.simulation.specs import (
     BATCHINGS,
     PERSONA_SPECS,
@@ -31,15 +40,6 @@ from econsim.simulation.specs import (
     Scenario,
     WorkerKind,
 )
-from econsim.simulation.config_types import (
-    ConfigError,
-    annotation_kinds,
-    check_field_type,
-    check_field_types,
-)
-from econsim.simulation.config_types import about as _about
-from econsim.simulation.config_types import check_choice as _check_choice
-from econsim.simulation.config_types import check_int as _check_int
 
 # the names of each choice, read from its registry of specs (econsim.simulation.specs)
 WORKER_KINDS = tuple(n for n in WORKER_SPECS if not WORKER_SPECS.get(n).vector_only)

@@ -23,10 +23,7 @@ def _stopped_run(folder, steps: int = 12) -> Simulation:
     killed process's would be."""
     sim = make_simulation(CFG, folder)
     while sim.state.step < steps:
-        sim._step(sim.state.step)
-        sim.state.step += 1
-        if sim.state.step % CFG.K == 0:
-            sim._close_tax_year()
+        sim.advance()  # rates, the step, and the tax year's close when it ends
     sim.close()
     return sim
 
@@ -79,11 +76,10 @@ def test_run_killed_inside_a_checkpoint_write_resumes_to_the_same_tables(tmp_pat
     monkeypatch.setattr(run_folder.os, "replace", replace)
     monkeypatch.setattr(run_folder, "removed_on_error", lambda *p: contextlib.nullcontext())
     sim = Simulation.resume(tmp_path / "run")
-    while sim.state.step < 15:
-        sim._step(sim.state.step)
-        sim.state.step += 1
+    while sim.state.step < 14:
+        sim.advance()
     with pytest.raises(Killed):
-        sim._close_tax_year()
+        sim.advance()  # step 15 closes the tax year: its checkpoint is killed
     sim.close()
     monkeypatch.undo()
     assert (tmp_path / "run" / "checkpoint.json.tmp").exists()
@@ -175,10 +171,8 @@ def test_checkpoint_is_data_and_round_trips_every_engine_state(tmp_path):
                 CFG.replace(batching="archetypes", n_archetypes=2, n_agents=30),
                 CFG.replace(scenario="rational", worker="rational", record_agents=2)):
         sim = make_simulation(cfg)
-        for t in range(CFG.K):
-            sim._step(t)
-            sim.state.step += 1
-        sim._close_tax_year()
+        for _ in range(CFG.K):
+            sim.advance()
         checkpoint_codec.save(tmp_path / "c.npz", sim.state)
         with np.load(tmp_path / "c.npz", allow_pickle=False) as npz:
             assert all(npz[k].dtype != object for k in npz.files)
@@ -297,10 +291,7 @@ def test_checkpoint_every_keeps_records_until_a_checkpoint_and_resumes_exactly(t
     full = make_simulation(cfg.replace(checkpoint_every=1), tmp_path / "full").run()
     sim = make_simulation(cfg, tmp_path / "run")
     while sim.state.step < 33:  # tax years close at steps 5, 10, ..., 30; checkpoints at 15, 30
-        sim._step(sim.state.step)
-        sim.state.step += 1
-        if sim.state.step % cfg.K == 0:
-            sim._close_tax_year()
+        sim.advance()  # rates, the step, and the tax year's close when it ends
     sim.close()  # killed at step 33
     assert json.loads((tmp_path / "run" / "checkpoint.json").read_text())["step"] == 30
     done = Simulation.resume(tmp_path / "run").run()

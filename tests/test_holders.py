@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from econsim.simulation import SimConfig, make_simulation
+from econsim.simulation.calendar import TaxCalendar
 from econsim.simulation.lean_engine import LeanSimulation
 from econsim.simulation.status import read_status
 from econsim.simulation.vectorized import VectorSimulation
@@ -61,3 +62,39 @@ def test_lean_engine_validates_before_it_replaces_an_earlier_run(tmp_path, monke
                                      backend="openai/gpt-4o-mini", planner="llm"),
                         folder, overwrite=True)
     assert {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} == before
+
+
+@pytest.mark.parametrize("planner", ["random", "keep_start", "us_federal", "fixed"])
+@pytest.mark.parametrize("warmup", [0, 7])
+def test_every_holder_plays_one_calendar_and_one_planner_dispatch(planner, warmup):
+    """The loop sets the rates for every holder: the same planner from PLANNERS on the same
+    calendar gives the same rates at every step (these planners read no worker's outcome)."""
+    cfg = BASE.replace(planner=planner, warmup=warmup, n_steps=23, K=4)
+    cols = ["step", "tax_year", *(f"rate_{k}" for k in range(cfg.n_brackets))]
+    per_agent = make_simulation(cfg).run().steps[cols]
+    for other in (cfg.replace(record_agents=cfg.n_agents), cfg.replace(engine="lean")):
+        pd.testing.assert_frame_equal(per_agent, make_simulation(other).run().steps[cols],
+                                      check_exact=True)
+    if planner == "random":  # the rates move exactly where the calendar lets the planner act
+        moved = per_agent[cols[2:]].diff().abs().sum(axis=1).gt(0)
+        assert set(per_agent.step[moved]) <= set(TaxCalendar.of(cfg).acting_steps())
+
+
+def test_lean_llm_planner_is_asked_on_the_calendar():
+    cfg = BASE.replace(engine="lean", worker="llm", batching="archetypes", n_archetypes=3,
+                       planner="llm", n_agents=3000, n_steps=30, K=5, warmup=12)
+    calls = make_simulation(cfg).run().calls
+    assert sorted(calls.step[calls.kind == "planner"]) == [15, 20, 25]
+    assert TaxCalendar.of(cfg).acting_steps() == [15, 20, 25]
+
+
+def test_lean_engine_sends_the_configured_structured_output(server_factory, tmp_path):
+    """The lean engine builds its client as every holder does (it once ignored the key)."""
+    srv = server_factory()
+    cfg = BASE.replace(engine="lean", worker="llm", batching="archetypes", n_archetypes=3,
+                       planner="llm", n_agents=2000, n_steps=4, K=2, tax_preset="three",
+                       prompt_style="compact", structured_output="json_object",
+                       backend=f"openai-compatible/any-model@{srv.url}")
+    res = make_simulation(cfg, tmp_path / "run").run()
+    assert res.status == "complete"
+    assert set(res.calls["structured_output"]) == {"json_object"}

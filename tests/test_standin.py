@@ -120,10 +120,7 @@ def _whole_and_resumed(cfg: SimConfig, tmp_path) -> tuple[dict, dict]:  # noqa: 
     whole = make_simulation(cfg).run().tables
     sim = make_simulation(cfg, tmp_path / "run")
     while sim.state.step < 25:
-        sim._step(sim.state.step)
-        sim.state.step += 1
-        if sim.state.step % cfg.K == 0:
-            sim._close_tax_year()
+        sim.advance()  # rates, the step, and the tax year's close when it ends
     sim.close()
     return whole, Simulation.resume(tmp_path / "run").run().tables
 

@@ -115,7 +115,7 @@ def count_calls(cfg: SimConfig) -> CallCount:
                 low["vote"] = 0  # nobody stands: no vote, the incumbent stays
                 if cfg.binding_platforms:  # a winner's platform replaces the leader's call
                     low["leader"] = n_updates - n_elections
-    elif cfg.planner == "llm":
+    elif cfg.planner_spec.asks_model:
         low["planner"] = high["planner"] = n_updates
     personas = 0
     # the per-agent loop writes every agent's persona; the vectorised engine only the asked

@@ -104,10 +104,12 @@ for _name, _target in {
     # democratic majority and the budget stop
     "planners": Target("econsim/simulation/planners.py", ("test_tax_year", "test_simulation"),
                        isolation="forkserver", k=_SIM_TESTS),
-    # the tax-year logic of the engine: when the planner acts (not the whole loop)
-    "tax_year": Target("econsim/simulation/engine.py", ("test_tax_year", "test_simulation"),
+    # the tax-year logic of the loop: when the planner acts and a year closes (not the whole
+    # loop), and the calendar it asks
+    "tax_year": Target("econsim/simulation/loop.py", ("test_tax_year", "test_simulation"),
                        ("*_set_rates__mutmut_*", "*_close_tax_year__mutmut_*"),
                        isolation="forkserver", k=_SIM_TESTS),
+    "calendar": Target("econsim/simulation/calendar.py", ("test_calendar", "test_tax_year")),
 }.items():
     MODULES.register(_name, _target)
 

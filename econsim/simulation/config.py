@@ -32,12 +32,18 @@ from econsim.simulation.config_types import check_choice as _check_choice
 from econsim.simulation.config_types import check_int as _check_int
 from econsim.simulation.specs import (
     BATCHINGS,
+    ENGINE_SPECS,
     PERSONA_SPECS,
+    PLANNER_SPECS,
     SCENARIOS,
+    SURROGATE_READINGS,
     WORKER_SPECS,
     Batching,
+    EngineChoice,
     PersonaSource,
+    PlannerKind,
     Scenario,
+    SurrogateReading,
     WorkerKind,
 )
 
@@ -47,15 +53,11 @@ WORKER_KINDS = tuple(n for n in WORKER_SPECS if not WORKER_SPECS.get(n).vector_o
 VECTOR_WORKER_KINDS = tuple(n for n in WORKER_SPECS if WORKER_SPECS.get(n).vector_only)
 #: How LLM workers are asked: one call per agent, or one per archetype (econsim.simulation.vectorized).
 BATCHING = tuple(BATCHINGS)
-PLANNER_KINDS = ("llm", "saez", "saez_v1", "saez_empirical", "us_federal", "fixed",
-                 "stackelberg", "keep_start", "random")
+PLANNER_KINDS = tuple(PLANNER_SPECS)
 PERSONA_SOURCES = tuple(PERSONA_SPECS)
 SKILL_SOURCES = ("gb2", "joint", "uniform")
 #: How the offline surrogate reads its calls (econsim.llm.surrogate.standin).
-SURROGATE_READS = ("auto", "arrays", "text")
-#: Engines: ``auto`` picks one from the configuration; ``lean`` and ``dask`` hold a lean
-#: population in chunks (econsim.simulation.lean_engine), ``dask`` as shards on Dask workers.
-ENGINES = ("auto", "lean", "dask")
+SURROGATE_READS = tuple(SURROGATE_READINGS)
 
 
 @dataclass(frozen=True)
@@ -295,6 +297,18 @@ class SimConfig:
         return WORKER_SPECS.get(self.worker)
 
     @property
+    def planner_spec(self) -> PlannerKind:
+        return PLANNER_SPECS.get(self.planner)
+
+    @property
+    def engine_spec(self) -> EngineChoice:
+        return ENGINE_SPECS.get(self.engine)
+
+    @property
+    def surrogate_reading(self) -> SurrogateReading:
+        return SURROGATE_READINGS.get(self.surrogate_reads)
+
+    @property
     def persona_spec(self) -> PersonaSource:
         return PERSONA_SPECS.get(self.personas)
 
@@ -310,7 +324,7 @@ class SimConfig:
 
     @property
     def uses_llm(self) -> bool:
-        return (self.worker_spec.asks_model or self.planner == "llm"
+        return (self.worker_spec.asks_model or self.planner_spec.asks_model
                 or self.scenario_spec.elections or self.writes_personas)
 
     def to_dict(self) -> dict[str, Any]:
@@ -381,15 +395,11 @@ class ConfigWarning(UserWarning):
     ``warning:`` line)."""
 
 
-#: Planners whose rates never change after the first step (nothing to warn about).
-STATIC_PLANNERS = ("fixed", "us_federal", "keep_start")
-
-
 def inactive_planner(cfg: SimConfig) -> list[str]:
     """Why the planner (or the elected leader) would never update the rates in this run: a
     tax year (``K``) longer than the run, or a ``warmup`` that lasts the whole run. Empty for
     planners that never update anyway."""
-    if cfg.planner in STATIC_PLANNERS and not cfg.scenario_spec.elections:
+    if cfg.planner_spec.static and not cfg.scenario_spec.elections:
         return []
     out = []
     if cfg.K > cfg.n_steps:
@@ -434,13 +444,13 @@ def _check_scale_options(cfg: SimConfig) -> None:
         if not cfg.worker_spec.asks_model:
             raise ConfigError(f"batching 'archetypes' needs worker 'llm' (got {cfg.worker!r}); "
                               "valid batching for other workers: agents", "batching")
-    _check_choice(cfg.engine, "engine", ENGINES)
+    _check_choice(cfg.engine, "engine", tuple(ENGINE_SPECS))
     _check_int(cfg.dask_workers, "dask_workers", 1)
     _check_int(cfg.chunk_size, "chunk_size", 1)
-    if cfg.scheduler is not None and cfg.engine != "dask":
+    if cfg.scheduler is not None and not cfg.engine_spec.shards:
         raise ConfigError(f"scheduler is used by engine 'dask' only (engine is {cfg.engine!r})",
                           "scheduler")
-    if cfg.engine in ("lean", "dask"):
+    if cfg.engine_spec.lean:
         check_lean_config(cfg)
     vector = cfg.worker_spec.vector_only or cfg.batching_spec.per_archetype
     if vector and cfg.scenario_spec.elections:
@@ -468,7 +478,7 @@ def _check_timeout(value: Any) -> None:
 
 #: What the lean engine (econsim.simulation.lean_engine) runs: planners that need only totals,
 #: workers with a few bytes of state, skills independent of occupation.
-LEAN_PLANNERS = ("llm", "fixed", "us_federal")
+LEAN_PLANNERS = tuple(n for n in PLANNER_SPECS if not PLANNER_SPECS.get(n).reads_population)
 LEAN_WORKERS = ("llm", "fixed", "rational")
 LEAN_SKILLS = ("gb2", "uniform")
 

@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 from econsim.economy.outcomes import StepOutcome
 from econsim.economy.tax import TaxSchedule
 from econsim.economy.utility import UtilityParams
+from econsim.prompts import PlannerView
 from econsim.simulation.config import SimConfig
 from econsim.simulation.state import SimState
 
@@ -58,6 +59,9 @@ class AgentContext:
         Appends rows to the run's ``elections`` table.
     objective_fn
         The configured welfare objective ``(utility, pre_tax, post_tax) -> float``.
+    planner_view
+        ``planner_view(t)``: what the planner (or a leader) sees at the tax-year start ``t``,
+        as the holder can show it (every worker's outcome, or a lean population's histograms).
     """
 
     config: SimConfig
@@ -73,6 +77,7 @@ class AgentContext:
     ask: PhaseAsk
     record_election: Callable[[Iterable[dict[str, Any]]], None]
     objective_fn: Callable[[Array, Array, Array], float]
+    planner_view: Callable[[int], PlannerView]
 
     def schedule(self, rates: Array | None = None) -> TaxSchedule:
         """The tax schedule with ``rates`` (default: the rates in force)."""

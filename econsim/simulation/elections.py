@@ -25,7 +25,6 @@ from econsim.economy.tax import DELTA_CHOICES_PP, apply_delta
 from econsim.llm import delta_schema, run_schema, vote_schema
 from econsim.prompts import Candidate, LeaderView, RunView, VoteView
 from econsim.simulation.context import AgentContext
-from econsim.simulation.planners import planner_view
 
 Array = NDArray[np.float64]
 
@@ -67,7 +66,7 @@ def leader_rates(ctx: AgentContext, t: int) -> Array:
         return apply_delta(st.rates, delta)
     if ctx.config.worker_spec.asks_model:
         i = st.leader
-        view = LeaderView(name=ctx.names[i], persona=ctx.personas[i], planner=planner_view(ctx, t),
+        view = LeaderView(name=ctx.names[i], persona=ctx.personas[i], planner=ctx.planner_view(t),
                           own_history=tuple(st.own_history[i]))
         (done,) = ctx.ask("leader", [view], schema=delta_schema(ctx.config.n_brackets),
                           call_ids=[ctx.call_id(t, "leader", i)], agents=[i], step=t)

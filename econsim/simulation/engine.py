@@ -1,17 +1,16 @@
-"""The simulation loop: the only place where time advances (MODEL.md §2).
+"""The per-agent holder of the game loop (:mod:`econsim.simulation.loop`, MODEL.md §2).
 
-Each step: (1) at the start of a tax year after the first, the planner — or in the democratic
-scenario the elected leader — sets the rates; (2) every worker chooses hours; (3–7) incomes,
-taxes, the rebate, utilities and welfare; (bounded/democratic) workers report satisfaction;
-(8) each worker's outcome joins its history. After the last step of every tax year the records
-are written and the state is checkpointed, so :meth:`Simulation.resume` continues an interrupted
-run to exactly the results an uninterrupted run gives.
+The loop sets the rates; here each step (2) every worker chooses hours; (3–7) incomes, taxes,
+the rebate, utilities and welfare; (bounded/democratic) workers report satisfaction; (8) each
+worker's outcome joins its history. After the last step of every tax year (every
+``checkpoint_every`` years) the records are written and the state is checkpointed, so
+:meth:`Simulation.resume` continues an interrupted run to exactly the results an uninterrupted
+run gives.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,24 +18,23 @@ import numpy as np
 import pandas as pd
 import yaml
 from numpy.typing import NDArray
-from tqdm.auto import tqdm
 
 from econsim.economy.outcomes import StepOutcome, economy_step
 from econsim.economy.tax import TAX_PRESETS
 from econsim.economy.utility import get_utility
 from econsim.economy.welfare import WELFARE_FUNCTIONS, get_objective, metric_rows
-from econsim.llm import Budget, LLMClient, Request, make_client
+from econsim.llm import LLMClient
 from econsim.llm.backends import SurrogateBackend
-from econsim.llm.surrogate import SERVED_MODEL
 from econsim.llm.surrogate.standin import StandIn
 from econsim.llm.types import LLMError
-from econsim.prompts import PolicyRecord, StepRecord, build
+from econsim.prompts import PlannerView, PolicyRecord, StepRecord
+from econsim.simulation.calendar import TaxCalendar
 from econsim.simulation.config import SimConfig
 from econsim.simulation.config_types import ConfigError
 from econsim.simulation.context import AgentContext
-from econsim.simulation.elections import hold_election, leader_rates
+from econsim.simulation.loop import GameLoop, client_for
 from econsim.simulation.memory import check_memory
-from econsim.simulation.planners import PLANNERS
+from econsim.simulation.planners import PLANNERS, planner_view
 from econsim.simulation.population import build_population
 from econsim.simulation.records import Recorder
 from econsim.simulation.result import SimResult
@@ -55,13 +53,13 @@ from econsim.simulation.run_folder import (
     write_run_manifest,
 )
 from econsim.simulation.state import SimState
-from econsim.simulation.status import next_step_hint, write_status
+from econsim.simulation.status import next_step_hint
 from econsim.simulation.workers import WORKERS
 
 Array = NDArray[np.float64]
 
 
-class Simulation:
+class Simulation(GameLoop):
     """One run of the LLM-Economist game.
 
     Parameters
@@ -107,9 +105,10 @@ class Simulation:
         self.utility_params = get_utility(cfg.utility)
         self._objective = get_objective(cfg.objective)
         self.planner = PLANNERS.get(cfg.planner)()
+        self.calendar = TaxCalendar.of(cfg)
         self.client = client
         if self.client is None and cfg.uses_llm:
-            self.client = _make_client(cfg)
+            self.client = client_for(cfg)
         self.standin = standin_for(cfg, self.client)
         self._build_agents(cfg)
         self.rng = np.random.default_rng(np.random.SeedSequence(cfg.seed).spawn(2)[1])
@@ -137,13 +136,6 @@ class Simulation:
             (self.folder / CONFIG_FILE).write_text(yaml.safe_dump(cfg.to_dict(), sort_keys=False))
         self._started = time.time()
         self._checkpoint_step = _state.step if _state is not None else None
-
-    def close(self, *, remove_empty: bool = False) -> None:
-        """Release the run folder (done when a run ends; a run never started keeps it until
-        closed or collected)."""
-        if getattr(self, "_lock", None) is not None:
-            self._lock.release(remove_empty=remove_empty)
-            self._lock = None
 
     # -- construction hooks (the vectorised engine overrides these) -------------------------------
     def _check_engine(self, cfg: SimConfig, force: bool) -> None:
@@ -176,7 +168,8 @@ class Simulation:
             config=self.config, cutoffs=self.cutoffs, utility_params=self.utility_params,
             skills=self.skills, names=self.names, personas=self.personas,
             utility_types=self.utility_types, state=self.state, rng=self.rng, call=self.call,
-            ask=self.ask, record_election=self.recorder.election_rows, objective_fn=self._objective)
+            ask=self.ask, record_election=self.recorder.election_rows, objective_fn=self._objective,
+            planner_view=self.planner_view)
 
     def use_skills(self, skills: Array) -> None:
         """Replace the sampled skills by a constructed population (before the first step)."""
@@ -189,83 +182,28 @@ class Simulation:
         self.skills = s
         self.context = self._make_context()
 
-    # -- the LLM door: one phase of calls, recorded ------------------------------------------------
-    def call(self, kind: str, requests: list[Request], *, agents, step: int) -> list[Any]:
-        """All calls of one phase, concurrently; recorded in the ``calls`` table."""
-        done = self.client.complete_many_sync(requests, check_budget=False)
-        self.recorder.call_rows(kind, step, list(agents), requests, done)
-        return done
+    # -- what the loop asks of this holder ---------------------------------------------------------
+    def planner_view(self, t: int) -> PlannerView:
+        """The planner's observation at the start of a tax year: every worker's last outcome."""
+        return planner_view(self.context, t)
 
-    def ask(self, kind: str, views: Sequence[Any], *, schema: type, call_ids: Sequence[str],
-            agents: Iterable[int], step: int,
-            fallbacks: Sequence[Any] | Callable[[], Sequence[Any]] | None = None) -> list[Any]:
-        """One phase of agent calls given as prompt views. A language model gets the rendered
-        prompts (:meth:`call`); the offline stand-in, when it reads arrays, decides from the
-        views with no text built (:mod:`econsim.llm.surrogate.standin`): the same replies and
-        the same token counts, recorded the same way (``prompt`` left empty). ``fallbacks``
-        (the action kept after invalid replies, one per call) may be a function giving them:
-        it is called only when prompts are sent."""
-        prompt_kind = PROMPT_KINDS.get(kind, kind)
-        if self.standin is None:
-            if callable(fallbacks):
-                fallbacks = fallbacks()
-            fallbacks = fallbacks if fallbacks is not None else [None] * len(views)
-            requests = [Request(build(self.config.prompt_style, prompt_kind, v), schema, cid, fb)
-                        for v, cid, fb in zip(views, call_ids, fallbacks, strict=True)]
-            return self.call(kind, requests, agents=agents, step=step)
-        t0 = time.perf_counter()
-        texts, chars = self.standin.decide(prompt_kind, views, call_ids)
-        done = self.client.complete_local(call_ids, texts, chars, schema=schema,
-                                          model=SERVED_MODEL,
-                                          latency_s=time.perf_counter() - t0)
-        self.recorder.call_rows(kind, step, list(agents), None, done)
-        return done
-
-    # -- the loop ----------------------------------------------------------------------------------
-    def run(self) -> SimResult:
-        """Run (or continue) to the end of the episode, or until the budget is spent."""
-        cfg, st = self.config, self.state
-        bar = tqdm(total=cfg.n_steps, initial=st.step, disable=not self.progress,
-                   desc=f"{cfg.scenario}/{cfg.worker}/{cfg.planner}", unit="step")
-        self._write_status("running")
-        try:
-            while st.step < cfg.n_steps and st.stopped is None:
-                self._step(st.step)
-                st.step += 1
-                if st.step % cfg.K == 0 or st.step == cfg.n_steps:
-                    self._close_tax_year()
-                self._update_bar(bar)
-        except BaseException as err:
-            failed = self._write_status("failed" if isinstance(err, Exception)
-                                        else "interrupted", err)
-            if self.folder is not None and self._checkpoint_step is None \
-                    and restore_aside(self.folder):  # a replacement that never checkpointed
-                failed = None
-                err.add_note(f"the run {self.folder} held before was put back unchanged")
-            self.close()
-            if isinstance(err, LLMError) and failed is not None:
-                raise type(err)(f"{err}; run stopped at step {st.step}, status, error and "
-                                f"ledger written to {failed}; "
-                                f"{next_step_hint(self.folder, self._checkpoint_step)}") from err
-            raise
-        finally:
-            bar.close()
-        try:
-            return self._finish()
-        finally:
-            self.close()
-
-    def _write_status(self, status: str, error: BaseException | None = None) -> Path | None:
-        """Record how the run stands in ``status.json`` (with the ledger so far)."""
-        if self.folder is None:
-            return None
-        ledger = self.client.ledger.summary() if self.client is not None else {}
-        return write_status(self.folder, status=status, step=self.state.step,
-                            checkpoint_step=self._checkpoint_step, ledger=ledger, error=error)
+    def _on_failure(self, err: BaseException) -> BaseException | None:
+        """Status ``failed``/``interrupted``; a replacement that never checkpointed puts the run
+        it replaced back; an LLM error is re-raised saying where the run stopped."""
+        failed = self._write_status("failed" if isinstance(err, Exception) else "interrupted",
+                                    err)
+        if self.folder is not None and self._checkpoint_step is None \
+                and restore_aside(self.folder):  # a replacement that never checkpointed
+            failed = None
+            err.add_note(f"the run {self.folder} held before was put back unchanged")
+        if isinstance(err, LLMError) and failed is not None:
+            return type(err)(f"{err}; run stopped at step {self.state.step}, status, error and "
+                             f"ledger written to {failed}; "
+                             f"{next_step_hint(self.folder, self._checkpoint_step)}")
+        return None
 
     def _step(self, t: int) -> None:
         cfg, st = self.config, self.state
-        self._set_rates(t)
         labour = self.workers.labour(self.context, t)
         outcome = economy_step(self.skills, labour, self.context.schedule(), self.utility_params)
         objective = self._objective(outcome.utility, outcome.pre_tax_income,
@@ -292,23 +230,6 @@ class Simulation:
                                        objective)
         leader = self.names[st.leader] if cfg.scenario_spec.elections else None
         self._keep_step(t, labour, outcome, objective, None, satisfaction, {"leader": leader})
-
-    def _set_rates(self, t: int) -> None:
-        """Rates in force at step ``t``: the planner's start, then at each later tax year the
-        planner's update — or, in the democratic scenario, an election and the leader's DELTA."""
-        cfg, st = self.config, self.state
-        if t == 0:
-            st.rates = np.asarray(self.planner.start(self.context) if not cfg.scenario_spec.elections
-                                  else PLANNERS.get("llm")().start(self.context), dtype=float)
-        elif t % cfg.K == 0 and t >= cfg.warmup:
-            if cfg.scenario_spec.elections:
-                if (t // cfg.K - 1) % cfg.election_every == 0:
-                    hold_election(self.context, t)
-                st.rates = leader_rates(self.context, t)
-            else:
-                st.rates = np.asarray(self.planner.update(self.context, t), dtype=float)
-        if t % cfg.K == 0:
-            st.year_rates = tuple(st.rates.tolist())
 
     def _keep_step(self, t: int, labour: Array, outcome: StepOutcome, objective: float,
                    metrics: dict[str, float] | None, satisfaction: Array,
@@ -338,24 +259,16 @@ class Simulation:
             "post_tax_income": outcome.post_tax_income, "utility": outcome.utility,
             "satisfaction": satisfaction, "adjusted_utility": satisfaction * outcome.utility})
 
-    def _close_tax_year(self) -> None:
-        """Score the finished tax year; every ``checkpoint_every`` tax years (and when the run
-        ends or stops) write the records kept since the last checkpoint and checkpoint the
-        state."""
-        cfg, st = self.config, self.state
-        start = ((st.step - 1) // cfg.K) * cfg.K
-        st.policy_history.append(PolicyRecord(start, st.year_rates,
-                                              float(np.mean(st.year_objective))))
+    def _score_year(self, start: int) -> None:
+        """The closing year's own-utility histories and deferred welfare metrics."""
         self._record_own_histories(start)
-        st.year_objective, st.year_utility = [], None
+        self.state.year_utility = None
         self._fill_year_metrics()
-        if self.client is not None:
-            st.ledger = {k: v for k, v in self.client.ledger.summary().items()
-                         if not k.startswith("budget")}
-            reason = self.client.ledger.exceeded
-            if reason and st.step < cfg.n_steps:
-                st.stopped = f"budget exhausted: {reason}"
-        year = start // cfg.K
+
+    def _save_year(self, year: int) -> None:
+        """Every ``checkpoint_every`` tax years (and when the run ends or stops) write the
+        records kept since the last checkpoint and checkpoint the state."""
+        cfg, st = self.config, self.state
         if (year + 1) % cfg.checkpoint_every and st.step < cfg.n_steps and st.stopped is None:
             return  # records stay buffered; the chunk is named by its last tax year
         self.recorder.flush(year)
@@ -384,13 +297,6 @@ class Simulation:
         for i in range(self.config.n_agents):
             st.own_history[i].append(PolicyRecord(start, st.year_rates,
                                                   float(st.year_utility[i] / n_steps)))
-
-    def _update_bar(self, bar: tqdm) -> None:
-        bar.update(1)
-        if self.client is not None and bar.n % 5 == 0:
-            led = self.client.ledger
-            bar.set_postfix(calls=led.calls, tokens=led.input_tokens + led.output_tokens,
-                            cost=f"${led.cost_usd:.3f}", refresh=False)
 
     def workers_table(self) -> pd.DataFrame:
         """One row per worker: index, name, skill, utility type and persona (if any)."""
@@ -448,33 +354,19 @@ class Simulation:
         return sim
 
 
-#: Call kinds whose prompt builder has another name.
-PROMPT_KINDS = {"labour": "worker"}
-
-
 def standin_for(cfg: SimConfig, client: LLMClient | None) -> StandIn | None:
     """The array stand-in when the run's calls go to the in-process surrogate and nothing needs
     their text (``surrogate_reads``: ``auto`` or ``arrays``; no call store; prompts not kept),
     else ``None`` (prompts are rendered and sent through the client)."""
-    if cfg.surrogate_reads == "text" or client is None:
+    if not cfg.surrogate_reading.arrays or client is None:
         return None
     backend = client.backend
     usable = (isinstance(backend, SurrogateBackend) and client.store is None
               and not cfg.record_prompts)
     if not usable:
-        if cfg.surrogate_reads == "arrays":
+        if cfg.surrogate_reading.required:
             raise ConfigError("surrogate_reads 'arrays' needs the in-process surrogate backend, "
                               "no call store and record_prompts false (a text is needed "
                               "otherwise); use 'auto' or 'text'", "surrogate_reads")
         return None
     return StandIn(backend.surrogate, cfg.prompt_style)
-
-
-def _make_client(cfg: SimConfig) -> LLMClient:
-    budget = Budget(max_calls=cfg.budget_calls, max_usd=cfg.budget_usd)
-    store_mode = "off" if cfg.store is None else cfg.store_mode
-    return make_client(cfg.backend, store=cfg.store, store_mode=store_mode, budget=budget,
-                       concurrency=cfg.concurrency, max_reasks=cfg.max_reasks,
-                       temperature=cfg.temperature, max_tokens=cfg.max_tokens, seed=cfg.seed,
-                       timeout=cfg.request_timeout, max_retries=cfg.max_retries,
-                       structured=cfg.structured_output, replay_backend=cfg.replay_backend)

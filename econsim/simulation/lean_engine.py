@@ -29,27 +29,22 @@ from typing import Any
 
 import numpy as np
 import yaml
-from tqdm.auto import tqdm
 
-from econsim.economy.tax import PLANNER_START_RATE, TAX_PRESETS, apply_delta
+from econsim.economy.tax import TAX_PRESETS
 from econsim.economy.utility import get_utility
+from econsim.economy.welfare import get_objective
 from econsim.llm import (
-    Budget,
     LabourChoice,
     LLMClient,
     Request,
     Satisfaction,
-    delta_schema,
-    make_client,
 )
 from econsim.prompts import (
     UTILITY_TYPES,
     PlannerView,
-    PolicyRecord,
     SatisfactionView,
     StepRecord,
     WorkerView,
-    build,
 )
 from econsim.scale.chunked import (
     Partial,
@@ -68,12 +63,16 @@ from econsim.scale.lean_population import (
 )
 from econsim.scale.shards import DaskShards, InMemoryShards
 from econsim.simulation.archetype_workers import FIRST_STEP_FALLBACK_HOURS, MEMBER_JITTER
+from econsim.simulation.calendar import TaxCalendar
 from econsim.simulation.config import (  # noqa: F401 - re-exported
     LEAN_PLANNERS,
     LEAN_WORKERS,
     SimConfig,
     check_lean_config,
 )
+from econsim.simulation.context import AgentContext
+from econsim.simulation.loop import GameLoop, client_for
+from econsim.simulation.planners import PLANNERS
 from econsim.simulation.records import Recorder
 from econsim.simulation.result import SimResult
 from econsim.simulation.run_folder import (
@@ -83,7 +82,7 @@ from econsim.simulation.run_folder import (
     verify_chunks,
     write_run_manifest,
 )
-from econsim.simulation.status import write_status
+from econsim.simulation.state import SimState
 
 #: Agents whose per-step rows are kept by default.
 LEAN_RECORD = 1000
@@ -105,9 +104,9 @@ LEAN_AUTO_AGENTS = 5_000_000
 def uses_lean_engine(cfg: SimConfig) -> bool:
     """Whether a configuration runs on :class:`LeanSimulation` (``engine`` lean/dask, or
     ``auto`` above :data:`LEAN_AUTO_AGENTS` agents for a configuration the lean engine runs)."""
-    if cfg.engine in ("lean", "dask"):
+    if cfg.engine_spec.lean:
         return True
-    if cfg.engine != "auto" or cfg.n_agents <= LEAN_AUTO_AGENTS:
+    if cfg.n_agents <= LEAN_AUTO_AGENTS:
         return False
     try:
         check_lean_config(cfg)
@@ -116,7 +115,7 @@ def uses_lean_engine(cfg: SimConfig) -> bool:
     return True
 
 
-class LeanSimulation:
+class LeanSimulation(GameLoop):
     """One run on a lean population (see the module docstring).
 
     The configuration chooses the holder (``engine``: ``dask`` = shards on Dask workers, else
@@ -144,7 +143,7 @@ class LeanSimulation:
         self.config = cfg = config if isinstance(config, SimConfig) \
             else SimConfig.from_dict(config)
         check_lean_config(cfg)
-        self.engine = engine = "dask" if cfg.engine == "dask" else "lean"
+        self.engine = engine = "dask" if cfg.engine_spec.shards else "lean"
         scheduler, n_workers, chunk_size = cfg.scheduler, cfg.dask_workers, cfg.chunk_size
         record_agents = cfg.record_agents
         self.memory_estimate = check_lean_memory(
@@ -158,14 +157,10 @@ class LeanSimulation:
         self.params = get_utility(cfg.utility)
         self.client = client
         if self.client is None and cfg.uses_llm:
-            self.client = make_client(cfg.backend, store=cfg.store,
-                                      store_mode="off" if cfg.store is None else cfg.store_mode,
-                                      budget=Budget(max_calls=cfg.budget_calls,
-                                                    max_usd=cfg.budget_usd),
-                                      concurrency=cfg.concurrency, max_reasks=cfg.max_reasks,
-                                      temperature=cfg.temperature, max_tokens=cfg.max_tokens,
-                                      seed=cfg.seed, timeout=cfg.request_timeout,
-                                      max_retries=cfg.max_retries)
+            self.client = client_for(cfg)
+        self.standin = None  # lean representatives' prompts are rendered (few calls per step)
+        self.planner = PLANNERS.get(cfg.planner)()
+        self.calendar = TaxCalendar.of(cfg)
         if self.folder is not None:  # validated (memory, client): now the folder
             self._lock = FolderLock(self.folder).acquire()
             try:
@@ -185,18 +180,16 @@ class LeanSimulation:
         self._holder_args = dict(scheduler=scheduler, n_workers=n_workers, timeout=timeout)
         self.chunk_size = chunk_size
         self._started = time.time()
-
-    def close(self, *, remove_empty: bool = False) -> None:
-        """Release the run folder (done when the run ends)."""
-        if self._lock is not None:
-            self._lock.release(remove_empty=remove_empty)
-            self._lock = None
-
-    def _status(self, status: str, step: int, error: BaseException | None = None) -> None:
-        if self.folder is not None:
-            ledger = self.client.ledger.summary() if self.client is not None else {}
-            write_status(self.folder, status=status, step=step, checkpoint_step=None,
-                         ledger=ledger, error=error)
+        # the loop's state: rates, the year's objective, the policy history, a budget stop
+        self.state = SimState(step=0, rates=np.zeros(cfg.n_brackets), rng_state={},
+                              histories=[], last_labour=np.zeros(0), satisfaction=np.ones(0))
+        self._year_view: tuple[Partial, float, float] | None = None
+        self.context = AgentContext(
+            config=cfg, cutoffs=self.cutoffs, utility_params=self.params, skills=np.zeros(0),
+            names=(), personas=(), utility_types=(), state=self.state,
+            rng=np.random.default_rng(np.random.SeedSequence(cfg.seed).spawn(2)[1]),
+            call=self.call, ask=self.ask, record_election=self.recorder.election_rows,
+            objective_fn=get_objective(cfg.objective), planner_view=self.planner_view)
 
     @classmethod
     def resume(cls, folder: str | Path, **options: Any) -> LeanSimulation:
@@ -239,124 +232,92 @@ class LeanSimulation:
             self.satisfied = np.ones(k)
         self.timings["sample_s"] += time.perf_counter() - t0
 
-    # -- calls --------------------------------------------------------------------------------
-    def call_id(self, t: int, kind: str, agent: int | str) -> str:
-        return f"seed{self.config.seed}/t{t:06d}/{kind}/{agent}"
+    # -- what the loop asks of this holder ---------------------------------------------------
+    def _before_run(self) -> None:
+        self._sample()
 
-    def _call(self, kind: str, requests: list[Request], agents: list[int], t: int) -> list[Any]:
+    def _after_run(self) -> None:
+        if hasattr(self, "holder"):
+            self.holder.close()
+
+    def _bar_label(self) -> str:
+        return f"{self.engine}/{super()._bar_label()}"
+
+    def call(self, kind: str, requests: list[Request], *, agents: Any, step: int) -> list[Any]:
         t0 = time.perf_counter()
-        done = self.client.complete_many_sync(requests, check_budget=False)
-        self.recorder.call_rows(kind, t, agents, requests, done)
+        done = super().call(kind, requests, agents=agents, step=step)
         self.timings["llm_s"] += time.perf_counter() - t0
         return done
+
+    def planner_view(self, t: int) -> PlannerView:
+        """The planner's prompt data: the closed year's last step as income and utility bin
+        means with their counts, and the policy history."""
+        tot, rebate, objective = self._year_view
+        zk = tot.z_count > 0
+        uk = tot.u_count > 0
+        cfg = self.config
+        return PlannerView(step=t, n_steps=cfg.n_steps, K=cfg.K,
+                           cutoffs=tuple(self.cutoffs.tolist()),
+                           rates=tuple(self.state.rates.tolist()),
+                           incomes=tot.z_sum[zk] / tot.z_count[zk],
+                           utilities=tot.u_sum[uk] / tot.u_count[uk] + rebate, swf=objective,
+                           history=tuple(self.state.policy_history), H=cfg.H,
+                           income_weights=tot.z_count[zk].astype(float),
+                           utility_weights=tot.u_count[uk].astype(float))
 
     def _hours(self, t: int, rates: np.ndarray) -> np.ndarray:
         cfg = self.config
         cutoffs, rt = tuple(self.cutoffs.tolist()), tuple(rates.tolist())
-        requests = []
-        for j, i in enumerate(self.reps.tolist()):
-            view = WorkerView(name=f"worker_{i}", skill=float(self.rep_skill[j]), step=t,
-                              n_steps=cfg.n_steps, cutoffs=cutoffs, rates=rt,
-                              history=self.histories[j][-cfg.H:], persona=self.personas[j],
-                              utility_type=self.rep_types[j], K=cfg.K, H=cfg.H)
-            requests.append(Request(build(cfg.prompt_style, "worker", view), LabourChoice,
-                                    self.call_id(t, "labour", i), LabourChoice(LABOR=self.last[j])))
-        done = self._call("labour", requests, self.reps.tolist(), t)
+        reps = self.reps.tolist()
+        views = [WorkerView(name=f"worker_{i}", skill=float(self.rep_skill[j]), step=t,
+                            n_steps=cfg.n_steps, cutoffs=cutoffs, rates=rt,
+                            history=self.histories[j][-cfg.H:], persona=self.personas[j],
+                            utility_type=self.rep_types[j], K=cfg.K, H=cfg.H)
+                 for j, i in enumerate(reps)]
+        done = self.ask("labour", views, schema=LabourChoice,
+                        call_ids=[self.context.call_id(t, "labour", i) for i in reps],
+                        fallbacks=[LabourChoice(LABOR=x) for x in self.last], agents=reps,
+                        step=t)
         self.last = np.array([float(c.parsed.LABOR) for c in done])
         return np.clip(np.rint(self.last / 10.0) * 10.0, 0.0, 100.0)
 
     def _satisfaction(self, t: int, rates: np.ndarray) -> np.ndarray:
-        cfg = self.config
         cutoffs, rt = tuple(self.cutoffs.tolist()), tuple(rates.tolist())
-        requests = []
-        for j, i in enumerate(self.reps.tolist()):
-            view = SatisfactionView(name=f"worker_{i}", persona=self.personas[j],
-                                    cutoffs=cutoffs, rates=rt, last=self.histories[j][-1])
-            prev = Satisfaction(SATISFIED="YES" if self.satisfied[j] == 1.0 else "NO")
-            requests.append(Request(build(cfg.prompt_style, "satisfaction", view), Satisfaction,
-                                    self.call_id(t, "satisfaction", i), prev))
-        done = self._call("satisfaction", requests, self.reps.tolist(), t)
+        reps = self.reps.tolist()
+        views = [SatisfactionView(name=f"worker_{i}", persona=self.personas[j],
+                                  cutoffs=cutoffs, rates=rt, last=self.histories[j][-1])
+                 for j, i in enumerate(reps)]
+        prev = [Satisfaction(SATISFIED="YES" if s == 1.0 else "NO") for s in self.satisfied]
+        done = self.ask("satisfaction", views, schema=Satisfaction,
+                        call_ids=[self.context.call_id(t, "satisfaction", i) for i in reps],
+                        fallbacks=prev, agents=reps, step=t)
         self.satisfied = np.array([c.parsed.r for c in done])
         return self.satisfied
 
-    def _planner(self, t: int, rates: np.ndarray, view: PlannerView | None) -> np.ndarray:
-        cfg = self.config
-        if t == 0:
-            if cfg.planner == "llm":
-                return np.full(cfg.n_brackets, PLANNER_START_RATE)
-            if cfg.planner == "us_federal":
-                return np.asarray(TAX_PRESETS.get("us_federal_2024").statutory_rates, float)
-            return np.asarray(cfg.fixed_rates or (PLANNER_START_RATE,) * cfg.n_brackets, float)
-        if cfg.planner != "llm":
-            return rates
-        req = Request(build(cfg.prompt_style, "planner", view), delta_schema(cfg.n_brackets),
-                      self.call_id(t, "planner", "planner"))
-        (done,) = self._call("planner", [req], [-1], t)
-        return apply_delta(rates, done.parsed.DELTA)
-
-    # -- the loop -----------------------------------------------------------------------------
-    def run(self) -> LeanResult:
-        cfg = self.config
-        self._sample()
-        rates = np.zeros(cfg.n_brackets)
-        history: list[PolicyRecord] = []
-        year_obj: list[float] = []
-        view: PlannerView | None = None
-        year_rates: tuple[float, ...] = ()
-        status = "complete"
-        bar = tqdm(total=cfg.n_steps, disable=not self.progress, unit="step",
-                   desc=f"{self.engine}/{cfg.scenario}/{cfg.worker}/{cfg.planner}")
-        self._status("running", 0)
-        t = 0
-        try:
-            for t in range(cfg.n_steps):
-                if t == 0 or (t % cfg.K == 0 and t >= cfg.warmup):
-                    rates = self._planner(t, rates, view)
-                if t % cfg.K == 0:
-                    year_rates = tuple(rates.tolist())
-                hours = self._hours(t, rates) if cfg.worker_spec.asks_model else None
-                planner_reads = cfg.planner == "llm" and (t + 1) % cfg.K == 0
-                spec = StepSpec(
-                    seed=cfg.seed, t=t, cutoffs=self.cutoffs, rates=rates, c=self.params.c,
-                    delta=self.params.delta, hours=hours, fixed_hours=cfg.fixed_hours,
-                    rational=cfg.worker_spec.best_responds,
-                    lut=self.groups.lut if hours is not None else None,
-                    reps=self.reps if hours is not None else np.zeros(0, np.int64),
-                    jitter=MEMBER_JITTER, utility_hist=planner_reads, record=self.record)
-                t0 = time.perf_counter()
-                tot = combine(self.holder.step(spec))
-                rebate, mets, bound = metrics(tot, self.cutoffs.size)
-                self.timings["array_s"] += time.perf_counter() - t0
-                objective = mets[cfg.objective]
-                sat = self._observe(t, rates, year_rates, hours, rebate, objective)
-                year_obj.append(objective)
-                if planner_reads:
-                    view = self._planner_view(t + 1, rates, tot, rebate, objective, history)
-                self._record(t, rates, tot, rebate, mets, bound, objective, sat)
-                if (t + 1) % cfg.K == 0 or t + 1 == cfg.n_steps:
-                    start = (t // cfg.K) * cfg.K
-                    history.append(PolicyRecord(start, year_rates, float(np.mean(year_obj))))
-                    year_obj = []
-                    self.recorder.flush(start // cfg.K)
-                    if view is not None:
-                        view = dataclasses.replace(view, history=tuple(history))
-                    if self.client is not None and self.client.ledger.exceeded \
-                            and t + 1 < cfg.n_steps:
-                        status = f"budget exhausted: {self.client.ledger.exceeded}"
-                        break
-                bar.update(1)
-        except BaseException as err:
-            self._status("failed" if isinstance(err, Exception) else "interrupted", t, err)
-            self.close()
-            raise
-        finally:
-            bar.close()
-            if hasattr(self, "holder"):
-                self.holder.close()
-        try:
-            return self._finish(status)
-        finally:
-            self.close()
+    def _step(self, t: int) -> None:
+        """Representatives choose hours; every chunk plays the step and returns its totals."""
+        cfg, st = self.config, self.state
+        rates = st.rates
+        hours = self._hours(t, rates) if cfg.worker_spec.asks_model else None
+        # the closing step's utility histogram is what an LLM planner reads next
+        planner_reads = cfg.planner_spec.asks_model and (t + 1) % cfg.K == 0
+        spec = StepSpec(
+            seed=cfg.seed, t=t, cutoffs=self.cutoffs, rates=rates, c=self.params.c,
+            delta=self.params.delta, hours=hours, fixed_hours=cfg.fixed_hours,
+            rational=cfg.worker_spec.best_responds,
+            lut=self.groups.lut if hours is not None else None,
+            reps=self.reps if hours is not None else np.zeros(0, np.int64),
+            jitter=MEMBER_JITTER, utility_hist=planner_reads, record=self.record)
+        t0 = time.perf_counter()
+        tot = combine(self.holder.step(spec))
+        rebate, mets, bound = metrics(tot, self.cutoffs.size)
+        self.timings["array_s"] += time.perf_counter() - t0
+        objective = mets[cfg.objective]
+        sat = self._observe(t, rates, st.year_rates, hours, rebate, objective)
+        st.year_objective.append(objective)
+        if planner_reads:
+            self._year_view = (tot, rebate, objective)
+        self._record(t, rates, tot, rebate, mets, bound, objective, sat)
 
     def _observe(self, t: int, rates: np.ndarray, year_rates: tuple[float, ...],
                  hours: np.ndarray | None, rebate: float, objective: float) -> float:
@@ -381,19 +342,6 @@ class LeanSimulation:
                                                         adjusted_utility=float(r[j] * u[j]))
         return float((self.groups.sizes * r).sum() / cfg.n_agents)
 
-    def _planner_view(self, t: int, rates: np.ndarray, tot: Partial, rebate: float,
-                      objective: float, history: list[PolicyRecord]) -> PlannerView:
-        """The planner's prompt data: income and utility bin means with their counts."""
-        zk = tot.z_count > 0
-        uk = tot.u_count > 0
-        return PlannerView(step=t, n_steps=self.config.n_steps, K=self.config.K,
-                           cutoffs=tuple(self.cutoffs.tolist()), rates=tuple(rates.tolist()),
-                           incomes=tot.z_sum[zk] / tot.z_count[zk],
-                           utilities=tot.u_sum[uk] / tot.u_count[uk] + rebate, swf=objective,
-                           history=tuple(history), H=self.config.H,
-                           income_weights=tot.z_count[zk].astype(float),
-                           utility_weights=tot.u_count[uk].astype(float))
-
     def _record(self, t: int, rates: np.ndarray, tot: Partial, rebate: float,
                 mets: dict[str, float], bound: float, objective: float, sat: float) -> None:
         n = tot.n
@@ -415,7 +363,8 @@ class LeanSimulation:
                 "labour": r["labour"], "pre_tax_income": r["pre_tax_income"], "tax": r["tax"],
                 "post_tax_income": post, "utility": r["v"] + rebate})
 
-    def _finish(self, status: str) -> LeanResult:
+    def _finish(self) -> LeanResult:
+        status = self.state.stopped or "complete"
         if self.folder is not None:
             verify_chunks(self.folder, self.recorder.digests)  # "complete" only if all is there
         tables = self.recorder.finalize()
@@ -425,7 +374,7 @@ class LeanSimulation:
             write_run_manifest(self.folder, config=self.config, client=self.client,
                                calls=tables["calls"], started=self._started, status=status,
                                ledger=ledger, engine=self.engine)
-            self._status(status, self.config.n_steps)
+            self._write_status(status)
         if self.client is not None and self.client.store is not None:
             self.client.store.close()
         return LeanResult(self.config, tables, self.folder, status, ledger, dict(self.timings))

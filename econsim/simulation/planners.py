@@ -108,7 +108,7 @@ class LLMPlanner:
         return np.full(ctx.config.n_brackets, PLANNER_START_RATE)
 
     def update(self, ctx: AgentContext, t: int) -> Array:
-        (done,) = ctx.ask("planner", [planner_view(ctx, t)],
+        (done,) = ctx.ask("planner", [ctx.planner_view(t)],
                           schema=delta_schema(ctx.config.n_brackets),
                           call_ids=[ctx.call_id(t, "planner", "planner")], agents=[-1], step=t)
         return apply_delta(ctx.state.rates, done.parsed.DELTA)

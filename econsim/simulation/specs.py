@@ -1,8 +1,8 @@
 """What a configuration's names mean: each choice of :class:`~econsim.simulation.config.SimConfig`
 that changes the game is a registered spec, so the engine, the agents and the estimates ask the
 spec (``cfg.scenario_spec.elections``) instead of comparing strings (``cfg.scenario ==
-"democratic"``) in every layer. A new scenario, worker kind, persona source or batching is one
-registration here.
+"democratic"``) in every layer. A new scenario, worker kind, planner kind, persona source or
+batching is one registration here.
 """
 
 from __future__ import annotations
@@ -94,5 +94,79 @@ for _b in (
 ):
     BATCHINGS.register(_b.name, _b)
 
-__all__ = ["BATCHINGS", "PERSONA_SPECS", "SCENARIOS", "WORKER_SPECS", "Batching",
-           "PersonaSource", "Scenario", "WorkerKind"]
+
+
+@dataclass(frozen=True)
+class PlannerKind:
+    """Who sets the rates and what it needs (the classes are in
+    :data:`econsim.simulation.planners.PLANNERS`, registered under the same names)."""
+
+    name: str
+    about: str
+    asks_model: bool = False  # one language-model (or stand-in) call per tax year
+    reads_population: bool = False  # needs every worker's skill or income (not histograms)
+    static: bool = False  # its rates never change after the first step
+
+
+PLANNER_SPECS: Registry[PlannerKind] = Registry("planner")
+for _k in (
+    PlannerKind("llm", "in-context RL: a DELTA per bracket each tax year", asks_model=True),
+    PlannerKind("saez", "Saez (2001) rates from last year's incomes", reads_population=True),
+    PlannerKind("saez_v1", "the v1 code's Saez rates, evaluated once", reads_population=True,
+                static=True),
+    PlannerKind("saez_empirical", "Saez rates with measured per-bracket elasticities",
+                reads_population=True),
+    PlannerKind("us_federal", "the 2024 US federal statutory rates", static=True),
+    PlannerKind("fixed", "fixed_rates (or 50 %) held fixed", static=True),
+    PlannerKind("stackelberg", "the exact Stackelberg optimum, held fixed",
+                reads_population=True, static=True),
+    PlannerKind("keep_start", "null baseline: the LLM planner's start, never changed",
+                static=True),
+    PlannerKind("random", "null baseline: a random DELTA from the menu each tax year"),
+):
+    PLANNER_SPECS.register(_k.name, _k)
+
+
+
+@dataclass(frozen=True)
+class EngineChoice:
+    """The ``engine`` key: let the configuration pick the holder, or hold a lean population
+    (chunks in this process, or shards on Dask workers). The holders themselves are
+    registered in :data:`econsim.simulation.factory.ENGINES`."""
+
+    name: str
+    about: str
+    lean: bool = False  # a lean population in chunks (econsim.simulation.lean_engine)
+    shards: bool = False  # the chunks live on Dask workers
+
+
+ENGINE_SPECS: Registry[EngineChoice] = Registry("engine")
+for _e in (
+    EngineChoice("auto", "per-agent or vectorised from the configuration; lean above 5e6 agents"),
+    EngineChoice("lean", "a lean population in chunks, in this process", lean=True),
+    EngineChoice("dask", "a lean population as shards on Dask workers", lean=True, shards=True),
+):
+    ENGINE_SPECS.register(_e.name, _e)
+
+
+@dataclass(frozen=True)
+class SurrogateReading:
+    """The ``surrogate_reads`` key: how the offline stand-in reads its calls."""
+
+    name: str
+    about: str
+    arrays: bool  # may decide from the prompt views' arrays (no text rendered)
+    required: bool = False  # arrays or an error (no silent fall-back to text)
+
+
+SURROGATE_READINGS: Registry[SurrogateReading] = Registry("surrogate_reads")
+for _r in (
+    SurrogateReading("auto", "arrays whenever no text is needed, else text", arrays=True),
+    SurrogateReading("arrays", "arrays, or an error when a text is needed", arrays=True,
+                     required=True),
+    SurrogateReading("text", "render every prompt and read it", arrays=False),
+):
+    SURROGATE_READINGS.register(_r.name, _r)
+
+__all__ = ["BATCHINGS", "ENGINE_SPECS", "SURROGATE_READINGS", "EngineChoice", "SurrogateReading", "PERSONA_SPECS", "PLANNER_SPECS", "SCENARIOS", "WORKER_SPECS",
+           "Batching", "PersonaSource", "PlannerKind", "Scenario", "WorkerKind"]

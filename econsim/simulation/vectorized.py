@@ -219,7 +219,6 @@ class VectorSimulation(Simulation):
                                record_rows(self.config))
 
     def _step(self, t: int) -> None:
-        self._set_rates(t)
         labour = self.workers.labour(self.context, t)
         outcome = economy_step(self.skills, labour, self.context.schedule(), self.utility_params)
         metrics = all_metrics(outcome.utility, outcome.pre_tax_income, outcome.post_tax_income)

@@ -1,11 +1,12 @@
 """The lean population engine: 10⁸+ census-calibrated agents in a few bytes each (docs/scale.md).
 
-:class:`LeanSimulation` plays the game of :class:`~econsim.simulation.Simulation` on a
+:class:`LeanSimulation` is a holder of the game loop (:mod:`econsim.simulation.loop`) for a
 :mod:`lean population <econsim.scale.lean_population>` held in chunks, in this process
 (``engine="lean"``) or as shards on Dask workers (``engine="dask"``). Each step:
 
-1. at the start of a tax year the planner sets the rates (``llm``: one call whose prompt shows the
-   population through its histograms — bin means with counts — ``fixed``, ``us_federal``);
+1. the loop sets the rates on its calendar with a planner from ``PLANNERS`` — any planner that
+   reads no single worker (``llm``: one call whose prompt shows the population through its
+   histograms — bin means with counts — :meth:`LeanSimulation.planner_view`);
 2. workers choose hours: ``llm`` with archetype batching asks the K representatives, once per step,
    on the client, and every member plays its representative's answer (rounded to the 10 h menu)
    moved one menu step with probability ``MEMBER_JITTER`` from its counter stream; ``fixed`` and

@@ -56,7 +56,8 @@ def _raw(port: int, request: bytes, wait: float = 5.0) -> tuple[int, dict]:
 def _post(port: int, body: bytes, length: str | None = None) -> tuple[int, dict]:
     length = str(len(body)) if length is None else length
     return _raw(port, b"POST /api/submit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
-                b"\r\nContent-Length: " + length.encode() + b"\r\n\r\n" + body)
+                b"\r\nConnection: close\r\nContent-Length: " + length.encode() + b"\r\n\r\n"
+                + body)
 
 
 def _submission(student: object, setup: GameSetup = SETUP) -> dict:
@@ -181,3 +182,87 @@ def test_csv_exports_do_not_run_formulas(board):
 
     frame = pd.DataFrame({"n": [-1.5], "s": ["-x"]})  # numbers stay numbers
     assert csv_safe(frame).to_dict("list") == {"n": [-1.5], "s": ["'-x"]}
+
+
+def test_the_board_is_tornado_with_its_limits(board):
+    """The claim of docs/hardening.md: a tornado application on a tornado HTTP server whose
+    connection parameters carry the board's size and time limits."""
+    import tornado.web
+
+    url, _, _ = board
+    with urllib.request.urlopen(f"{url}/health", timeout=5) as resp:
+        assert resp.headers["Server"].startswith("TornadoServer/")
+    server = BoardServer(ClassStore(board[2].path), CODE, KEY,
+                         limits=BoardLimits(request_timeout=0.5))
+    try:
+        assert isinstance(server.app, tornado.web.Application)
+        params = server.http_server().conn_params
+        assert (params.max_body_size, params.body_timeout, params.header_timeout) == (
+            MAX_BODY, 0.5, 0.5)
+    finally:
+        server.stop()
+    with pytest.raises(ValueError, match="request_timeout must be > 0"):
+        BoardLimits(request_timeout=0)
+
+
+def test_bodies_are_checked_field_by_field(board):
+    """Typed bodies (econsim.classroom.bodies): a refusal names the field that is wrong."""
+    url, _, store = board
+    cases = [({"student": "eve", "setup": SETUP.to_dict()}, "/api/submit", "rates: Field required"),
+             (_submission("eve") | {"rates": [["x", 0.2, 0.3]]}, "/api/submit", "rates.0.0"),
+             (_submission("eve") | {"setup": {"brackets": 3, "colour": 1}}, "/api/submit",
+              "setup: .*unexpected keyword argument 'colour'"),
+             ({"player": "p1", "rounds": 51}, "/api/progress", "rounds: .*less than or equal to 50"),
+             ({"player": "p1", "rounds": "2"}, "/api/progress", "rounds: .*valid integer"),
+             ({"student": "eve", "setup": SETUP.to_dict(), "exercise": "nope", "answer": 1},
+              "/api/attempt", "unknown exercise 'nope'"),
+             ({"student": "eve", "setup": SETUP.to_dict(), "exercise": "revenue_max_flat_rate",
+               "answer": "NaN"}, "/api/attempt", "answer: .*finite number")]
+    for payload, endpoint, reason in cases:
+        with pytest.raises(ValueError, match=f"refused \\(400\\): {reason}"):
+            submit_over_http(url, CODE, payload, endpoint=endpoint)
+    assert store.ranking().empty and store.players(CODE).empty
+
+
+def test_other_paths_are_json_404s_and_a_failure_is_a_one_line_500(board, monkeypatch):
+    url, _, store = board
+    for method, path, reason in (("GET", "/nope", "no page /nope"),
+                                 ("POST", "/api/nope", "POST only to /api/submit")):
+        req = urllib.request.Request(f"{url}{path}", data=b"{}" if method == "POST" else None,
+                                     method=method)
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(req, timeout=5)
+        assert err.value.code == 404 and reason in json.loads(err.value.read())["error"]
+
+    def broken(*_):
+        raise RuntimeError("disk on fire\nsecond line")
+
+    monkeypatch.setattr(ClassStore, "ranking", broken)
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(f"{url}/api/ranking?key={KEY}", timeout=5)
+    assert err.value.code == 500 and json.loads(err.value.read()) == {
+        "error": "the board failed on this request (RuntimeError); tell the lecturer"}
+
+
+def test_a_slow_lecturers_page_does_not_hold_up_the_students(board, monkeypatch):
+    """The console and the exports run on the board's thread pool: while one is busy, a
+    student's submission is served (it would time out if the event loop waited)."""
+    import threading
+
+    url, _, store = board
+    submitted = threading.Event()
+    original = ClassStore.export_csv
+
+    def slow_export(self, class_code=None):
+        assert submitted.wait(10), "the submission was not served while the export ran"
+        return original(self, class_code)
+
+    monkeypatch.setattr(ClassStore, "export_csv", slow_export)
+    export = {}
+    reader = threading.Thread(target=lambda: export.update(
+        csv=urllib.request.urlopen(f"{url}/export.csv?key={KEY}", timeout=15).read()))
+    reader.start()
+    submit_over_http(url, CODE, _submission("ann"), timeout=5)
+    submitted.set()
+    reader.join()
+    assert b"ann" in export["csv"]

@@ -55,17 +55,12 @@ an unexpected failure into a ``500`` with one line. The CSV exports prefix cells
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import logging
-import math
 import os
 import threading
 import urllib.request
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, quote, urlencode
 
@@ -75,135 +70,37 @@ from tornado.ioloop import IOLoop
 from tornado.netutil import bind_sockets
 from tornado.web import Application, HTTPError, RequestHandler
 
+from econsim.classroom.board import MAX_SETTINGS, Board, BoardLimits, Refused
 from econsim.classroom.bodies import Attempt, Progress, Submission, parse
-from econsim.classroom.game import Game, GameSetup
-from econsim.classroom.limits import Limit, RateLimiter
-from econsim.classroom.store import ClassStore, setting_key
+from econsim.classroom.game import GameSetup
+from econsim.classroom.store import ClassStore
+
+__all__ = ["CODE_ENV", "MAX_BODY", "MAX_HEADER", "MAX_SETTINGS", "URL_ENV", "BoardLimits",
+           "BoardServer", "board_from_env", "checker_from_env", "make_app", "setup_from_board",
+           "submit_over_http", "submitter_from_env"]
 
 #: Largest request body accepted (bytes).
 MAX_BODY = 64_000
 #: Largest request head (request line and headers, bytes): tornado's default, said explicitly.
 MAX_HEADER = 65_536
-#: Most game settings one class's board takes submissions and tries for (each new setting costs
-#: an optimum on the lecturer's page; the console caches 8).
-MAX_SETTINGS = 6
+
+#: Environment variables through which the served notebook finds the board.
+URL_ENV, CODE_ENV = "ECONSIM_CLASSROOM_URL", "ECONSIM_CLASSROOM_CODE"
 
 _log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class BoardLimits:
-    """What one client may ask of the board.
-
-    ``per_client``: every request from one address (a class behind one NAT address included);
-    ``per_student``: posts naming one student or page from one address; ``request_timeout``:
-    seconds to send a request's headers, and again its body, before the board closes the
-    connection (a ``Content-Length`` larger than the body sent is such a request), and the
-    longest an idle kept-alive connection stays open. ``max_settings``: distinct game settings
-    accepted per class (the lecturer's current one always is). ``workers``: threads for the
-    work that blocks (store, replays, the console page).
-    """
-
-    per_client: Limit = field(default_factory=lambda: Limit(capacity=300, rate=30))
-    per_student: Limit = field(default_factory=lambda: Limit(capacity=20, rate=1))
-    request_timeout: float = 10.0
-    max_settings: int = MAX_SETTINGS
-    workers: int = 8
-
-    def __post_init__(self) -> None:
-        if not self.request_timeout > 0:
-            raise ValueError(f"request_timeout must be > 0 seconds; got {self.request_timeout!r}")
-        if not (isinstance(self.max_settings, int) and self.max_settings >= 1):
-            raise ValueError(f"max_settings must be an integer >= 1; got {self.max_settings!r}")
-        if not (isinstance(self.workers, int) and 1 <= self.workers <= 64):
-            raise ValueError(f"workers must be an integer in [1, 64]; got {self.workers!r}")
-
-
-class _Refused(HTTPError):
-    """A request refused with an HTTP status and a one-line reason (sent as ``{"error"}``)."""
-
-    def __init__(self, status: int, reason: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(status)
-        self.text, self.headers = reason, headers or {}
-
-
-#: Environment variables through which the served notebook finds the board.
-URL_ENV, CODE_ENV = "ECONSIM_CLASSROOM_URL", "ECONSIM_CLASSROOM_CODE"
-
-
-@lru_cache(maxsize=8)
-def _game(setup_json: str) -> Game:
-    return Game(GameSetup(**json.loads(setup_json)))
-
-
-def check_attempt(store: ClassStore, class_code: str, attempt: Attempt) -> tuple[int, dict]:
-    """Check and log one exercise try (see ``POST /api/attempt``): (HTTP status, JSON body)."""
-    from econsim.classroom.exercises import MAX_ATTEMPTS, check
-
-    used, solved = store.attempts_used(class_code, attempt.student, attempt.exercise)
-    if solved:
-        return 409, {"error": "already solved", "attempts_left": MAX_ATTEMPTS - used}
-    if used >= MAX_ATTEMPTS:
-        return 429, {"error": f"no tries left ({MAX_ATTEMPTS} per exercise)",
-                     "attempts_left": 0}
-    game = _game(json.dumps(attempt.setup.to_dict(), sort_keys=True))
-    result = check(attempt.exercise, attempt.answer, game, used)
-    store.log_attempt(class_code, attempt.student, attempt.exercise, attempt.answer,
-                      result.correct)
-    return 200, {"correct": result.correct, "message": result.message,
-                 "attempts_left": result.attempts_left}
-
-
-class Board:
-    """One class's board, apart from HTTP: its store and codes, the game it plays, the limits,
-    the rate limiters and the thread pool for blocking work."""
-
-    def __init__(self, store: ClassStore, class_code: str, teacher_key: str,
-                 default_setup: GameSetup | None = None,
-                 limits: BoardLimits | None = None) -> None:
-        self.store, self.class_code, self.teacher_key = store, class_code, teacher_key
-        self.default_setup = default_setup or GameSetup()
-        self.limits = limits or BoardLimits()
-        self.per_client = RateLimiter(self.limits.per_client)
-        self.per_student = RateLimiter(self.limits.per_student)
-        self.pool = ThreadPoolExecutor(self.limits.workers, thread_name_prefix="board")
-
-    def current_setup(self) -> GameSetup:
-        """The lecturer's game: chosen on the console, else the one the board started with."""
-        return self.store.session_setup(self.class_code) or self.default_setup
-
-    def check_setting(self, setup: GameSetup) -> None:
-        """Refuse a game setting beyond the class's :attr:`BoardLimits.max_settings`."""
-        key, current = setting_key(setup), setting_key(self.current_setup())
-        if key == current:
-            return
-        known = self.store.settings(self.class_code) | {current}
-        if key not in known and len(known) >= self.limits.max_settings:
-            raise _Refused(409, f"this class already plays {len(known)} game settings (at "
-                           f"most {self.limits.max_settings}); reload the page to get the "
-                           "lecturer's game")
-
-    def is_teacher(self, key: str) -> bool:
-        return hmac.compare_digest(key, self.teacher_key)
-
-    def take(self, limiter: RateLimiter, key: object, who: str) -> None:
-        """One token of ``limiter`` for ``key``, or a ``429`` saying when to come back."""
-        wait = limiter.take(key)
-        if wait > 0:
-            raise _Refused(429, f"too many requests from {who}; try again in "
-                           f"{math.ceil(wait)} s", {"Retry-After": str(math.ceil(wait))})
-
-
 def _first(args: dict[str, list[bytes]], name: str) -> str:
-    """The first value of a query or form field (``""`` if absent), as the client sent it."""
+    """The first value of a query field (``""`` if absent), as the client sent it."""
     values = args.get(name) or [b""]
     return values[0].decode("utf-8", errors="replace")
 
 
 class _Handler(RequestHandler):
     """What every page of the board shares: the per-address rate limit, JSON replies and
-    refusals, blocking work on the pool, and a JSON ``404`` for any other path."""
+    refusals (:class:`~econsim.classroom.board.Refused`), blocking work on the board's thread
+    pool, and a JSON ``404`` for any other path."""
 
     board: Board
 
@@ -218,32 +115,40 @@ class _Handler(RequestHandler):
         self.set_header("Content-Type", f"{ctype}; charset=utf-8")
         self.finish(body)
 
+    def send_error(self, status_code: int = 500, **kwargs: Any) -> None:
+        err = kwargs.get("exc_info", (None, None, None))[1]
+        super().send_error(err.status if isinstance(err, Refused) else status_code, **kwargs)
+
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         err = kwargs.get("exc_info", (None, None, None))[1]
-        if isinstance(err, _Refused):
-            text = err.text
+        if isinstance(err, Refused):
+            text = err.reason
             for name, value in err.headers.items():
                 self.set_header(name, value)
-        elif isinstance(err, HTTPError):
+        elif isinstance(err, HTTPError) or err is None:
             text = self._reason
-        else:  # one line to the client; the log has one line too (log_exception)
+        else:  # one line to the client (and one in the log: log_exception)
             text = (f"the board failed on this request ({type(err).__name__}); tell the "
                     "lecturer")
         self.set_header("Content-Type", "application/json; charset=utf-8")
         self.finish(json.dumps({"error": text}))
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
-        if not isinstance(value, HTTPError):
+        if not isinstance(value, (HTTPError, Refused)):
             _log.error("class board: %s %s failed: %s: %s", self.request.method,
-                       self.request.path, typ.__name__, str(value).splitlines()[:1])
+                       self.request.path, typ.__name__, (str(value).splitlines() or [""])[0])
 
     async def blocking(self, work: Callable[..., T], *args: Any) -> T:
-        """``work(*args)`` on the board's thread pool (the event loop keeps serving)."""
-        return await IOLoop.current().run_in_executor(self.board.pool, work, *args)
+        """``work(*args)`` on the board's thread pool (the event loop keeps serving); a
+        ``ValueError`` / ``TypeError`` of it is bad input, a ``400`` with its first line."""
+        try:
+            return await IOLoop.current().run_in_executor(self.board.pool, work, *args)
+        except (ValueError, TypeError) as err:
+            raise Refused(400, str(err).splitlines()[0]) from None
 
     def teacher_or_403(self, key: str) -> None:
         if not self.board.is_teacher(key):
-            raise _Refused(403, "wrong or missing teacher key (?key=...)")
+            raise Refused(403, "wrong or missing teacher key (?key=...)")
 
     def get(self, *_: str) -> None:
         self.reply(404, json.dumps({"error": f"no page {self.request.path}; pages: /teacher, "
@@ -265,9 +170,8 @@ class _Health(_Handler):
 
 class _Setup(_Handler):
     async def get(self, *_: str) -> None:
-        if not hmac.compare_digest(_first(self.request.query_arguments, "code"),
-                                   self.board.class_code):
-            raise _Refused(403, "wrong class code (?code=...)")
+        if not self.board.is_class(_first(self.request.query_arguments, "code")):
+            raise Refused(403, "wrong class code (?code=...)")
         setup = await self.blocking(self.board.current_setup)
         self.reply(200, json.dumps(setup.to_dict()))
 
@@ -285,46 +189,20 @@ class _TeacherPage(_Handler):
         self.reply(200, await self.blocking(self.render_page, self.board), self.ctype)
 
 
-def _ranking(board: Board) -> str:
-    return board.store.ranking(board.class_code).drop(columns=["rates"]).to_json(
-        orient="records")
-
-
-def _console(board: Board) -> str:
-    from econsim.classroom.console import teacher_page
-
-    return teacher_page(board.store, board.class_code, board.teacher_key, board.current_setup())
-
-
-def _teacher_action(board: Board, action: str, form: dict[str, list[str]]) -> None:
-    """A console form: reset the class, delete one entry, or change the game."""
-    from econsim.classroom.console import setup_from_form
-
-    if action == "reset":
-        board.store.reset(board.class_code)
-    elif action == "delete":
-        board.store.delete(board.class_code, int(form.get("id", ["-1"])[0]))
-    else:
-        board.store.set_session_setup(board.class_code,
-                                      setup_from_form(board.current_setup(), form))
-
-
 class _TeacherAction(_Handler):
     """``POST /teacher/{reset,delete,setup}`` (a form with the teacher key), ``303`` back."""
 
     async def post(self, action: str) -> None:
         form = parse_qs(self.request.body.decode("utf-8", errors="replace"))
         self.teacher_or_403(form.get("key", [""])[0])
-        try:
-            await self.blocking(_teacher_action, self.board, action, form)
-        except (ValueError, TypeError) as err:
-            raise _Refused(400, str(err).splitlines()[0]) from None
+        await self.blocking(self.board.teacher_action, action, form)
         self.redirect(f"/teacher?key={quote(self.board.teacher_key)}", status=303)
 
 
 class _Api(_Handler):
-    """A JSON ``POST`` of a student's page: its class code, then its body as ``model``, then
-    ``serve(board, body)`` on the pool, which answers (HTTP status, JSON body)."""
+    """A JSON ``POST`` of a student's page: its class code, then its body as ``model``
+    (:mod:`econsim.classroom.bodies`), then ``serve(board, body)`` on the pool, which answers
+    (HTTP status, JSON body)."""
 
     def initialize(self, board: Board, model: type[BaseModel],  # type: ignore[override]
                    serve: Callable[[Board, Any], tuple[int, dict]]) -> None:
@@ -334,17 +212,17 @@ class _Api(_Handler):
     def json_object(self) -> dict:
         """The body as a JSON object with the class's code (which is removed from it)."""
         if not self.request.body:
-            raise _Refused(400, f"body must be 1..{MAX_BODY} bytes of JSON")
+            raise Refused(400, f"body must be 1..{MAX_BODY} bytes of JSON")
         try:
             payload = json.loads(self.request.body)
         except RecursionError:  # e.g. [[[[…]]]] 30,000 deep
-            raise _Refused(400, "body nests too deeply to be a submission") from None
+            raise Refused(400, "body nests too deeply to be a submission") from None
         except ValueError:
-            raise _Refused(400, "body must be JSON") from None
+            raise Refused(400, "body must be JSON") from None
         if not isinstance(payload, dict):
-            raise _Refused(400, "body must be a JSON object")
-        if not hmac.compare_digest(str(payload.pop("class_code", "")), self.board.class_code):
-            raise _Refused(403, "wrong class code")
+            raise Refused(400, "body must be a JSON object")
+        if not self.board.is_class(str(payload.pop("class_code", ""))):
+            raise Refused(403, "wrong class code")
         return payload
 
     async def post(self, *_: str) -> None:
@@ -355,43 +233,35 @@ class _Api(_Handler):
                             "this student")
         try:
             body = parse(self.model, payload)
-            status, answer = await self.blocking(self.serve, self.board, body)
-        except (ValueError, TypeError) as err:
-            raise _Refused(400, str(err).splitlines()[0]) from None
+        except ValueError as err:
+            raise Refused(400, str(err)) from None
+        status, answer = await self.blocking(self.serve, self.board, body)
         self.reply(status, json.dumps(answer))
 
 
-def _submit(board: Board, body: Submission) -> tuple[int, dict]:
-    board.check_setting(body.setup)
-    return 201, {"id": board.store.submit(body.payload(), board.class_code)}
-
-
-def _attempt(board: Board, body: Attempt) -> tuple[int, dict]:
-    board.check_setting(body.setup)
-    return check_attempt(board.store, board.class_code, body)
-
-
-def _progress(board: Board, body: Progress) -> tuple[int, dict]:
-    board.store.see_player(board.class_code, body.player, body.student, body.rounds)
-    return 200, {"ok": True}
+#: Lecturer's pages: path → (what renders it, content type).
+TEACHER_PAGES: dict[str, tuple[Callable[[Board], str], str]] = {
+    r"/api/ranking": (Board.ranking_json, "application/json"),
+    r"/teacher": (Board.console, "text/html"),
+    r"/export\.csv": (Board.export_csv, "text/csv"),
+    r"/export_exercises\.csv": (Board.exercise_csv, "text/csv"),
+}
+#: A student page's posts: name → (body model, what serves it).
+STUDENT_POSTS: dict[str, tuple[type[BaseModel], Callable[[Board, Any], tuple[int, dict]]]] = {
+    "submit": (Submission, Board.submit),
+    "attempt": (Attempt, Board.attempt),
+    "progress": (Progress, Board.progress),
+}
 
 
 def make_app(board: Board) -> Application:
-    """The board's routes as a tornado application (quiet: no line per request)."""
-    pages = {
-        r"/api/ranking": (_ranking, "application/json"),
-        r"/teacher": (_console, "text/html"),
-        r"/export\.csv": (lambda b: b.store.export_csv(b.class_code), "text/csv"),
-        r"/export_exercises\.csv": (lambda b: b.store.exercise_csv(b.class_code), "text/csv"),
-    }
-    apis = {"submit": (Submission, _submit), "attempt": (Attempt, _attempt),
-            "progress": (Progress, _progress)}
+    """The board's routes as a tornado application (quiet: no log line per request)."""
     routes: list[tuple] = [(r"/health", _Health, {"board": board}),
                            (r"/api/setup", _Setup, {"board": board})]
     routes += [(path, _TeacherPage, {"board": board, "render": render, "ctype": ctype})
-               for path, (render, ctype) in pages.items()]
+               for path, (render, ctype) in TEACHER_PAGES.items()]
     routes += [(rf"/api/{name}", _Api, {"board": board, "model": model, "serve": serve})
-               for name, (model, serve) in apis.items()]
+               for name, (model, serve) in STUDENT_POSTS.items()]
     routes += [(r"/teacher/(reset|delete|setup)", _TeacherAction, {"board": board}),
                (r".*", _Handler, {"board": board})]
     return Application(routes, log_function=lambda handler: None)

@@ -282,6 +282,7 @@ class BoardServer:
         self._ready = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopped: asyncio.Event | None = None
+        self._failed: BaseException | None = None
 
     @property
     def port(self) -> int:
@@ -290,13 +291,19 @@ class BoardServer:
     def http_server(self) -> HTTPServer:
         """The tornado HTTP server with the board's size and time limits."""
         limits = self.board.limits
+        # the read buffer holds a head and a body, twice over for a pipelined request
         return HTTPServer(self.app, max_body_size=MAX_BODY, max_header_size=MAX_HEADER,
                           max_buffer_size=2 * (MAX_BODY + MAX_HEADER),
                           idle_connection_timeout=limits.request_timeout,
                           body_timeout=limits.request_timeout)
 
     def _serve(self) -> None:
-        asyncio.run(self._main())
+        try:
+            asyncio.run(self._main())
+        except BaseException as err:  # noqa: BLE001 - start() raises it in the caller's thread
+            self._failed = err
+        finally:
+            self._ready.set()
 
     async def _main(self) -> None:
         self._loop, self._stopped = asyncio.get_running_loop(), asyncio.Event()
@@ -313,6 +320,8 @@ class BoardServer:
     def start(self) -> BoardServer:
         self.thread.start()
         self._ready.wait()
+        if self._failed is not None:
+            raise RuntimeError(f"the class board did not start: {self._failed}") from self._failed
         return self
 
     def stop(self) -> None:

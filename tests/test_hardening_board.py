@@ -1,7 +1,8 @@
 """The class board trusts no client (issue 25), over loopback HTTP: malformed or endless
-bodies get a reply instead of a crashed or held thread, one client cannot flood the board,
-names cannot carry control characters, a class cannot be made to compute optima for any number
-of game settings, and the CSV exports cannot run formulas in a spreadsheet."""
+requests are refused or cut off by tornado's HTTP layer instead of crashing or holding the
+board, bodies are checked field by field, one client cannot flood the board, names cannot
+carry control characters, a class cannot be made to compute optima for any number of game
+settings, and the CSV exports cannot run formulas in a spreadsheet."""
 
 from __future__ import annotations
 
@@ -17,7 +18,13 @@ import pytest
 
 from econsim.classroom.game import GameSetup
 from econsim.classroom.limits import Limit, RateLimiter
-from econsim.classroom.server import MAX_SETTINGS, BoardLimits, BoardServer, submit_over_http
+from econsim.classroom.server import (
+    MAX_BODY,
+    MAX_SETTINGS,
+    BoardLimits,
+    BoardServer,
+    submit_over_http,
+)
 from econsim.classroom.store import ClassStore, csv_safe
 
 CODE, KEY = "blue-fox", "teacher-key"
@@ -49,7 +56,8 @@ def _raw(port: int, request: bytes, wait: float = 5.0) -> tuple[int, dict]:
 def _post(port: int, body: bytes, length: str | None = None) -> tuple[int, dict]:
     length = str(len(body)) if length is None else length
     return _raw(port, b"POST /api/submit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
-                b"\r\nContent-Length: " + length.encode() + b"\r\n\r\n" + body)
+                b"\r\nConnection: close\r\nContent-Length: " + length.encode() + b"\r\n\r\n"
+                + body)
 
 
 def _submission(student: object, setup: GameSetup = SETUP) -> dict:
@@ -58,26 +66,30 @@ def _submission(student: object, setup: GameSetup = SETUP) -> dict:
 
 def test_malformed_lengths_and_deep_json_are_answered(board):
     _, port, store = board
-    assert _post(port, b"{}", "abc") == (400, {"error": "Content-Length must be a whole number "
-                                                        "of bytes"})
-    assert _post(port, b"{}", "-5")[0] == 400
-    status, answer = _post(port, b"", str(10**9))
-    assert status == 413 and "at most 64000 bytes" in answer["error"]
+    # tornado's HTTP layer refuses these before reading a byte of body: a bare 400 (its reply)
+    for length in ("abc", "-5", str(10**9), str(MAX_BODY + 1)):
+        assert _post(port, b"{}", length) == (400, {})
+    assert _post(port, b" " * (MAX_BODY + 1)) == (400, {})
+    assert _post(port, b" " * MAX_BODY) == (400, {"error": "body must be JSON"})  # read whole
     deep = b"[" * 30_000 + b"]" * 30_000
     status, answer = _post(port, deep)
     assert status == 400 and "nests too deeply" in answer["error"]
     assert store.ranking().empty
 
 
-def test_a_body_shorter_than_its_length_does_not_hold_the_board(board):
+def test_a_request_that_stops_arriving_does_not_hold_the_board(board):
+    """A body shorter than its Content-Length, or headers that never end: the board serves
+    others meanwhile and closes that connection after the request timeout (0.5 s here)."""
     url, port, _ = board
-    t0 = time.perf_counter()
-    status, answer = _raw(port, b"POST /api/submit HTTP/1.1\r\nHost: x\r\nContent-Length: 500"
-                          b"\r\n\r\n{\"student\": ")  # and then nothing more
-    assert status == 408 and "did not arrive within 0.5 s" in answer["error"]
-    assert time.perf_counter() - t0 < 4
-    with urllib.request.urlopen(f"{url}/health", timeout=5) as resp:
-        assert resp.read() == b"ok"
+    for stalled in (b"POST /api/submit HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n"
+                    b"{\"student\": ", b"POST /api/submit HTTP/1.1\r\nHost: x\r\n"):
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            t0 = time.perf_counter()
+            sock.sendall(stalled)  # and then nothing more
+            with urllib.request.urlopen(f"{url}/health", timeout=5) as resp:
+                assert resp.read() == b"ok"
+            assert sock.recv(65536) == b""  # closed, by tornado's body / header timeout
+            assert time.perf_counter() - t0 < 4
 
 
 def test_names_with_control_characters_or_of_another_type_are_refused(board):
@@ -170,3 +182,87 @@ def test_csv_exports_do_not_run_formulas(board):
 
     frame = pd.DataFrame({"n": [-1.5], "s": ["-x"]})  # numbers stay numbers
     assert csv_safe(frame).to_dict("list") == {"n": [-1.5], "s": ["'-x"]}
+
+
+def test_the_board_is_tornado_with_its_limits(board):
+    """The claim of docs/hardening.md: a tornado application on a tornado HTTP server whose
+    connection parameters carry the board's size and time limits."""
+    import tornado.web
+
+    url, _, _ = board
+    with urllib.request.urlopen(f"{url}/health", timeout=5) as resp:
+        assert resp.headers["Server"].startswith("TornadoServer/")
+    server = BoardServer(ClassStore(board[2].path), CODE, KEY,
+                         limits=BoardLimits(request_timeout=0.5))
+    try:
+        assert isinstance(server.app, tornado.web.Application)
+        params = server.http_server().conn_params
+        assert (params.max_body_size, params.body_timeout, params.header_timeout) == (
+            MAX_BODY, 0.5, 0.5)
+    finally:
+        server.stop()
+    with pytest.raises(ValueError, match="request_timeout must be > 0"):
+        BoardLimits(request_timeout=0)
+
+
+def test_bodies_are_checked_field_by_field(board):
+    """Typed bodies (econsim.classroom.bodies): a refusal names the field that is wrong."""
+    url, _, store = board
+    cases = [({"student": "eve", "setup": SETUP.to_dict()}, "/api/submit", "rates: Field required"),
+             (_submission("eve") | {"rates": [["x", 0.2, 0.3]]}, "/api/submit", "rates.0.0"),
+             (_submission("eve") | {"setup": {"brackets": 3, "colour": 1}}, "/api/submit",
+              "setup: .*unexpected keyword argument 'colour'"),
+             ({"player": "p1", "rounds": 51}, "/api/progress", "rounds: .*less than or equal to 50"),
+             ({"player": "p1", "rounds": "2"}, "/api/progress", "rounds: .*valid integer"),
+             ({"student": "eve", "setup": SETUP.to_dict(), "exercise": "nope", "answer": 1},
+              "/api/attempt", "unknown exercise 'nope'"),
+             ({"student": "eve", "setup": SETUP.to_dict(), "exercise": "revenue_max_flat_rate",
+               "answer": "NaN"}, "/api/attempt", "answer: .*finite number")]
+    for payload, endpoint, reason in cases:
+        with pytest.raises(ValueError, match=f"refused \\(400\\): {reason}"):
+            submit_over_http(url, CODE, payload, endpoint=endpoint)
+    assert store.ranking().empty and store.players(CODE).empty
+
+
+def test_other_paths_are_json_404s_and_a_failure_is_a_one_line_500(board, monkeypatch):
+    url, _, store = board
+    for method, path, reason in (("GET", "/nope", "no page /nope"),
+                                 ("POST", "/api/nope", "POST only to /api/submit")):
+        req = urllib.request.Request(f"{url}{path}", data=b"{}" if method == "POST" else None,
+                                     method=method)
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(req, timeout=5)
+        assert err.value.code == 404 and reason in json.loads(err.value.read())["error"]
+
+    def broken(*_):
+        raise RuntimeError("disk on fire\nsecond line")
+
+    monkeypatch.setattr(ClassStore, "ranking", broken)
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(f"{url}/api/ranking?key={KEY}", timeout=5)
+    assert err.value.code == 500 and json.loads(err.value.read()) == {
+        "error": "the board failed on this request (RuntimeError); tell the lecturer"}
+
+
+def test_a_slow_lecturers_page_does_not_hold_up_the_students(board, monkeypatch):
+    """The console and the exports run on the board's thread pool: while one is busy, a
+    student's submission is served (it would time out if the event loop waited)."""
+    import threading
+
+    url, _, store = board
+    submitted = threading.Event()
+    original = ClassStore.export_csv
+
+    def slow_export(self, class_code=None):
+        assert submitted.wait(10), "the submission was not served while the export ran"
+        return original(self, class_code)
+
+    monkeypatch.setattr(ClassStore, "export_csv", slow_export)
+    export = {}
+    reader = threading.Thread(target=lambda: export.update(
+        csv=urllib.request.urlopen(f"{url}/export.csv?key={KEY}", timeout=15).read()))
+    reader.start()
+    submit_over_http(url, CODE, _submission("ann"), timeout=5)
+    submitted.set()
+    reader.join()
+    assert b"ann" in export["csv"]

@@ -1,4 +1,4 @@
-"""The class board: a small HTTP server next to the Voilà app (``econsim classroom``).
+"""The class board: a small tornado server next to the Voilà app (``econsim classroom``).
 
 Endpoints (``code`` is the class code, ``key`` the teacher key printed at start-up):
 
@@ -33,343 +33,305 @@ Endpoints (``code`` is the class code, ``key`` the teacher key printed at start-
 ``GET /health``
     ``ok``.
 
-A :class:`~http.server.ThreadingHTTPServer` handles each request on its own thread; the store
-(SQLite, WAL) serialises the writes, so simultaneous submissions are all kept.
+The server is tornado (``tornado.web.Application`` on a ``tornado.httpserver.HTTPServer``), the
+framework Jupyter and Voilà run on, so it is installed and maintained with them and adds nothing
+to the environment. One event loop, in its own thread (:class:`BoardServer`), reads every
+request; the work that blocks (SQLite, replays, the console's optima and figures) runs on a small
+thread pool, and the store (SQLite, WAL) serialises the writes, so simultaneous submissions are
+all kept and a slow client or a slow page holds no one else up.
 
-No client is trusted (:class:`BoardLimits`): a body is at most :data:`MAX_BODY` bytes with a
-``Content-Length`` that is a whole number (else ``400``/``413``) and must arrive within the
-request timeout (else ``408``; a client cannot hold a thread); JSON nested too deeply is a
-``400``; each address and each student name per address has a token bucket (``429`` with
-``Retry-After``); names are strings without control characters; a class accepts at most
-:data:`MAX_SETTINGS` game settings (``409``; each costs an optimum on the lecturer's page); an
-unexpected failure is a ``500`` with one line, never a dropped connection. The CSV exports
-prefix cells starting with ``=``, ``+``, ``-``, ``@`` with ``'`` (no formula runs in a
-spreadsheet). The server stays on the standard library: its handful of endpoints needs these
-checks, not a framework (tornado would add routing, not the limits).
+No client is trusted (:class:`BoardLimits`). Tornado's HTTP layer refuses a ``Content-Length``
+that is not a whole number or exceeds :data:`MAX_BODY` (``400``, before any body is read),
+headers beyond :data:`MAX_HEADER`, and closes a connection whose headers or body do not arrive
+within the request timeout. The handlers then refuse JSON nested too deeply (``400``), check
+each body field by field (:mod:`econsim.classroom.bodies`: ``400`` naming the field; names are
+strings without control characters), give each address and each student name per address a
+token bucket (``429`` with ``Retry-After``), accept at most :data:`MAX_SETTINGS` game settings
+per class (``409``; each costs an optimum on the lecturer's page, whose cache holds 8), and turn
+an unexpected failure into a ``500`` with one line. The CSV exports prefix cells starting with
+``=``, ``+``, ``-``, ``@`` with ``'`` (no formula runs in a spreadsheet).
 """
 
 from __future__ import annotations
 
-import hmac
+import asyncio
 import json
-import math
+import logging
 import os
 import threading
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import lru_cache
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, quote, urlencode, urlparse
+from typing import Any, TypeVar
+from urllib.parse import parse_qs, quote, urlencode
 
-from econsim.classroom.game import Game, GameSetup
-from econsim.classroom.limits import Limit, RateLimiter
-from econsim.classroom.store import ClassStore, setting_key
+from pydantic import BaseModel
+from tornado.httpserver import HTTPServer
+from tornado.ioloop import IOLoop
+from tornado.netutil import bind_sockets
+from tornado.web import Application, HTTPError, RequestHandler
+
+from econsim.classroom.board import MAX_SETTINGS, Board, BoardLimits, Refused
+from econsim.classroom.bodies import Attempt, Progress, Submission, parse
+from econsim.classroom.game import GameSetup
+from econsim.classroom.store import ClassStore
+
+__all__ = ["CODE_ENV", "MAX_BODY", "MAX_HEADER", "MAX_SETTINGS", "URL_ENV", "BoardLimits",
+           "BoardServer", "board_from_env", "checker_from_env", "make_app", "setup_from_board",
+           "submit_over_http", "submitter_from_env"]
 
 #: Largest request body accepted (bytes).
 MAX_BODY = 64_000
-#: Most game settings one class's board takes submissions and tries for (each new setting costs
-#: an optimum on the lecturer's page; the console caches 8).
-MAX_SETTINGS = 6
-
-
-@dataclass(frozen=True)
-class BoardLimits:
-    """What one client may ask of the board.
-
-    ``per_client``: every request from one address (a class behind one NAT address included);
-    ``per_student``: posts naming one student or page from one address; ``request_timeout``:
-    seconds to send a request (headers and body) before the board answers 408 and closes; a
-    ``Content-Length`` larger than the body sent is such a request. ``max_settings``: distinct
-    game settings accepted per class (the lecturer's current one always is).
-    """
-
-    per_client: Limit = field(default_factory=lambda: Limit(capacity=300, rate=30))
-    per_student: Limit = field(default_factory=lambda: Limit(capacity=20, rate=1))
-    request_timeout: float = 10.0
-    max_settings: int = MAX_SETTINGS
-
-
-class _Refused(Exception):
-    """A request refused with an HTTP status and a one-line reason."""
-
-    def __init__(self, status: int, reason: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(reason)
-        self.status, self.reason, self.headers = status, reason, headers or {}
-
+#: Largest request head (request line and headers, bytes): tornado's default, said explicitly.
+MAX_HEADER = 65_536
 
 #: Environment variables through which the served notebook finds the board.
 URL_ENV, CODE_ENV = "ECONSIM_CLASSROOM_URL", "ECONSIM_CLASSROOM_CODE"
 
-
-@lru_cache(maxsize=8)
-def _game(setup_json: str) -> Game:
-    return Game(GameSetup(**json.loads(setup_json)))
+_log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
-def check_attempt(store: ClassStore, class_code: str, payload: dict) -> tuple[int, dict]:
-    """Check and log one exercise try (see ``POST /api/attempt``): (HTTP status, JSON body)."""
-    from econsim.classroom.exercises import EXERCISES, MAX_ATTEMPTS, check
-
-    student = str(payload.get("student", "")).strip()
-    exercise = str(payload.get("exercise", ""))
-    EXERCISES.get(exercise)  # unknown names: ValueError listing the valid ones
-    if not isinstance(payload.get("setup"), dict):
-        raise ValueError("setup must be a JSON object of game settings")
-    setup = GameSetup(**payload["setup"])
-    if not student:
-        raise ValueError("student must be a non-empty name (enter your name first)")
-    used, solved = store.attempts_used(class_code, student, exercise)
-    if solved:
-        return 409, {"error": "already solved", "attempts_left": MAX_ATTEMPTS - used}
-    if used >= MAX_ATTEMPTS:
-        return 429, {"error": f"no tries left ({MAX_ATTEMPTS} per exercise)",
-                     "attempts_left": 0}
-    result = check(exercise, payload.get("answer"), _game(json.dumps(setup.to_dict(),
-                                                                     sort_keys=True)), used)
-    store.log_attempt(class_code, student, exercise, float(payload["answer"]), result.correct)
-    return 200, {"correct": result.correct, "message": result.message,
-                 "attempts_left": result.attempts_left}
+def _first(args: dict[str, list[bytes]], name: str) -> str:
+    """The first value of a query field (``""`` if absent), as the client sent it."""
+    values = args.get(name) or [b""]
+    return values[0].decode("utf-8", errors="replace")
 
 
-def make_handler(store: ClassStore, class_code: str, teacher_key: str,
-                 default_setup: GameSetup | None = None,
-                 limits: BoardLimits | None = None) -> type:
-    """The request handler class bound to one store, its codes, the default game and the
-    limits (:class:`BoardLimits`)."""
-    from econsim.classroom.console import setup_from_form, teacher_page
+class _Handler(RequestHandler):
+    """What every page of the board shares: the per-address rate limit, JSON replies and
+    refusals (:class:`~econsim.classroom.board.Refused`), blocking work on the board's thread
+    pool, and a JSON ``404`` for any other path."""
 
-    limits = limits or BoardLimits()
-    per_client, per_student = RateLimiter(limits.per_client), RateLimiter(limits.per_student)
+    board: Board
 
-    def current_setup() -> GameSetup:
-        return store.session_setup(class_code) or default_setup or GameSetup()
+    def initialize(self, board: Board) -> None:
+        self.board = board
 
-    def check_setting(payload: dict) -> None:
-        """Refuse a game setting beyond the class's :attr:`BoardLimits.max_settings`."""
-        if not isinstance(payload.get("setup"), dict):
-            return  # the endpoint's own validation says what is wrong
-        key = setting_key(GameSetup(**payload["setup"]))
-        if key == setting_key(current_setup()):
-            return
-        known = store.settings(class_code) | {setting_key(current_setup())}
-        if key not in known and len(known) >= limits.max_settings:
-            raise _Refused(409, f"this class already plays {len(known)} game settings (at "
-                           f"most {limits.max_settings}); reload the page to get the "
-                           "lecturer's game")
+    def prepare(self) -> None:
+        self.board.take(self.board.per_client, self.request.remote_ip, "this address")
 
-    class Handler(BaseHTTPRequestHandler):
-        server_version = "econsim-classroom"
-        timeout = limits.request_timeout  # a client that stops sending is cut off
+    def reply(self, status: int, body: str | bytes, ctype: str = "application/json") -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", f"{ctype}; charset=utf-8")
+        self.finish(body)
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-            pass  # quiet: the console shows the URLs, not every request
+    def send_error(self, status_code: int = 500, **kwargs: Any) -> None:
+        err = kwargs.get("exc_info", (None, None, None))[1]
+        super().send_error(err.status if isinstance(err, Refused) else status_code, **kwargs)
 
-        def _send(self, status: int, body: str | bytes, ctype: str = "application/json",
-                  headers: dict[str, str] | None = None) -> None:
-            data = body.encode() if isinstance(body, str) else body
-            self.send_response(status)
-            self.send_header("Content-Type", f"{ctype}; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        err = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(err, Refused):
+            text = err.reason
+            for name, value in err.headers.items():
+                self.set_header(name, value)
+        elif isinstance(err, HTTPError) or err is None:
+            text = self._reason
+        else:  # one line to the client (and one in the log: log_exception)
+            text = (f"the board failed on this request ({type(err).__name__}); tell the "
+                    "lecturer")
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.finish(json.dumps({"error": text}))
 
-        def _refuse(self, err: _Refused) -> None:
-            if err.status in (408, 413):
-                self.close_connection = True  # what is left of the body is not read
-            try:
-                self._send(err.status, json.dumps({"error": err.reason}), headers=err.headers)
-            except OSError:
-                self.close_connection = True  # the client is gone
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        if not isinstance(value, (HTTPError, Refused)):
+            _log.error("class board: %s %s failed: %s: %s", self.request.method,
+                       self.request.path, typ.__name__, (str(value).splitlines() or [""])[0])
 
-        def _rate(self, limiter: RateLimiter, key: object, who: str) -> None:
-            wait = limiter.take(key)
-            if wait > 0:
-                raise _Refused(429, f"too many requests from {who}; try again in "
-                               f"{math.ceil(wait)} s", {"Retry-After": str(math.ceil(wait))})
+    async def blocking(self, work: Callable[..., T], *args: Any) -> T:
+        """``work(*args)`` on the board's thread pool (the event loop keeps serving); a
+        ``ValueError`` / ``TypeError`` of it is bad input, a ``400`` with its first line."""
+        try:
+            return await IOLoop.current().run_in_executor(self.board.pool, work, *args)
+        except (ValueError, TypeError) as err:
+            raise Refused(400, str(err).splitlines()[0]) from None
 
-        def _guarded(self, serve: Callable[[], None]) -> None:
-            """Serve one request; a refusal is its status and reason, anything unexpected a
-            500 with one line (never a dropped connection and a traceback in the log)."""
-            try:
-                if urlparse(self.path).path != "/health":
-                    self._rate(per_client, self.client_address[0], "this address")
-                serve()
-            except _Refused as err:
-                self._refuse(err)
-            except Exception as err:  # noqa: BLE001 - one line to the client, no traceback
-                self._refuse(_Refused(500, f"the board failed on this request "
-                                      f"({type(err).__name__}); tell the lecturer"))
+    def teacher_or_403(self, key: str) -> None:
+        if not self.board.is_teacher(key):
+            raise Refused(403, "wrong or missing teacher key (?key=...)")
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-            self._guarded(self._get)
+    def get(self, *_: str) -> None:
+        self.reply(404, json.dumps({"error": f"no page {self.request.path}; pages: /teacher, "
+                                    "/export.csv, /export_exercises.csv, /api/ranking, "
+                                    "/api/setup, /api/submit, /api/attempt"}))
 
-        def do_POST(self) -> None:  # noqa: N802
-            self._guarded(self._post)
-
-        def _read_body(self, *, allow_empty: bool) -> bytes:
-            """The request body: a ``Content-Length`` that is a whole number up to
-            :data:`MAX_BODY`, and that many bytes within the request timeout."""
-            raw = (self.headers.get("Content-Length") or "0").strip()
-            if not raw.isdigit():
-                raise _Refused(400, "Content-Length must be a whole number of bytes")
-            length = int(raw)
-            if length > MAX_BODY:
-                raise _Refused(413, f"body must be at most {MAX_BODY} bytes; got {length}")
-            if length == 0 and not allow_empty:
-                raise _Refused(400, f"body must be 1..{MAX_BODY} bytes of JSON")
-            try:
-                data = self.rfile.read(length)
-            except TimeoutError:
-                raise _Refused(408, f"the body did not arrive within "
-                               f"{limits.request_timeout:g} s") from None
-            if len(data) < length:
-                raise _Refused(400, f"body ended after {len(data)} of {length} bytes")
-            return data
-
-        def _teacher(self, query: dict) -> bool:
-            given = query.get("key", [""])[0]
-            if hmac.compare_digest(given, teacher_key):
-                return True
-            self._send(403, json.dumps({"error": "wrong or missing teacher key (?key=...)"}))
-            return False
-
-        def _redirect(self, location: str) -> None:
-            self.send_response(303)
-            self.send_header("Location", location)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def _get(self) -> None:
-            url = urlparse(self.path)
-            query = parse_qs(url.query)
-            teacher_pages = ("/api/ranking", "/teacher", "/export.csv", "/export_exercises.csv")
-            if url.path == "/health":
-                self._send(200, "ok", "text/plain")
-            elif url.path == "/api/setup":
-                if hmac.compare_digest(query.get("code", [""])[0], class_code):
-                    self._send(200, json.dumps(current_setup().to_dict()))
-                else:
-                    self._send(403, json.dumps({"error": "wrong class code (?code=...)"}))
-            elif url.path in teacher_pages and not self._teacher(query):
-                return
-            elif url.path == "/api/ranking":
-                rank = store.ranking(class_code).drop(columns=["rates"])
-                self._send(200, rank.to_json(orient="records"))
-            elif url.path == "/teacher":
-                self._send(200, teacher_page(store, class_code, teacher_key, current_setup()),
-                           "text/html")
-            elif url.path == "/export.csv":
-                self._send(200, store.export_csv(class_code), "text/csv")
-            elif url.path == "/export_exercises.csv":
-                self._send(200, store.exercise_csv(class_code), "text/csv")
-            else:
-                self._send(404, json.dumps({"error": f"no page {url.path}; pages: /teacher, "
-                                            "/export.csv, /export_exercises.csv, /api/ranking,"
-                                            " /api/setup, /api/submit, /api/attempt"}))
-
-        def _teacher_action(self, path: str) -> None:
-            """A console form (``application/x-www-form-urlencoded`` with the teacher key)."""
-            form = parse_qs(self._read_body(allow_empty=True).decode(errors="replace"))
-            if not self._teacher(form):
-                return
-            try:
-                if path == "/teacher/reset":
-                    store.reset(class_code)
-                elif path == "/teacher/delete":
-                    store.delete(class_code, int(form.get("id", ["-1"])[0]))
-                else:
-                    store.set_session_setup(class_code, setup_from_form(current_setup(), form))
-            except (ValueError, TypeError) as err:
-                self._send(400, json.dumps({"error": str(err).splitlines()[0]}))
-                return
-            self._redirect(f"/teacher?key={quote(teacher_key)}")
-
-        def _body(self) -> dict | None:
-            """The JSON body with a matching class code (``None``: an error was sent)."""
-            data = self._read_body(allow_empty=False)
-            try:
-                payload = json.loads(data)
-            except ValueError:
-                self._send(400, json.dumps({"error": "body must be JSON"}))
-                return None
-            except RecursionError:  # e.g. [[[[…]]]] 30,000 deep
-                self._send(400, json.dumps({"error": "body nests too deeply to be a "
-                                                     "submission"}))
-                return None
-            if not isinstance(payload, dict):
-                self._send(400, json.dumps({"error": "body must be a JSON object"}))
-                return None
-            code = str(payload.pop("class_code", ""))
-            if not hmac.compare_digest(code, class_code):
-                self._send(403, json.dumps({"error": "wrong class code"}))
-                return None
-            return payload
-
-        def _post(self) -> None:
-            path = urlparse(self.path).path
-            if path in ("/teacher/reset", "/teacher/delete", "/teacher/setup"):
-                self._teacher_action(path)
-                return
-            if path not in ("/api/submit", "/api/attempt", "/api/progress"):
-                self._send(404, json.dumps({"error": "POST only to /api/submit, /api/attempt, "
-                                            "/api/progress, /teacher/{reset,delete,setup}"}))
-                return
-            payload = self._body()
-            if payload is None:
-                return
-            name = payload.get("student") or payload.get("player")
-            if isinstance(name, str):
-                self._rate(per_student, (self.client_address[0], name.strip()[:200]),
-                           "this student")
-            try:
-                if path != "/api/progress":
-                    check_setting(payload)
-                if path == "/api/submit":
-                    status, answer = 201, {"id": store.submit(payload, class_code)}
-                elif path == "/api/progress":
-                    store.see_player(class_code, payload.get("player", ""),
-                                     payload.get("student", ""), payload.get("rounds", 0))
-                    status, answer = 200, {"ok": True}
-                else:
-                    status, answer = check_attempt(store, class_code, payload)
-            except (ValueError, TypeError) as err:
-                self._send(400, json.dumps({"error": str(err).splitlines()[0]}))
-                return
-            self._send(status, json.dumps(answer))
-
-    return Handler
+    def post(self, *_: str) -> None:
+        self.reply(404, json.dumps({"error": "POST only to /api/submit, /api/attempt, "
+                                    "/api/progress, /teacher/{reset,delete,setup}"}))
 
 
-class _Server(ThreadingHTTPServer):
-    # the default listen backlog (5) resets connections when a class submits at once
-    request_queue_size = 256
-    daemon_threads = True
+class _Health(_Handler):
+    def prepare(self) -> None:
+        pass  # not rate limited: what a monitor (or a test) polls
+
+    def get(self, *_: str) -> None:
+        self.reply(200, "ok", "text/plain")
+
+
+class _Setup(_Handler):
+    async def get(self, *_: str) -> None:
+        if not self.board.is_class(_first(self.request.query_arguments, "code")):
+            raise Refused(403, "wrong class code (?code=...)")
+        setup = await self.blocking(self.board.current_setup)
+        self.reply(200, json.dumps(setup.to_dict()))
+
+
+class _TeacherPage(_Handler):
+    """A page for the lecturer (``?key=``): ``render(board)`` gives its body."""
+
+    def initialize(self, board: Board, render: Callable[[Board], str],  # type: ignore[override]
+                   ctype: str) -> None:
+        super().initialize(board)
+        self.render_page, self.ctype = render, ctype
+
+    async def get(self, *_: str) -> None:
+        self.teacher_or_403(_first(self.request.query_arguments, "key"))
+        self.reply(200, await self.blocking(self.render_page, self.board), self.ctype)
+
+
+class _TeacherAction(_Handler):
+    """``POST /teacher/{reset,delete,setup}`` (a form with the teacher key), ``303`` back."""
+
+    async def post(self, action: str) -> None:
+        form = parse_qs(self.request.body.decode("utf-8", errors="replace"))
+        self.teacher_or_403(form.get("key", [""])[0])
+        await self.blocking(self.board.teacher_action, action, form)
+        self.redirect(f"/teacher?key={quote(self.board.teacher_key)}", status=303)
+
+
+class _Api(_Handler):
+    """A JSON ``POST`` of a student's page: its class code, then its body as ``model``
+    (:mod:`econsim.classroom.bodies`), then ``serve(board, body)`` on the pool, which answers
+    (HTTP status, JSON body)."""
+
+    def initialize(self, board: Board, model: type[BaseModel],  # type: ignore[override]
+                   serve: Callable[[Board, Any], tuple[int, dict]]) -> None:
+        super().initialize(board)
+        self.model, self.serve = model, serve
+
+    def json_object(self) -> dict:
+        """The body as a JSON object with the class's code (which is removed from it)."""
+        if not self.request.body:
+            raise Refused(400, f"body must be 1..{MAX_BODY} bytes of JSON")
+        try:
+            payload = json.loads(self.request.body)
+        except RecursionError:  # e.g. [[[[…]]]] 30,000 deep
+            raise Refused(400, "body nests too deeply to be a submission") from None
+        except ValueError:
+            raise Refused(400, "body must be JSON") from None
+        if not isinstance(payload, dict):
+            raise Refused(400, "body must be a JSON object")
+        if not self.board.is_class(str(payload.pop("class_code", ""))):
+            raise Refused(403, "wrong class code")
+        return payload
+
+    async def post(self, *_: str) -> None:
+        payload = self.json_object()
+        name = payload.get("student") or payload.get("player")
+        if isinstance(name, str):  # counted before the body is checked: bad posts count too
+            self.board.take(self.board.per_student, (self.request.remote_ip, name.strip()[:200]),
+                            "this student")
+        try:
+            body = parse(self.model, payload)
+        except ValueError as err:
+            raise Refused(400, str(err)) from None
+        status, answer = await self.blocking(self.serve, self.board, body)
+        self.reply(status, json.dumps(answer))
+
+
+#: Lecturer's pages: path → (what renders it, content type).
+TEACHER_PAGES: dict[str, tuple[Callable[[Board], str], str]] = {
+    r"/api/ranking": (Board.ranking_json, "application/json"),
+    r"/teacher": (Board.console, "text/html"),
+    r"/export\.csv": (Board.export_csv, "text/csv"),
+    r"/export_exercises\.csv": (Board.exercise_csv, "text/csv"),
+}
+#: A student page's posts: name → (body model, what serves it).
+STUDENT_POSTS: dict[str, tuple[type[BaseModel], Callable[[Board, Any], tuple[int, dict]]]] = {
+    "submit": (Submission, Board.submit),
+    "attempt": (Attempt, Board.attempt),
+    "progress": (Progress, Board.progress),
+}
+
+
+def make_app(board: Board) -> Application:
+    """The board's routes as a tornado application (quiet: no log line per request)."""
+    routes: list[tuple] = [(r"/health", _Health, {"board": board}),
+                           (r"/api/setup", _Setup, {"board": board})]
+    routes += [(path, _TeacherPage, {"board": board, "render": render, "ctype": ctype})
+               for path, (render, ctype) in TEACHER_PAGES.items()]
+    routes += [(rf"/api/{name}", _Api, {"board": board, "model": model, "serve": serve})
+               for name, (model, serve) in STUDENT_POSTS.items()]
+    routes += [(r"/teacher/(reset|delete|setup)", _TeacherAction, {"board": board}),
+               (r".*", _Handler, {"board": board})]
+    return Application(routes, log_function=lambda handler: None)
 
 
 class BoardServer:
-    """The class board on ``host:port`` (port 0 picks a free one), served from a thread."""
+    """The class board on ``host:port`` (port 0 picks a free one), served by tornado from its
+    own thread: ``start()`` returns once it accepts connections, ``stop()`` closes it."""
 
     def __init__(self, store: ClassStore, class_code: str, teacher_key: str,
                  host: str = "127.0.0.1", port: int = 0, setup: GameSetup | None = None,
                  limits: BoardLimits | None = None) -> None:
-        self.httpd = _Server((host, port), make_handler(store, class_code, teacher_key, setup,
-                                                        limits))
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.board = Board(store, class_code, teacher_key, setup, limits)
+        self.app = make_app(self.board)
+        # bound now, as before: a port in use fails here, and .port is known before start()
+        self.sockets = bind_sockets(port, host, backlog=256)
+        self.thread = threading.Thread(target=self._serve, name="class-board", daemon=True)
+        self._ready = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopped: asyncio.Event | None = None
+        self._failed: BaseException | None = None
 
     @property
     def port(self) -> int:
-        return int(self.httpd.server_address[1])
+        return int(self.sockets[0].getsockname()[1])
+
+    def http_server(self) -> HTTPServer:
+        """The tornado HTTP server with the board's size and time limits."""
+        limits = self.board.limits
+        # the read buffer holds a head and a body, twice over for a pipelined request
+        return HTTPServer(self.app, max_body_size=MAX_BODY, max_header_size=MAX_HEADER,
+                          max_buffer_size=2 * (MAX_BODY + MAX_HEADER),
+                          idle_connection_timeout=limits.request_timeout,
+                          body_timeout=limits.request_timeout)
+
+    def _serve(self) -> None:
+        try:
+            asyncio.run(self._main())
+        except BaseException as err:  # noqa: BLE001 - start() raises it in the caller's thread
+            self._failed = err
+        finally:
+            self._ready.set()
+
+    async def _main(self) -> None:
+        self._loop, self._stopped = asyncio.get_running_loop(), asyncio.Event()
+        server = self.http_server()
+        server.add_sockets(self.sockets)
+        self._ready.set()
+        await self._stopped.wait()
+        server.stop()
+        try:
+            await asyncio.wait_for(server.close_all_connections(), timeout=5)
+        except TimeoutError:
+            pass  # a connection still busy: the thread is a daemon, the process may end
 
     def start(self) -> BoardServer:
         self.thread.start()
+        self._ready.wait()
+        if self._failed is not None:
+            raise RuntimeError(f"the class board did not start: {self._failed}") from self._failed
         return self
 
     def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        if self._loop is not None and self._stopped is not None and self.thread.is_alive():
+            self._loop.call_soon_threadsafe(self._stopped.set)
+            self.thread.join(timeout=10)
+        else:
+            for sock in self.sockets:
+                sock.close()
+        self.board.pool.shutdown(wait=False, cancel_futures=True)
 
 
 def submit_over_http(url: str, class_code: str, payload: dict, timeout: float = 30.0,

@@ -77,7 +77,7 @@ def setting_key(setup: GameSetup) -> str:
             f"{setup.welfare}, N={setup.n_workers} seed {setup.seed}")
 
 
-def _check_name(name: object, what: str = "student", *, allow_empty: bool = False) -> str:
+def check_name(name: object, what: str = "student", *, allow_empty: bool = False) -> str:
     """A name as typed on a page: a string of at most :data:`MAX_NAME` characters without
     control characters (CR, LF, NUL… would forge lines in logs and exports)."""
     if not isinstance(name, str):
@@ -122,7 +122,7 @@ def validate_submission(payload: dict) -> tuple[str, GameSetup, list[list[float]
     missing = {"student", "setup", "rates"} - set(payload)
     if missing:
         raise ValueError(f"submission lacks {sorted(missing)}; needs student, setup, rates")
-    student = _check_name(payload["student"])
+    student = check_name(payload["student"])
     if not isinstance(payload["setup"], dict):
         raise ValueError("setup must be a JSON object of game settings")
     setup = GameSetup(**payload["setup"])
@@ -207,7 +207,7 @@ class ClassStore:
     def log_attempt(self, class_code: str, student: str, exercise: str, answer: float,
                     correct: bool) -> int:
         """Record one try at an exercise; returns its id."""
-        student = _check_name(student)
+        student = check_name(student)
         with self._connect() as con:
             con.execute("BEGIN IMMEDIATE")
             cur = con.execute(
@@ -257,10 +257,10 @@ class ClassStore:
 
     def see_player(self, class_code: str, player: str, student: str, rounds: int) -> None:
         """Record that a student's page is alive (``player``: the page's id)."""
-        player = _check_name(player, "player")
+        player = check_name(player, "player")
         if isinstance(rounds, bool) or not isinstance(rounds, int) or not 0 <= rounds <= 50:
             raise ValueError(f"rounds must be an integer in [0, 50]; got {rounds!r}")
-        name = _check_name(student, allow_empty=True)  # a page before its name is entered
+        name = check_name(student, allow_empty=True)  # a page before its name is entered
         with self._connect() as con:
             con.execute("INSERT INTO players (class_code, player, student, rounds, last_seen) "
                         "VALUES (?, ?, ?, ?, ?) ON CONFLICT(class_code, player) DO UPDATE SET "

@@ -23,9 +23,9 @@ def _manifest(folder) -> dict:
 
 def test_every_engine_writes_status_and_the_same_manifest_keys(tmp_path):
     runs = {"per_agent": make_simulation(BASE, tmp_path / "a"),
-            "vectorised": make_simulation(BASE.replace(record_agents=40), tmp_path / "b"),
+            "vectorized": make_simulation(BASE.replace(record_agents=40), tmp_path / "b"),
             "lean": make_simulation(BASE.replace(engine="lean"), tmp_path / "c")}
-    assert isinstance(runs["vectorised"], VectorSimulation)
+    assert isinstance(runs["vectorized"], VectorSimulation)
     assert isinstance(runs["lean"], LeanSimulation)
     keys = {}
     for name, sim in runs.items():
@@ -37,11 +37,11 @@ def test_every_engine_writes_status_and_the_same_manifest_keys(tmp_path):
         assert set(m["backend"]) == {"requested", "served", "structured_output"}, name
         assert m["prompt_template_hash"], name
         assert (sim.folder / ".lock").exists()
-    assert keys["per_agent"] == keys["vectorised"] == keys["lean"]
+    assert keys["per_agent"] == keys["vectorized"] == keys["lean"]
 
 
 @pytest.mark.parametrize("planner", ["us_federal", "saez", "fixed", "random", "keep_start"])
-def test_per_agent_and_vectorised_holders_give_the_same_steps(planner):
+def test_per_agent_and_vectorized_holders_give_the_same_steps(planner):
     cfg = BASE.replace(planner=planner)
     loop = make_simulation(cfg).run().steps
     vec = make_simulation(cfg.replace(record_agents=cfg.n_agents)).run().steps
@@ -56,8 +56,8 @@ def test_lean_engine_validates_before_it_replaces_an_earlier_run(tmp_path, monke
     before = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     with pytest.raises(Exception, match="OPENAI_API_KEY"):
-        make_simulation(BASE.replace(engine="lean", worker="llm", batching="archetypes",
-                                     n_archetypes=4,
+        make_simulation(BASE.replace(engine="lean", worker="llm", batching="clusters",
+                                     n_clusters=4,
                                      backend="openai/gpt-4o-mini", planner="llm"),
                         folder, overwrite=True)
     assert {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} == before

@@ -50,7 +50,7 @@ def test_surrogate_vec_learners_learn_and_are_reproducible():
 def test_bad_settings_and_rates_are_named():
     with pytest.raises(ValueError, match="brackets must be one of"):
         GameSetup(brackets=5)
-    with pytest.raises(ValueError, match="worker model"):
+    with pytest.raises(ValueError, match="unknown worker .psychic.; valid names: rational, surrogate_vec"):
         GameSetup(worker="psychic")
     with pytest.raises(ValueError, match="one entry per bracket"):
         Game(GameSetup(n_agents=50)).play([0.1, 0.2])

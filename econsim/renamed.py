@@ -14,6 +14,7 @@ Removing the aliases in the next release is deleting the rows.
 from __future__ import annotations
 
 import functools
+import os
 import sys
 import warnings
 from collections.abc import Callable, Mapping
@@ -24,7 +25,7 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 #: The package's folder: warnings point at the first caller outside it (the user's line).
-_PACKAGE = str(Path(__file__).resolve().parent)
+_PACKAGE = str(Path(__file__).resolve().parent) + os.sep
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ class GivenTwice(ValueError):
 def _caller_level() -> int:
     """``stacklevel`` of the first frame outside the package, so the warning points at the
     user's line (and Python shows it by default in notebooks and scripts)."""
-    frame, level = sys._getframe(1), 1
+    frame, level = sys._getframe(1), 1  # CPython's frames; level 1 is deprecated() itself
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
         frame, level = frame.f_back, level + 1
     return level

@@ -4,7 +4,8 @@ Edges are every ``import econsim…`` / ``from econsim… import`` / relative im
 top level, inside a function, or under ``TYPE_CHECKING``), every string that names an econsim
 module (what ``importlib.import_module`` and lazy ``__getattr__`` exports load, e.g. the CLI's
 ``COMMANDS``), plus the package ``__init__`` each imported module runs first. The package graph
-joins these per package (``econsim.<package>``; ``registry`` and ``validation`` count as packages)
+joins these per package (``econsim.<package>``; the modules ``registry``, ``validation`` and
+``renamed`` count as packages)
 and must follow the layers of docs/architecture.md. Agents (workers, planners, elections,
 archetype workers) see the run only through ``AgentContext``.
 
@@ -120,7 +121,7 @@ AGENT_MODULES = ["econsim.simulation.workers", "econsim.simulation.planners",
 #: The package layers of docs/architecture.md, lowest first: a package may import only packages
 #: of its own or a lower layer (function-level imports included).
 LAYERS = (
-    ("registry", "validation", "compendium"),
+    ("registry", "validation", "renamed", "compendium"),
     ("economy",),
     ("baselines",),
     ("prompts",),
@@ -299,7 +300,7 @@ def test_factory_chooses_the_engine():
 
     base = SimConfig(n_agents=4, n_steps=2, K=1, worker="rational", planner="fixed")
     assert choose_engine(base) == "per_agent"
-    assert choose_engine(base.replace(worker="surrogate_vec")) == "vectorised"
+    assert choose_engine(base.replace(worker="surrogate_vec")) == "vectorized"
     assert type(make_simulation(base)) is Simulation
     assert type(make_simulation(base.replace(record_agents=2))) is VectorSimulation
     with pytest.raises(ValueError, match="per_agent"):

@@ -33,7 +33,7 @@ def test_game_app_plays_rounds_shows_the_scoreboard_and_submits():
     from econsim.classroom.game import GameSetup
 
     sent = []
-    app = ClassroomApp(GameSetup(n_workers=200, n_rounds=2), submit=lambda p: sent.append(p)
+    app = ClassroomApp(GameSetup(n_agents=200, n_rounds=2), submit=lambda p: sent.append(p)
                        or {"id": 7})
     assert isinstance(app.widget, w.VBox)
     inverse = {bytes(app.inverse_image.value)}
@@ -67,7 +67,7 @@ def test_game_app_exercises_show_inputs_and_a_calculator_and_hide_the_answer():
     from econsim.classroom.game import GameSetup
 
     logged = []
-    app = ClassroomApp(GameSetup(n_workers=200), check=lambda p: logged.append(p) or {
+    app = ClassroomApp(GameSetup(n_agents=200), check=lambda p: logged.append(p) or {
         "message": "Not quite (checked on the board)"})
     glossary = app.widget.children[1]
     assert "marginal rate" in glossary.children[0].value and "Saez" in glossary.children[0].value
@@ -86,7 +86,7 @@ def test_game_app_exercises_show_inputs_and_a_calculator_and_hide_the_answer():
     assert logged[0]["exercise"] == pick.value and logged[0]["student"] == "Ada"
     pick.value = "diamond_saez_top_rate"
     assert "top cutoff z*" in inputs.value and probe.layout.display == "none"
-    local = ClassroomApp(GameSetup(n_workers=200))  # local play: checked in the session
+    local = ClassroomApp(GameSetup(n_agents=200))  # local play: checked in the session
     box = local.widget.children[-1]
     answer, button = box.children[5].children
     answer.value = expected + 30

@@ -71,7 +71,7 @@ def served(tmp_path_factory):
     proc = subprocess.Popen(
         [sys.executable, "-m", "econsim.cli", "classroom", "--port", str(port), "--board-port",
          str(board_port), "--class-code", "test-code", "--teacher-key", "tkey", "--db",
-         str(db), "--n-workers", "600", "--brackets", "3", "--n-rounds", "3"],
+         str(db), "--n-agents", "600", "--brackets", "3", "--n-rounds", "3"],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         _wait_http(f"http://127.0.0.1:{board_port}/health", STARTUP_S)

@@ -19,7 +19,7 @@ from econsim.economy.utility import get_utility
 
 
 def test_rational_round_is_the_exact_best_response():
-    game = Game(GameSetup(n_workers=300, n_rounds=2, welfare="utilitarian"))
+    game = Game(GameSetup(n_agents=300, n_rounds=2, objective="utilitarian"))
     r = game.play([0.1, 0.3, 0.5])
     ref = rational_step(game.skill, TaxSchedule.preset("three", [0.1, 0.3, 0.5]),
                         get_utility("calibrated"))
@@ -31,8 +31,8 @@ def test_rational_round_is_the_exact_best_response():
         game.play([0.2, 0.2, 0.2])
 
 
-def test_learners_learn_and_are_reproducible():
-    setup = GameSetup(n_workers=400, workers="learners", n_rounds=3, steps_per_round=3)
+def test_surrogate_vec_learners_learn_and_are_reproducible():
+    setup = GameSetup(n_agents=400, worker="surrogate_vec", n_rounds=3, steps_per_round=3)
     a, b = Game(setup), Game(setup)
     for g in (a, b):
         for _ in range(3):
@@ -40,7 +40,7 @@ def test_learners_learn_and_are_reproducible():
     np.testing.assert_array_equal(a.rounds[-1].outcome.labour, b.rounds[-1].outcome.labour)
     # under fixed rates the learners' welfare rises towards the rational response (each
     # worker hill-climbs to its best hours on the menu)
-    rational = Game(GameSetup(n_workers=400)).play([0.2, 0.3, 0.4])
+    rational = Game(GameSetup(n_agents=400)).play([0.2, 0.3, 0.4])
     welfare = [r.welfare for r in a.rounds]
     assert welfare[0] < welfare[1] < welfare[2] <= rational.welfare + 1e-9
     gaps = [(r.outcome.labour != rational.outcome.labour).mean() for r in a.rounds]
@@ -50,25 +50,25 @@ def test_learners_learn_and_are_reproducible():
 def test_bad_settings_and_rates_are_named():
     with pytest.raises(ValueError, match="brackets must be one of"):
         GameSetup(brackets=5)
-    with pytest.raises(ValueError, match="worker model"):
-        GameSetup(workers="psychic")
+    with pytest.raises(ValueError, match="unknown worker .psychic.; valid names: rational, surrogate_vec"):
+        GameSetup(worker="psychic")
     with pytest.raises(ValueError, match="one entry per bracket"):
-        Game(GameSetup(n_workers=50)).play([0.1, 0.2])
+        Game(GameSetup(n_agents=50)).play([0.1, 0.2])
     with pytest.raises(ValueError, match=r"fractions in \[0, 1\]"):
-        Game(GameSetup(n_workers=50)).play([0.1, 0.2, 1.5])
+        Game(GameSetup(n_agents=50)).play([0.1, 0.2, 1.5])
 
 
 def test_setup_from_env(monkeypatch):
-    monkeypatch.setenv(SETUP_ENV, json.dumps({"brackets": 7, "welfare": "rawlsian"}))
-    s = GameSetup.from_env(n_workers=100)
-    assert (s.brackets, s.welfare, s.n_workers) == (7, "rawlsian", 100)
+    monkeypatch.setenv(SETUP_ENV, json.dumps({"brackets": 7, "objective": "rawlsian"}))
+    s = GameSetup.from_env(n_agents=100)
+    assert (s.brackets, s.objective, s.n_agents) == (7, "rawlsian", 100)
     monkeypatch.setenv(SETUP_ENV, json.dumps({"bracket": 7}))
     with pytest.raises(ValueError, match="unknown game settings"):
         GameSetup.from_env()
 
 
 def test_scoreboard_ranks_the_stackelberg_optimum_first():
-    game = Game(GameSetup(n_workers=400, welfare="utilitarian"))
+    game = Game(GameSetup(n_agents=400, objective="utilitarian"))
     game.play([0.9, 0.9, 0.9])
     board = scoreboard(game)
     t = board.table
@@ -88,7 +88,7 @@ def test_scoreboard_ranks_the_stackelberg_optimum_first():
 
 
 def test_the_saez_row_uses_the_games_welfare_weights_and_inverts_back_to_them():
-    game = Game(GameSetup(n_workers=400))  # default welfare: atkinson
+    game = Game(GameSetup(n_agents=400))  # default welfare: atkinson
     game.play([0.3, 0.4, 0.6])
     board = scoreboard(game)
     saez = board.schedules["Saez (e = 0.4)"]
@@ -111,7 +111,7 @@ def test_the_saez_row_uses_the_games_welfare_weights_and_inverts_back_to_them():
 def _payload(student, top, rounds=3):
     """A game whose last round taxes the top bracket at ``top``: welfare falls as it rises
     past the optimum, so students rank by ``top`` (the board computes the welfare)."""
-    return {"student": student, "setup": GameSetup(n_workers=100).to_dict(),
+    return {"student": student, "setup": GameSetup(n_agents=100).to_dict(),
             "rates": [[0.3, 0.4, 0.6]] * (rounds - 1) + [[0.3, 0.4, top]]}
 
 
@@ -123,7 +123,7 @@ def test_store_ranks_within_a_setting_and_exports_csv(tmp_path):
     store.submit(_payload("dan", 0.5), "other")
     rank = store.ranking("c1")
     assert list(rank.student) == ["bob", "ann", "cid"] and list(rank["rank"]) == [1, 2, 3]
-    bob = replay_welfare(GameSetup(n_workers=100), _payload("bob", 0.6)["rates"])[-1]
+    bob = replay_welfare(GameSetup(n_agents=100), _payload("bob", 0.6)["rates"])[-1]
     csv = store.export_csv("c1").splitlines()
     assert csv[0].startswith("rank,student,final_welfare")
     assert csv[1].startswith(f"1,bob,{bob!r}"[:12])
@@ -142,7 +142,7 @@ def test_the_store_recomputes_welfare_and_ignores_a_forged_number(tmp_path):
     store.submit(_payload("honest", 0.6), "c")
     rank = store.ranking("c")
     assert list(rank.student) == ["honest", "mallory"]
-    truth = replay_welfare(GameSetup(n_workers=100), forged["rates"])
+    truth = replay_welfare(GameSetup(n_agents=100), forged["rates"])
     assert rank.final_welfare.iloc[1] == pytest.approx(truth[-1]) and truth[-1] < 1e6
 
 
@@ -167,7 +167,7 @@ def test_store_loses_nothing_under_concurrent_writers(tmp_path):
         t.join()
     assert not errors
     rank = ClassStore(path).ranking("c")
-    final = {f"s{i:02d}": replay_welfare(GameSetup(n_workers=100),
+    final = {f"s{i:02d}": replay_welfare(GameSetup(n_agents=100),
                                          _payload("x", 0.5 + 0.01 * i)["rates"])[-1]
              for i in range(30)}
     assert list(rank.student) == sorted(final, key=lambda n: -final[n])
@@ -176,7 +176,7 @@ def test_store_loses_nothing_under_concurrent_writers(tmp_path):
 @pytest.mark.parametrize("name", ["revenue_max_flat_rate", "diamond_saez_top_rate",
                                   "paper_swf_confiscation"])
 def test_exercises_say_right_or_wrong_with_a_hint_but_never_the_answer(name):
-    game = Game(GameSetup(n_workers=300, utility="calibrated"))
+    game = Game(GameSetup(n_agents=300, utility="calibrated"))
     expected = EXERCISES.get(name).solve(game)
     assert 0 <= expected <= 100
     assert check(name, expected + 0.5, game).correct
@@ -189,7 +189,7 @@ def test_exercises_say_right_or_wrong_with_a_hint_but_never_the_answer(name):
 
 
 def test_attempts_are_limited():
-    game = Game(GameSetup(n_workers=300))
+    game = Game(GameSetup(n_agents=300))
     tries = Attempts()
     messages = [tries.check("revenue_max_flat_rate", 100.0, game).message for _ in range(3)]
     assert "2 tries left" in messages[0] and "no tries left" in messages[2]
@@ -203,7 +203,7 @@ def _argmax_probe(ex, game, grid, key):
 
 
 def test_every_exercise_is_solvable_from_what_the_student_sees():
-    game = Game(GameSetup(n_workers=300))
+    game = Game(GameSetup(n_agents=300))
     grid = list(range(0, 101))
     ex = EXERCISES.get("revenue_max_flat_rate")
     assert check(ex.name, _argmax_probe(ex, game, grid, "revenue per worker ($)"), game).correct

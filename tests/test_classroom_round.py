@@ -23,10 +23,10 @@ def _pixels(png: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
 
 
-@pytest.fixture(scope="module", params=["rational", "learners"])
+@pytest.fixture(scope="module", params=["rational", "surrogate_vec"])
 def played(request):
     """A session: the preview and three rounds, each redraw kept with the game state."""
-    game = Game(GameSetup(n_workers=300, n_rounds=3, workers=request.param))
+    game = Game(GameSetup(n_agents=300, n_rounds=3, worker=request.param))
     renderer = RoundRenderer()
     views = [renderer.draw(game, preview_rates=[0.3, 0.3, 0.3])]
     figures = {id(renderer.round_figure), id(renderer.inverse_figure)}
@@ -52,7 +52,7 @@ def test_a_redraw_shows_the_new_round(played):
     np.testing.assert_allclose([b.get_height() for b in fig.revenue],
                                [h["revenue_per_worker"] / 1000 for h in history])
     for patches in (fig.pre, fig.post):  # every worker in one bin (the top 2 % in the last)
-        assert sum(p.get_height() for p in patches) == game.setup.n_workers
+        assert sum(p.get_height() for p in patches) == game.setup.n_agents
     ymin, ymax = fig.axes[3].get_ylim()
     assert ymin < min(h["welfare"] for h in history) <= max(h["welfare"] for h in history) < ymax
     assert fig.suptitle.get_text().startswith("rates 70 / 20 / 90 %")
@@ -109,22 +109,22 @@ def test_new_game_draws_the_start_again(played):
 
 
 def test_another_setup_gets_its_own_figure():
-    game = Game(GameSetup(n_workers=200, n_rounds=2))
+    game = Game(GameSetup(n_agents=200, n_rounds=2))
     renderer = RoundRenderer()
     renderer.draw(game, preview_rates=[0.2] * 3)
     first = renderer.round_figure
-    seven = Game(GameSetup(n_workers=200, n_rounds=2, brackets=7))
+    seven = Game(GameSetup(n_agents=200, n_rounds=2, brackets=7))
     seven.play([0.3] * 7)
     view = renderer.draw(seven)
     assert renderer.round_figure is not first and view.round_png.startswith(b"\x89PNG")
     with pytest.raises(ValueError, match="another setup or population"):
         first.update(seven)
     with pytest.raises(ValueError, match="preview rates"):
-        RoundRenderer().draw(Game(GameSetup(n_workers=50)))
+        RoundRenderer().draw(Game(GameSetup(n_agents=50)))
 
 
 def test_new_figure_functions_keep_their_meaning():
-    game = Game(GameSetup(n_workers=200, n_rounds=2))
+    game = Game(GameSetup(n_agents=200, n_rounds=2))
     empty = round_figure(game)
     assert [t.get_text() for ax in empty.axes for t in ax.texts if t.get_visible()] == [
         "set the rates and play round 1"] * 4

@@ -16,12 +16,12 @@ from econsim.cli.main import main
 
 
 def _payload(student, top):
-    return {"student": student, "setup": GameSetup(n_workers=100).to_dict(),
+    return {"student": student, "setup": GameSetup(n_agents=100).to_dict(),
             "rates": [[0.1, 0.2, 0.3], [0.2, 0.3, 0.4], [0.3, 0.4, top]]}
 
 
 def _final(top):
-    return replay_welfare(GameSetup(n_workers=100), _payload("x", top)["rates"])[-1]
+    return replay_welfare(GameSetup(n_agents=100), _payload("x", top)["rates"])[-1]
 
 
 @pytest.fixture
@@ -100,7 +100,7 @@ def test_forged_welfare_on_api_submit_is_ignored(board):
     submit_over_http(url, "blue-fox", _payload("honest", 0.5))
     ranking = json.loads(_get(f"{url}/api/ranking?key=teacher-key")[1])
     assert [r["student"] for r in ranking] == ["honest", "mallory"]
-    truth = replay_welfare(GameSetup(n_workers=100), forged["rates"])[-1]
+    truth = replay_welfare(GameSetup(n_agents=100), forged["rates"])[-1]
     assert ranking[1]["final_welfare"] == pytest.approx(truth) and truth < 1e6
 
 
@@ -118,7 +118,7 @@ def test_exercise_tries_are_checked_limited_logged_and_shown_to_the_teacher(boar
     from econsim.classroom.game import Game
 
     url, store = board
-    setup = GameSetup(n_workers=100)
+    setup = GameSetup(n_agents=100)
     answer = EXERCISES.get("revenue_max_flat_rate").solve(Game(setup))
 
     def attempt(student, value):
@@ -172,10 +172,10 @@ def test_the_lecturers_console_resets_deletes_changes_the_game_and_lists_players
     status, page = _post_form(f"{url}/teacher/delete", {"key": "teacher-key", "id": ids[0]})
     assert status == 200 and list(store.ranking("blue-fox").student) == ["bob"]
     # the game chosen on the console is what student pages load
-    _post_form(f"{url}/teacher/setup", {"key": "teacher-key", "welfare": "rawlsian",
+    _post_form(f"{url}/teacher/setup", {"key": "teacher-key", "objective": "rawlsian",
                                         "brackets": "7", "n_rounds": "4"})
     chosen = json.loads(_get(f"{url}/api/setup?code=blue-fox")[1])
-    assert (chosen["welfare"], chosen["brackets"], chosen["n_rounds"]) == ("rawlsian", 7, 4)
+    assert (chosen["objective"], chosen["brackets"], chosen["n_rounds"]) == ("rawlsian", 7, 4)
     with pytest.raises(urllib.error.HTTPError) as err:
         _get(f"{url}/api/setup?code=red-fox")
     assert err.value.code == 403
@@ -184,7 +184,7 @@ def test_the_lecturers_console_resets_deletes_changes_the_game_and_lists_players
     assert err.value.code == 400
     _post_form(f"{url}/teacher/reset", {"key": "teacher-key"})
     assert store.ranking("blue-fox").empty and store.players("blue-fox").empty
-    assert store.session_setup("blue-fox").welfare == "rawlsian"  # the game stays chosen
+    assert store.session_setup("blue-fox").objective == "rawlsian"  # the game stays chosen
 
 
 def test_classroom_works_from_any_folder_with_a_generated_code(tmp_path, monkeypatch):
@@ -207,16 +207,16 @@ def test_a_student_page_plays_the_lecturers_game_and_shows_up_as_a_player(board,
     from econsim.classroom.server import CODE_ENV, URL_ENV
 
     url, store = board
-    store.set_session_setup("blue-fox", GameSetup(n_workers=150, welfare="rawlsian",
+    store.set_session_setup("blue-fox", GameSetup(n_agents=150, objective="rawlsian",
                                                   n_rounds=2))
     monkeypatch.setenv(URL_ENV, url)
     monkeypatch.setenv(CODE_ENV, "blue-fox")
     app = classroom_game_app()
-    assert app.game.setup.welfare == "rawlsian" and app.game.setup.n_workers == 150
+    assert app.game.setup.objective == "rawlsian" and app.game.setup.n_agents == 150
     app.name.value = "Ada"
     app.play_button.click()
     players = store.players("blue-fox")
     assert list(players.student) == ["Ada"] and list(players.rounds) == [1]
-    store.set_session_setup("blue-fox", GameSetup(n_workers=150, welfare="atkinson"))
+    store.set_session_setup("blue-fox", GameSetup(n_agents=150, objective="atkinson"))
     app.new_button.click()
     assert "reload the page" in app.status.value and app.game.rounds  # the game is kept

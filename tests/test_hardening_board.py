@@ -28,7 +28,7 @@ from econsim.classroom.server import (
 from econsim.classroom.store import ClassStore, csv_safe
 
 CODE, KEY = "blue-fox", "teacher-key"
-SETUP = GameSetup(n_workers=100)
+SETUP = GameSetup(n_agents=100)
 
 
 @pytest.fixture
@@ -156,7 +156,7 @@ def test_a_class_plays_a_bounded_number_of_game_settings(board):
     refused = 0
     for i in range(12):  # distinct settings: each would cost an optimum on /teacher
         try:
-            submit_over_http(url, CODE, _submission(f"s{i}", GameSetup(n_workers=10 + i)))
+            submit_over_http(url, CODE, _submission(f"s{i}", GameSetup(n_agents=10 + i)))
         except ValueError as err:
             assert "409" in str(err) and f"at most {MAX_SETTINGS}" in str(err)
             refused += 1

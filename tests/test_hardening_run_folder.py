@@ -168,7 +168,7 @@ def test_checkpoint_is_data_and_round_trips_every_engine_state(tmp_path):
 
     for cfg in (CFG.replace(scenario="democratic", platforms=True),
                 CFG.replace(worker="surrogate_vec", n_agents=40, planner="saez"),
-                CFG.replace(batching="archetypes", n_archetypes=2, n_agents=30),
+                CFG.replace(batching="clusters", n_clusters=2, n_agents=30),
                 CFG.replace(scenario="rational", worker="rational", record_agents=2)):
         sim = make_simulation(cfg)
         for _ in range(CFG.K):

@@ -24,9 +24,9 @@ def _manifest(folder) -> dict:
 
 def test_every_engine_writes_status_and_the_same_manifest_keys(tmp_path):
     runs = {"per_agent": make_simulation(BASE, tmp_path / "a"),
-            "vectorised": make_simulation(BASE.replace(record_agents=40), tmp_path / "b"),
+            "vectorized": make_simulation(BASE.replace(record_agents=40), tmp_path / "b"),
             "lean": make_simulation(BASE.replace(engine="lean"), tmp_path / "c")}
-    assert isinstance(runs["vectorised"], VectorSimulation)
+    assert isinstance(runs["vectorized"], VectorSimulation)
     assert isinstance(runs["lean"], LeanSimulation)
     keys = {}
     for name, sim in runs.items():
@@ -38,11 +38,11 @@ def test_every_engine_writes_status_and_the_same_manifest_keys(tmp_path):
         assert set(m["backend"]) == {"requested", "served", "structured_output"}, name
         assert m["prompt_template_hash"], name
         assert (sim.folder / ".lock").exists()
-    assert keys["per_agent"] == keys["vectorised"] == keys["lean"]
+    assert keys["per_agent"] == keys["vectorized"] == keys["lean"]
 
 
 @pytest.mark.parametrize("planner", ["us_federal", "saez", "fixed", "random", "keep_start"])
-def test_per_agent_and_vectorised_holders_give_the_same_steps(planner):
+def test_per_agent_and_vectorized_holders_give_the_same_steps(planner):
     cfg = BASE.replace(planner=planner)
     loop = make_simulation(cfg).run().steps
     vec = make_simulation(cfg.replace(record_agents=cfg.n_agents)).run().steps
@@ -57,8 +57,8 @@ def test_lean_engine_validates_before_it_replaces_an_earlier_run(tmp_path, monke
     before = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     with pytest.raises(Exception, match="OPENAI_API_KEY"):
-        make_simulation(BASE.replace(engine="lean", worker="llm", batching="archetypes",
-                                     n_archetypes=4,
+        make_simulation(BASE.replace(engine="lean", worker="llm", batching="clusters",
+                                     n_clusters=4,
                                      backend="openai/gpt-4o-mini", planner="llm"),
                         folder, overwrite=True)
     assert {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} == before
@@ -81,7 +81,7 @@ def test_every_holder_plays_one_calendar_and_one_planner_dispatch(planner, warmu
 
 
 def test_lean_llm_planner_is_asked_on_the_calendar():
-    cfg = BASE.replace(engine="lean", worker="llm", batching="archetypes", n_archetypes=3,
+    cfg = BASE.replace(engine="lean", worker="llm", batching="clusters", n_clusters=3,
                        planner="llm", n_agents=3000, n_steps=30, K=5, warmup=12)
     calls = make_simulation(cfg).run().calls
     assert sorted(calls.step[calls.kind == "planner"]) == [15, 20, 25]
@@ -91,7 +91,7 @@ def test_lean_llm_planner_is_asked_on_the_calendar():
 def test_lean_engine_sends_the_configured_structured_output(server_factory, tmp_path):
     """The lean engine builds its client as every holder does (it once ignored the key)."""
     srv = server_factory()
-    cfg = BASE.replace(engine="lean", worker="llm", batching="archetypes", n_archetypes=3,
+    cfg = BASE.replace(engine="lean", worker="llm", batching="clusters", n_clusters=3,
                        planner="llm", n_agents=2000, n_steps=4, K=2, tax_preset="three",
                        prompt_style="compact", structured_output="json_object",
                        backend=f"openai-compatible/any-model@{srv.url}")

@@ -29,11 +29,11 @@ from econsim.simulation import SimConfig
 from econsim.simulation.lean_engine import LeanSimulation, check_lean_config, uses_lean_engine
 from econsim.simulation.memory import MemoryEstimateError
 
-BOUNDED = dict(scenario="bounded", worker="llm", batching="archetypes", n_archetypes=40,
+BOUNDED = dict(scenario="bounded", worker="llm", batching="clusters", n_clusters=40,
                planner="llm", n_steps=4, K=2)
 
 
-def test_uniforms_are_counter_based_and_match_the_vectorised_stream():
+def test_uniforms_are_counter_based_and_match_the_vectorized_stream():
     assert np.array_equal(uniforms_range(3, 7, 4, 0, 1000), agent_uniforms(3, 7, 4, 1000))
     assert np.array_equal(uniforms_range(3, 7, 4, 250, 600), agent_uniforms(3, 7, 4, 1000)[250:600])
 
@@ -71,14 +71,14 @@ def test_representative_demographics_are_census_fields_and_reproducible():
     assert set(demo.columns) >= {"occupation", "sex", "age", "tax_attitude", "household"}
 
 
-def test_archetypes_partition_the_population_and_refuse_bad_k():
+def test_clusters_partition_the_population_and_refuse_bad_k():
     _, cell = sample_chunk(0, 0, 100_000)
     counts = cell_counts(cell)
     for k in (3, 17, 30, 100, 500):
         g = LeanArchetypes.build(counts, k)
         assert g.k == k and g.sizes.sum() == 100_000 and (g.sizes > 0).all()
         assert np.array_equal(np.bincount(g.lut[cell], minlength=k), g.sizes)
-    with pytest.raises(ValueError, match="n_archetypes must be in"):
+    with pytest.raises(ValueError, match="n_clusters must be in"):
         LeanArchetypes.build(counts, 10_000)
 
 
@@ -93,14 +93,14 @@ def test_tax_matches_the_schedule():
     assert np.array_equal(b, np.searchsorted(sched.cutoffs, z, side="right") - 1)
 
 
-@pytest.mark.parametrize("worker", ["archetypes", "rational", "fixed"])
+@pytest.mark.parametrize("worker", ["clusters", "rational", "fixed"])
 def test_chunked_metrics_equal_the_exact_welfare_functions(worker):
     n = 60_000
     skill, cell = sample_chunk(4, 0, n)
     cut = np.array([0.0, 11_600, 47_150, 100_525, 191_950, 243_725, 609_350])
     rates = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7])
     g = LeanArchetypes.build(cell_counts(cell), 20)
-    hours = np.arange(20) % 11 * 10.0 if worker == "archetypes" else None
+    hours = np.arange(20) % 11 * 10.0 if worker == "clusters" else None
     spec = StepSpec(4, 3, cut, rates, 0.0005, 3.5, hours=hours, lut=g.lut,
                     rational=worker == "rational", fixed_hours=37.0,
                     record=np.arange(n, dtype=np.int64))

@@ -38,8 +38,8 @@ def table():
 
 
 @pytest.fixture(scope="module")
-def big_independent():
-    return Population.sample(N_BIG, seed=7, skills="independent", personas="none")
+def big_gb2():
+    return Population.sample(N_BIG, seed=7, skills="gb2", personas="none")
 
 
 @pytest.fixture(scope="module")
@@ -54,29 +54,29 @@ def _chi2_pvalue(observed_labels: pd.DataFrame, probs: np.ndarray) -> float:
     return float(stats.chisquare(counts, probs.ravel() * counts.sum()).pvalue)
 
 
-def test_marginals_match_census_table(big_independent, table):
-    a = big_independent.agents
+def test_marginals_match_census_table(big_gb2, table):
+    a = big_gb2.agents
     p = table.probabilities()
     assert _chi2_pvalue(a[["occupation", "age_band"]], p.sum(axis=1)) > ALPHA
     assert _chi2_pvalue(a[["occupation", "sex"]], p.sum(axis=2)) > ALPHA
     assert _chi2_pvalue(a[["sex", "age_band"]], p.sum(axis=0)) > ALPHA
 
 
-def test_sampler_detects_a_wrong_table(big_independent, table):
+def test_sampler_detects_a_wrong_table(big_gb2, table):
     """The chi-square check has power: a table with shuffled age bands is rejected."""
     p = table.probabilities().sum(axis=1)[:, ::-1]
-    assert _chi2_pvalue(big_independent.agents[["occupation", "age_band"]], p) < ALPHA
+    assert _chi2_pvalue(big_gb2.agents[["occupation", "age_band"]], p) < ALPHA
 
 
-def test_ages_lie_in_their_bands(big_independent):
-    a = big_independent.agents
+def test_ages_lie_in_their_bands(big_gb2):
+    a = big_gb2.agents
     assert (age_band_of(a["age"].to_numpy()) == a["age_band"].cat.codes.to_numpy()).all()
     assert a["age"].min() == 16 and a["age"].max() == 75
 
 
-@pytest.mark.parametrize("mode", ["independent", "joint"])
-def test_skill_quantiles_match_gb2(mode, big_independent, big_joint):
-    pop = big_independent if mode == "independent" else big_joint
+@pytest.mark.parametrize("mode", ["gb2", "joint"])
+def test_skill_quantiles_match_gb2(mode, big_gb2, big_joint):
+    pop = big_gb2 if mode == "gb2" else big_joint
     income = pop.incomes_40h
     p = np.array([0.1, 0.25, 0.5, 0.75, 0.9])
     np.testing.assert_allclose(np.quantile(income, p), ACS_2023_GB2.quantile(p), rtol=0.03)
@@ -94,9 +94,9 @@ def test_joint_keeps_occupation_wage_order_exactly(table):
     assert (np.diff(q, axis=1) > 0).all()
 
 
-def test_joint_sample_ranks_occupations_like_oews(big_joint, big_independent):
+def test_joint_sample_ranks_occupations_like_oews(big_joint, big_gb2):
     wages = load_occupation_wages()
-    for pop, want in ((big_joint, 0.95), (big_independent, None)):
+    for pop, want in ((big_joint, 0.95), (big_gb2, None)):
         med = pop.agents.groupby("occupation", observed=False)["skill"].median()
         rho = stats.spearmanr(med.loc[list(OCCUPATIONS)], wages.medians).statistic
         if want is None:
@@ -105,9 +105,9 @@ def test_joint_sample_ranks_occupations_like_oews(big_joint, big_independent):
             assert rho > want
 
 
-def test_joint_shares_demographics_with_independent(big_independent, big_joint):
+def test_joint_shares_demographics_with_independent(big_gb2, big_joint):
     for col in ("occupation", "sex", "age"):
-        assert big_independent.agents[col].equals(big_joint.agents[col])
+        assert big_gb2.agents[col].equals(big_joint.agents[col])
 
 
 def test_same_seed_same_population_different_seed_differs():
@@ -143,12 +143,12 @@ def test_attitude_phrases_are_unambiguous():
         assert not any(a != b and a in b for b in phrases)
 
 
-def test_attitudes_are_mildly_correlated_with_income_and_age(big_independent):
+def test_attitudes_are_mildly_correlated_with_income_and_age(big_gb2):
     probs = tax_attitude_probs(np.array([0.0, 0.5, 1.0]))
     np.testing.assert_allclose(probs.sum(axis=1), 1.0)
     assert probs[0, 0] > probs[2, 0] and probs[0, 2] < probs[2, 2]
     np.testing.assert_allclose(risk_probs(np.array([16, 75])).sum(axis=1), 1.0)
-    a = big_independent.agents
+    a = big_gb2.agents
     rich = a["income_percentile"] > 0.8
     pro = a["tax_attitude"] == "pro_redistribution"
     assert pro[~rich].mean() > pro[rich].mean()
@@ -210,7 +210,7 @@ def test_load_rejects_tampered_or_missing_files(tmp_path):
 @pytest.mark.parametrize("kwargs, match", [
     (dict(n=0), "n must be an integer >= 1"),
     (dict(n=-5), "n must be an integer >= 1"),
-    (dict(n=10, skills="psychic"), "unknown skill mode 'psychic'; valid names: independent, joint"),
+    (dict(n=10, skills="psychic"), "unknown skill mode 'psychic'; valid names: gb2, joint"),
     (dict(n=10, personas="bards"), "unknown persona mode 'bards'; valid names: offline"),
     (dict(n=10, seed=-1), "seed must be a non-negative integer"),
 ])

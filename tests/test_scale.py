@@ -1,4 +1,4 @@
-"""Vectorised engine, vectorised surrogate, archetype batching, sampled records, memory guard."""
+"""Vectorized engine, vectorized surrogate, cluster batching, sampled records, memory guard."""
 
 from __future__ import annotations
 
@@ -46,13 +46,13 @@ def test_llm_workers_one_archetype_per_agent_equal_the_loop(scenario):
     cfg = SimConfig(**{**SMALL, "n_agents": 10}, worker="llm", planner="llm", scenario=scenario,
                     utility_mix={"egotistical": 60, "altruistic": 20, "adversarial": 20})
     a = make_simulation(cfg).run()
-    b = VectorSimulation(cfg.replace(batching="archetypes", n_archetypes=10)).run()
+    b = VectorSimulation(cfg.replace(batching="clusters", n_clusters=10)).run()
     _same_tables(a, b)
     cols = ["call_id", "step", "agent", "kind", "prompt", "reply", "parsed"]
     pd.testing.assert_frame_equal(a.calls[cols], b.calls[cols])
 
 
-def test_vectorised_surrogate_is_the_text_surrogates_rule_on_exploit_steps():
+def test_vectorized_surrogate_is_the_text_surrogates_rule_on_exploit_steps():
     """Fed the loop's own history, the array rule picks exactly the text surrogate's choice on
     every deterministic ("choose the best") step."""
     cfg = SimConfig(n_agents=30, n_steps=100, K=10, worker="llm", planner="fixed",
@@ -82,7 +82,7 @@ def test_first_step_rule_matches_the_text_surrogate_distribution():
 
 
 @pytest.mark.parametrize("seed", [1, 2])
-def test_vectorised_surrogate_is_statistically_equivalent_to_the_text_surrogate(seed):
+def test_vectorized_surrogate_is_statistically_equivalent_to_the_text_surrogate(seed):
     """Same rule, different random streams: both converge to the exact best responses and give
     similar welfare trajectories (within 6 % on average, 2 % over the last quarter)."""
     cfg = SimConfig(n_agents=30, n_steps=200, K=25, worker="llm", planner="fixed",
@@ -100,7 +100,7 @@ def test_vectorised_surrogate_is_statistically_equivalent_to_the_text_surrogate(
     assert abs(a[150:].mean() - b[150:].mean()) / abs(a[150:].mean()) < 0.02
 
 
-def test_bounded_vectorised_satisfaction_matches_the_text_surrogate():
+def test_bounded_vectorized_satisfaction_matches_the_text_surrogate():
     cfg = SimConfig(n_agents=60, n_steps=60, K=10, worker="llm", planner="fixed",
                     scenario="bounded", tax_preset="three", seed=4)
     loop = make_simulation(cfg).run()
@@ -125,10 +125,10 @@ def test_agent_uniforms_are_per_agent_streams():
     assert np.histogram(b, bins=10, range=(0, 1))[0].min() > 4700
 
 
-def test_archetype_batching_makes_k_plus_one_calls_per_step():
+def test_cluster_batching_makes_k_plus_one_calls_per_step():
     k = 6
     cfg = SimConfig(n_agents=60, n_steps=12, K=4, worker="llm", planner="llm",
-                    batching="archetypes", n_archetypes=k, tax_preset="three", seed=2)
+                    batching="clusters", n_clusters=k, tax_preset="three", seed=2)
     res = make_simulation(cfg).run()
     per_step = res.calls.groupby("step").size()
     labour = res.calls[res.calls.kind == "labour"].groupby("step").size()
@@ -151,9 +151,9 @@ def test_archetype_batching_makes_k_plus_one_calls_per_step():
     assert (diff[:, w.is_rep] == 0).all()
 
 
-def test_bounded_archetype_batching_asks_satisfaction_per_archetype():
+def test_bounded_cluster_batching_asks_satisfaction_per_cluster():
     cfg = SimConfig(n_agents=40, n_steps=5, K=5, worker="llm", planner="fixed",
-                    scenario="bounded", batching="archetypes", n_archetypes=4, seed=1)
+                    scenario="bounded", batching="clusters", n_clusters=4, seed=1)
     res = make_simulation(cfg).run()
     assert res.calls.groupby(["step", "kind"]).size().eq(4).all()
     assert set(res.calls.kind) == {"labour", "satisfaction"}
@@ -173,7 +173,7 @@ def test_sampled_records_keep_a_subset_and_distribution_summaries():
     assert len(auto.agents) == 2 * 1_000
 
 
-def test_vectorised_run_resumes_to_the_uninterrupted_result(tmp_path, monkeypatch):
+def test_vectorized_run_resumes_to_the_uninterrupted_result(tmp_path, monkeypatch):
     cfg = SimConfig(n_agents=300, n_steps=20, K=5, worker="surrogate_vec", planner="llm",
                     scenario="bounded", seed=8)
     full = make_simulation(cfg, tmp_path / "full").run()
@@ -206,14 +206,14 @@ def test_memory_guard_refuses_unless_forced(monkeypatch):
 
 
 @pytest.mark.parametrize(("changes", "message"), [
-    ({"batching": "archetypes", "n_archetypes": 25}, r"n_archetypes must be in \[1, n_agents=20\]"),
-    ({"batching": "archetypes", "n_archetypes": 0}, "n_archetypes must be an integer >= 1"),
-    ({"batching": "archetypes", "worker": "rational"}, "batching 'archetypes' needs worker"),
-    ({"batching": "groups"}, "valid: agents, archetypes"),
+    ({"batching": "clusters", "n_clusters": 25}, r"n_clusters must be in \[1, n_agents=20\]"),
+    ({"batching": "clusters", "n_clusters": 0}, "n_clusters must be an integer >= 1"),
+    ({"batching": "clusters", "worker": "rational"}, "batching 'clusters' needs worker"),
+    ({"batching": "groups"}, "valid: agents, clusters"),
     ({"worker": "surrogate_vec", "scenario": "democratic"}, "rational, bounded"),
     ({"worker": "vectorised"}, "surrogate_vec"),
     ({"record_agents": -1}, "record_agents must be an integer >= 1"),
 ])
 def test_bad_scale_options_are_refused(changes, message):
     with pytest.raises(ValueError, match=message):
-        SimConfig(**{"n_agents": 20, "worker": "llm", "n_archetypes": 10, **changes})
+        SimConfig(**{"n_agents": 20, "worker": "llm", "n_clusters": 10, **changes})

@@ -35,7 +35,7 @@ def test_config_specs_and_derived_flags():
     cfg = SimConfig(scenario="bounded", worker="llm", personas="llm", batching="agents")
     assert cfg.worker_spec.asks_model and not cfg.worker_spec.vector_only
     assert cfg.persona_spec.written_by_model and cfg.writes_personas
-    assert not cfg.batching_spec.per_archetype
+    assert not cfg.batching_spec.per_cluster
     assert not cfg.replace(scenario="rational").writes_personas  # no personas there
     assert SimConfig(worker="rational", planner="saez").uses_llm is False
     assert SimConfig(worker="surrogate_vec", planner="saez").worker_spec.vector_only

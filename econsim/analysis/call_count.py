@@ -41,9 +41,9 @@ class CallCount:
     Attributes
     ----------
     engine
-        ``per_agent``, ``vectorised`` or ``lean`` (the engine the factory would choose).
+        ``per_agent``, ``vectorized`` or ``lean`` (the engine the factory would choose).
     asked
-        Workers asked per step: ``n_agents``, or ``n_archetypes`` with archetype batching.
+        Workers asked per step: ``n_agents``, or ``n_clusters`` with cluster batching.
     low, high
         Decisions (``calls`` table rows) per kind.
     personas
@@ -77,7 +77,7 @@ def engine_of(cfg: SimConfig) -> str:
     importing the engines)."""
     if uses_lean_engine(cfg):
         return "lean"
-    return "vectorised" if uses_vector_engine(cfg) else "per_agent"
+    return "vectorized" if uses_vector_engine(cfg) else "per_agent"
 
 
 def update_steps(cfg: SimConfig) -> list[int]:
@@ -96,7 +96,7 @@ def count_calls(cfg: SimConfig) -> CallCount:
     engine = engine_of(cfg)
     n, steps = cfg.n_agents, cfg.n_steps
     llm_workers = cfg.worker_spec.asks_model
-    asked = cfg.n_archetypes if llm_workers and cfg.batching_spec.per_archetype else n
+    asked = cfg.n_clusters if llm_workers and cfg.batching_spec.per_cluster else n
     low = dict.fromkeys(CALL_KINDS, 0)
     if llm_workers:
         low["labour"] = asked * steps
@@ -120,7 +120,7 @@ def count_calls(cfg: SimConfig) -> CallCount:
     personas = 0
     # the per-agent loop writes every agent's persona; the vectorised engine only the asked
     # LLM workers' (its other workers read attitudes, not texts); the lean engine none
-    writes = engine == "per_agent" or (engine == "vectorised" and llm_workers)
+    writes = engine == "per_agent" or (engine == "vectorized" and llm_workers)
     if cfg.writes_personas and cfg.population is None \
             and writes:
         personas = asked

@@ -71,7 +71,7 @@ def archetype_fidelity(config: SimConfig, ks: Sequence[int], *, progress: bool =
     modes: list[tuple[str, int, SimConfig, int]] = [
         ("per-agent", base.n_agents, base, base.seed),
         ("per-agent (other LLM seed)", base.n_agents, base, base.seed + NOISE_SEED_OFFSET),
-        *((f"K={k}", k, base.replace(batching="archetypes", n_archetypes=k), base.seed)
+        *((f"K={k}", k, base.replace(batching="clusters", n_clusters=k), base.seed)
           for k in ks)]
     results: dict[str, SimResult] = {}
     for name, _, cfg, llm_seed in tqdm(modes, disable=not progress, desc="fidelity",

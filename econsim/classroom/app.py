@@ -29,7 +29,7 @@ from econsim.figures.classroom_base import UTILITY_WORDS, WELFARE_WORDS
 
 #: How the page names the worker models.
 WORKER_WORDS = {"rational": "workers who pick their best hours at once",
-                "learners": "workers who learn their best hours over the rounds"}
+                "surrogate_vec": "workers who learn their best hours over the rounds"}
 #: The student page's glossary: (term, plain-words definition).
 GLOSSARY = (
     ("marginal rate", "the tax on one more dollar earned in a bracket (%)."),
@@ -116,9 +116,9 @@ class ClassroomApp:
         self.new_button.on_click(self._new)
         self.widget = w.VBox([
             w.HTML(f"<p><b>{setup.n_rounds} tax years</b>, {setup.brackets} brackets, "
-                   f"{setup.n_workers:,} {WORKER_WORDS.get(setup.workers, setup.workers)}, "
+                   f"{setup.n_agents:,} {WORKER_WORDS.get(setup.worker, setup.worker)}, "
                    f"utility: {UTILITY_WORDS.get(setup.utility, setup.utility)}. Welfare is "
-                   f"<b>{WELFARE_WORDS.get(setup.welfare, setup.welfare)}</b>. Set the "
+                   f"<b>{WELFARE_WORDS.get(setup.objective, setup.objective)}</b>. Set the "
                    "marginal rate of every bracket (%), then play the year.</p>"),
             self._glossary(),
             w.HBox([w.VBox([self.name, *self.sliders, self.pending, self.play_button,
@@ -181,7 +181,7 @@ class ClassroomApp:
 
     def _draw_scoreboard(self) -> None:
         board = scoreboard(self.game)
-        self.board_image.value = png_bytes(scoreboard_figure(board, self.game.setup.welfare))
+        self.board_image.value = png_bytes(scoreboard_figure(board, self.game.setup.objective))
         self.board_image.layout.display = None
         t = board.table
         rows = "".join(f"<tr><td>{r['rank']}</td><td>{r.contender}</td>"

@@ -19,10 +19,11 @@ from econsim.classroom.game import BRACKETS, WORKER_MODELS, Game, GameSetup
 from econsim.classroom.store import ClassStore
 from econsim.economy.utility import UTILITY_PRESETS
 from econsim.economy.welfare import OBJECTIVES
+from econsim.renamed import renamed_keys
 
 #: Game settings the console's form lets the lecturer change, with their choices.
-CHOICES: dict[str, list] = {"brackets": sorted(BRACKETS), "workers": list(WORKER_MODELS),
-                            "utility": list(UTILITY_PRESETS), "welfare": list(OBJECTIVES)}
+CHOICES: dict[str, list] = {"brackets": sorted(BRACKETS), "worker": list(WORKER_MODELS),
+                            "utility": list(UTILITY_PRESETS), "objective": list(OBJECTIVES)}
 #: Numeric settings of the form (name → input step).
 NUMBERS = {"n_rounds": 1, "elasticity": 0.05}
 #: A page not heard from for this many seconds counts as gone.
@@ -35,12 +36,13 @@ def _optimum(setup_json: str):  # noqa: ANN202 - TaxSchedule
 
     game = Game(GameSetup(**json.loads(setup_json)))
     return stackelberg(game.skill, game.cutoffs, game.setup.utility,
-                       objective=game.setup.welfare, seed=game.setup.seed).schedule
+                       objective=game.setup.objective, seed=game.setup.seed).schedule
 
 
 def setup_from_form(current: GameSetup, form: dict[str, list[str]]) -> GameSetup:
     """The setup the console's form asks for (fields not in the form keep ``current``'s)."""
     values = current.to_dict()
+    form = renamed_keys("GameSetup", form)  # a page served before the renames posts old names
     for name in (*CHOICES, *NUMBERS):
         if name in form:
             raw = form[name][0]
@@ -69,9 +71,9 @@ def setup_section(setup: GameSetup, key: str) -> str:
         fields.append(f"<label>{name.replace('_', ' ')} <input name='{name}' type='number' "
                       f"step='{step}' value='{getattr(setup, name)}' style='width:5em'></label> ")
     return ("<h2>The game</h2><p>" + html.escape(
-        f"{setup.brackets} brackets, {setup.workers} workers, {setup.utility} utility, welfare "
-        f"{setup.welfare}, {setup.n_rounds} rounds, elasticity {setup.elasticity:g}, "
-        f"{setup.n_workers:,} workers (seed {setup.seed})") + "</p>"
+        f"{setup.brackets} brackets, {setup.worker} workers, {setup.utility} utility, welfare "
+        f"{setup.objective}, {setup.n_rounds} rounds, elasticity {setup.elasticity:g}, "
+        f"{setup.n_agents:,} workers (seed {setup.seed})") + "</p>"
         + _form(key, "/teacher/setup", "".join(fields), "change the game")
         + "<p><small>Pages opened or reloaded after the change play the new game.</small></p>")
 

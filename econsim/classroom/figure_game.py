@@ -42,9 +42,10 @@ def _income_axis(ax) -> None:  # noqa: ANN001 - matplotlib Axes
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"${v:,.0f}k" if v else "$0"))
 
 
-def scoreboard_figure(board: Scoreboard, welfare: str) -> Figure:
-    """Welfare of every contender, their marginal-rate schedules, and the welfare weights by
-    income that would make each schedule optimal (the inverse optimum)."""
+def scoreboard_figure(board: Scoreboard, objective: str) -> Figure:
+    """Welfare (by the game's ``objective``) of every contender, their marginal-rate schedules,
+    and the welfare weights by income that would make each schedule optimal (the inverse
+    optimum)."""
     fig, axes = fixed_figure(14.5, 4.6, 1, 3)
     fig.subplots_adjust(left=1.9 / 14.5, wspace=0.42)  # room for the planners' names
     ax_b, ax_s, ax_g = axes[0]
@@ -56,7 +57,7 @@ def scoreboard_figure(board: Scoreboard, welfare: str) -> Figure:
     ax_b.set_yticks(rows)
     ax_b.set_yticklabels(t.contender, fontsize=8.5)
     ax_b.invert_yaxis()
-    ax_b.set_xlabel(WELFARE_WORDS.get(welfare, welfare), fontsize=8.5)
+    ax_b.set_xlabel(WELFARE_WORDS.get(objective, objective), fontsize=8.5)
     ax_b.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax_b.xaxis.set_major_locator(MaxNLocator(3))
     ax_b.set_title("scoreboard (same workers, same welfare; axis not from 0)", fontsize=9.5)

@@ -32,6 +32,9 @@ from econsim.figures.classroom_base import (
 )
 from econsim.figures.style import ROLE_COLOURS
 
+#: Plain words for a worker kind in the figure's title (students do not read registry names).
+_WORKER_LABELS = {"surrogate_vec": "learning"}
+
 #: Number of bins of the income histograms.
 N_BINS = 29
 _PLACEHOLDER = "set the rates and play round 1"
@@ -108,7 +111,7 @@ class RoundFigure:
         (self.welfare,) = ax_w.plot([], [], "o-", color=CONTENDER_COLOURS["you"])
         ax_w.set_xlim(0.6, setup.n_rounds + 0.4)
         ax_w.set_xlabel("round (tax year)")
-        ax_w.set_ylabel(WELFARE_WORDS.get(setup.welfare, setup.welfare), fontsize=8)
+        ax_w.set_ylabel(WELFARE_WORDS.get(setup.objective, setup.objective), fontsize=8)
         for ax in (ax_r, ax_w):
             ax.set_xticks(rounds)
         self.placeholders = [ax.text(0.5, 0.5, _PLACEHOLDER, ha="center", va="center",
@@ -172,7 +175,7 @@ class RoundFigure:
         _rescale_to(ax_w, ax_w.get_xlim(), (min(welfare), max(welfare)))
         ax_w.title.set_text(f"welfare this round: {last.welfare:,.0f}")
         self.suptitle.set_text(f"rates {' / '.join(f'{100 * r:.0f}' for r in last.rates)} % · "
-                               f"{setup.n_workers:,} {setup.workers} workers, "
+                               f"{setup.n_agents:,} {_WORKER_LABELS.get(setup.worker, setup.worker)} workers, "
                                f"{UTILITY_WORDS.get(setup.utility, setup.utility)} utility")
 
     def png(self) -> bytes:

@@ -24,6 +24,7 @@ from econsim.economy.tax import TaxSchedule
 from econsim.economy.utility import UTILITY_PRESETS, UtilityParams, get_utility
 from econsim.economy.welfare import get_objective
 from econsim.registry import Registry
+from econsim.renamed import accepts_renamed, renamed_keys
 from econsim.scale.surrogate_vec import MENU, VectorSurrogateWorkers
 
 Array = NDArray[np.float64]
@@ -35,11 +36,17 @@ BRACKETS: dict[int, str] = {3: "three", 7: "us_federal_2024"}
 SETUP_ENV = "ECONSIM_CLASSROOM_SETUP"
 
 
+@accepts_renamed("GameSetup")
 @dataclass(frozen=True)
 class GameSetup:
     """The settings of one game (the teacher's choice; the same for the whole class).
 
-    ``elasticity`` is the one Saez's scoreboard entry and the inverse optimum assume.
+    ``n_agents`` workers, of kind ``worker`` (``rational``: exact best responses, or
+    ``surrogate_vec``: the offline stand-in's learning rule as array operations, as in
+    ``econsim run``), maximising the welfare function ``objective``. ``elasticity`` is the one
+    Saez's scoreboard entry and the inverse optimum assume. The old names ``n_workers``,
+    ``workers``, ``welfare`` and ``learners`` work for one release, with a warning
+    (:mod:`econsim.renamed`).
 
     The default welfare function is ``atkinson`` (the geometric mean of post-tax income, so a
     dollar counts more the poorer its receiver: social weight proportional to 1 / post-tax income).
@@ -50,25 +57,25 @@ class GameSetup:
     progressive optimum (about 30 / 40 / 60 % on the default population).
     """
 
-    n_workers: int = 2000
+    n_agents: int = 2000
     seed: int = 42
     brackets: int = 3
-    workers: str = "rational"
+    worker: str = "rational"
     utility: str = "calibrated"
-    welfare: str = "atkinson"
+    objective: str = "atkinson"
     elasticity: float = 0.4
     n_rounds: int = 3
     steps_per_round: int = 4
     llm_backend: str = "surrogate"
 
     def __post_init__(self) -> None:
-        if not isinstance(self.n_workers, int) or not 10 <= self.n_workers <= 100_000:
-            raise ValueError(f"n_workers must be an integer in [10, 100000]; got {self.n_workers!r}")
+        if not isinstance(self.n_agents, int) or not 10 <= self.n_agents <= 100_000:
+            raise ValueError(f"n_agents must be an integer in [10, 100000]; got {self.n_agents!r}")
         if self.brackets not in BRACKETS:
             raise ValueError(f"brackets must be one of {sorted(BRACKETS)}; got {self.brackets!r}")
-        WORKER_MODELS.get(self.workers)
+        WORKER_MODELS.get(self.worker)
         UTILITY_PRESETS.get(self.utility)
-        get_objective(self.welfare)
+        get_objective(self.objective)
         if not (isinstance(self.n_rounds, int) and 1 <= self.n_rounds <= 50):
             raise ValueError(f"n_rounds must be an integer in [1, 50]; got {self.n_rounds!r}")
         if not (isinstance(self.steps_per_round, int) and 2 <= self.steps_per_round <= 100):
@@ -88,9 +95,10 @@ class GameSetup:
     def from_env(cls, **defaults: object) -> GameSetup:
         """``defaults`` overridden by the JSON in ``$ECONSIM_CLASSROOM_SETUP`` (if set)."""
         raw = os.environ.get(SETUP_ENV, "").strip()
-        values = dict(defaults)
+        # each side may use old names (an older notebook or board): renamed before they merge
+        values = renamed_keys("GameSetup", defaults)
         if raw:
-            extra = json.loads(raw)
+            extra = renamed_keys("GameSetup", json.loads(raw))
             unknown = set(extra) - set(cls.__dataclass_fields__)
             if unknown:
                 raise ValueError(f"unknown game settings {sorted(unknown)}; valid: "
@@ -136,9 +144,10 @@ class LearningPopulation:
         return out
 
 
-WORKER_MODELS: Registry[type] = Registry("worker model")
+#: How the class's population responds, by the names of ``econsim run``'s worker kinds.
+WORKER_MODELS: Registry[type] = Registry("worker")
 WORKER_MODELS.register("rational", RationalPopulation)
-WORKER_MODELS.register("learners", LearningPopulation)
+WORKER_MODELS.register("surrogate_vec", LearningPopulation)
 
 
 # --------------------------------------------------------------------------------------------
@@ -172,13 +181,13 @@ class Game:
 
     def __post_init__(self) -> None:
         if self.skill is None:
-            self.skill = sample_skills(self.setup.n_workers, np.random.default_rng(self.setup.seed))
+            self.skill = sample_skills(self.setup.n_agents, np.random.default_rng(self.setup.seed))
         self.skill = np.asarray(self.skill, dtype=float)
         self.params = get_utility(self.setup.utility)
         self.cutoffs = np.asarray(TaxSchedule.preset(self.setup.tax_preset).cutoffs)
-        self.objective = get_objective(self.setup.welfare)
-        self.population = WORKER_MODELS.get(self.setup.workers)(self.skill, self.params,
-                                                                self.setup)
+        self.objective = get_objective(self.setup.objective)
+        self.population = WORKER_MODELS.get(self.setup.worker)(self.skill, self.params,
+                                                               self.setup)
 
     @property
     def finished(self) -> bool:
@@ -223,7 +232,7 @@ class Game:
     def restart(self, setup: GameSetup | None = None) -> Game:
         """A fresh game on the same population (or a new one if the setup changes it)."""
         new = setup or self.setup
-        same = (new.n_workers, new.seed) == (self.setup.n_workers, self.setup.seed)
+        same = (new.n_agents, new.seed) == (self.setup.n_agents, self.setup.seed)
         return Game(replace(new), self.skill if same else None)
 
 

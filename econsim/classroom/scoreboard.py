@@ -71,7 +71,7 @@ def llm_planner_rates(game: Game, backend: str | None = None, years: int = LLM_Y
     s = game.setup
     cfg = SimConfig(scenario="rational", worker="rational", planner="llm",
                     n_agents=int(game.skill.size), n_steps=years, K=1, tax_preset=s.tax_preset,
-                    utility=s.utility, objective=s.welfare, seed=s.seed,
+                    utility=s.utility, objective=s.objective, seed=s.seed,
                     backend=backend or s.llm_backend, record_prompts=False)
     sim = make_simulation(cfg)
     sim.use_skills(game.skill)  # the game's population replaces the sampled one
@@ -109,10 +109,10 @@ def _compute_baselines(game: Game, llm_backend: str | None) -> dict[str, TaxSche
     with warnings.catch_warnings():  # a cycle below a slider step is no news to a student
         warnings.simplefilter("ignore", SaezConvergenceWarning)
         saez = saez_fixed_point(game.skill, cut, s.utility, float(s.elasticity),
-                                tol=SAEZ_TOL, objective=s.welfare, mode=INVERSE_MODE,
+                                tol=SAEZ_TOL, objective=s.objective, mode=INVERSE_MODE,
                                 damping=SAEZ_DAMPING)
     out[f"Saez (e = {s.elasticity:g})"] = TaxSchedule(cut, saez.rates)
-    out["Stackelberg optimum"] = stackelberg(game.skill, cut, s.utility, objective=s.welfare,
+    out["Stackelberg optimum"] = stackelberg(game.skill, cut, s.utility, objective=s.objective,
                                              seed=s.seed).schedule
     out["LLM planner"] = TaxSchedule(cut, llm_planner_rates(game, llm_backend))
     return out

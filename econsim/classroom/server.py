@@ -26,7 +26,7 @@ Endpoints (``code`` is the class code, ``key`` the teacher key printed at start-
     reset.
 ``POST /teacher/reset``, ``/teacher/delete``, ``/teacher/setup``
     The console's forms (form-encoded, with ``key``): delete the class's data, delete one
-    entry (``id``), change the game (``brackets``, ``workers``, ``utility``, ``welfare``,
+    entry (``id``), change the game (``brackets``, ``worker``, ``utility``, ``objective``,
     ``n_rounds``, ``elasticity``). ``303`` back to the console; ``403`` without the key.
 ``GET /export.csv?key=…``, ``GET /export_exercises.csv?key=…``
     The ranking / the exercise results as CSV.

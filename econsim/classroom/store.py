@@ -73,8 +73,8 @@ EXPORT_COLUMNS = ["rank", "student", "final_welfare", "n_rounds", "final_rates",
 
 def setting_key(setup: GameSetup) -> str:
     """The comparable part of a setup: brackets, workers, utility, welfare, population."""
-    return (f"{setup.brackets} brackets, {setup.workers} workers, {setup.utility} utility, "
-            f"{setup.welfare}, N={setup.n_workers} seed {setup.seed}")
+    return (f"{setup.brackets} brackets, {setup.worker} workers, {setup.utility} utility, "
+            f"{setup.objective}, N={setup.n_agents} seed {setup.seed}")
 
 
 def check_name(name: object, what: str = "student", *, allow_empty: bool = False) -> str:

@@ -3,7 +3,7 @@
 Example (a classroom network; students open the printed app URL)::
 
     econsim classroom --host 0.0.0.0 --port 8866 --class-code blue-fox --brackets 7 \\
-        --workers learners --welfare utilitarian
+        --worker surrogate_vec --objective utilitarian
 
 Two servers start: Voilà on ``--port`` renders the notebook as a web app (no JupyterLab, no
 code cells shown; each student gets an own kernel), and the class board on ``--board-port``
@@ -29,6 +29,7 @@ from econsim.classroom.game import SETUP_ENV, GameSetup
 from econsim.classroom.server import CODE_ENV, URL_ENV, BoardServer
 from econsim.classroom.store import ClassStore
 from econsim.compendium.paths import project_path
+from econsim.renamed import renames
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 #: The app notebook ships inside the package, so ``econsim classroom`` works from any folder.
@@ -53,13 +54,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(default 20)")
     parser.add_argument("--notebook", default=DEFAULT_NOTEBOOK,
                         help="notebook to serve (default: the app shipped with econsim)")
-    for name, default in GameSetup().to_dict().items():
-        parser.add_argument(f"--{name.replace('_', '-')}", type=type(default), default=default,
+    defaults = GameSetup().to_dict()
+    for name, default in defaults.items():
+        parser.add_argument(f"--{name.replace('_', '-')}", type=type(default), default=None,
                             help=f"game setting (default {default})")
+    for old, new in renames("GameSetup").items():  # old flags work for one release (warned)
+        parser.add_argument(f"--{old.replace('_', '-')}", type=type(defaults[new]),
+                            default=None, help=argparse.SUPPRESS)
 
 
 def _setup(args: argparse.Namespace) -> GameSetup:
-    return GameSetup(**{k: getattr(args, k) for k in GameSetup().to_dict()})
+    """The game of the flags given (old names too: GameSetup renames them, with a warning)."""
+    names = [*GameSetup().to_dict(), *renames("GameSetup")]
+    return GameSetup(**{k: getattr(args, k) for k in names if getattr(args, k) is not None})
 
 
 def voila_command(notebook: Path, host: str, port: int, token: str, idle_minutes: float = 20.0

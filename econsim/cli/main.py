@@ -9,11 +9,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from typing import NoReturn
+import warnings
+from collections.abc import Callable
+from typing import Any, NoReturn
 
 from econsim import __version__
 from econsim.llm.redact import redact
 from econsim.llm.types import LLMError
+from econsim.renamed import RenamedWarning
 
 #: Subcommand name → (module implementing it, one-line help).
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -61,6 +64,19 @@ def _os_error_line(err: OSError) -> str:
     return f"{where}{describe_os_error(err)}"
 
 
+def _renamed_line(command: str, show: Callable[..., None]) -> Callable[..., None]:
+    """``warnings.showwarning`` that prints a :class:`RenamedWarning` as one line."""
+
+    def showwarning(message: Warning | str, category: type[Warning], *args: Any,
+                    **kwargs: Any) -> None:
+        if issubclass(category, RenamedWarning):
+            print(f"econsim {command}: warning: {message}", file=sys.stderr)
+        else:
+            show(message, category, *args, **kwargs)
+
+    return showwarning
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
@@ -77,7 +93,10 @@ def main(argv: list[str] | None = None) -> int:
         module.add_arguments(cmd_parser)
         args = cmd_parser.parse_args(argv[1:])
         try:
-            return int(module.run(args) or 0)
+            with warnings.catch_warnings():  # an old name: one line saying the new one
+                warnings.simplefilter("default", RenamedWarning)
+                warnings.showwarning = _renamed_line(name, warnings.showwarning)
+                return int(module.run(args) or 0)
         except ValueError as err:  # bad input: a clear message, no traceback
             cmd_parser.error(redact(str(err)))
         except LLMError as err:  # e.g. a replay miss or an unreachable server

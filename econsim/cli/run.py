@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from econsim.llm.pack import is_pack, pack_store_path, read_manifest, write_pack
+from econsim.renamed import GivenTwice, RenamedWarning, renamed_keys, renames
 from econsim.simulation import SimConfig, make_simulation, resume_simulation
 from econsim.simulation.config import ConfigError, ConfigWarning, field_kinds
 from econsim.simulation.engine import CHECKPOINT, CONFIG_FILE
@@ -91,16 +92,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                            metavar=str(f.type).upper().replace(" ", ""),
                            type=lambda s, f=f: _parse_value(f, s),
                            help=f"default: {default!r}")
+    fields = {f.name: f for f in dataclasses.fields(SimConfig)}
+    for old, new in renames("SimConfig").items():  # old flags work for one release (warned)
+        group.add_argument(f"--{old.replace('_', '-')}", dest=old, default=None,
+                           type=lambda s, f=fields[new]: _parse_value(f, s),
+                           help=argparse.SUPPRESS)
 
 
 def _config(args: argparse.Namespace) -> SimConfig:
     """The run's config from --config and flags; a bad flag value names the flag, and a
-    configuration that runs but probably not as meant is one ``warning:`` line."""
+    configuration that runs but probably not as meant, or an old name, is one ``warning:``
+    line."""
+    shown = (ConfigWarning, RenamedWarning)
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ConfigWarning)
+        for category in shown:
+            warnings.simplefilter("always", category)
         config = _read_config(args)
     for message in dict.fromkeys(str(w.message) for w in caught
-                                 if issubclass(w.category, ConfigWarning)):
+                                 if issubclass(w.category, shown)):
         print(f"econsim run: warning: {message}", file=sys.stderr)
     return config
 
@@ -109,15 +118,24 @@ def _read_config(args: argparse.Namespace) -> SimConfig:
     values: dict[str, Any] = {}
     if args.config is not None:
         values.update(SimConfig.from_yaml(args.config).to_dict())
-    flags = {f.name for f in dataclasses.fields(SimConfig) if getattr(args, f.name) is not None}
-    values.update({name: getattr(args, name) for name in flags})
+    given = [f.name for f in dataclasses.fields(SimConfig)] + list(renames("SimConfig"))
+    typed = {name: getattr(args, name) for name in given if getattr(args, name) is not None}
+    # the flag as typed, by config key (an old flag names the key by its new name)
+    flags = {renames("SimConfig").get(name, name): name for name in typed}
+    try:
+        values.update(renamed_keys("SimConfig", typed))
+    except GivenTwice as err:
+        new, old = (f"--{n.replace('_', '-')}" for n in (err.key, flags[err.key]))
+        raise ConfigError(f"{new} is given twice, also as its old name {old}: give {new} only",
+                          err.key) from None
     if args.pack is not None:
         values.update(store=str(pack_store_path(args.pack)), store_mode="record")
     try:
         return SimConfig.from_dict(values)  # validated before anything is written
     except ConfigError as err:
         if err.key in flags:
-            raise ConfigError(f"argument --{err.key.replace('_', '-')}: {err}", err.key) from None
+            raise ConfigError(f"argument --{flags[err.key].replace('_', '-')}: {err}", err.key
+                              ) from None
         raise
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from econsim.cli.run import _parse_value
+from econsim.renamed import renamed_keys
 from econsim.scale.cluster import CONNECT_TIMEOUT_S, SchedulerUnreachable
 from econsim.simulation import SimConfig
 from econsim.simulation.sweep import run_sweep
@@ -31,6 +32,7 @@ def _key_values(text: str, what: str) -> tuple[str, str]:
         raise ValueError(f"{what} expects KEY=VALUE; got {text!r}")
     key, value = text.split("=", 1)
     key = key.strip().replace("-", "_")
+    key = next(iter(renamed_keys("SimConfig", {key: None})))  # an old name: warned, renamed
     if key not in _FIELDS:
         raise ValueError(f"{what}: unknown config key {key!r}; valid keys: "
                          f"{', '.join(_FIELDS)}")

@@ -12,7 +12,8 @@ from econsim.figures.style import ROLE_COLOURS, new_figure, provenance_note
 from econsim.population.census import AGE_BANDS, OCCUPATIONS, CensusTable
 from econsim.population.population import Population
 
-_MODE_COLOURS = {"independent": "#8c6bb1", "joint": "#2e8b57"}
+# "independent" is the old name of "gb2" (notebook 00 still labels its tables with it)
+_MODE_COLOURS = {"gb2": "#8c6bb1", "independent": "#8c6bb1", "joint": "#2e8b57"}
 
 
 def _short(occupation: str) -> str:

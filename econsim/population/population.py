@@ -5,7 +5,7 @@ one seed (``SeedSequence(seed).spawn``), so changing the skill or persona mode l
 demographics of a given seed unchanged:
 
 1. demographics — (occupation, sex, age band) ∝ census cell counts, uniform integer age in band;
-2. skills — :data:`econsim.population.skill_modes.SKILL_MODES` (``independent`` | ``joint``);
+2. skills — :data:`econsim.population.skill_modes.SKILL_MODES` (``gb2`` | ``joint``);
 3. attitudes — :mod:`econsim.population.attitudes` (tax, risk, household);
 4. personas — :data:`PERSONA_MODES` (``offline`` | ``archetypes`` | ``none``).
 """
@@ -45,6 +45,7 @@ from econsim.population.grouping import ArchetypeGrouping, group_into_archetypes
 from econsim.population.personas import N_VARIANTS, write_personas
 from econsim.population.skill_modes import SKILL_MODES
 from econsim.registry import Registry
+from econsim.renamed import renamed_value
 from econsim.validation import check_positive_int
 
 FORMAT = "econsim.population/1"
@@ -140,7 +141,7 @@ class Population:
     # ------------------------------------------------------------------ construction
     @classmethod
     def sample(cls, n: int, seed: int | np.random.Generator = 0, *,
-               skills: str = "independent", personas: str = "offline",
+               skills: str = "gb2", personas: str = "offline",
                table: CensusTable | None = None) -> Population:
         """Draw ``n`` agents.
 
@@ -151,8 +152,9 @@ class Population:
         seed
             Non-negative integer (recorded, reproducible) or a ``numpy.random.Generator``.
         skills
-            ``"independent"`` (GB2, the paper) or ``"joint"`` (occupation-conditional, GB2
-            calibrated); see :data:`SKILL_MODES`.
+            ``"gb2"`` (GB2 regardless of occupation, the paper) or ``"joint"``
+            (occupation-conditional, GB2 calibrated); see :data:`SKILL_MODES`. The old name
+            ``"independent"`` of ``gb2`` works for one release, with a warning.
         personas
             ``"offline"`` (generated texts), ``"archetypes"`` (the 13 fixed archetypes:
             demographics and attitudes come from the archetype, not the census) or ``"none"``.
@@ -160,6 +162,7 @@ class Population:
             Census table (default: the project's modelled CPS 2023 table).
         """
         n = check_positive_int(n, "n")
+        skills = renamed_value("Population", "skills", skills)
         skill_factory = SKILL_MODES.get(skills)
         persona_fn = PERSONA_MODES.get(personas)
         custom_table = table is not None

@@ -1,7 +1,8 @@
 r"""Skill modes: how an agent's skill relates to its occupation.
 
-- ``independent`` (the paper): income at 40 h/week drawn from the ACS 2023 GB2 prior, independent
-  of the agent's occupation; skill :math:`s = Y/40`.
+- ``gb2`` (the paper): income at 40 h/week drawn from the ACS 2023 GB2 prior, independent of the
+  agent's occupation; skill :math:`s = Y/40`. (Formerly ``independent``: the old name works for
+  one release, with a warning; :mod:`econsim.renamed`.)
 - ``joint``: each agent first draws a wage from its occupation's OEWS distribution,
   :math:`w = Q_o(\Phi(z))` with :math:`z \sim N(0, 1)` (:mod:`econsim.population.wages`), which is
   then mapped through the monotone transform
@@ -36,7 +37,7 @@ _GRID_POINTS = 4097
 _Z_TAIL = 8.5  # grid spans every occupation's quantiles from z = -8.5 to +8.5
 
 
-def independent_sampler(table: CensusTable, prior: GB2 = ACS_2023_GB2) -> SkillSampler:
+def gb2_sampler(table: CensusTable, prior: GB2 = ACS_2023_GB2) -> SkillSampler:
     """The paper's mode: GB2 skills regardless of occupation."""
 
     def sample(occupation: NDArray[np.integer], rng: np.random.Generator) -> NDArray[np.float64]:
@@ -90,7 +91,8 @@ def joint_sampler(table: CensusTable, prior: GB2 = ACS_2023_GB2) -> SkillSampler
     return JointSkillModel(load_occupation_wages(), shares, prior).sample
 
 
-#: Skill modes by name: factories taking the census table and returning a sampler.
+#: Skill modes by name (the words of ``SimConfig.skills``): factories taking the census table and
+#: returning a sampler.
 SKILL_MODES: Registry[Callable[[CensusTable], SkillSampler]] = Registry("skill mode")
-SKILL_MODES.register("independent", independent_sampler)
+SKILL_MODES.register("gb2", gb2_sampler)
 SKILL_MODES.register("joint", joint_sampler)

@@ -232,7 +232,7 @@ class LeanArchetypes:
                     groups.append((a, lo, hi))
         max_k = int((counts > 0).sum())
         if not 1 <= k <= max_k:
-            raise ValueError(f"n_archetypes must be in [1, {max_k}] for this lean population "
+            raise ValueError(f"n_clusters must be in [1, {max_k}] for this lean population "
                              f"(non-empty cells of tax attitude x skill percentile); got {k}")
         if k < len(groups):  # fewer archetypes than starting cells: merge deciles into k runs
             groups = _merge(groups, per, k)
@@ -277,7 +277,7 @@ def _merge(groups: list[tuple[int, int, int]], per: NDArray[np.int64], k: int
                 if best is None or size < best[0]:
                     best = (size, j)
         if best is None:  # one group per attitude left: join attitudes is not possible
-            raise ValueError(f"n_archetypes must be >= {len(groups)} for a lean population "
+            raise ValueError(f"n_clusters must be >= {len(groups)} for a lean population "
                              "(one archetype per tax attitude at least)")
         j = best[1]
         a, lo, _ = groups[j]

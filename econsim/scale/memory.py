@@ -59,11 +59,11 @@ def gib(n: float) -> str:
     return f"{n / 2**30:.2f} GiB"
 
 
-def recorded_agents(n_agents: int, record_agents: int | None, vectorised: bool) -> int:
+def recorded_agents(n_agents: int, record_agents: int | None, vectorized: bool) -> int:
     """How many agents' per-step rows a run keeps (see ``SimConfig.record_agents``)."""
     if record_agents is not None:
         return min(record_agents, n_agents)
-    if vectorised and n_agents > AUTO_RECORD_LIMIT:
+    if vectorized and n_agents > AUTO_RECORD_LIMIT:
         return AUTO_RECORD_SAMPLE
     return n_agents
 

@@ -1,11 +1,13 @@
-"""Archetype batching: one LLM call per archetype per step, applied to the archetype's members.
+"""Cluster batching (``batching: clusters``): one LLM call per cluster per step, applied to the
+cluster's members. (The module and class keep their earlier "archetype" names; the config's
+``archetypes`` now means only the paper's 13 fixed personas.)
 
-The population is partitioned by :meth:`econsim.population.Population.archetypes` into K groups;
+The population is partitioned by :meth:`econsim.population.Population.archetypes` into K clusters;
 each group's representative (its median-skill member) is an ordinary LLM worker — it sees its own
 history in the usual prompt and its answer is its hours. Every other member works the
 representative's hours moved by one menu step with probability :data:`MEMBER_JITTER` (half down,
-half up, clipped to [0, 100]), drawn from the member's own seeded stream: the archetype's answer
-distribution is the representative's answer plus within-archetype dispersion. In the bounded
+half up, clipped to [0, 100]), drawn from the member's own seeded stream: the cluster's answer
+distribution is the representative's answer plus within-cluster dispersion. In the bounded
 scenario the representative is also asked for satisfaction and members take its answer. So a step
 costs K labour calls (+ K satisfaction calls when bounded), and the planner adds one call at the
 start of each tax year: K + 1 calls on those steps.
@@ -40,14 +42,14 @@ _JITTER_STREAM = 4
 
 @dataclass
 class ArchetypeWorkers:
-    """LLM workers asked one representative per archetype.
+    """LLM workers asked one representative per cluster.
 
     Parameters
     ----------
     labels
-        Archetype (0..K−1) of every agent.
+        Cluster (0..K−1) of every agent.
     representatives
-        Agent index of each archetype's representative.
+        Agent index of each cluster's representative.
     personas
         Persona text of each representative (``None`` in the rational scenario).
     utility_types

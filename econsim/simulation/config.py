@@ -21,6 +21,7 @@ from econsim.economy.welfare import get_objective
 from econsim.llm.backends import check_backend_spec
 from econsim.llm.structured import STRUCTURED_OUTPUT
 from econsim.prompts import PROMPT_STYLES, UTILITY_TYPES
+from econsim.renamed import GivenTwice, accepts_renamed, renamed_keys
 from econsim.simulation.config_types import (
     ConfigError,
     annotation_kinds,
@@ -51,7 +52,7 @@ from econsim.simulation.specs import (
 WORKER_KINDS = tuple(n for n in WORKER_SPECS if not WORKER_SPECS.get(n).vector_only)
 #: Worker kinds that exist only as array operations (econsim.simulation.vectorized).
 VECTOR_WORKER_KINDS = tuple(n for n in WORKER_SPECS if WORKER_SPECS.get(n).vector_only)
-#: How LLM workers are asked: one call per agent, or one per archetype (econsim.simulation.vectorized).
+#: How LLM workers are asked: one call per agent, or one per cluster (econsim.simulation.vectorized).
 BATCHING = tuple(BATCHINGS)
 PLANNER_KINDS = tuple(PLANNER_SPECS)
 PERSONA_SOURCES = tuple(PERSONA_SPECS)
@@ -60,6 +61,7 @@ SKILL_SOURCES = ("gb2", "joint", "uniform")
 SURROGATE_READS = tuple(SURROGATE_READINGS)
 
 
+@accepts_renamed("SimConfig")
 @dataclass(frozen=True)
 class SimConfig:
     """All parameters of one run (mirrors the notebooks' ``parameters`` cells and ``econsim run``).
@@ -139,15 +141,17 @@ class SimConfig:
         ``text`` (renders and parses every prompt, as a language model's calls are built), or
         ``auto`` (arrays whenever no text is needed: surrogate backend, no call store,
         ``record_prompts`` false). See docs/llm.md.
-    batching, n_archetypes
-        ``agents`` (one LLM call per worker) or ``archetypes`` (one call per archetype of
-        ``Population.archetypes(n_archetypes)``, applied to its members; docs/scale.md).
+    batching, n_clusters
+        ``agents`` (one LLM call per worker) or ``clusters`` (one call per cluster of
+        ``Population.archetypes(n_clusters)``, applied to its members; docs/scale.md). Formerly
+        ``archetypes`` and ``n_archetypes``: the old names work for one release, with a
+        warning (:mod:`econsim.renamed`).
     record_agents
         Agents whose per-step rows are kept: ``None`` = all of them (a seeded 1,000 above
         10,000 agents in the vectorised engine), an integer = a seeded random subset of that size
         (the steps table then also gets distribution summaries). See docs/scale.md.
     engine, scheduler, dask_workers, chunk_size
-        ``auto`` (per-agent loop or vectorised engine; the lean engine for archetype-batched,
+        ``auto`` (per-agent loop or vectorised engine; the lean engine for cluster-batched,
         fixed or rational workers above 5·10⁶ agents), ``lean`` (a few bytes per agent, stepped
         in chunks of ``chunk_size``) or ``dask`` (the lean population as shards on Dask workers:
         a LocalCluster of ``dask_workers`` processes, or the ``scheduler`` address). See
@@ -196,7 +200,7 @@ class SimConfig:
     record_calls: bool = True
     surrogate_reads: str = "auto"
     batching: str = "agents"
-    n_archetypes: int = 100
+    n_clusters: int = 100
     record_agents: int | None = None
     engine: str = "auto"
     scheduler: str | None = None
@@ -281,7 +285,8 @@ class SimConfig:
         _check_scale_options(self)
         _check_llm_options(self)
         for message in inactive_planner(self):
-            warnings.warn(message, ConfigWarning, stacklevel=3)
+            # 4: past __post_init__, the dataclass __init__ and accepts_renamed's wrapper
+            warnings.warn(message, ConfigWarning, stacklevel=4)
 
     @property
     def n_brackets(self) -> int:
@@ -334,12 +339,14 @@ class SimConfig:
         return d
 
     def replace(self, **changes: Any) -> SimConfig:
-        return SimConfig.from_dict({**self.to_dict(), **changes})
+        return SimConfig.from_dict({**self.to_dict(), **_new_names(changes)})
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> SimConfig:
         """Build from a mapping, refusing unknown keys (they name the valid ones) and values of
-        the wrong type (the error names the key and the type its annotation allows)."""
+        the wrong type (the error names the key and the type its annotation allows). Old names
+        (:mod:`econsim.renamed`) are read as their new ones, with a warning."""
+        values = _new_names(values)
         valid = [f.name for f in dataclasses.fields(cls)]
         unknown = sorted(set(values) - set(valid))
         if unknown:
@@ -390,6 +397,14 @@ class SimConfig:
             raise ConfigError(f"{p}: {err}", err.key) from None
 
 
+def _new_names(values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` with renamed keys and values under their new names (each old one warns)."""
+    try:
+        return renamed_keys("SimConfig", values)
+    except GivenTwice as err:
+        raise ConfigError(str(err), err.key) from None
+
+
 class ConfigWarning(UserWarning):
     """A configuration that runs but probably not as meant (``econsim run`` prints it as one
     ``warning:`` line)."""
@@ -432,17 +447,17 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 
 
 def _check_scale_options(cfg: SimConfig) -> None:
-    """Options of the vectorised engine / archetype batching (docs/scale.md)."""
+    """Options of the vectorized engine / cluster batching (docs/scale.md)."""
     _check_choice(cfg.batching, "batching", BATCHING)
-    _check_int(cfg.n_archetypes, "n_archetypes", 1)
+    _check_int(cfg.n_clusters, "n_clusters", 1)
     if cfg.record_agents is not None:
         _check_int(cfg.record_agents, "record_agents", 1)  # 0 would keep an empty table
-    if cfg.batching_spec.per_archetype:
-        if cfg.n_archetypes > cfg.n_agents:
-            raise ConfigError(f"n_archetypes must be in [1, n_agents={cfg.n_agents}]; "
-                              f"got {cfg.n_archetypes}", "n_archetypes")
+    if cfg.batching_spec.per_cluster:
+        if cfg.n_clusters > cfg.n_agents:
+            raise ConfigError(f"n_clusters must be in [1, n_agents={cfg.n_agents}]; "
+                              f"got {cfg.n_clusters}", "n_clusters")
         if not cfg.worker_spec.asks_model:
-            raise ConfigError(f"batching 'archetypes' needs worker 'llm' (got {cfg.worker!r}); "
+            raise ConfigError(f"batching 'clusters' needs worker 'llm' (got {cfg.worker!r}); "
                               "valid batching for other workers: agents", "batching")
     _check_choice(cfg.engine, "engine", tuple(ENGINE_SPECS))
     _check_int(cfg.dask_workers, "dask_workers", 1)
@@ -452,10 +467,10 @@ def _check_scale_options(cfg: SimConfig) -> None:
                           "scheduler")
     if cfg.engine_spec.lean:
         check_lean_config(cfg)
-    vector = cfg.worker_spec.vector_only or cfg.batching_spec.per_archetype
+    vector = cfg.worker_spec.vector_only or cfg.batching_spec.per_cluster
     if vector and cfg.scenario_spec.elections:
-        raise ConfigError("the vectorised engine (worker 'surrogate_vec' or batching "
-                          "'archetypes') runs the scenarios rational, bounded; democratic "
+        raise ConfigError("the vectorized engine (worker 'surrogate_vec' or batching "
+                          "'clusters') runs the scenarios rational, bounded; democratic "
                           "elections need every worker's vote: use worker 'llm' with batching "
                           "'agents'", "scenario")
     if cfg.worker_spec.vector_only and cfg.writes_personas:
@@ -492,9 +507,9 @@ def check_lean_config(cfg: SimConfig) -> None:
         raise ConfigError(f"the lean engine runs the workers {', '.join(LEAN_WORKERS)}; got "
                           f"{cfg.worker!r} (surrogate_vec keeps ~0.5 KB per agent: use the "
                           "vectorised engine)", "worker")
-    if cfg.worker_spec.asks_model and not cfg.batching_spec.per_archetype:
-        raise ConfigError("the lean engine asks LLM workers by archetype: set batching "
-                          "'archetypes' (valid batching: archetypes)", "batching")
+    if cfg.worker_spec.asks_model and not cfg.batching_spec.per_cluster:
+        raise ConfigError("the lean engine asks LLM workers by cluster: set batching "
+                          "'clusters' (valid batching: clusters)", "batching")
     if cfg.planner not in LEAN_PLANNERS:
         raise ConfigError(f"the lean engine runs the planners {', '.join(LEAN_PLANNERS)}; got "
                           f"{cfg.planner!r}", "planner")
@@ -532,7 +547,7 @@ def _check_llm_options(cfg: SimConfig) -> None:
 
 
 def uses_vector_engine(cfg: SimConfig) -> bool:
-    """Whether ``cfg`` needs the vectorised engine: array-only workers, archetype batching or a
+    """Whether ``cfg`` needs the vectorized engine: array-only workers, cluster batching or a
     sampled agents table (see :mod:`econsim.simulation.factory`)."""
-    return (cfg.worker_spec.vector_only or cfg.batching_spec.per_archetype
+    return (cfg.worker_spec.vector_only or cfg.batching_spec.per_cluster
             or cfg.record_agents is not None)

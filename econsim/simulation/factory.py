@@ -1,7 +1,7 @@
 """Which engine runs a configuration: the one place that chooses, above both engines.
 
 ``per_agent`` (:class:`~econsim.simulation.engine.Simulation`) is the loop with one Python object
-per worker and every scenario; ``vectorised`` (:class:`~econsim.simulation.vectorized.
+per worker and every scenario; ``vectorized`` (:class:`~econsim.simulation.vectorized.
 VectorSimulation`) steps the population as arrays, for large N; ``lean``
 (:class:`~econsim.simulation.lean_engine.LeanSimulation`) keeps a few bytes per agent and steps them in
 chunks, in this process or as shards on Dask workers (``engine: dask``), for 10⁸ agents
@@ -27,17 +27,17 @@ from econsim.simulation.vectorized import VectorSimulation
 
 ENGINES: Registry[type[Simulation]] = Registry("engine")
 ENGINES.register("per_agent", Simulation)
-ENGINES.register("vectorised", VectorSimulation)
+ENGINES.register("vectorized", VectorSimulation)
 ENGINES.register("lean", LeanSimulation)  # type: ignore[arg-type] - same constructor and run()
 
 
 def choose_engine(config: SimConfig) -> str:
     """The registered engine name for ``config``: ``lean`` for ``engine`` lean/dask (or
-    ``auto`` above 5·10⁶ agents the lean engine can run), ``vectorised`` for array-only workers,
-    archetype batching or a sampled agents table, ``per_agent`` otherwise."""
+    ``auto`` above 5·10⁶ agents the lean engine can run), ``vectorized`` for array-only workers,
+    cluster batching or a sampled agents table, ``per_agent`` otherwise."""
     if uses_lean_engine(config):
         return "lean"
-    return "vectorised" if uses_vector_engine(config) else "per_agent"
+    return "vectorized" if uses_vector_engine(config) else "per_agent"
 
 
 def make_simulation(config: SimConfig | dict[str, Any], folder: str | Path | None = None,

@@ -211,7 +211,7 @@ class LeanSimulation(GameLoop):
             self.holder = InMemoryShards(cfg.seed, cfg.n_agents, self.chunk_size, cfg.skills)
         counts = np.sum(self.holder.counts(), axis=0)
         if cfg.worker_spec.asks_model:
-            self.groups = LeanArchetypes.build(counts, cfg.n_archetypes)
+            self.groups = LeanArchetypes.build(counts, cfg.n_clusters)
             cells = self.groups.median_cells
             reps = np.full(cells.size, -1, dtype=np.int64)
             for i in range(len(self.holder)):  # representatives sit in the first chunks

@@ -54,8 +54,8 @@ def estimate_memory(config) -> MemoryEstimate:  # noqa: ANN001 - SimConfig
     if config.worker_spec.vector_only:
         agents += n * bytes_per_agent(config.H)
     elif config.worker_spec.asks_model:
-        asked = config.n_archetypes if config.batching_spec.per_archetype else n
-        kept = steps if config.batching_spec.per_archetype else min(steps, config.H)
+        asked = config.n_clusters if config.batching_spec.per_cluster else n
+        kept = steps if config.batching_spec.per_cluster else min(steps, config.H)
         histories = asked * kept * STEP_RECORD_BYTES  # the engine keeps the last H steps
         calls_per_step = asked * (2 if config.scenario_spec.satisfaction else 1)
     if not vector:

@@ -9,7 +9,7 @@ from numpy.typing import NDArray
 
 from econsim.economy.skills import sample_skills
 from econsim.llm import LLMClient
-from econsim.population import Population
+from econsim.population import SKILL_MODES, Population
 from econsim.population.llm_personas import write_llm_personas
 from econsim.prompts import UTILITY_TYPES
 from econsim.simulation.config import SimConfig
@@ -33,8 +33,6 @@ def allocate_types(mix: dict[str, float], n: int, rng: np.random.Generator) -> l
     return rng.permutation(types).tolist()
 
 
-#: ``SimConfig.skills`` → :meth:`Population.sample` skill mode (``uniform`` is drawn directly).
-POPULATION_SKILLS = {"gb2": "independent", "joint": "joint"}
 #: ``SimConfig.personas`` → :meth:`Population.sample` persona mode (``llm`` rewrites offline ones).
 POPULATION_PERSONAS = {"offline": "offline", "archetypes": "archetypes", "llm": "offline"}
 
@@ -51,8 +49,9 @@ def census_population(cfg: SimConfig, personas: str | None = None) -> Population
         return pop
     if personas is None:
         personas = POPULATION_PERSONAS[cfg.personas] if cfg.scenario_spec.personas else "none"
-    return Population.sample(cfg.n_agents, cfg.seed, skills=POPULATION_SKILLS.get(
-        cfg.skills, "independent"), personas=personas)
+    # ``uniform`` skills are drawn in build_population; its census agents keep the GB2 draw
+    skills = cfg.skills if cfg.skills in SKILL_MODES else "gb2"
+    return Population.sample(cfg.n_agents, cfg.seed, skills=skills, personas=personas)
 
 
 def build_population(cfg: SimConfig, client: LLMClient | None = None) -> RunPopulation:

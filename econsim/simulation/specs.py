@@ -84,13 +84,13 @@ class Batching:
 
     name: str
     about: str
-    per_archetype: bool  # one call per archetype of the population, applied to its members
+    per_cluster: bool  # one call per cluster of the population, applied to its members
 
 
 BATCHINGS: Registry[Batching] = Registry("batching")
 for _b in (
     Batching("agents", "one call per worker", False),
-    Batching("archetypes", "one call per archetype, applied to its members", True),
+    Batching("clusters", "one call per cluster of similar workers, applied to its members", True),
 ):
     BATCHINGS.register(_b.name, _b)
 

@@ -114,8 +114,8 @@ def _surrogate_vec(sim: VectorSimulation, pop: Population) -> _SurrogateVec:
 
 def _llm_workers(sim: VectorSimulation, pop: Population) -> ArchetypeWorkers:
     cfg = sim.config
-    if cfg.batching_spec.per_archetype:
-        groups = pop.archetypes(cfg.n_archetypes)
+    if cfg.batching_spec.per_cluster:
+        groups = pop.archetypes(cfg.n_clusters)
         order = np.argsort(groups.representatives, kind="stable")  # archetypes in agent order
         rank = np.empty_like(order)
         rank[order] = np.arange(order.size)

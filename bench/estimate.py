@@ -23,7 +23,7 @@ STAND_IN = {
     "democratic 9 x 60, platforms": dict(scenario="democratic", n_agents=9, n_steps=60, K=5, H=8,
                                          platforms=True),
     "archetypes 300 x 40, K = 12": dict(scenario="bounded", n_agents=300, n_steps=40, K=5, H=10,
-                                        batching="archetypes", n_archetypes=12),
+                                        batching="clusters", n_clusters=12),
     "rational 5 x 500 (K 25, H 50)": dict(scenario="rational", n_agents=5, n_steps=500, K=25),
 }
 

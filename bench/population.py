@@ -1,6 +1,6 @@
 """Population benchmarks (issue 4).
 
-- 1,000,000 agents sampled with demographics, skills (independent and joint) and offline persona
+- 1,000,000 agents sampled with demographics, skills (gb2 and joint) and offline persona
   attributes (tax attitude, risk tolerance, household, persona variant): target <= 5 s;
 - offline persona texts for 10,000 agents: target <= 10 s;
 - LLM persona writing through ``econsim.llm`` with a backend of fixed latency: N calls should take
@@ -54,7 +54,7 @@ def run(quick: bool = False) -> list[dict]:
     scale = 1_000_000 / n_big
     Population.sample(1000, 0, personas="none")  # warm-up: data loading and imports
     rows = []
-    for mode in ("independent", "joint"):
+    for mode in ("gb2", "joint"):
         t = _best_time(lambda mode=mode: Population.sample(n_big, 1, skills=mode,
                                                            personas="none"), repeats)
         rows.append({"name": f"sample 1M agents, {mode} skills + persona attributes",

@@ -56,7 +56,7 @@ def bench_archetypes(quick: bool) -> list[dict]:
     proc, url = start_server("--latency", "0.1")
     try:
         cfg = SimConfig(scenario="rational", worker="llm", planner="llm", n_agents=n,
-                        n_steps=steps, K=5, batching="archetypes", n_archetypes=k,
+                        n_steps=steps, K=5, batching="clusters", n_clusters=k,
                         backend=f"openai-compatible/econsim-surrogate@{url}", concurrency=k + 1,
                         record_prompts=False, seed=42)
         sim = make_simulation(cfg)

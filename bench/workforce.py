@@ -23,7 +23,7 @@ import time
 def _config(n: int, steps: int, **kw):  # noqa: ANN202 - SimConfig
     from econsim.simulation import SimConfig
 
-    return SimConfig(scenario="bounded", worker="llm", batching="archetypes", n_archetypes=100,
+    return SimConfig(scenario="bounded", worker="llm", batching="clusters", n_clusters=100,
                      planner="llm", n_agents=n, n_steps=steps, K=2, seed=42,
                      record_prompts=False, **kw)
 

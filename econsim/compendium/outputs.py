@@ -13,10 +13,10 @@ are recorded and nothing is typed twice. ``results_dir`` and ``figures_dir`` say
 they are not part of the recorded configuration (where a file lands does not change it).
 
 Every figure gets a small sidecar ``<figures_dir>/<stem>.json`` that is committed with it: the
-notebook, the commit, whether the code that makes results (:data:`~econsim.compendium.provenance.
-CODE_PATHS`) differed from that commit, the SHA-256 of the parameters and the figure's files. It
-holds nothing that changes between two runs of one commit (no time, no machine, no absolute
-path), so a rerun at the same commit rewrites it byte for byte.
+notebook, the commit, whether the code that makes results
+(:data:`~econsim.compendium.provenance.CODE_PATHS`) differed from that commit, the SHA-256 of the
+parameters and the figure's files. It holds nothing that changes between two runs of one commit
+(no time, no machine, no absolute path), so a rerun at the same commit rewrites it byte for byte.
 """
 
 from __future__ import annotations

@@ -72,7 +72,7 @@ class Outputs:
             raise ValueError(f"notebook {notebook!r}: no {self.source} (give the notebook's file "
                              "stem, e.g. '02_rational_icrl')")
         names = list(notebook_parameters(self.source))
-        missing = [n for n in [*names, *LOCATION_PARAMETERS] if n not in namespace]
+        missing = [n for n in dict.fromkeys([*names, *LOCATION_PARAMETERS]) if n not in namespace]
         if missing:
             raise ValueError(f"notebook {notebook!r}: parameter(s) {missing} are not defined in "
                              "the namespace given (pass globals() after the parameters cell)")

@@ -19,18 +19,31 @@ def test_there_are_notebooks():
     assert any(nb.stem == "01_policy_landscape" for nb in NOTEBOOKS)
 
 
+#: Calls a notebook leaves to :class:`econsim.compendium.outputs.Outputs`.
+BOOKKEEPING = ("to_csv", "save_figure", "write_manifest", "output_dir")
+
+
+def _called(call: ast.Call) -> str:
+    """The name a call ends in: ``f`` for ``f(…)`` and ``x.y.f(…)``."""
+    func = call.func
+    return func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+
+
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_is_clean_orchestration(nb):
     """The one hygiene rule of every notebook: one ``parameters`` cell naming its output folders
-    (``results/<stem>`` and ``figures``), committed without outputs, and no function, class or
+    (``results/<stem>`` and ``figures``), committed without outputs, no function, class or
     lambda anywhere in its code (parsed, not grepped: code that wants to be a function goes
-    into econsim)."""
+    into econsim), and no file bookkeeping: outputs are declared through one
+    ``Outputs("<stem>", globals())`` (no ``to_csv``, ``save_figure``, ``write_manifest`` or
+    ``output_dir`` call, no ``outputs`` list)."""
     data = json.loads(nb.read_text())
     params = notebook_parameters(nb)  # exactly one cell tagged `parameters`
     assert {"results_dir", "figures_dir"} <= set(params)
     assert params["figures_dir"] == "figures"
     assert params["results_dir"] == f"results/{nb.stem}"
     assert data["metadata"]["kernelspec"]["name"] == "python3"
+    declared = []
     for cell in data["cells"]:
         if cell["cell_type"] != "code":
             continue
@@ -41,6 +54,14 @@ def test_notebook_is_clean_orchestration(nb):
                    if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
                                  | ast.Lambda)]
         assert defined == [], f"{nb.name} defines {defined}; move it into econsim"
+        bookkeeping = [_called(n) for n in ast.walk(tree)
+                       if isinstance(n, ast.Call) and _called(n) in BOOKKEEPING]
+        bookkeeping += ["outputs" for n in ast.walk(tree)
+                        if isinstance(n, ast.Name) and n.id == "outputs"]
+        assert bookkeeping == [], f"{nb.name} keeps its own books: {bookkeeping}; use Outputs"
+        declared += [n for n in ast.walk(tree) if isinstance(n, ast.Call)
+                     and _called(n) == "Outputs" and ast.unparse(n) == f"Outputs({nb.stem!r}, globals())"]
+    assert len(declared) == 1, f"{nb.name} should create Outputs({nb.stem!r}, globals()) once"
 
 
 def test_profile_parameters_exist_in_notebooks():

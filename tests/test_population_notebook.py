@@ -34,8 +34,8 @@ def test_notebook_executes_quick_profile_deterministically(tmp_path):
     figures = sorted(p.name for p in fig_a.iterdir())
     assert figures == sorted(f"00_{s}.{e}" for s in ("income_vs_gb2", "demographic_mix",
                                                      "income_by_occupation")
-                             for e in ("png", "pdf"))
-    for name in figures:
+                             for e in ("png", "pdf", "json"))  # json: the sidecar
+    for name in figures:  # sidecars too: byte for byte at one commit
         assert (fig_a / name).read_bytes() == (fig_b / name).read_bytes(), name
     for table in ("income_quantiles.csv", "demographic_mix.csv", "archetypes.csv",
                   "persona_skill_consistency.csv", "llm_personas.csv"):

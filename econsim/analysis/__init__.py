@@ -30,6 +30,7 @@ from econsim.analysis.claim_registry import claims_frame, evaluate_claim, exact_
 from econsim.analysis.democracy import (
     coalition_utility,
     exact_majority_exploitation,
+    group_utility_by_seed,
     income_group_utility,
     leader_turnover,
     turnover_summary,
@@ -38,7 +39,7 @@ from econsim.analysis.elasticity import bracket_elasticities, elasticity_curve, 
 from econsim.analysis.estimate import check_budget, estimate_many
 from econsim.analysis.estimate import estimate as estimate_run  # not to hide the module
 from econsim.analysis.readaptation import readaptation_curve, readaptation_lag
-from econsim.analysis.references import rational_welfare, small_n_check
+from econsim.analysis.references import learned_vs_exact, rational_welfare, small_n_check
 from econsim.analysis.reliability import reliability_table, reply_validity
 from econsim.analysis.runs import (
     PLANNER_LABELS,
@@ -77,8 +78,10 @@ __all__ = [
     "exact_majority_exploitation",
     "final_metrics",
     "final_rates",
+    "group_utility_by_seed",
     "income_group_utility",
     "last_years",
+    "learned_vs_exact",
     "mean_interval",
     "readaptation_curve",
     "readaptation_lag",

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from econsim.analysis.runs import RunSet
 from econsim.simulation import SimConfig, make_simulation
 
 Array = NDArray[np.float64]
@@ -148,3 +149,31 @@ def exact_majority_exploitation(skills: Sequence[float] = (300.0, 320.0, 340.0, 
         "tax_last": by_year.loc[last]["tax"].to_numpy(),
         "times_leader": [int(leaders.get(f"worker_{i}", 0)) for i in range(s.size)]})
     return workers, res.steps
+
+
+def group_utility_by_seed(runs: RunSet, reference: str, seeds: Sequence[int], K: int
+                          ) -> pd.DataFrame:
+    """Per seed, every other variant's utility change against the ``reference`` variant's run on
+    the same population, by two groupings: the leader's voters vs everyone else
+    (:func:`coalition_utility`) and the lower vs upper skill half (:func:`income_group_utility`).
+
+    Runs are labelled ``"<variant> · seed <s>"`` (:func:`~econsim.analysis.run_variants`). Returns
+    the rows of both functions, seed by seed, with columns ``arm`` and ``seed`` after ``variant``
+    and ``grouping`` naming the grouping.
+    """
+    parts = []
+    for s in seeds:
+        in_seed = runs.agents[runs.agents.seed == s]
+        ref_label = f"{reference} · seed {s}"
+        if ref_label not in runs.skills:
+            raise ValueError(f"reference {reference!r} has no run with seed {s}")
+        ref_agents = in_seed[in_seed.variant == ref_label]
+        others = in_seed[in_seed.variant != ref_label]
+        coalition = coalition_utility(others, runs.steps, runs.elections, ref_agents, K)
+        by_skill = income_group_utility(others, ref_agents, runs.skills[ref_label])
+        parts += [coalition.assign(grouping="leader's voters vs everyone else"),
+                  by_skill.assign(grouping="by skill: lower vs upper half")]
+    out = pd.concat(parts, ignore_index=True)
+    out.insert(1, "arm", out.variant.map(runs.arms))
+    out.insert(2, "seed", out.variant.map({k: c.seed for k, c in runs.configs.items()}))
+    return out

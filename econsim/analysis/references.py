@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -47,3 +47,44 @@ def rational_welfare(skill: ArrayLike, tax_preset: str, rates: Sequence[float], 
     """Every welfare metric when rational workers face ``rates`` (exact best responses)."""
     cut = np.asarray(TAX_PRESETS.get(tax_preset).cutoffs, dtype=float)
     return evaluate_schedule(skill, TaxSchedule(cut, np.asarray(rates, dtype=float)), utility)
+
+
+def learned_vs_exact(final: pd.DataFrame, exact: pd.DataFrame,
+                     skills: Mapping[int, ArrayLike], *, model: str, nulls: Sequence[str],
+                     tax_preset: str, utility: str, objective: str, second_metric: str,
+                     group: str = "model") -> pd.DataFrame:
+    """Per seed, welfare of rational workers under the rates a planner learned, beside the exact
+    schedules on the same population.
+
+    For seed ``s`` with population ``skills[s]``: ``llm`` is
+    ``rational_welfare(skills[s], rates)[objective]`` with ``rates`` the final rates of
+    ``final[group] == model`` (one row per bracket, e.g. from :func:`~econsim.analysis.final_rates`
+    ``by=[group, "seed"]``); each name in ``nulls`` the same for that group's rates; ``saez`` and
+    ``stackelberg`` are ``objective`` of the first ``Saez…`` schedule and of ``"Stackelberg
+    optimum"`` in ``exact`` (the metrics table of :func:`~econsim.analysis.exact_baselines`);
+    ``llm_second`` and ``saez_second`` the same for ``second_metric``. Returns one row per seed,
+    indexed by ``seed``, columns ``llm, saez, *nulls, stackelberg, llm_second, saez_second``.
+    """
+    saez = next((name for name in exact.schedule.unique() if name.startswith("Saez")), None)
+    if saez is None:
+        raise ValueError("exact has no Saez schedule; expected the metrics of exact_baselines")
+
+    rows = []
+    for s, skill in skills.items():
+        welfare = {name: rational_welfare(skill, tax_preset, _rates_of(final, group, name, s),
+                                          utility) for name in [model, *nulls]}
+        ref = exact[exact.seed == s].set_index(["schedule", "metric"]).value
+        rows.append({"seed": s, "llm": welfare[model][objective], "saez": ref[(saez, objective)],
+                     **{name: welfare[name][objective] for name in nulls},
+                     "stackelberg": ref[("Stackelberg optimum", objective)],
+                     "llm_second": welfare[model][second_metric],
+                     "saez_second": ref[(saez, second_metric)]})
+    return pd.DataFrame(rows).set_index("seed")
+
+
+def _rates_of(final: pd.DataFrame, group: str, name: str, seed: int) -> list[float]:
+    """The final rate per bracket (in bracket order) of one run."""
+    rows = final[(final[group] == name) & (final.seed == seed)]
+    if rows.empty:
+        raise ValueError(f"no final rates for {group} {name!r}, seed {seed}")
+    return rows.sort_values("bracket").rate.tolist()

@@ -33,6 +33,30 @@ def git_state(root: Path | None = None) -> dict[str, Any]:
     return {"commit": commit, "dirty": dirty}
 
 
+#: What makes results: a change here (committed or not) can change a table or a figure. results/
+#: and figures/ are left out: earlier notebooks of the same ``make figures`` run rewrite them.
+CODE_PATHS = ("econsim", "notebooks", "pyproject.toml")
+
+
+def code_state(root: Path | None = None, paths: tuple[str, ...] = CODE_PATHS) -> dict[str, Any]:
+    """Commit hash and whether the code that makes results differs from it.
+
+    ``code_dirty`` is true when ``git status`` lists a changed, staged or untracked file under
+    ``paths`` (default :data:`CODE_PATHS`); changes elsewhere (results, figures, docs) do not
+    count. Both are ``None`` outside a git checkout.
+    """
+    cwd = root or project_root()
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True,
+                                text=True, timeout=10, check=True).stdout.strip()
+        changed = subprocess.run(["git", "status", "--porcelain", "--", *paths], cwd=cwd,
+                                 capture_output=True, text=True, timeout=10,
+                                 check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "code_dirty": None}
+    return {"commit": commit, "code_dirty": bool(changed)}
+
+
 def package_versions() -> dict[str, str]:
     out = {"econsim": __version__, "python": platform.python_version()}
     for name in _PACKAGES:
@@ -43,11 +67,13 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """``value`` in plain JSON types: numpy arrays and scalars, tuples and paths converted, dict
+    keys made strings."""
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, np.ndarray):
         return value.tolist()
     if isinstance(value, np.generic):
@@ -79,14 +105,14 @@ def write_manifest(folder: str | Path, *, experiment: str, config: dict[str, Any
     folder.mkdir(parents=True, exist_ok=True)
     record = {
         "experiment": experiment,
-        "config": _jsonable(config),
+        "config": jsonable(config),
         "outputs": sorted(str(o) for o in outputs or []),
         "git": git_state(),
         "packages": package_versions(),
         "machine": {"platform": platform.platform(), "processor": platform.machine()},
         "created_unix": round(time.time(), 3),
         **({"wall_time_s": round(time.time() - started, 3)} if started is not None else {}),
-        **_jsonable(extra),
+        **jsonable(extra),
     }
     path = folder / "manifest.json"
     tmp = path.with_suffix(".json.tmp")

@@ -2,7 +2,7 @@
 
 Cells tagged ``solution`` (they compute and save the answers for the lecturer) are removed, every
 output is cleared (an executed notebook's outputs could show an answer), and the figures that the
-remaining cells save (``save_figure(fig, "NAME", …)``) are copied from ``figures/`` next to the
+remaining cells save (``out.figure(fig, "NAME", …)``) are copied from ``figures/`` next to the
 notebooks — figures drawn in solution cells are not. Usage::
 
     python -m econsim.compendium.student [NOTEBOOK ...] [--out student]
@@ -25,7 +25,8 @@ from econsim.compendium.paths import project_path
 SOLUTION_TAG = "solution"
 #: Notebooks ``make student`` builds by default (the teaching chapters).
 TEACHING_NOTEBOOKS = ("notebooks/09_classroom.ipynb", "notebooks/11_saez_derivation.ipynb")
-_SAVED_FIGURE = re.compile(r"save_figure\(\s*\w+\s*,\s*[\"']([\w.-]+)[\"']")
+#: ``out.figure(fig, "NAME", …)`` (econsim.compendium.outputs) or ``save_figure(fig, "NAME", …)``.
+_SAVED_FIGURE = re.compile(r"(?:\.figure|save_figure)\(\s*\w+\s*,\s*[\"']([\w.-]+)[\"']")
 
 
 def is_solution(cell: dict) -> bool:

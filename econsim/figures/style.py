@@ -6,14 +6,12 @@ rebuilding a figure from the same results gives byte-identical files.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
-
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from econsim.compendium.paths import output_dir
+# saving lives with the compendium's bookkeeping (econsim.compendium.outputs writes sidecars)
+from econsim.compendium.figure_files import save_figure as save_figure
 
 #: Colours by role, used across notebooks so a baseline looks the same everywhere.
 ROLE_COLOURS = {
@@ -25,8 +23,6 @@ ROLE_COLOURS = {
     "flat": "#8c6bb1",
     "surrogate": "#1b6ca8",
 }
-_PNG_META = {"Software": None}
-_PDF_META = {"Creator": None, "Producer": None, "CreationDate": None, "ModDate": None}
 _SVG_HASH = "econsim"
 
 
@@ -69,22 +65,6 @@ def provenance_note(fig: Figure, backend: str, extra: str = "") -> None:
     if engine is not None and hasattr(engine, "set") and "rect" in engine.get():
         engine.set(rect=(0, 0.035, 1, 0.965))  # keep a strip free for the note
     fig.text(0.995, 0.004, text, ha="right", va="bottom", fontsize=7, color="0.35")
-
-
-def save_figure(fig: Figure, stem: str, figures_dir: str | Path = "figures",
-                formats: Sequence[str] = ("png", "pdf"), close: bool = False) -> list[Path]:
-    """Save ``fig`` as ``<figures_dir>/<stem>.<fmt>`` for each format, deterministically;
-    ``close=True`` closes it (a notebook then does not show it, e.g. in a solution cell)."""
-    folder = output_dir(figures_dir)
-    paths = []
-    for fmt in formats:
-        path = folder / f"{stem}.{fmt}"
-        meta = {"png": _PNG_META, "pdf": _PDF_META}.get(fmt)
-        fig.savefig(path, format=fmt, metadata=meta)
-        paths.append(path)
-    if close:
-        plt.close(fig)
-    return paths
 
 
 def new_figure(ncols: int = 1, nrows: int = 1, width: float | None = None,

@@ -107,3 +107,42 @@ def test_the_llm_planner_call_is_the_planners_and_shows_the_year():
     assert "a tax year lasts 2 steps" in last
     assert "Tax year starting at step 0: rates 50%, 50%, 50%" in last
     assert "Tax year starting at step 2:" in last
+
+
+def test_an_elected_leader_starts_from_the_llm_planners_start_whatever_the_planner_key():
+    """With elections nobody but the leader sets rates: the start is the LLM planner's (50 %
+    in every bracket) even when the configuration names another planner."""
+    cfg = SimConfig(scenario="democratic", worker="llm", planner="us_federal", n_agents=4,
+                    n_steps=4, K=2, tax_preset="us_federal_2024", seed=5)
+    res = make_simulation(cfg).run()
+    assert np.all(_rates(res)[:2] == 0.5)
+
+
+def test_a_closing_year_records_its_start_and_the_ledger_without_budget_settings():
+    """Each closed tax year adds one own-utility record per worker starting at the year's first
+    step (the leader's prompt shows them), and the state keeps the ledger for a resume — its
+    counts, never the budget's settings (those come from the configuration)."""
+    cfg = SimConfig(scenario="democratic", worker="llm", n_agents=4, n_steps=7, K=3, seed=5,
+                    budget_calls=10_000)
+    sim = make_simulation(cfg)
+    sim.run()
+    assert [r.step for r in sim.state.own_history[0]] == [0, 3, 6]
+    assert [r.step for r in sim.state.policy_history] == [0, 3, 6]
+    summary = sim.client.ledger.summary()
+    assert any(k.startswith("budget") for k in summary)
+    assert sim.state.ledger == {k: v for k, v in summary.items() if not k.startswith("budget")}
+
+
+@pytest.mark.parametrize("engine", ["auto", "lean"])
+def test_a_budget_spent_by_the_last_step_still_completes(engine):
+    """The budget stops a run only when steps remain: spent exactly by the last step, the run
+    is complete (not 'budget exhausted')."""
+    extra = dict(batching="clusters", n_clusters=3, n_agents=3000) if engine == "lean" \
+        else dict(n_agents=3)
+    cfg = SimConfig(scenario="rational", worker="llm", planner="llm", n_steps=6, K=2, seed=5,
+                    engine=engine, **extra)
+    calls = len(make_simulation(cfg).run().calls)
+    res = make_simulation(cfg.replace(budget_calls=calls)).run()
+    assert res.status == "complete" and len(res.calls) == calls
+    stopped = make_simulation(cfg.replace(budget_calls=1)).run()  # spent in year 1
+    assert stopped.status.startswith("budget exhausted") and len(stopped.steps) < cfg.n_steps

@@ -10,7 +10,7 @@ import pytest
 from econsim.compendium.notebook_runner import notebook_parameters
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "00_population.ipynb"
-QUICK = {"n_agents": 1500, "n_archetypes": 6, "n_personas_shown": 3, "n_llm_personas": 2}
+QUICK = {"n_agents": 1500, "n_clusters": 6, "n_personas_shown": 3, "n_llm_personas": 2}
 
 
 def test_notebook_takes_its_parameters():

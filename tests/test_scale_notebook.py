@@ -22,15 +22,15 @@ def test_scalability_quick_profile(tmp_path):
                        parameters={"results_dir": str(tmp_path / "r"),
                                    "figures_dir": str(tmp_path / "f")})
     assert out.exists()
-    for stem in ("06_cost_and_swf", "06_archetype_fidelity"):
+    for stem in ("06_cost_and_swf", "06_cluster_fidelity"):
         for ext in ("png", "pdf"):
             assert (tmp_path / "f" / f"{stem}.{ext}").stat().st_size > 5000
     costs = pd.read_csv(tmp_path / "r" / "costs.csv")
-    assert set(costs["mode"]) == {"per-agent calls", "vectorised surrogate", "archetype calls"}
+    assert set(costs["mode"]) == {"per-agent calls", "vectorised surrogate", "cluster calls"}
     per_agent = costs[costs["mode"] == "per-agent calls"].set_index("n_agents")
     # bounded scenario: labour + satisfaction per worker, plus the planner once per tax year
     assert per_agent.calls_per_step[10] > 2 * 10
-    arch = costs[costs["mode"] == "archetype calls"].iloc[0]
+    arch = costs[costs["mode"] == "cluster calls"].iloc[0]
     assert 2 * 10 <= arch.calls_per_step <= 2 * 10 + 1
     assert (costs[costs["mode"] == "vectorised surrogate"].calls_per_step < 1).all()
     fid = pd.read_csv(tmp_path / "r" / "fidelity.csv")

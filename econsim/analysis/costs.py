@@ -27,11 +27,11 @@ def peak_rss_bytes() -> int:
 
 
 def mode_of(cfg: SimConfig) -> str:
-    """``per-agent calls``, ``archetypes`` or ``vectorised`` (``rational``/``fixed``: exact)."""
+    """``per-agent calls``, ``cluster calls`` or ``vectorised surrogate`` (``rational``/``fixed``: exact)."""
     if cfg.worker_spec.vector_only:
         return "vectorised surrogate"
     if cfg.worker_spec.asks_model:
-        return "archetype calls" if cfg.batching_spec.per_cluster else "per-agent calls"
+        return "cluster calls" if cfg.batching_spec.per_cluster else "per-agent calls"
     return f"{cfg.worker} (exact)"
 
 
@@ -44,9 +44,7 @@ def measure_run(cfg: SimConfig, label: str = "") -> dict[str, float | int | str]
     half = res.steps.iloc[len(res.steps) // 2:]
     return {
         "label": label or mode_of(cfg), "mode": mode_of(cfg), "n_agents": cfg.n_agents,
-        # the committed tables of notebook 06 name this column n_archetypes (the old name of
-        # n_clusters): renaming it changes them, so it waits for their next regeneration
-        "n_archetypes": cfg.n_clusters if cfg.batching_spec.per_cluster else None,
+        "n_clusters": cfg.n_clusters if cfg.batching_spec.per_cluster else None,
         "n_steps": cfg.n_steps, "wall_s": wall, "s_per_step": wall / cfg.n_steps,
         "agent_steps_per_s": cfg.n_agents * cfg.n_steps / wall,
         "calls_per_step": led.get("calls", 0) / cfg.n_steps,

@@ -1,8 +1,8 @@
-"""Fidelity of archetype batching: K archetype calls per step against one call per agent.
+"""Fidelity of cluster batching: K cluster calls per step against one call per agent.
 
-:func:`archetype_fidelity` runs a configuration with per-agent LLM calls (the reference), the same
+:func:`cluster_fidelity` runs a configuration with per-agent LLM calls (the reference), the same
 configuration again with a different LLM seed (the run-to-run noise floor: what "as different as
-two honest runs" looks like), and with archetype batching for each K, all on the same population,
+two honest runs" looks like), and with cluster batching for each K, all on the same population,
 and compares welfare and labour.
 """
 
@@ -48,21 +48,21 @@ def _summary(res: SimResult, cfg: SimConfig) -> dict[str, float]:
             "mean_labour": float(last_year.labour.mean())}
 
 
-def archetype_fidelity(config: SimConfig, ks: Sequence[int], *, progress: bool = False
+def cluster_fidelity(config: SimConfig, ks: Sequence[int], *, progress: bool = False
                        ) -> FidelityReport:
-    """Compare archetype batching (each K in ``ks``) with per-agent calls.
+    """Compare cluster batching (each K in ``ks``) with per-agent calls.
 
     Parameters
     ----------
     config
         Any configuration with ``worker="llm"`` (``batching`` is set by this function).
     ks
-        Numbers of archetypes, each in [1, n_agents].
+        Numbers of clusters, each in [1, n_agents].
     progress
         Show a progress bar over the runs.
     """
     if not config.worker_spec.asks_model:
-        raise ValueError(f"archetype fidelity needs worker 'llm'; got {config.worker!r}")
+        raise ValueError(f"cluster fidelity needs worker 'llm'; got {config.worker!r}")
     for k in ks:
         if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= config.n_agents:
             raise ValueError(f"each K must be an integer in [1, n_agents={config.n_agents}]; "

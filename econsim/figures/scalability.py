@@ -1,7 +1,7 @@
-"""Figures of notebook 06 (scalability): cost and welfare against N; archetype-batching fidelity.
+"""Figures of notebook 06 (scalability): cost and welfare against N; cluster-batching fidelity.
 
 Inputs are the tables of :func:`econsim.analysis.costs.measure_runs` and
-:func:`econsim.analysis.fidelity.archetype_fidelity`.
+:func:`econsim.analysis.fidelity.cluster_fidelity`.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from econsim.figures.style import ROLE_COLOURS, new_figure, provenance_note
 
 #: Colour per cost mode.
 MODE_COLOURS = {"per-agent calls": ROLE_COLOURS["llm_planner"],
-                "archetype calls": ROLE_COLOURS["saez"],
+                "cluster calls": ROLE_COLOURS["saez"],
                 "vectorised surrogate": ROLE_COLOURS["stackelberg"]}
-_MARKERS = {"per-agent calls": "o", "archetype calls": "s", "vectorised surrogate": "^"}
+_MARKERS = {"per-agent calls": "o", "cluster calls": "s", "vectorised surrogate": "^"}
 
 
 def _series(costs: pd.DataFrame):  # noqa: ANN202 - yields (label, mode, frame)
@@ -68,14 +68,14 @@ def plot_wall_time(costs: pd.DataFrame, *, backend: str = "surrogate", note: str
 def _style(mode: str) -> dict:
     style = dict(color=MODE_COLOURS.get(mode, "0.4"), marker=_MARKERS.get(mode, "o"), lw=1.6,
                  ms=5)
-    if mode == "archetype calls":
+    if mode == "cluster calls":
         style["ls"] = "--"
     return style
 
 
 def plot_fidelity(report_table: pd.DataFrame, trajectories: pd.DataFrame, *,
                   backend: str = "surrogate", note: str = "") -> Figure:
-    """Left: mean utility over time, per-agent calls vs archetype batching (each K) and the
+    """Left: mean utility over time, per-agent calls vs cluster batching (each K) and the
     per-agent run with another LLM seed. Right: errors against the per-agent run — labour
     distribution distance (hours) and relative error of mean utility (%), per mode."""
     fig, axes = new_figure(ncols=2, width=12.0, height=4.4)
@@ -99,7 +99,7 @@ def plot_fidelity(report_table: pd.DataFrame, trajectories: pd.DataFrame, *,
     others = report_table[report_table["mode"] != "per-agent"]
     x = range(len(others))
     ax_e.bar([i - 0.2 for i in x], others.labour_w1, width=0.4, color=MODE_COLOURS[
-        "archetype calls"], label="labour distance W1 (h), last tax year")
+        "cluster calls"], label="labour distance W1 (h), last tax year")
     ax_r = ax_e.twinx()
     ax_r.bar([i + 0.2 for i in x], 100 * others.utilitarian_rel_error, width=0.4,
              color=ROLE_COLOURS["llm_planner"], label="mean-utility error (%)")

@@ -7,7 +7,7 @@
 1. the loop sets the rates on its calendar with a planner from ``PLANNERS`` — any planner that
    reads no single worker (``llm``: one call whose prompt shows the population through its
    histograms — bin means with counts — :meth:`LeanSimulation.planner_view`);
-2. workers choose hours: ``llm`` with archetype batching asks the K representatives, once per step,
+2. workers choose hours: ``llm`` with cluster batching asks the K representatives, once per step,
    on the client, and every member plays its representative's answer (rounded to the 10 h menu)
    moved one menu step with probability ``MEMBER_JITTER`` from its counter stream; ``fixed`` and
    ``rational`` workers need no call;

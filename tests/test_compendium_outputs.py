@@ -56,10 +56,12 @@ def _figure():
 def test_table_writes_the_bytes_to_csv_writes(project):
     out = _outputs(project)
     frame = pd.DataFrame({"x": [1, 2], "y": [np.pi, 1e-9], "z": ["a,b", "c"]})
-    path = out.table("t.csv", frame, float_format="%.8g")
+    assert out.table("t.csv", frame, float_format="%.8g") is None  # a cell shows no path
+    path = out.results / "t.csv"
     assert path.read_bytes() == frame.to_csv(index=False, float_format="%.8g").encode()
     indexed = frame.set_index("x")
-    path = out.table("u.csv", indexed, index=True)
+    out.table("u.csv", indexed, index=True)
+    path = out.results / "u.csv"
     assert path.read_bytes() == indexed.to_csv().encode()
     assert out.written == ["t.csv", "u.csv"]
 
@@ -92,7 +94,8 @@ def test_parameters_hash_is_sha256_of_canonical_json():
 
 def test_figure_sidecar_names_notebook_commit_and_parameters(project):
     out = _outputs(project)
-    paths = out.figure(_figure(), "99_demo_plot")
+    assert out.figure(_figure(), "99_demo_plot") is None
+    paths = out.written[-3:]
     assert [p.name for p in paths] == ["99_demo_plot.png", "99_demo_plot.pdf",
                                        "99_demo_plot.json"]
     sidecar = json.loads(paths[2].read_text())
@@ -105,8 +108,11 @@ def test_figure_sidecar_names_notebook_commit_and_parameters(project):
 
 
 def test_sidecar_is_identical_for_two_runs_at_one_commit(project):
-    first = _outputs(project, results="r1", figures="f1").figure(_figure(), "p")
-    second = _outputs(project, results="r2", figures="f2").figure(_figure(), "p")
+    a, b = _outputs(project, results="r1", figures="f1"), _outputs(project, results="r2",
+                                                                   figures="f2")
+    a.figure(_figure(), "p")
+    b.figure(_figure(), "p")
+    first, second = a.written, b.written
     for a, b in zip(first, second, strict=True):
         assert a != b and a.read_bytes() == b.read_bytes(), a.name
 
@@ -135,7 +141,8 @@ def test_manifest_lists_every_output(project):
     (out.results / "pop" / "a.parquet").write_bytes(b"")
     out.record("pop/a.parquet")
     out.figure(_figure(), "p")
-    manifest = json.loads(out.finish(backend="none").read_text())
+    out.finish(backend="none")
+    manifest = json.loads((out.results / "manifest.json").read_text())
     assert manifest["experiment"] == "99_demo"
     assert manifest["config"] == {"n_agents": 3, "label": "a"}
     assert manifest["backend"] == "none"
@@ -144,7 +151,8 @@ def test_manifest_lists_every_output(project):
     assert manifest["outputs"] == sorted(["t.csv", "pop/a.parquet", str(figures / "p.png"),
                                           str(figures / "p.pdf"), str(figures / "p.json")])
     out.table("later.csv", pd.DataFrame({"x": [2]}))
-    assert "later.csv" in json.loads(out.finish().read_text())["outputs"]
+    out.finish()
+    assert "later.csv" in json.loads((out.results / "manifest.json").read_text())["outputs"]
 
 
 def _committed_figures():

@@ -86,15 +86,15 @@ class Outputs:
         self._code: dict[str, Any] | None = None
 
     def table(self, name: str, frame: pd.DataFrame, *, index: bool = False,
-              **to_csv: Any) -> Path:
+              **to_csv: Any) -> None:
         """Write ``frame`` to ``<results>/<name>`` with ``frame.to_csv(path, index=index,
-        **to_csv)`` (e.g. ``float_format="%.8g"``) and record it."""
+        **to_csv)`` (e.g. ``float_format="%.8g"``) and record it. Returns nothing, so a
+        notebook cell ending with it shows no path (the paths are in :attr:`written`)."""
         if not name.endswith(".csv") or Path(name).name != name:
             raise ValueError(f"table name must be a file name ending in .csv; got {name!r}")
         path = self.results / name
         frame.to_csv(path, index=index, **to_csv)
         self.written.append(name)
-        return path
 
     def record(self, *names: str) -> None:
         """Record files the notebook wrote into its results folder by other means (paths relative
@@ -104,15 +104,14 @@ class Outputs:
                 raise ValueError(f"record: {name!r} does not exist in {self.results}")
             self.written.append(name)
 
-    def figure(self, fig: Figure, stem: str, *, close: bool = False) -> list[Path]:
+    def figure(self, fig: Figure, stem: str, *, close: bool = False) -> None:
         """Save ``fig`` as ``<figures_dir>/<stem>.png`` and ``.pdf`` (deterministically, see
-        :func:`~econsim.compendium.figure_files.save_figure`) with its sidecar ``<stem>.json``;
-        returns the three paths."""
+        :func:`~econsim.compendium.figure_files.save_figure`) with its sidecar ``<stem>.json``
+        and record the three files (in :attr:`written`)."""
         paths = save_figure(fig, stem, self.figures_dir, close=close)
         sidecar = self.figures_dir / f"{stem}.json"
         sidecar.write_text(json.dumps(self.sidecar(stem, paths), indent=2, sort_keys=True) + "\n")
         self.written += [*paths, sidecar]
-        return [*paths, sidecar]
 
     def sidecar(self, stem: str, files: list[Path]) -> dict[str, Any]:
         """The sidecar record of figure ``stem`` (see the module docstring)."""

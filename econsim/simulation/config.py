@@ -15,8 +15,8 @@ from typing import Any
 import yaml
 
 from econsim.baselines.elasticities import resolve_elasticity
-from econsim.economy.tax import TAX_PRESETS
-from econsim.economy.utility import UTILITY_PRESETS
+from econsim.economy.tax import TAX_PRESETS, TaxPreset
+from econsim.economy.utility import UTILITY_PRESETS, UtilityParams
 from econsim.economy.welfare import get_objective
 from econsim.llm.backends import check_backend_spec
 from econsim.llm.structured import STRUCTURED_OUTPUT
@@ -290,7 +290,18 @@ class SimConfig:
 
     @property
     def n_brackets(self) -> int:
-        return len(TAX_PRESETS.get(self.tax_preset).cutoffs)
+        return len(self.tax_brackets.cutoffs)
+
+    # presets resolved to their objects: code below the configuration takes these, not names
+    @property
+    def tax_brackets(self) -> TaxPreset:
+        """The bracket preset ``tax_preset`` names (cutoffs, statutory rates)."""
+        return TAX_PRESETS.get(self.tax_preset)
+
+    @property
+    def utility_params(self) -> UtilityParams:
+        """The labour-cost parameters ``utility`` names (c, δ)."""
+        return UTILITY_PRESETS.get(self.utility)
 
     # the specs of the names above (econsim.simulation.specs): ask them, not the strings
     @property

@@ -20,7 +20,7 @@ from econsim.classroom.store import validate_submission
 from econsim.population import SKILL_MODES, Population
 from econsim.renamed import RENAMED, RenamedWarning, renames
 from econsim.simulation import SimConfig
-from econsim.simulation.config import ConfigError
+from econsim.simulation.config import CONFIG_KEYS, ConfigError
 from econsim.simulation.specs import BATCHINGS
 
 CLUSTERS = {"n_agents": 30, "worker": "llm", "batching": "clusters", "n_clusters": 4}
@@ -39,7 +39,7 @@ def _warned(record, *news: str) -> None:
 
 # -- the table itself: every row names a real new name and an old name that is gone ------------
 def test_every_alias_maps_a_retired_name_to_a_current_one():
-    keys = {"SimConfig": {f.name for f in dataclasses.fields(SimConfig)},
+    keys = {"SimConfig": set(CONFIG_KEYS),
             "GameSetup": {f.name for f in dataclasses.fields(GameSetup)}}
     values = {("SimConfig", "batching"): set(BATCHINGS), ("Population", "skills"): set(SKILL_MODES),
               ("GameSetup", "worker"): set(WORKER_MODELS)}

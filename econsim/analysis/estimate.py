@@ -252,7 +252,7 @@ def estimate(config: SimConfig | dict[str, Any], *, prices: PriceTable | None = 
     worst = (prompt[1] * (1 + r) + extra / ratio[0], completion[1] * (1 + r))
     entry = prices.lookup(model)
     usd = usd_worst = floor = None
-    replay = kind == "replay" or cfg.store_mode == "replay"
+    replay = kind == "replay" or cfg.llm.replays
     if replay:
         notes.append("every reply comes from a recorded store: nothing is paid; tokens are "
                      "those the recording counted")

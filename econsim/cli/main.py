@@ -24,6 +24,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                   "print Saez, US federal and Stackelberg schedules for a population"),
     "run": ("econsim.cli.run",
             "run one simulation (flags or --config YAML); --resume continues a run"),
+    "config": ("econsim.cli.config",
+               "check a configuration (flags or --config YAML) and print it by section"),
     "estimate": ("econsim.cli.estimate",
                  "calls, tokens, USD and hours of a run or sweep before it runs; --check RUN"),
     "sweep": ("econsim.cli.sweep",

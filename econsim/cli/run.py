@@ -15,7 +15,6 @@ Examples::
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import math
 import sys
@@ -26,7 +25,7 @@ from typing import Any
 from econsim.llm.pack import is_pack, pack_store_path, read_manifest, write_pack
 from econsim.renamed import GivenTwice, RenamedWarning, renamed_keys, renames
 from econsim.simulation import SimConfig, make_simulation, resume_simulation
-from econsim.simulation.config import ConfigError, ConfigWarning, field_kinds
+from econsim.simulation.config import CONFIG_KEYS, ConfigError, ConfigKey, ConfigWarning
 from econsim.simulation.engine import CHECKPOINT, CONFIG_FILE
 from econsim.simulation.run_folder import MANIFEST
 
@@ -36,17 +35,16 @@ BOOL_WORDS = {**dict.fromkeys(("true", "yes", "on"), True),
               **dict.fromkeys(("false", "no", "off"), False)}
 
 
-def _parse_value(field: dataclasses.Field, text: str) -> Any:
+def _parse_value(key: ConfigKey, text: str) -> Any:
     """Parse one flag's text by the key's annotation (the same table the config checks use)."""
-    kinds = field_kinds(field.name)
+    kinds = key.kinds
     if "None" in kinds and text.lower() in ("none", "null"):
         return None
     if "dict" in kinds or "tuple" in kinds:
         try:
             return json.loads(text)
         except json.JSONDecodeError:
-            example = (json.dumps(field.default_factory())
-                       if field.default_factory is not dataclasses.MISSING else "[0.1, 0.2]")
+            example = json.dumps(key.default) if key.default is not None else "[0.1, 0.2]"
             raise argparse.ArgumentTypeError(f"expects JSON, e.g. {example}; got {text!r}"
                                              ) from None
     if "bool" in kinds:
@@ -86,16 +84,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dry-run", action="store_true",
                         help="print the cost estimate (econsim estimate) and exit")
     group = parser.add_argument_group("config keys (defaults follow the paper)")
-    for f in dataclasses.fields(SimConfig):
-        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
-        group.add_argument(f"--{f.name.replace('_', '-')}", dest=f.name, default=None,
-                           metavar=str(f.type).upper().replace(" ", ""),
-                           type=lambda s, f=f: _parse_value(f, s),
-                           help=f"default: {default!r}")
-    fields = {f.name: f for f in dataclasses.fields(SimConfig)}
+    for key in CONFIG_KEYS.values():
+        group.add_argument(f"--{key.name.replace('_', '-')}", dest=key.name, default=None,
+                           metavar=key.label, type=lambda s, k=key: _parse_value(k, s),
+                           help=f"{key.description} ({key.section}; default: {key.default!r})")
     for old, new in renames("SimConfig").items():  # old flags work for one release (warned)
         group.add_argument(f"--{old.replace('_', '-')}", dest=old, default=None,
-                           type=lambda s, f=fields[new]: _parse_value(f, s),
+                           type=lambda s, k=CONFIG_KEYS[new]: _parse_value(k, s),
                            help=argparse.SUPPRESS)
 
 
@@ -118,7 +113,7 @@ def _read_config(args: argparse.Namespace) -> SimConfig:
     values: dict[str, Any] = {}
     if args.config is not None:
         values.update(SimConfig.from_yaml(args.config).to_dict())
-    given = [f.name for f in dataclasses.fields(SimConfig)] + list(renames("SimConfig"))
+    given = list(CONFIG_KEYS) + list(renames("SimConfig"))
     typed = {name: getattr(args, name) for name in given if getattr(args, name) is not None}
     # the flag as typed, by config key (an old flag names the key by its new name)
     flags = {renames("SimConfig").get(name, name): name for name in typed}

@@ -14,17 +14,14 @@ Grid values are separated by commas (by semicolons when a value itself holds com
 from __future__ import annotations
 
 import argparse
-import dataclasses
 from pathlib import Path
 from typing import Any
 
 from econsim.cli.run import _parse_value
 from econsim.renamed import renamed_keys
 from econsim.scale.cluster import CONNECT_TIMEOUT_S, SchedulerUnreachable
-from econsim.simulation import SimConfig
+from econsim.simulation.config import CONFIG_KEYS, SimConfig
 from econsim.simulation.sweep import run_sweep
-
-_FIELDS = {f.name: f for f in dataclasses.fields(SimConfig)}
 
 
 def _key_values(text: str, what: str) -> tuple[str, str]:
@@ -33,15 +30,15 @@ def _key_values(text: str, what: str) -> tuple[str, str]:
     key, value = text.split("=", 1)
     key = key.strip().replace("-", "_")
     key = next(iter(renamed_keys("SimConfig", {key: None})))  # an old name: warned, renamed
-    if key not in _FIELDS:
+    if key not in CONFIG_KEYS:
         raise ValueError(f"{what}: unknown config key {key!r}; valid keys: "
-                         f"{', '.join(_FIELDS)}")
+                         f"{', '.join(CONFIG_KEYS)}")
     return key, value
 
 
 def _value(key: str, text: str) -> Any:
     try:
-        return _parse_value(_FIELDS[key], text.strip())
+        return _parse_value(CONFIG_KEYS[key], text.strip())
     except argparse.ArgumentTypeError as err:
         raise ValueError(f"{key}: {err}") from err
 

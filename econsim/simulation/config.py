@@ -7,8 +7,9 @@ history window H = 50, seed 42, temperature 0.7, US 2024 brackets, c = 0.0005 an
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,20 +18,21 @@ import yaml
 from econsim.baselines.elasticities import resolve_elasticity
 from econsim.economy.tax import TAX_PRESETS, TaxPreset
 from econsim.economy.utility import UTILITY_PRESETS, UtilityParams
-from econsim.economy.welfare import get_objective
 from econsim.llm.backends import check_backend_spec
-from econsim.llm.structured import STRUCTURED_OUTPUT
-from econsim.prompts import PROMPT_STYLES, UTILITY_TYPES
 from econsim.renamed import GivenTwice, accepts_renamed, renamed_keys
-from econsim.simulation.config_types import (
-    ConfigError,
+from econsim.simulation.config_sections import (
+    CHOICES,
+    SECTIONS,
+    AgentsSpec,
+    EconomySpec,
+    LLMSpec,
+    RunSpec,
+    ScaleSpec,
+    Section,
     annotation_kinds,
-    check_field_type,
-    check_field_types,
 )
+from econsim.simulation.config_types import ConfigError
 from econsim.simulation.config_types import about as _about
-from econsim.simulation.config_types import check_choice as _check_choice
-from econsim.simulation.config_types import check_int as _check_int
 from econsim.simulation.specs import (
     BATCHINGS,
     ENGINE_SPECS,
@@ -56,15 +58,47 @@ VECTOR_WORKER_KINDS = tuple(n for n in WORKER_SPECS if WORKER_SPECS.get(n).vecto
 BATCHING = tuple(BATCHINGS)
 PLANNER_KINDS = tuple(PLANNER_SPECS)
 PERSONA_SOURCES = tuple(PERSONA_SPECS)
-SKILL_SOURCES = ("gb2", "joint", "uniform")
 #: How the offline surrogate reads its calls (econsim.llm.surrogate.standin).
 SURROGATE_READS = tuple(SURROGATE_READINGS)
 
 
-@accepts_renamed("SimConfig")
 @dataclass(frozen=True)
+class ConfigKey:
+    """One key of the configuration, as the command line and the docs see it."""
+
+    name: str
+    section: str
+    kinds: tuple[str, ...]  # base types of its annotation: ('float', 'None')
+    default: Any
+    description: str
+
+    @property
+    def label(self) -> str:
+        """The flag's metavar: ``INT``, ``FLOAT|NONE``."""
+        return "|".join(self.kinds).upper()
+
+
+#: Every key, in the order of the sections (``to_dict``, ``econsim run -h``): the one table the
+#: command line's flags, ``econsim sweep`` and the docs test are built from.
+CONFIG_KEYS: dict[str, ConfigKey] = {
+    key: ConfigKey(key, section.name, annotation_kinds(f.annotation), f.get_default(
+        call_default_factory=True), f.description or "")
+    for section in SECTIONS for key, f in section.model_fields.items()}
+_SECTION_OF: dict[str, type[Section]] = {k: s for s in SECTIONS for k in s.model_fields}
+_SECTION_NAMED: dict[str, type[Section]] = {s.name: s for s in SECTIONS}
+
+
+@accepts_renamed("SimConfig")
 class SimConfig:
     """All parameters of one run (mirrors the notebooks' ``parameters`` cells and ``econsim run``).
+
+    Five sections, each a frozen pydantic model validated on its own
+    (:mod:`econsim.simulation.config_sections`): ``economy``, ``agents``, ``run``, ``llm`` and
+    ``scale``; then the rules that relate keys of different sections (:func:`_check_across`).
+    Keys are given flat (``SimConfig(n_agents=10)``) or by section (``SimConfig(economy={
+    "n_agents": 10})``), and read flat (``cfg.n_agents``) or by section (``cfg.economy.n_agents``):
+    one name per key, the same as its YAML key and ``--flag``. Every error is a
+    :class:`ConfigError` naming its key.
 
     Parameters
     ----------
@@ -158,135 +192,88 @@ class SimConfig:
         docs/scale.md.
     """
 
-    scenario: str = "rational"
-    n_agents: int = 5
-    n_steps: int = 2500
-    K: int = 25
-    H: int = 50
-    warmup: int = 0
-    seed: int = 42
-    tax_preset: str = "us_federal_2024"
-    utility: str = "paper"
-    skills: str = "gb2"
-    population: str | None = None
-    worker: str = "llm"
-    planner: str = "llm"
-    utility_mix: dict[str, float] = field(default_factory=lambda: {"egotistical": 100.0})
-    objective: str = "paper_swf"
-    backend: str = "surrogate"
-    prompt_style: str = "paper"
-    temperature: float = 0.7
-    max_tokens: int = 256
-    concurrency: int = 32
-    max_reasks: int = 2
-    max_fallback_share: float = 0.05
-    request_timeout: float = 60.0
-    max_retries: int = 4
-    structured_output: str = "auto"
-    store: str | None = None
-    store_mode: str = "record"
-    replay_backend: str | None = None
-    budget_calls: int | None = None
-    budget_usd: float | None = None
-    checkpoint_every: int = 1
-    personas: str = "offline"
-    election_every: int = 1
-    platforms: bool = False
-    binding_platforms: bool = False
-    fixed_hours: float = 40.0
-    fixed_rates: tuple[float, ...] | None = None
-    elasticity: float | str = 0.4
-    record_prompts: bool = True
-    record_calls: bool = True
-    surrogate_reads: str = "auto"
-    batching: str = "agents"
-    n_clusters: int = 100
-    record_agents: int | None = None
-    engine: str = "auto"
-    scheduler: str | None = None
-    dask_workers: int = 2
-    chunk_size: int = 1 << 20
+    economy: EconomySpec
+    agents: AgentsSpec
+    run: RunSpec
+    llm: LLMSpec
+    scale: ScaleSpec
+    # every key also reads flat (cfg.n_agents is cfg.economy.n_agents): one name per key, the
+    # name of its YAML key and --flag
+    scenario: str
+    n_agents: int
+    tax_preset: str
+    utility: str
+    skills: str
+    population: str | None
+    objective: str
+    worker: str
+    planner: str
+    personas: str
+    utility_mix: dict[str, float]
+    H: int
+    fixed_hours: float
+    fixed_rates: tuple[float, ...] | None
+    elasticity: float | str
+    election_every: int
+    platforms: bool
+    binding_platforms: bool
+    n_steps: int
+    K: int
+    warmup: int
+    seed: int
+    checkpoint_every: int
+    record_prompts: bool
+    record_calls: bool
+    record_agents: int | None
+    backend: str
+    prompt_style: str
+    temperature: float
+    max_tokens: int
+    concurrency: int
+    max_reasks: int
+    max_fallback_share: float
+    request_timeout: float
+    max_retries: int
+    structured_output: str
+    store: str | None
+    store_mode: str
+    replay_backend: str | None
+    budget_calls: int | None
+    budget_usd: float | None
+    surrogate_reads: str
+    batching: str
+    n_clusters: int
+    engine: str
+    scheduler: str | None
+    dask_workers: int
+    chunk_size: int
 
-    def __post_init__(self) -> None:
-        check_field_types(self)
-        _check_int(self.n_agents, "n_agents", 1)
-        _check_int(self.n_steps, "n_steps", 1)
-        _check_int(self.K, "K", 1)
-        _check_int(self.H, "H", 1)
-        _check_int(self.warmup, "warmup", 0)
-        _check_int(self.seed, "seed", 0)
-        _check_int(self.election_every, "election_every", 1)
-        _check_int(self.checkpoint_every, "checkpoint_every", 1)
-        _check_int(self.max_tokens, "max_tokens", 1)
-        _check_int(self.concurrency, "concurrency", 1)
-        _check_int(self.max_reasks, "max_reasks", 0)
-        if not 0.0 <= float(self.max_fallback_share) <= 1.0:
-            raise ConfigError(f"max_fallback_share must be in [0, 1]; got "
-                              f"{self.max_fallback_share!r}", "max_fallback_share")
-        _check_int(self.max_retries, "max_retries", 0)
-        if self.max_retries > MAX_RETRIES:
-            raise ConfigError(f"max_retries must be in [0, {MAX_RETRIES}] (each retry waits up "
-                              f"to request_timeout); got {self.max_retries!r}", "max_retries")
-        _check_timeout(self.request_timeout)
-        for key, lookup in (("scenario", SCENARIOS.get), ("tax_preset", TAX_PRESETS.get),
-                            ("utility", UTILITY_PRESETS.get), ("prompt_style", PROMPT_STYLES.get),
-                            ("objective", get_objective)):
-            with _about(key):
-                lookup(getattr(self, key))
-        _check_choice(self.skills, "skills", SKILL_SOURCES)
-        _check_choice(self.worker, "worker", WORKER_KINDS + VECTOR_WORKER_KINDS)
-        _check_choice(self.planner, "planner", PLANNER_KINDS)
-        _check_choice(self.personas, "personas", PERSONA_SOURCES)
-        _check_choice(self.store_mode, "store_mode", ("off", "record", "replay"))
-        _check_choice(self.structured_output, "structured_output", tuple(STRUCTURED_OUTPUT))
-        _check_choice(self.surrogate_reads, "surrogate_reads", SURROGATE_READS)
-        if self.replay_backend is not None and "/" not in str(self.replay_backend).strip("/"):
-            raise ConfigError("replay_backend looks like '<backend>/<model>' (e.g. "
-                              f"'surrogate/surrogate-seed7'); got {self.replay_backend!r}",
-                              "replay_backend")
-        if self.surrogate_reads == "arrays" and (self.backend != "surrogate" or self.record_prompts
-                                                 or (self.store is not None
-                                                     and self.store_mode != "off")):
-            raise ConfigError("surrogate_reads 'arrays' needs backend 'surrogate', no call store "
-                              "and record_prompts false (a text is needed otherwise); use 'auto' "
-                              "or 'text'", "surrogate_reads")
-        if self.record_prompts and not self.record_calls:
-            raise ConfigError("record_prompts keeps texts in the calls table: it needs "
-                              "record_calls true", "record_prompts")
-        if self.planner == "us_federal" and self.tax_preset != "us_federal_2024":
-            raise ConfigError("planner 'us_federal' needs tax_preset 'us_federal_2024' "
-                              f"(got {self.tax_preset!r})", "planner")
-        if not 0.0 <= float(self.temperature) <= 2.0:
-            raise ConfigError(f"temperature must be in [0, 2]; got {self.temperature!r}",
-                              "temperature")
-        if not 0.0 <= float(self.fixed_hours) <= 100.0:
-            raise ConfigError(f"fixed_hours must be in [0, 100]; got {self.fixed_hours!r}",
-                              "fixed_hours")
-        unknown = sorted(set(self.utility_mix) - set(UTILITY_TYPES))
-        if unknown:
-            raise ConfigError(f"utility_mix has unknown type(s) {unknown}; valid: "
-                              f"{', '.join(UTILITY_TYPES)}", "utility_mix")
-        shares = [float(v) for v in self.utility_mix.values()]
-        if any(v < 0 for v in shares) or abs(sum(shares) - 100.0) > 1e-6:
-            raise ConfigError(f"utility_mix percentages must be >= 0 and sum to 100; got "
-                              f"{dict(self.utility_mix)} (sum {sum(shares):g})", "utility_mix")
-        if self.fixed_rates is not None:
-            n = len(TAX_PRESETS.get(self.tax_preset).cutoffs)
-            if len(self.fixed_rates) != n or not all(0 <= r <= 1 for r in self.fixed_rates):
-                raise ConfigError(f"fixed_rates must be {n} fractions in [0, 1] (one per "
-                                  f"bracket of {self.tax_preset!r}); got {self.fixed_rates!r}",
-                                  "fixed_rates")
-        if self.budget_calls is not None:
-            _check_int(self.budget_calls, "budget_calls", 1)
-        if self.budget_usd is not None and not float(self.budget_usd) > 0:
-            raise ConfigError(f"budget_usd must be > 0; got {self.budget_usd!r}", "budget_usd")
-        with _about("elasticity"):
-            resolve_elasticity(self.elasticity, TAX_PRESETS.get(self.tax_preset).cutoffs)
-        _check_scale_options(self)
-        _check_llm_options(self)
+    def __init__(self, **values: Any) -> None:
+        given = _by_section(values)
+        own = self.__dict__
+        for section in SECTIONS:
+            spec = section.build(given[section.name])
+            own[section.name] = spec
+            own.update((key, getattr(spec, key)) for key in section.model_fields)
+        _check_across(self)
         for message in inactive_planner(self):
-            # 4: past __post_init__, the dataclass __init__ and accepts_renamed's wrapper
-            warnings.warn(message, ConfigWarning, stacklevel=4)
+            # 3: past __init__ and accepts_renamed's wrapper, at the caller
+            warnings.warn(message, ConfigWarning, stacklevel=3)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}: a SimConfig is "
+                                              "frozen (use cfg.replace(...))")
+
+    def __delattr__(self, name: str) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SimConfig) and self.to_dict() == other.to_dict()
+
+    __hash__ = None  # type: ignore[assignment]  # a mapping value (utility_mix) inside
+
+    def __repr__(self) -> str:
+        return f"SimConfig({', '.join(f'{k}={v!r}' for k, v in self.to_dict().items())})"
 
     @property
     def n_brackets(self) -> int:
@@ -344,31 +331,29 @@ class SimConfig:
                 or self.scenario_spec.elections or self.writes_personas)
 
     def to_dict(self) -> dict[str, Any]:
-        d = dataclasses.asdict(self)
+        """Every key and its value, flat, in the order of the sections (lists for tuples)."""
+        d = {key: getattr(self, key) for key in CONFIG_KEYS}
+        d["utility_mix"] = dict(d["utility_mix"])
         if d["fixed_rates"] is not None:
             d["fixed_rates"] = list(d["fixed_rates"])
         return d
+
+    def to_nested(self) -> dict[str, dict[str, Any]]:
+        """The keys by section (``{'economy': {'n_agents': 5, ...}, ...}``), as a nested YAML
+        file gives them."""
+        flat = self.to_dict()
+        return {s.name: {k: flat[k] for k in s.model_fields} for s in SECTIONS}
 
     def replace(self, **changes: Any) -> SimConfig:
         return SimConfig.from_dict({**self.to_dict(), **_new_names(changes)})
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> SimConfig:
-        """Build from a mapping, refusing unknown keys (they name the valid ones) and values of
-        the wrong type (the error names the key and the type its annotation allows). Old names
+        """Build from a mapping of keys — flat (``n_agents: 10``) or by section (``economy:
+        {n_agents: 10}``) — refusing unknown keys (they name the valid ones) and values of the
+        wrong type (the error names the key and the type its annotation allows). Old names
         (:mod:`econsim.renamed`) are read as their new ones, with a warning."""
-        values = _new_names(values)
-        valid = [f.name for f in dataclasses.fields(cls)]
-        unknown = sorted(set(values) - set(valid))
-        if unknown:
-            raise ConfigError(f"unknown config key(s) {unknown}; valid keys: {', '.join(valid)}")
-        vals = dict(values)
-        fields = {f.name: f for f in dataclasses.fields(cls)}
-        for key, value in vals.items():
-            check_field_type(fields[key], value)
-        if vals.get("fixed_rates") is not None:
-            vals["fixed_rates"] = tuple(float(r) for r in vals["fixed_rates"])
-        return cls(**vals)
+        return cls(**_new_names(values))
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> SimConfig:
@@ -406,6 +391,74 @@ class SimConfig:
             return cls.from_dict(data)
         except ConfigError as err:
             raise ConfigError(f"{p}: {err}", err.key) from None
+
+
+def _by_section(values: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The given keys grouped by section; a section may also be given as a mapping of its own
+    keys. Unknown keys, keys in the wrong section and keys given twice are refused."""
+    out: dict[str, dict[str, Any]] = {s.name: {} for s in SECTIONS}
+    for key, value in values.items():
+        if key in _SECTION_NAMED:
+            section = _SECTION_NAMED[key]
+            if not isinstance(value, dict):
+                raise ConfigError(f"{key} is a section of keys ({', '.join(section.model_fields)}"
+                                  f"); got {value!r}", key)
+            for inner, v in _new_names(value).items():
+                home = _SECTION_OF.get(inner)
+                if home is not section:
+                    where = f"it belongs to {home.name}" if home else "no such key"
+                    raise ConfigError(f"{key}.{inner} is not a key of section {key} ({where}); "
+                                      f"valid: {', '.join(section.model_fields)}", inner)
+                if inner in out[key]:
+                    raise ConfigError(f"{inner} is given twice (flat and in {key})", inner)
+                out[key][inner] = v
+            continue
+        home = _SECTION_OF.get(key)
+        if home is None:
+            raise _unknown_keys(sorted(k for k in values
+                                       if k not in _SECTION_OF and k not in _SECTION_NAMED))
+        if key in out[home.name]:
+            raise ConfigError(f"{key} is given twice (flat and in {home.name})", key)
+        out[home.name][key] = value
+    return out
+
+
+def _unknown_keys(unknown: list[str]) -> ConfigError:
+    """The error for unknown keys: the closest valid names first (the full list is long)."""
+    close = {k: difflib.get_close_matches(k, list(CONFIG_KEYS) + list(_SECTION_NAMED), n=1)
+             for k in unknown}
+    hints = [f"{k!r} → {m[0]!r}" for k, m in close.items() if m][:5]
+    hint = f" (did you mean {', '.join(hints)}?)" if hints else ""
+    shown = unknown if len(unknown) <= 5 else [*unknown[:5], f"... {len(unknown) - 5} more"]
+    return ConfigError(f"unknown config key(s) {shown}{hint}; valid keys: "
+                       f"{', '.join(CONFIG_KEYS)}; or sections {', '.join(_SECTION_NAMED)}",
+                       unknown[0] if len(unknown) == 1 else None)
+
+
+def _check_across(cfg: SimConfig) -> None:
+    """The rules that relate keys of different sections (each section checked its own)."""
+    if cfg.surrogate_reading.required and (not cfg.llm.surrogate or cfg.record_prompts
+                                           or cfg.llm.store_in_use is not None):
+        raise ConfigError("surrogate_reads 'arrays' needs backend 'surrogate', no call store "
+                          "and record_prompts false (a text is needed otherwise); use 'auto' "
+                          "or 'text'", "surrogate_reads")
+    if cfg.record_prompts and not cfg.record_calls:
+        raise ConfigError("record_prompts keeps texts in the calls table: it needs "
+                          "record_calls true", "record_prompts")
+    needs = cfg.planner_spec.tax_preset
+    if needs is not None and cfg.tax_preset != needs:
+        raise ConfigError(f"planner {cfg.planner!r} needs tax_preset {needs!r} "
+                          f"(got {cfg.tax_preset!r})", "planner")
+    if cfg.fixed_rates is not None:
+        n = cfg.n_brackets
+        if len(cfg.fixed_rates) != n or not all(0 <= r <= 1 for r in cfg.fixed_rates):
+            raise ConfigError(f"fixed_rates must be {n} fractions in [0, 1] (one per "
+                              f"bracket of {cfg.tax_preset!r}); got {list(cfg.fixed_rates)!r}",
+                              "fixed_rates")
+    with _about("elasticity"):
+        resolve_elasticity(cfg.elasticity, cfg.tax_brackets.cutoffs)
+    _check_scale_options(cfg)
+    _check_llm_options(cfg)
 
 
 def _new_names(values: dict[str, Any]) -> dict[str, Any]:
@@ -459,10 +512,6 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 
 def _check_scale_options(cfg: SimConfig) -> None:
     """Options of the vectorized engine / cluster batching (docs/scale.md)."""
-    _check_choice(cfg.batching, "batching", BATCHING)
-    _check_int(cfg.n_clusters, "n_clusters", 1)
-    if cfg.record_agents is not None:
-        _check_int(cfg.record_agents, "record_agents", 1)  # 0 would keep an empty table
     if cfg.batching_spec.per_cluster:
         if cfg.n_clusters > cfg.n_agents:
             raise ConfigError(f"n_clusters must be in [1, n_agents={cfg.n_agents}]; "
@@ -470,9 +519,6 @@ def _check_scale_options(cfg: SimConfig) -> None:
         if not cfg.worker_spec.asks_model:
             raise ConfigError(f"batching 'clusters' needs worker 'llm' (got {cfg.worker!r}); "
                               "valid batching for other workers: agents", "batching")
-    _check_choice(cfg.engine, "engine", tuple(ENGINE_SPECS))
-    _check_int(cfg.dask_workers, "dask_workers", 1)
-    _check_int(cfg.chunk_size, "chunk_size", 1)
     if cfg.scheduler is not None and not cfg.engine_spec.shards:
         raise ConfigError(f"scheduler is used by engine 'dask' only (engine is {cfg.engine!r})",
                           "scheduler")
@@ -487,19 +533,6 @@ def _check_scale_options(cfg: SimConfig) -> None:
     if cfg.worker_spec.vector_only and cfg.writes_personas:
         raise ConfigError("worker 'surrogate_vec' reads attitudes from the population's fields, "
                           "not persona texts; valid personas: offline, archetypes", "personas")
-
-
-#: Upper bounds of the transport settings: a run against a server that hangs ends within
-#: about request_timeout x (max_retries + 1) per call (econsim.llm.sdk.call_deadline).
-MAX_RETRIES = 10
-MAX_REQUEST_TIMEOUT_S = 600.0
-
-
-def _check_timeout(value: Any) -> None:
-    ok = isinstance(value, int | float) and not isinstance(value, bool)
-    if not ok or not 0 < value <= MAX_REQUEST_TIMEOUT_S:
-        raise ConfigError(f"request_timeout must be a number of seconds in (0, "
-                          f"{MAX_REQUEST_TIMEOUT_S:g}]; got {value!r}", "request_timeout")
 
 
 #: What the lean engine (econsim.simulation.lean_engine) runs: planners that need only totals,
@@ -537,24 +570,38 @@ def check_lean_config(cfg: SimConfig) -> None:
 
 def field_kinds(name: str) -> tuple[str, ...]:
     """Base types a config key accepts, from its annotation (``'float | None'`` → float, None)."""
-    return annotation_kinds({f.name: f for f in dataclasses.fields(SimConfig)}[name])
+    return CONFIG_KEYS[name].kinds
+
+
+def config_schema() -> dict[str, Any]:
+    """A JSON schema of a nested config file (one object per section), for editors and
+    validators outside Python; the cross-section rules are checked by :class:`SimConfig` only."""
+    return {"title": "econsim run configuration", "type": "object",
+            "additionalProperties": False,
+            "properties": {s.name: _with_names(s.model_json_schema()) for s in SECTIONS}}
+
+
+def _with_names(schema: dict[str, Any]) -> dict[str, Any]:
+    """A section's schema with the valid names of every choice key (from the registries)."""
+    for key, prop in schema["properties"].items():
+        if key in CHOICES:
+            prop["enum"] = list(CHOICES[key].names())
+    return schema
 
 
 def _check_llm_options(cfg: SimConfig) -> None:
     """The backend string (used or not) and the call store, checked before anything is written."""
     with _about("backend"):
         check_backend_spec(cfg.backend)
-    replay = cfg.store_mode == "replay" or cfg.backend.startswith("replay:")
-    if cfg.store_mode == "replay" and not (cfg.store or cfg.backend.startswith("replay:")):
+    llm = cfg.llm
+    if llm.replays and not llm.replay_source:
         raise ConfigError("store_mode 'replay' needs store=<path> (or backend "
                           "'replay:<path>')", "store_mode")
-    if replay:
-        path = cfg.backend[len("replay:"):] if cfg.backend.startswith("replay:") else cfg.store
-        if path and not Path(path).exists():  # a store file or a replay pack folder
-            raise ConfigError(f"replay store {path} does not exist (replay answers only from a "
-                              "recorded call store or pack; record one with store_mode "
-                              "'record' or --pack)",
-                              "backend" if cfg.backend.startswith("replay:") else "store")
+    if llm.replays and not Path(llm.replay_source).exists():  # a store file or a pack folder
+        raise ConfigError(f"replay store {llm.replay_source} does not exist (replay answers "
+                          "only from a recorded call store or pack; record one with "
+                          "store_mode 'record' or --pack)",
+                          "backend" if llm.backend.startswith(llm.REPLAY_PREFIX) else "store")
 
 
 def uses_vector_engine(cfg: SimConfig) -> bool:

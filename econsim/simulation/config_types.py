@@ -1,12 +1,12 @@
 """How configuration values are checked: one error type naming the key, and one table of types.
 
-Every key of :class:`~econsim.simulation.config.SimConfig` is checked against its annotation
-(``float | None`` accepts a finite number or null), so a key added later is checked too.
+Every key of :class:`~econsim.simulation.config.SimConfig` is checked against its annotation in
+its section (:mod:`econsim.simulation.config_sections`; ``float | None`` accepts a finite number
+or null), so a key added later is checked too.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import numbers
 from collections.abc import Iterator
@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 #: The longest configuration error message (values echoed in it are cut).
-MAX_MESSAGE = 400
+MAX_MESSAGE = 800
 
 
 class ConfigError(ValueError):
@@ -22,6 +22,7 @@ class ConfigError(ValueError):
 
     def __init__(self, message: str, key: str | None = None) -> None:
         # an echoed value can be huge (a YAML alias bomb expands to megabytes): keep one line
+        # (the longest message of our own, the list of every config key, fits)
         if len(message) > MAX_MESSAGE:
             message = message[:MAX_MESSAGE - 60] + f" … [{len(message):,} characters in all]"
         super().__init__(message)
@@ -69,26 +70,13 @@ _TYPE_RULES: dict[str, tuple[Any, str]] = {
 }
 
 
-def annotation_kinds(f: dataclasses.Field) -> tuple[str, ...]:
-    """Base types a dataclass field accepts, from its annotation (``'float | None'`` → float,
-    None)."""
-    return tuple(part.strip().split("[")[0] for part in str(f.type).split("|"))
-
-
-def check_field_type(f: dataclasses.Field, value: Any) -> None:
-    """Raise :class:`ConfigError` naming the key unless ``value`` fits field ``f``'s annotation."""
-    key = f.name
-    kinds = annotation_kinds(f)
+def check_value_type(key: str, kinds: tuple[str, ...], value: Any, example: Any = None) -> None:
+    """Raise :class:`ConfigError` naming ``key`` unless ``value`` is one of the base types
+    ``kinds`` (``('float', 'None')``); ``example`` (a default) is quoted in the message."""
+    if isinstance(value, tuple) and "tuple" in kinds:
+        value = list(value)
     if any(_TYPE_RULES[k][0](value) for k in kinds):
         return
     allowed = " or ".join(_TYPE_RULES[k][1] for k in kinds)
-    example = (f" (e.g. {f.default_factory()!r})"
-               if f.default_factory is not dataclasses.MISSING else "")
-    raise ConfigError(f"{key} must be {allowed}{example}; got {value!r}", key)
-
-
-def check_field_types(cfg: Any) -> None:
-    """Check every field of the dataclass instance ``cfg`` against its annotation."""
-    for f in dataclasses.fields(cfg):
-        value = getattr(cfg, f.name)
-        check_field_type(f, list(value) if isinstance(value, tuple) else value)
+    shown = f" (e.g. {example!r})" if example is not None else ""
+    raise ConfigError(f"{key} must be {allowed}{shown}; got {value!r}", key)

@@ -108,7 +108,7 @@ class Simulation(GameLoop):
         self.calendar = TaxCalendar.of(cfg)
         self.client = client
         if self.client is None and cfg.uses_llm:
-            self.client = client_for(cfg)
+            self.client = client_for(cfg.llm, cfg.seed)
         self.standin = standin_for(cfg, self.client)
         self._build_agents(cfg)
         self.rng = np.random.default_rng(np.random.SeedSequence(cfg.seed).spawn(2)[1])

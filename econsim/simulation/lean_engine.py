@@ -158,7 +158,7 @@ class LeanSimulation(GameLoop):
         self.params = get_utility(cfg.utility)
         self.client = client
         if self.client is None and cfg.uses_llm:
-            self.client = client_for(cfg)
+            self.client = client_for(cfg.llm, cfg.seed)
         self.standin = None  # lean representatives' prompts are rendered (few calls per step)
         self.planner = PLANNERS.get(cfg.planner)()
         self.calendar = TaxCalendar.of(cfg)

@@ -35,6 +35,7 @@ from econsim.llm.surrogate.standin import StandIn
 from econsim.prompts import PlannerView, PolicyRecord, build
 from econsim.simulation.calendar import TaxCalendar
 from econsim.simulation.config import SimConfig
+from econsim.simulation.config_sections import LLMSpec
 from econsim.simulation.context import AgentContext
 from econsim.simulation.elections import hold_election, leader_rates
 from econsim.simulation.planners import PLANNERS, Planner
@@ -232,13 +233,14 @@ class GameLoop:
         raise NotImplementedError
 
 
-def client_for(cfg: SimConfig) -> LLMClient:
-    """The run's language-model client, built from its configuration (backend, store,
-    budget, transport settings, structured output, replay backend): one for every holder."""
-    budget = Budget(max_calls=cfg.budget_calls, max_usd=cfg.budget_usd)
-    store_mode = "off" if cfg.store is None else cfg.store_mode
-    return make_client(cfg.backend, store=cfg.store, store_mode=store_mode, budget=budget,
-                       concurrency=cfg.concurrency, max_reasks=cfg.max_reasks,
-                       temperature=cfg.temperature, max_tokens=cfg.max_tokens, seed=cfg.seed,
-                       timeout=cfg.request_timeout, max_retries=cfg.max_retries,
-                       structured=cfg.structured_output, replay_backend=cfg.replay_backend)
+def client_for(llm: LLMSpec, seed: int) -> LLMClient:
+    """The run's language-model client, from the configuration's ``llm`` section (backend,
+    store, budget, transport settings, structured output, replay backend) and the run's seed:
+    one for every holder."""
+    return make_client(llm.backend, store=llm.store_in_use,
+                       store_mode="off" if llm.store_in_use is None else llm.store_mode,
+                       budget=Budget(max_calls=llm.budget_calls, max_usd=llm.budget_usd),
+                       concurrency=llm.concurrency, max_reasks=llm.max_reasks,
+                       temperature=llm.temperature, max_tokens=llm.max_tokens, seed=seed,
+                       timeout=llm.request_timeout, max_retries=llm.max_retries,
+                       structured=llm.structured_output, replay_backend=llm.replay_backend)

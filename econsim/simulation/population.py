@@ -60,7 +60,7 @@ def build_population(cfg: SimConfig, client: LLMClient | None = None) -> RunPopu
     store, so a recorded run replays them)."""
     type_seq, uniform_seq = np.random.SeedSequence(cfg.seed).spawn(2)
     pop = census_population(cfg)
-    if cfg.skills == "uniform":
+    if cfg.economy.uniform_skills:
         skills = sample_skills(cfg.n_agents, np.random.default_rng(uniform_seq), "uniform")
     else:
         skills = pop.skills.copy()

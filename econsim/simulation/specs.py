@@ -106,6 +106,7 @@ class PlannerKind:
     asks_model: bool = False  # one language-model (or stand-in) call per tax year
     reads_population: bool = False  # needs every worker's skill or income (not histograms)
     static: bool = False  # its rates never change after the first step
+    tax_preset: str | None = None  # the only bracket preset its rates are for (None: any)
 
 
 PLANNER_SPECS: Registry[PlannerKind] = Registry("planner")
@@ -116,7 +117,8 @@ for _k in (
                 static=True),
     PlannerKind("saez_empirical", "Saez rates with measured per-bracket elasticities",
                 reads_population=True),
-    PlannerKind("us_federal", "the 2024 US federal statutory rates", static=True),
+    PlannerKind("us_federal", "the 2024 US federal statutory rates", static=True,
+                tax_preset="us_federal_2024"),
     PlannerKind("fixed", "fixed_rates (or 50 %) held fixed", static=True),
     PlannerKind("stackelberg", "the exact Stackelberg optimum, held fixed",
                 reads_population=True, static=True),

@@ -197,7 +197,7 @@ class VectorSimulation(Simulation):
         type_seq, uniform_seq = np.random.SeedSequence(cfg.seed).spawn(2)
         self._pop = vector_population(cfg)
         self.skills = sample_skills(cfg.n_agents, np.random.default_rng(uniform_seq), "uniform") \
-            if cfg.skills == "uniform" else self._pop.skills.copy()
+            if cfg.economy.uniform_skills else self._pop.skills.copy()
         self.utility_types = allocate_types(cfg.utility_mix, cfg.n_agents,
                                             np.random.default_rng(type_seq))
         self.names = _Names(cfg.n_agents)

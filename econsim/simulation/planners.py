@@ -135,11 +135,45 @@ class RandomPlanner(LLMPlanner):
         return apply_delta(ctx.state.rates, delta)
 
 
+class HandedInPlanner:
+    """Rates handed in before each tax year (:meth:`hand_in`) — the classroom's student typing
+    them (:mod:`econsim.classroom.game`). Each hand-in is used for one tax year; a tax year
+    with none handed in stops the run with an error (a batch run has nobody to type rates: it
+    uses ``fixed`` with ``fixed_rates``)."""
+
+    def __init__(self) -> None:
+        self.pending: Array | None = None
+
+    def hand_in(self, rates: Array) -> None:
+        """The rates (fractions, one per bracket) of the next tax year."""
+        self.pending = np.array(rates, dtype=float)
+
+    def start(self, ctx: AgentContext) -> Array:
+        return self._take(ctx)
+
+    def update(self, ctx: AgentContext, t: int) -> Array:
+        return self._take(ctx)
+
+    def _take(self, ctx: AgentContext) -> Array:
+        rates, self.pending = self.pending, None
+        if rates is None:
+            raise ValueError("planner 'student' plays the rates handed in for each tax year "
+                             "(the classroom game); none were handed in for this one: a batch "
+                             "run uses planner 'fixed' with fixed_rates")
+        n = ctx.config.n_brackets
+        if rates.shape != (n,) or not (np.isfinite(rates).all() and (rates >= 0).all()
+                                       and (rates <= 1).all()):
+            raise ValueError(f"planner 'student': the rates handed in must be {n} fractions in "
+                             f"[0, 1] (one per bracket); got {rates.tolist()}")
+        return rates
+
+
 PLANNERS: Registry[type] = Registry("planner")
 for _name, _cls in (("llm", LLMPlanner), ("saez", SaezPlanner), ("saez_v1", SaezV1Planner),
                     ("saez_empirical", SaezEmpiricalPlanner), ("us_federal", USFederalPlanner),
                     ("fixed", FixedPlanner), ("stackelberg", StackelbergPlanner),
-                 ("keep_start", KeepStartPlanner), ("random", RandomPlanner)):
+                 ("keep_start", KeepStartPlanner), ("random", RandomPlanner),
+                    ("student", HandedInPlanner)):
     PLANNERS.register(_name, _cls)
 
 

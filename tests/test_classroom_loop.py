@@ -63,3 +63,25 @@ def test_the_game_offers_the_engines_array_workers_that_answer_the_rates():
     with pytest.raises(ValueError, match="unknown worker 'fixed'; valid names: rational, "
                                          "surrogate_vec"):
         GameSetup(worker="fixed")
+
+
+def test_the_student_planner_plays_the_rates_handed_in():
+    """Planner ``student`` (PLANNERS): each hand-in holds for one tax year, a year without one
+    keeps the rates in force, a batch run (nothing handed in) is the fixed planner's 50 %."""
+    from econsim.simulation import SimConfig, make_simulation
+
+    cfg = SimConfig(scenario="rational", worker="rational", planner="student", n_agents=5,
+                    n_steps=6, K=2, tax_preset="three", seed=1)
+    assert (make_simulation(cfg).run().steps.filter(like="rate_").to_numpy() == 0.5).all()
+    sim = make_simulation(cfg)
+    for handed in ([0.1, 0.2, 0.3], None, [0.0, 0.5, 1.0]):
+        if handed is not None:
+            sim.planner.hand_in(handed)
+        sim.advance_year()
+    rates = sim.run().steps.filter(like="rate_").to_numpy().tolist()
+    assert rates == [[0.1, 0.2, 0.3]] * 4 + [[0.0, 0.5, 1.0]] * 2
+    sim = make_simulation(cfg)
+    sim.planner.hand_in([0.1, 1.2, 0.3])
+    with pytest.raises(ValueError, match=r"planner 'student': the rates handed in must be 3 "
+                                         r"fractions in \[0, 1\]"):
+        sim.advance_year()

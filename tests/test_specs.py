@@ -77,14 +77,6 @@ def test_planner_specs_name_exactly_the_planner_classes_and_say_what_they_need()
         cfg = SimConfig(scenario="rational", worker="rational", planner=name, n_agents=6,
                         n_steps=40, K=10)
         sim = make_simulation(cfg)
-        if spec.handed_in:  # a batch run has nobody to hand the rates in: a clear error
-            with pytest.raises(ValueError, match=f"planner '{name}' plays the rates handed in"):
-                sim.run()
-            sim.planner.hand_in([0.1] * cfg.n_brackets)  # handed in, one tax year is played
-            sim.advance_year()
-            assert np.all(sim.state.rates == 0.1) and sim.state.step == cfg.K, name
-            assert (name in LEAN_PLANNERS) == (not spec.reads_population), name
-            continue
         res = sim.run()
         rates = res.steps[[c for c in res.steps.columns if c.startswith("rate_")]].to_numpy()
         if spec.static:  # never changes after the first step

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Protocol
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from econsim.baselines.saez import saez_rates
 from econsim.economy.tax import DELTA_CHOICES_PP, PLANNER_START_RATE, TAX_PRESETS, apply_delta
@@ -135,31 +135,28 @@ class RandomPlanner(LLMPlanner):
         return apply_delta(ctx.state.rates, delta)
 
 
-class HandedInPlanner:
+class HandedInPlanner(FixedPlanner):
     """Rates handed in before each tax year (:meth:`hand_in`) — the classroom's student typing
-    them (:mod:`econsim.classroom.game`). Each hand-in is used for one tax year; a tax year
-    with none handed in stops the run with an error (a batch run has nobody to type rates: it
-    uses ``fixed`` with ``fixed_rates``)."""
+    them (:mod:`econsim.classroom.game`). Each hand-in holds for one tax year; a year with none
+    handed in keeps the rates in force (at the start: ``fixed_rates``, or 50 %), so a batch run,
+    where nobody types rates, plays the ``fixed`` planner."""
 
     def __init__(self) -> None:
         self.pending: Array | None = None
 
-    def hand_in(self, rates: Array) -> None:
-        """The rates (fractions, one per bracket) of the next tax year."""
+    def hand_in(self, rates: ArrayLike) -> None:
+        """The rates of the next tax year: fractions in [0, 1], one per bracket (checked when
+        the year starts, against the run's brackets)."""
         self.pending = np.array(rates, dtype=float)
 
     def start(self, ctx: AgentContext) -> Array:
-        return self._take(ctx)
+        return super().start(ctx) if self.pending is None else self._take(ctx)
 
     def update(self, ctx: AgentContext, t: int) -> Array:
-        return self._take(ctx)
+        return super().update(ctx, t) if self.pending is None else self._take(ctx)
 
     def _take(self, ctx: AgentContext) -> Array:
         rates, self.pending = self.pending, None
-        if rates is None:
-            raise ValueError("planner 'student' plays the rates handed in for each tax year "
-                             "(the classroom game); none were handed in for this one: a batch "
-                             "run uses planner 'fixed' with fixed_rates")
         n = ctx.config.n_brackets
         if rates.shape != (n,) or not (np.isfinite(rates).all() and (rates >= 0).all()
                                        and (rates <= 1).all()):

@@ -108,7 +108,6 @@ class PlannerKind:
     asks_model: bool = False  # one language-model (or stand-in) call per tax year
     reads_population: bool = False  # needs every worker's skill or income (not histograms)
     static: bool = False  # its rates never change after the first step
-    handed_in: bool = False  # its rates are handed in before each tax year: no batch run
 
 
 PLANNER_SPECS: Registry[PlannerKind] = Registry("planner")
@@ -126,8 +125,8 @@ for _k in (
     PlannerKind("keep_start", "null baseline: the LLM planner's start, never changed",
                 static=True),
     PlannerKind("random", "null baseline: a random DELTA from the menu each tax year"),
-    PlannerKind("student", "rates handed in before each tax year (the classroom's student)",
-                handed_in=True),
+    PlannerKind("student", "rates handed in before each tax year (the classroom's student); "
+                "none handed in: the rates in force (fixed_rates or 50 % at the start)"),
 ):
     PLANNER_SPECS.register(_k.name, _k)
 

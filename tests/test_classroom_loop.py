@@ -85,3 +85,22 @@ def test_the_student_planner_plays_the_rates_handed_in():
     with pytest.raises(ValueError, match=r"planner 'student': the rates handed in must be 3 "
                                          r"fractions in \[0, 1\]"):
         sim.advance_year()
+
+
+def test_answers_rates_says_whose_hours_follow_the_rates():
+    """The spec flag that picks the game's workers: over one tax year under two very different
+    schedules, hours differ exactly for the kinds whose spec says they answer the rates."""
+    from econsim.simulation.array_workers import ARRAY_WORKERS
+    from econsim.simulation.interactive import InteractiveArrays
+    from econsim.simulation.specs import WORKER_SPECS
+
+    skills = Game(GameSetup(n_agents=60, seed=5)).skill
+    for kind in ARRAY_WORKERS:
+        cfg = GameSetup(n_agents=60, seed=5).loop_config().replace(worker=kind, K=3, H=6,
+                                                                    n_steps=6)
+        hours = []
+        for rates in ([0.0, 0.0, 0.0], [0.9, 0.9, 0.9]):
+            holder = InteractiveArrays(cfg, skills)
+            holder.play_year(rates)
+            hours.append(holder.play_year(rates).labour)
+        assert (not np.array_equal(*hours)) == WORKER_SPECS.get(kind).answers_rates, kind

@@ -8,8 +8,8 @@ welfare are recorded. The rounds are tax years of the one game loop
 (:class:`~econsim.simulation.interactive.InteractiveArrays`): the student is the planner
 ``student`` of :data:`~econsim.simulation.planners.PLANNERS`, whose rates are handed in before
 each tax year, and the workers are ``econsim run``'s array workers
-(:data:`~econsim.simulation.array_workers.ARRAY_WORKERS`). :mod:`econsim.classroom.scoreboard` compares the final schedule with the
-baselines on the same population and objective.
+(:data:`~econsim.simulation.array_workers.ARRAY_WORKERS`). :mod:`econsim.classroom.scoreboard`
+compares the final schedule with the baselines on the same population and objective.
 """
 
 from __future__ import annotations

@@ -112,7 +112,8 @@ class GameLoop:
             self.advance()
             if self.calendar.closes_year(st.step):
                 return
-        raise ValueError(f"the run is over: all {self.config.n_steps} steps are played")
+        raise ValueError("the run is over: "
+                         + (st.stopped or f"all {self.config.n_steps} steps are played"))
 
     def _set_rates(self, t: int) -> None:
         """Rates in force at step ``t``: the planner's start, then at each tax-year start the

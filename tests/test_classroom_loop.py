@@ -15,7 +15,7 @@ FIELDS = ("labour", "pre_tax_income", "tax", "post_tax_income", "utility")
 
 
 @pytest.mark.parametrize("worker", GAME_WORKERS)
-def test_rounds_equal_the_vectorised_holders_tax_years(worker):
+def test_rounds_equal_the_vectorized_holders_tax_years(worker):
     """Each round's outcome and welfare equal, bit for bit, the last step of the same tax year
     of the vectorised holder (``VectorSimulation``) run on the game's configuration and
     population with the student's rates handed to its planner."""

@@ -307,3 +307,37 @@ def test_checkpoint_every_keeps_records_until_a_checkpoint_and_resumes_exactly(t
 def test_checkpoint_every_must_be_a_positive_integer():
     with pytest.raises(ValueError, match="checkpoint_every must be an integer >= 1"):
         CFG.replace(checkpoint_every=0)
+
+
+def test_checkpoint_naming_moved_classes_by_their_former_names_still_loads(tmp_path):
+    """A vectorised run checkpointed before its array workers moved to ``array_workers``
+    resumes: the codec reads the former class names through ``FORMER_NAMES``; an unknown name is
+    still refused."""
+    import json
+
+    import numpy as np
+
+    from econsim.simulation import checkpoint_codec
+
+    sim = make_simulation(CFG.replace(worker="surrogate_vec", n_agents=40, planner="saez"))
+    for _ in range(CFG.K):
+        sim.advance()
+    checkpoint_codec.save(tmp_path / "c.npz", sim.state)
+    with np.load(tmp_path / "c.npz", allow_pickle=False) as npz:
+        members = {k: npz[k] for k in npz.files}
+    doc = json.loads(members["__state__"].tobytes().decode())
+    former = {new: old for old, new in checkpoint_codec.FORMER_NAMES.items()}
+    renamed = [[former.get(name, name), attrs] for name, attrs in doc["layouts"]]
+    assert renamed != doc["layouts"]  # the state holds a moved class
+
+    def write(layouts, path):
+        text = json.dumps({**doc, "layouts": layouts}, separators=(",", ":"))
+        np.savez(path, **{**members, "__state__": np.frombuffer(text.encode(), dtype=np.uint8)})
+
+    write(renamed, tmp_path / "old.npz")
+    back = checkpoint_codec.load(tmp_path / "old.npz", type(sim).CHECKPOINT_CLASSES)
+    assert _same(sim.state, back)
+    unknown = [[n.replace("array_workers", "elsewhere"), a] for n, a in doc["layouts"]]
+    write(unknown, tmp_path / "unknown.npz")
+    with pytest.raises(checkpoint_codec.CodecError, match="not a checkpoint of this version"):
+        checkpoint_codec.load(tmp_path / "unknown.npz", type(sim).CHECKPOINT_CLASSES)

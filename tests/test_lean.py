@@ -198,7 +198,7 @@ def test_a_population_that_cannot_fit_is_refused_before_sampling(monkeypatch):
 @pytest.mark.parametrize(("change", "match"), [
     ({"scenario": "democratic", "batching": "agents"}, "scenarios rational, bounded"),
     ({"worker": "surrogate_vec", "batching": "agents"}, "workers llm, fixed, rational"),
-    ({"planner": "saez"}, "planners llm, us_federal, fixed, keep_start, random; got .saez."),
+    ({"planner": "saez"}, "planners llm, us_federal, fixed, keep_start, random, student; got .saez."),
     ({"skills": "joint"}, "skills gb2, uniform"),
 ])
 def test_lean_engine_refuses_what_it_cannot_run(change, match):

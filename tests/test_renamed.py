@@ -15,7 +15,7 @@ import pytest
 
 import econsim
 from econsim.classroom.console import setup_from_form
-from econsim.classroom.game import WORKER_MODELS, GameSetup
+from econsim.classroom.game import GAME_WORKERS, GameSetup
 from econsim.classroom.store import validate_submission
 from econsim.population import SKILL_MODES, Population
 from econsim.renamed import RENAMED, RenamedWarning, renames
@@ -42,7 +42,7 @@ def test_every_alias_maps_a_retired_name_to_a_current_one():
     keys = {"SimConfig": set(CONFIG_KEYS),
             "GameSetup": {f.name for f in dataclasses.fields(GameSetup)}}
     values = {("SimConfig", "batching"): set(BATCHINGS), ("Population", "skills"): set(SKILL_MODES),
-              ("GameSetup", "worker"): set(WORKER_MODELS)}
+              ("GameSetup", "worker"): set(GAME_WORKERS)}
     for r in RENAMED:
         current = keys[r.where] if r.key is None else values[(r.where, r.key)]
         assert r.new in current and r.old not in current, r

@@ -14,8 +14,9 @@ from econsim.scale import MemoryEstimateError, agent_uniforms
 from econsim.scale.surrogate_vec import MENU, VectorSurrogateWorkers
 from econsim.simulation import SimConfig, Simulation, make_simulation, resume_simulation
 from econsim.simulation.archetype_workers import MEMBER_JITTER
+from econsim.simulation.array_workers import SurrogateVecWorkers
 from econsim.simulation.memory import check_memory
-from econsim.simulation.vectorized import VectorSimulation, _SurrogateVec
+from econsim.simulation.vectorized import VectorSimulation
 
 SMALL = dict(n_agents=24, n_steps=12, K=4, tax_preset="three", seed=5)
 
@@ -177,14 +178,14 @@ def test_vectorized_run_resumes_to_the_uninterrupted_result(tmp_path, monkeypatc
     cfg = SimConfig(n_agents=300, n_steps=20, K=5, worker="surrogate_vec", planner="llm",
                     scenario="bounded", seed=8)
     full = make_simulation(cfg, tmp_path / "full").run()
-    real = _SurrogateVec.labour
+    real = SurrogateVecWorkers.labour
 
     def crash(self, s, t):
         if t == 12:
             raise KeyboardInterrupt
         return real(self, s, t)
 
-    monkeypatch.setattr(_SurrogateVec, "labour", crash)
+    monkeypatch.setattr(SurrogateVecWorkers, "labour", crash)
     with pytest.raises(KeyboardInterrupt):
         make_simulation(cfg, tmp_path / "cut").run()
     monkeypatch.undo()

@@ -84,4 +84,5 @@ def test_planner_specs_name_exactly_the_planner_classes_and_say_what_they_need()
             assert np.all(rates == rates[0]), name
         assert (len(res.calls) > 0) == spec.asks_model, name
         assert (name in LEAN_PLANNERS) == (not spec.reads_population), name
-    assert set(LEAN_PLANNERS) == {"llm", "us_federal", "fixed", "keep_start", "random"}
+    assert set(LEAN_PLANNERS) == {"llm", "us_federal", "fixed", "keep_start", "random",
+                                  "student"}

@@ -15,14 +15,14 @@ import json
 import time
 from functools import lru_cache
 
-from econsim.classroom.game import BRACKETS, WORKER_MODELS, Game, GameSetup
+from econsim.classroom.game import BRACKETS, GAME_WORKERS, Game, GameSetup
 from econsim.classroom.store import ClassStore
 from econsim.economy.utility import UTILITY_PRESETS
 from econsim.economy.welfare import OBJECTIVES
 from econsim.renamed import renamed_keys
 
 #: Game settings the console's form lets the lecturer change, with their choices.
-CHOICES: dict[str, list] = {"brackets": sorted(BRACKETS), "worker": list(WORKER_MODELS),
+CHOICES: dict[str, list] = {"brackets": sorted(BRACKETS), "worker": list(GAME_WORKERS),
                             "utility": list(UTILITY_PRESETS), "objective": list(OBJECTIVES)}
 #: Numeric settings of the form (name → input step).
 NUMBERS = {"n_rounds": 1, "elasticity": 0.05}

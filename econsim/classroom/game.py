@@ -4,8 +4,12 @@ The student sets the marginal rate of every bracket (three or seven brackets); t
 responds — rational workers (exact best responses) or in-context learners (the offline
 surrogate's hill-climbing rule, :mod:`econsim.scale.surrogate_vec`, one round = ``steps_per_round``
 steps whose last is the "choose the best" step) — and the round's hours, revenue, incomes and
-welfare are recorded. :mod:`econsim.classroom.scoreboard` compares the final schedule with the
-baselines on the same population and objective.
+welfare are recorded. The rounds are tax years of the one game loop
+(:class:`~econsim.simulation.interactive.InteractiveArrays`): the student is the planner
+``student`` of :data:`~econsim.simulation.planners.PLANNERS`, whose rates are handed in before
+each tax year, and the workers are ``econsim run``'s array workers
+(:data:`~econsim.simulation.array_workers.ARRAY_WORKERS`). :mod:`econsim.classroom.scoreboard`
+compares the final schedule with the baselines on the same population and objective.
 """
 
 from __future__ import annotations
@@ -18,14 +22,16 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from econsim.economy.outcomes import StepOutcome, economy_step, rational_step
+from econsim.economy.outcomes import StepOutcome, rational_step
 from econsim.economy.skills import sample_skills
 from econsim.economy.tax import TaxSchedule
-from econsim.economy.utility import UTILITY_PRESETS, UtilityParams, get_utility
+from econsim.economy.utility import UTILITY_PRESETS, get_utility
 from econsim.economy.welfare import get_objective
-from econsim.registry import Registry
 from econsim.renamed import accepts_renamed, renamed_keys
-from econsim.scale.surrogate_vec import MENU, VectorSurrogateWorkers
+from econsim.simulation.array_workers import ARRAY_WORKERS
+from econsim.simulation.config import SimConfig
+from econsim.simulation.interactive import InteractiveArrays
+from econsim.simulation.specs import WORKER_SPECS
 
 Array = NDArray[np.float64]
 
@@ -34,6 +40,10 @@ BRACKETS: dict[int, str] = {3: "three", 7: "us_federal_2024"}
 #: Environment variable holding a JSON object of :class:`GameSetup` fields (set by
 #: ``econsim classroom`` so the served notebook plays the teacher's settings).
 SETUP_ENV = "ECONSIM_CLASSROOM_SETUP"
+#: The worker kinds the game offers: ``econsim run``'s array workers whose hours answer the rates
+#: (``rational``, ``surrogate_vec``), built by the same factories.
+GAME_WORKERS: tuple[str, ...] = tuple(n for n in ARRAY_WORKERS
+                                      if WORKER_SPECS.get(n).answers_rates)
 
 
 @accepts_renamed("GameSetup")
@@ -73,7 +83,9 @@ class GameSetup:
             raise ValueError(f"n_agents must be an integer in [10, 100000]; got {self.n_agents!r}")
         if self.brackets not in BRACKETS:
             raise ValueError(f"brackets must be one of {sorted(BRACKETS)}; got {self.brackets!r}")
-        WORKER_MODELS.get(self.worker)
+        if self.worker not in GAME_WORKERS:
+            raise ValueError(f"unknown worker {self.worker!r}; valid names: "
+                             f"{', '.join(GAME_WORKERS)}")
         UTILITY_PRESETS.get(self.utility)
         get_objective(self.objective)
         if not (isinstance(self.n_rounds, int) and 1 <= self.n_rounds <= 50):
@@ -91,6 +103,17 @@ class GameSetup:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def loop_config(self, n_agents: int | None = None) -> SimConfig:
+        """The game as a run of the game loop: one round = one tax year of ``steps_per_round``
+        steps (one step for best-responding workers: every step of a year is the same), rates
+        from the planner ``student``, the learners' window two tax years (``H = 2K``)."""
+        K = 1 if WORKER_SPECS.get(self.worker).best_responds else self.steps_per_round
+        return SimConfig(scenario="rational", worker=self.worker, planner="student",
+                         n_agents=self.n_agents if n_agents is None else n_agents,
+                         n_steps=K * self.n_rounds, K=K, H=2 * K, warmup=0, seed=self.seed,
+                         tax_preset=self.tax_preset, utility=self.utility,
+                         objective=self.objective, record_prompts=False, record_calls=False)
+
     @classmethod
     def from_env(cls, **defaults: object) -> GameSetup:
         """``defaults`` overridden by the JSON in ``$ECONSIM_CLASSROOM_SETUP`` (if set)."""
@@ -105,49 +128,6 @@ class GameSetup:
                                  f"{', '.join(cls.__dataclass_fields__)}")
             values.update(extra)
         return cls(**values)  # type: ignore[arg-type]
-
-
-# --------------------------------------------------------------------------------------------
-# How the population responds to a schedule
-# --------------------------------------------------------------------------------------------
-class RationalPopulation:
-    """Every worker plays its exact best response on the labour menu, every round."""
-
-    def __init__(self, skill: Array, params: UtilityParams, setup: GameSetup) -> None:
-        self.skill, self.params = skill, params
-
-    def respond(self, schedule: TaxSchedule, round_index: int) -> StepOutcome:
-        return rational_step(self.skill, schedule, self.params)
-
-
-class LearningPopulation:
-    """In-context learners (the offline surrogate's rule, vectorised): each round is a tax year
-    of ``steps_per_round`` steps; the round's outcome is its last step, where every worker plays
-    the hours with its best remembered score."""
-
-    def __init__(self, skill: Array, params: UtilityParams, setup: GameSetup) -> None:
-        self.skill, self.params = skill, params
-        self.K = setup.steps_per_round
-        self.policy = VectorSurrogateWorkers.build(
-            np.zeros(skill.size, dtype=np.int8), np.zeros(skill.size), H=self.K * 2, K=self.K,
-            n_steps=self.K * setup.n_rounds, seed=setup.seed, bounded=False)
-
-    def respond(self, schedule: TaxSchedule, round_index: int) -> StepOutcome:
-        rates = schedule.rates
-        out = None
-        for t in range(round_index * self.K, (round_index + 1) * self.K):
-            index = self.policy.choose(t, rates)
-            out = economy_step(self.skill, MENU[index], schedule, self.params)
-            score = self.policy.scores(out.utility, out.rebate, np.ones(self.skill.size), 0.0)
-            self.policy.observe(t, index, score, rates)
-        assert out is not None
-        return out
-
-
-#: How the class's population responds, by the names of ``econsim run``'s worker kinds.
-WORKER_MODELS: Registry[type] = Registry("worker")
-WORKER_MODELS.register("rational", RationalPopulation)
-WORKER_MODELS.register("surrogate_vec", LearningPopulation)
 
 
 # --------------------------------------------------------------------------------------------
@@ -186,8 +166,8 @@ class Game:
         self.params = get_utility(self.setup.utility)
         self.cutoffs = np.asarray(TaxSchedule.preset(self.setup.tax_preset).cutoffs)
         self.objective = get_objective(self.setup.objective)
-        self.population = WORKER_MODELS.get(self.setup.worker)(self.skill, self.params,
-                                                               self.setup)
+        # the rounds are tax years of the game loop; the student's rates are its planner's
+        self.loop = InteractiveArrays(self.setup.loop_config(self.skill.size), self.skill)
 
     @property
     def finished(self) -> bool:
@@ -207,9 +187,8 @@ class Game:
         if self.finished:
             raise ValueError(f"the game is over: all {self.setup.n_rounds} rounds are played")
         sched = self.schedule(rates)
-        out = self.population.respond(sched, len(self.rounds))
-        value = self.objective(out.utility, out.pre_tax_income, out.post_tax_income)
-        result = RoundResult(len(self.rounds), sched.rates.copy(), out, float(value))
+        out = self.loop.play_year(sched.rates)
+        result = RoundResult(len(self.rounds), sched.rates.copy(), out, self.loop.last_objective)
         self.rounds.append(result)
         return result
 
@@ -243,4 +222,4 @@ def replay_welfare(setup: GameSetup, rates: Sequence[Sequence[float]]) -> list[f
     return [game.play(r).welfare for r in rates]
 
 
-__all__ = ["BRACKETS", "Game", "GameSetup", "RoundResult", "WORKER_MODELS", "replay_welfare"]
+__all__ = ["BRACKETS", "GAME_WORKERS", "Game", "GameSetup", "RoundResult", "replay_welfare"]

@@ -206,6 +206,15 @@ class _Encoder:
         return ref
 
 
+#: Classes moved or renamed since a checkpoint may have been written (old name → current name):
+#: a run interrupted before the move still resumes. Each row needs the same attributes.
+FORMER_NAMES: dict[str, str] = {
+    "econsim.simulation.vectorized:_ExactWorkers": "econsim.simulation.array_workers:ExactWorkers",
+    "econsim.simulation.vectorized:_SurrogateVec":
+        "econsim.simulation.array_workers:SurrogateVecWorkers",
+}
+
+
 class _Decoder:
     def __init__(self, classes: Iterable[type], arrays: Any, path: Path,
                  layouts: list[Any]) -> None:
@@ -218,7 +227,7 @@ class _Decoder:
         self.rows: dict[int, list[Any]] = {}
         self.layouts: list[tuple[type, list[str]]] = []
         for name, attrs in layouts:  # every class is checked before anything is built
-            cls = allowed.get(str(name))
+            cls = allowed.get(FORMER_NAMES.get(str(name), str(name)))
             if cls is None:
                 raise CodecError(f"{path} is not a checkpoint of this version: it names "
                                  f"{name}, which a checkpoint may not contain; nothing in it "

@@ -105,6 +105,17 @@ class GameLoop:
         if self.calendar.closes_year(st.step):
             self._close_tax_year()
 
+    def advance_year(self) -> None:
+        """Play the steps of the current tax year up to its close (:meth:`advance` each):
+        the classroom's round."""
+        st = self.state
+        while st.step < self.config.n_steps and st.stopped is None:
+            self.advance()
+            if self.calendar.closes_year(st.step):
+                return
+        raise ValueError("the run is over: "
+                         + (st.stopped or f"all {self.config.n_steps} steps are played"))
+
     def _set_rates(self, t: int) -> None:
         """Rates in force at step ``t``: the planner's start, then at each tax-year start the
         calendar allows the planner's update — or, with elections, an election (when due) and

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Protocol
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from econsim.baselines.saez import saez_rates
 from econsim.economy.tax import DELTA_CHOICES_PP, PLANNER_START_RATE, TAX_PRESETS, apply_delta
@@ -135,11 +135,42 @@ class RandomPlanner(LLMPlanner):
         return apply_delta(ctx.state.rates, delta)
 
 
+class HandedInPlanner(FixedPlanner):
+    """Rates handed in before each tax year (:meth:`hand_in`) — the classroom's student typing
+    them (:mod:`econsim.classroom.game`). Each hand-in holds for one tax year; a year with none
+    handed in keeps the rates in force (at the start: ``fixed_rates``, or 50 %), so a batch run,
+    where nobody types rates, plays the ``fixed`` planner."""
+
+    def __init__(self) -> None:
+        self.pending: Array | None = None
+
+    def hand_in(self, rates: ArrayLike) -> None:
+        """The rates of the next tax year: fractions in [0, 1], one per bracket (checked when
+        the year starts, against the run's brackets)."""
+        self.pending = np.array(rates, dtype=float)
+
+    def start(self, ctx: AgentContext) -> Array:
+        return super().start(ctx) if self.pending is None else self._take(ctx)
+
+    def update(self, ctx: AgentContext, t: int) -> Array:
+        return super().update(ctx, t) if self.pending is None else self._take(ctx)
+
+    def _take(self, ctx: AgentContext) -> Array:
+        rates, self.pending = self.pending, None
+        n = ctx.config.n_brackets
+        if rates.shape != (n,) or not (np.isfinite(rates).all() and (rates >= 0).all()
+                                       and (rates <= 1).all()):
+            raise ValueError(f"planner 'student': the rates handed in must be {n} fractions in "
+                             f"[0, 1] (one per bracket); got {rates.tolist()}")
+        return rates
+
+
 PLANNERS: Registry[type] = Registry("planner")
 for _name, _cls in (("llm", LLMPlanner), ("saez", SaezPlanner), ("saez_v1", SaezV1Planner),
                     ("saez_empirical", SaezEmpiricalPlanner), ("us_federal", USFederalPlanner),
                     ("fixed", FixedPlanner), ("stackelberg", StackelbergPlanner),
-                 ("keep_start", KeepStartPlanner), ("random", RandomPlanner)):
+                 ("keep_start", KeepStartPlanner), ("random", RandomPlanner),
+                    ("student", HandedInPlanner)):
     PLANNERS.register(_name, _cls)
 
 

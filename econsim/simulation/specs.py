@@ -44,17 +44,19 @@ class WorkerKind:
     vector_only: bool = False  # exists only as array operations (the vectorised engine)
     best_responds: bool = False  # the exact best response on the labour menu
     fixed_hours: bool = False  # the same hours every step (``fixed_hours``)
+    answers_rates: bool = False  # hours respond to the rates in force (the classroom offers it)
 
 
 WORKER_SPECS: Registry[WorkerKind] = Registry("worker")
 for _w in (
     WorkerKind("llm", "a language model (or the offline stand-in) learning in context",
-               asks_model=True),
-    WorkerKind("rational", "the exact best response to the rates in force", best_responds=True),
+               asks_model=True, answers_rates=True),
+    WorkerKind("rational", "the exact best response to the rates in force", best_responds=True,
+               answers_rates=True),
     WorkerKind("fixed", "the same hours every step", fixed_hours=True),
     WorkerKind("random", "hours drawn from the menu at random"),
     WorkerKind("surrogate_vec", "the stand-in's learning rule as array operations",
-               vector_only=True),
+               vector_only=True, answers_rates=True),
 ):
     WORKER_SPECS.register(_w.name, _w)
 
@@ -125,6 +127,8 @@ for _k in (
     PlannerKind("keep_start", "null baseline: the LLM planner's start, never changed",
                 static=True),
     PlannerKind("random", "null baseline: a random DELTA from the menu each tax year"),
+    PlannerKind("student", "rates handed in before each tax year (the classroom's student); "
+                "none handed in: the rates in force (fixed_rates or 50 % at the start)"),
 ):
     PLANNER_SPECS.register(_k.name, _k)
 

@@ -7,8 +7,9 @@ hot path — while the planner, the economics (:func:`econsim.economy.outcomes.e
 per-agent loop. The factory (:func:`econsim.simulation.factory.make_simulation`) chooses it when
 :func:`econsim.simulation.config.uses_vector_engine` says so.
 
-Workers (:data:`VECTOR_WORKERS`): ``surrogate_vec`` (the surrogate's rule over statistics arrays,
-:mod:`econsim.scale.surrogate_vec`), ``rational`` and ``fixed`` (identical records to the loop),
+Workers (:data:`VECTOR_WORKERS`): the array workers of :mod:`econsim.simulation.array_workers` —
+``surrogate_vec`` (the surrogate's rule over statistics arrays, :mod:`econsim.scale.surrogate_vec`),
+``rational``, ``fixed`` and ``random`` (identical records to the loop) —,
 ``llm`` (one call per archetype, :mod:`econsim.simulation.archetype_workers`; with ``batching='agents'`` one per
 agent, identical to the loop). The democratic scenario is not supported (every worker votes).
 
@@ -33,10 +34,10 @@ from econsim.population import Population
 from econsim.population.attitudes import ATTITUDE_SCORES
 from econsim.population.llm_personas import write_llm_personas
 from econsim.registry import Registry
-from econsim.scale.surrogate_vec import MENU, VectorSurrogateWorkers
+from econsim.scale.surrogate_vec import VectorSurrogateWorkers
 from econsim.simulation.archetype_workers import ArchetypeWorkers
+from econsim.simulation.array_workers import ARRAY_WORKERS, ExactWorkers, SurrogateVecWorkers
 from econsim.simulation.config import SimConfig
-from econsim.simulation.context import AgentContext
 from econsim.simulation.engine import Simulation
 from econsim.simulation.memory import AUTO_RECORD_LIMIT, AUTO_RECORD_SAMPLE, check_memory
 from econsim.simulation.population import allocate_types, census_population
@@ -70,46 +71,10 @@ class VectorState(SimState):
     workers: Any = None
 
 
-class _ExactWorkers:
-    """``rational``/``fixed`` workers of the loop, with the vectorised engine's interface."""
-
-    def __init__(self, kind: str) -> None:
-        self.inner = WORKERS.get(kind)()
-
-    def labour(self, ctx: AgentContext, t: int) -> Array:
-        return self.inner.labour(ctx, t)
-
-    def observe(self, ctx: AgentContext, t: int, labour: Array, outcome: StepOutcome,
-                objective: float) -> Array:
-        return np.ones(ctx.config.n_agents)
-
-
-class _SurrogateVec:
-    """:class:`VectorSurrogateWorkers` with the vectorised engine's interface."""
-
-    def __init__(self, policy: VectorSurrogateWorkers) -> None:
-        self.policy = policy
-        self.index: NDArray[np.int64] | None = None
-
-    def labour(self, ctx: AgentContext, t: int) -> Array:
-        self.index = self.policy.choose(t, ctx.state.rates)
-        return MENU[self.index]
-
-    def observe(self, ctx: AgentContext, t: int, labour: Array, outcome: StepOutcome,
-                objective: float) -> Array:
-        r = self.policy.satisfaction(t, outcome.pre_tax_income, outcome.tax, outcome.rebate)
-        score = self.policy.scores(outcome.utility, outcome.rebate, r, objective)
-        self.policy.observe(t, self.index, score, ctx.state.rates)
-        return r
-
-
-def _surrogate_vec(sim: VectorSimulation, pop: Population) -> _SurrogateVec:
-    cfg = sim.config
+def _tax_attitudes(pop: Population) -> Array:
+    """Every worker's tax attitude score in {−1, 0, 1} (the bounded scenario's satisfaction)."""
     scores = ATTITUDE_SCORES["tax_attitude"]
-    att = pop.agents["tax_attitude"].map(scores).to_numpy(float)
-    return _SurrogateVec(VectorSurrogateWorkers.build(
-        sim.utility_types, att, H=cfg.H, K=cfg.K, n_steps=cfg.n_steps, seed=cfg.seed,
-        bounded=cfg.scenario_spec.satisfaction))
+    return pop.agents["tax_attitude"].map(scores).to_numpy(float)
 
 
 def _llm_workers(sim: VectorSimulation, pop: Population) -> ArchetypeWorkers:
@@ -135,13 +100,20 @@ def _llm_workers(sim: VectorSimulation, pop: Population) -> ArchetypeWorkers:
     return ArchetypeWorkers(labels, reps, personas, [sim.utility_types[i] for i in reps])
 
 
-#: Worker kind → factory(simulation, population) of the vectorised engine.
+#: Worker kind → factory(simulation, population) of the vectorised engine: the array workers
+#: (:data:`~econsim.simulation.array_workers.ARRAY_WORKERS`) and archetype-batched LLM workers.
 VECTOR_WORKERS: Registry[Any] = Registry("vectorised worker kind")
-VECTOR_WORKERS.register("surrogate_vec", _surrogate_vec)
 VECTOR_WORKERS.register("llm", _llm_workers)
-VECTOR_WORKERS.register("rational", lambda sim, pop: _ExactWorkers("rational"))
-VECTOR_WORKERS.register("fixed", lambda sim, pop: _ExactWorkers("fixed"))
-VECTOR_WORKERS.register("random", lambda sim, pop: _ExactWorkers("random"))
+
+
+def _array_workers(kind: str) -> Any:
+    """The factory of the array workers ``kind``, built as every array holder builds them."""
+    make = ARRAY_WORKERS.get(kind)
+    return lambda sim, pop: make(sim.config, sim.utility_types, lambda: _tax_attitudes(pop))
+
+
+for _kind in ARRAY_WORKERS:
+    VECTOR_WORKERS.register(_kind, _array_workers(_kind))
 
 
 def vector_population(cfg: SimConfig) -> Population:
@@ -183,8 +155,8 @@ class VectorSimulation(Simulation):
         Run even if the memory estimate exceeds the available memory (:mod:`econsim.simulation.memory`).
     """
 
-    CHECKPOINT_CLASSES = (*Simulation.CHECKPOINT_CLASSES, VectorState, _ExactWorkers,
-                          _SurrogateVec, VectorSurrogateWorkers, ArchetypeWorkers,
+    CHECKPOINT_CLASSES = (*Simulation.CHECKPOINT_CLASSES, VectorState, ExactWorkers,
+                          SurrogateVecWorkers, VectorSurrogateWorkers, ArchetypeWorkers,
                           *(WORKERS.get(n) for n in WORKERS.names()))
 
     def _check_engine(self, cfg: SimConfig, force: bool) -> None:

@@ -20,8 +20,8 @@ from numpy.typing import ArrayLike, NDArray
 
 from econsim.economy.outcomes import StepOutcome, economy_step, rational_step
 from econsim.economy.skills import sample_skills
-from econsim.economy.tax import TaxSchedule
-from econsim.economy.utility import UTILITY_PRESETS, UtilityParams, get_utility
+from econsim.economy.tax import TAX_PRESETS, TaxSchedule
+from econsim.economy.utility import UTILITY_PRESETS, UtilityParams
 from econsim.economy.welfare import get_objective
 from econsim.registry import Registry
 from econsim.renamed import accepts_renamed, renamed_keys
@@ -183,8 +183,8 @@ class Game:
         if self.skill is None:
             self.skill = sample_skills(self.setup.n_agents, np.random.default_rng(self.setup.seed))
         self.skill = np.asarray(self.skill, dtype=float)
-        self.params = get_utility(self.setup.utility)
-        self.cutoffs = np.asarray(TaxSchedule.preset(self.setup.tax_preset).cutoffs)
+        self.params = UTILITY_PRESETS.get(self.setup.utility)
+        self.cutoffs = np.asarray(TaxSchedule.preset(TAX_PRESETS.get(self.setup.tax_preset)).cutoffs)
         self.objective = get_objective(self.setup.objective)
         self.population = WORKER_MODELS.get(self.setup.worker)(self.skill, self.params,
                                                                self.setup)

@@ -10,7 +10,7 @@ import pytest
 from econsim import analysis
 from econsim.economy.outcomes import rational_step
 from econsim.economy.tax import TAX_PRESETS, TaxSchedule
-from econsim.economy.utility import get_utility
+from econsim.economy.utility import PAPER_UTILITY
 
 
 def _runs():
@@ -52,7 +52,7 @@ def test_group_utility_by_seed_hand_computed():
 def _welfare(skill, rates, metric):
     cut = TAX_PRESETS.get("three").cutoffs
     out = rational_step(np.asarray(skill), TaxSchedule(cut, np.asarray(rates)),
-                        get_utility("paper"))
+                        PAPER_UTILITY)
     return out.welfare()[metric]
 
 

@@ -164,14 +164,15 @@ def schedules_table(schedules: dict[str, TaxSchedule], **labels: str) -> pd.Data
 
 
 def schedules_welfare(skill: ArrayLike, schedules: dict[str, TaxSchedule],
-                      utility: UtilityParams, **labels: str) -> pd.DataFrame:
+                      params: UtilityParams, **labels: str) -> pd.DataFrame:
     """Long table (labels…, schedule, metric, value) of every metric per schedule.
 
-    ``labels`` become leading columns (e.g. ``utility="paper", tax_preset="three"``).
+    ``params`` are the workers' labour-cost parameters; ``labels`` become leading columns (e.g.
+    ``utility="paper", tax_preset="three"``).
     """
     rows = [(*labels.values(), name, metric, value)
             for name, sch in schedules.items()
-            for metric, value in evaluate_schedule(skill, sch, utility).items()]
+            for metric, value in evaluate_schedule(skill, sch, params).items()]
     return pd.DataFrame(rows, columns=[*labels, "schedule", "metric", "value"])
 
 

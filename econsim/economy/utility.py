@@ -77,8 +77,8 @@ UTILITY_PRESETS.register("calibrated", CALIBRATED_UTILITY)
 
 def check_utility(params: UtilityParams, name: str = "utility") -> UtilityParams:
     """Return ``params``; a preset name raises ``TypeError`` (resolve it once at the top)."""
-    hint = f"UTILITY_PRESETS.get({params!r})" if isinstance(params, str) else \
-        "UTILITY_PRESETS.get('paper')"
+    name_given = params if isinstance(params, str) else "paper"
+    hint = f"UTILITY_PRESETS.get({name_given!r})"
     check_resolved(params, UtilityParams, name, hint)
     return params
 

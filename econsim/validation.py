@@ -74,3 +74,17 @@ def check_same_shape(**arrays: NDArray[np.float64]) -> None:
         listed = ", ".join(f"{n} {s}" for n, s in shapes.items())
         raise ValueError(f"{', '.join(shapes)} must have the same shape (one entry per person); "
                          f"got {listed}")
+
+
+def check_resolved(value: object, cls: type, name: str, how: str) -> None:
+    """Raise ``TypeError`` unless ``value`` is a ``cls``: presets are resolved once, at the top.
+
+    Functions below the configuration take objects, not preset names (docs/architecture.md,
+    "Presets"); ``how`` shows the one resolution, e.g. ``UTILITY_PRESETS.get('paper')``.
+    """
+    if isinstance(value, cls):
+        return
+    if isinstance(value, str):
+        raise TypeError(f"{name} must be a {cls.__name__}, not the preset name {value!r}: "
+                        f"resolve a preset name once at the top, e.g. {how}")
+    raise TypeError(f"{name} must be a {cls.__name__} (e.g. {how}); got {type(value).__name__}")

@@ -14,15 +14,15 @@ from econsim.classroom.game import SETUP_ENV, Game, GameSetup, replay_welfare
 from econsim.classroom.scoreboard import SAEZ_TOL, scoreboard
 from econsim.classroom.store import ClassStore
 from econsim.economy.outcomes import rational_step
-from econsim.economy.tax import TaxSchedule
-from econsim.economy.utility import get_utility
+from econsim.economy.tax import TAX_PRESETS, TaxSchedule
+from econsim.economy.utility import CALIBRATED_UTILITY
 
 
 def test_rational_round_is_the_exact_best_response():
     game = Game(GameSetup(n_agents=300, n_rounds=2, objective="utilitarian"))
     r = game.play([0.1, 0.3, 0.5])
-    ref = rational_step(game.skill, TaxSchedule.preset("three", [0.1, 0.3, 0.5]),
-                        get_utility("calibrated"))
+    ref = rational_step(game.skill, TaxSchedule.preset(TAX_PRESETS.get("three"), [0.1, 0.3, 0.5]),
+                        CALIBRATED_UTILITY)
     np.testing.assert_array_equal(r.outcome.labour, ref.labour)
     assert r.welfare == pytest.approx(ref.utility.mean())  # utilitarian = mean utility
     game.play([0.2, 0.2, 0.2])
@@ -75,7 +75,7 @@ def test_scoreboard_ranks_the_stackelberg_optimum_first():
     assert list(t["rank"]) == [1, 2, 3, 4, 5]
     assert set(t.contender) == {"you", "US federal 2024", "Saez (e = 0.4)",
                                 "Stackelberg optimum", "LLM planner"}
-    opt = stackelberg(game.skill, game.cutoffs, "calibrated", objective="utilitarian")
+    opt = stackelberg(game.skill, game.cutoffs, CALIBRATED_UTILITY, objective="utilitarian")
     assert t.welfare.iloc[0] == pytest.approx(opt.welfare)
     # utilitarian weights are all 1 (G = 1): Saez with the game's weights is the optimum, 0 %
     assert (board.schedules["Saez (e = 0.4)"].rates == 0).all()

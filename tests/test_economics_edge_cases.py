@@ -18,7 +18,7 @@ from econsim.cli.main import main
 from econsim.economy.best_response import best_response_continuous
 from econsim.economy.skills import sample_gb2_skills, sample_uniform_skills
 from econsim.economy.tax import TAX_PRESETS, TaxSchedule, apply_delta
-from econsim.economy.utility import get_utility, utility
+from econsim.economy.utility import CALIBRATED_UTILITY, PAPER_UTILITY, utility
 from econsim.economy.welfare import (
     WELFARE_FUNCTIONS,
     all_metrics,
@@ -65,9 +65,9 @@ def test_mismatched_lengths_are_refused() -> None:
     with pytest.raises(ValueError, match="same shape"):
         all_metrics([1.0, 2.0], [1.0, 2.0], [1.0])
     with pytest.raises(ValueError, match="post_tax_income, labour must have the same shape"):
-        utility([1_000.0, 2_000.0], [10.0], get_utility("paper"))
+        utility([1_000.0, 2_000.0], [10.0], PAPER_UTILITY)
     with pytest.raises(ValueError, match="post_tax_income.*finite"):
-        utility([np.nan], [10.0], get_utility("paper"))
+        utility([np.nan], [10.0], PAPER_UTILITY)
 
 
 def test_empty_populations_are_refused() -> None:
@@ -83,11 +83,11 @@ def test_saez_fixed_point_reports_a_cycle() -> None:
     """N = 100, seed 1, three brackets, calibrated utility, e = 0.4 cycles (issue 14)."""
     s = sample_gb2_skills(100, np.random.default_rng(1))
     with pytest.warns(SaezConvergenceWarning, match="did not converge in 50 rounds"):
-        fp = saez_fixed_point(s, THREE, "calibrated", 0.4)
+        fp = saez_fixed_point(s, THREE, CALIBRATED_UTILITY, 0.4)
     assert not fp.converged and fp.rounds == 50 and fp.last_change >= 1e-6
     # it is a genuine cycle: one more round moves the rates by about as much again
     with pytest.warns(SaezConvergenceWarning):
-        fp51 = saez_fixed_point(s, THREE, "calibrated", 0.4, max_iter=51)
+        fp51 = saez_fixed_point(s, THREE, CALIBRATED_UTILITY, 0.4, max_iter=51)
     assert np.max(np.abs(fp51.rates - fp.rates)) == pytest.approx(fp.last_change, rel=0.5)
 
 
@@ -95,10 +95,10 @@ def test_saez_fixed_point_reports_convergence() -> None:
     s = sample_gb2_skills(300, np.random.default_rng(7))
     with warnings.catch_warnings():
         warnings.simplefilter("error", SaezConvergenceWarning)
-        fp = saez_fixed_point(s, THREE, "paper", 0.4)
+        fp = saez_fixed_point(s, THREE, PAPER_UTILITY, 0.4)
     assert fp.converged and 1 <= fp.rounds < 50 and fp.last_change < 1e-6
     with pytest.raises(ValueError, match="max_iter"):
-        saez_fixed_point(s, THREE, "paper", 0.4, max_iter=0)
+        saez_fixed_point(s, THREE, PAPER_UTILITY, 0.4, max_iter=0)
 
 
 def test_baselines_cli_shows_convergence(capsys) -> None:
@@ -118,7 +118,7 @@ def test_baselines_cli_shows_convergence(capsys) -> None:
 
 # -- named errors for bad parameters -------------------------------------------------------------
 def test_backward_induction_validates_its_input() -> None:
-    p = "paper"
+    p = PAPER_UTILITY
     with pytest.raises(ValueError, match=r"rate_values must be fractions in \[0, 1\]"):
         backward_induction([50.0, 100.0], [0.0], p, [0, 10, 20])  # percent
     with pytest.raises(ValueError, match="rate_values must be fractions"):
@@ -136,9 +136,9 @@ def test_backward_induction_validates_its_input() -> None:
 @pytest.mark.parametrize("bad", [-5.0, np.nan, 150.0, np.inf])
 def test_best_response_continuous_max_hours(bad: float) -> None:
     with pytest.raises(ValueError, match=r"max_hours must be in \[0.0, 100.0\]"):
-        best_response_continuous([50.0], TaxSchedule.flat(0.3), get_utility("paper"),
+        best_response_continuous([50.0], TaxSchedule.flat(0.3), PAPER_UTILITY,
                                  max_hours=bad)
-    lab = best_response_continuous([50.0], TaxSchedule.flat(0.3), get_utility("calibrated"),
+    lab = best_response_continuous([50.0], TaxSchedule.flat(0.3), CALIBRATED_UTILITY,
                                    max_hours=20.0)
     assert 0 < lab[0] <= 20.0
 
@@ -155,9 +155,9 @@ def test_apply_delta_refuses_fractions() -> None:
 def test_stackelberg_empty_grid_and_uniform_skills() -> None:
     s = sample_gb2_skills(20, np.random.default_rng(0))
     with pytest.raises(ValueError, match="grid must hold at least one rate"):
-        stackelberg(s, "flat", grid=[])
+        stackelberg(s, TAX_PRESETS.get("flat"), grid=[])
     with pytest.raises(ValueError, match="grid must hold at least one rate"):
-        stackelberg(s, "us_federal_2024", grid=[])
+        stackelberg(s, TAX_PRESETS.get("us_federal_2024"), grid=[])
     rng = np.random.default_rng(0)
     for low, high in ((1.0, np.inf), (np.nan, 5.0), (5.0, 1.0), (-1.0, 5.0)):
         with pytest.raises(ValueError, match="low and high must be finite numbers with "
@@ -170,7 +170,7 @@ def test_stackelberg_empty_grid_and_uniform_skills() -> None:
 @pytest.mark.parametrize("objective", ["paper_swf", "inverse_income", "utilitarian", "rawlsian"])
 def test_fast_path_exact_with_tiny_skills(tiny: float, objective: str) -> None:
     s = np.append(sample_gb2_skills(50, np.random.default_rng(2)), tiny)
-    ev = WelfareEvaluator(s, "three", "paper", objective)
+    ev = WelfareEvaluator(s, TAX_PRESETS.get("three"), PAPER_UTILITY, objective)
     assert ev.fast
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no overflow / invalid warnings either

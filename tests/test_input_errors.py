@@ -14,7 +14,7 @@ from econsim.economy import utility as ut
 from econsim.economy import welfare as wf
 from econsim.economy.tax import TaxSchedule
 
-P = ut.get_utility("calibrated")
+P = ut.CALIBRATED_UTILITY
 S = TaxSchedule.flat(0.2)
 OBJ = "valid names: paper_swf, inverse_income, utilitarian, rawlsian, atkinson, " \
       "equality_productivity"
@@ -56,7 +56,7 @@ CASES = {
     "c infinite": (lambda: ut.UtilityParams(np.inf, 2.0), "c must be in (0.0, inf); got inf"),
     "delta infinite": (lambda: ut.UtilityParams(1.0, np.inf),
                        "delta must be in (1.0, inf); got inf"),
-    "utility preset": (lambda: ut.get_utility("x"),
+    "utility preset": (lambda: ut.UTILITY_PRESETS.get("x"),
                        "unknown utility preset 'x'; valid names: paper, calibrated"),
     "swf, u": (lambda: wf.paper_swf(["x"], [1.0]), "paper_swf: u must be numeric; got ['x']"),
     "empty": (lambda: wf.utilitarian([]), "utilitarian needs at least one person (got an empty u)"),

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from econsim.economy.best_response import best_response_menu
-from econsim.economy.tax import TaxSchedule
-from econsim.economy.utility import UTILITY_PRESETS, utility
+from econsim.economy.tax import TAX_PRESETS, TaxSchedule
+from econsim.economy.utility import CALIBRATED_UTILITY, utility
 from econsim.llm.schemas import delta_schema, parse_reply, run_schema, vote_schema
 from econsim.llm.surrogate import Surrogate, infer_kind
 from econsim.prompts import (
@@ -51,8 +51,8 @@ def simulate_workers(style, skills, schedule, params, n_steps, seed=0):
 def test_workers_approach_best_response(style):
     """Tolerance: in the last 25 % of a 200-step episode at least 85 % of each worker's choices,
     and every "choose the best" step (last 10 %), equal the exact menu best response."""
-    params = UTILITY_PRESETS.get("calibrated")
-    schedule = TaxSchedule.preset("three", [0.2, 0.3, 0.45])
+    params = CALIBRATED_UTILITY
+    schedule = TaxSchedule.preset(TAX_PRESETS.get("three"), [0.2, 0.3, 0.45])
     skills = np.array([400.0, 950.0, 2000.0, 4000.0, 7000.0])
     target = best_response_menu(skills, schedule, params)
     assert len(set(target)) >= 3  # a non-trivial target
@@ -64,7 +64,7 @@ def test_workers_approach_best_response(style):
 
 
 def test_surrogate_is_deterministic_given_seed_and_call_id():
-    params = UTILITY_PRESETS.get("calibrated")
+    params = CALIBRATED_UTILITY
     sch = TaxSchedule.flat(0.3)
     skills = np.array([500.0, 1500.0, 3000.0])
     a = simulate_workers("compact", skills, sch, params, 40, seed=7)

@@ -9,8 +9,8 @@ import pytest
 
 from econsim import analysis
 from econsim.economy.outcomes import rational_step
-from econsim.economy.tax import TAX_PRESETS, TaxSchedule
-from econsim.economy.utility import get_utility
+from econsim.economy.tax import TAX_PRESETS, THREE, TaxSchedule
+from econsim.economy.utility import PAPER_UTILITY
 
 
 def _runs():
@@ -52,7 +52,7 @@ def test_group_utility_by_seed_hand_computed():
 def _welfare(skill, rates, metric):
     cut = TAX_PRESETS.get("three").cutoffs
     out = rational_step(np.asarray(skill), TaxSchedule(cut, np.asarray(rates)),
-                        get_utility("paper"))
+                        PAPER_UTILITY)
     return out.welfare()[metric]
 
 
@@ -69,7 +69,7 @@ def test_learned_vs_exact_scores_each_planners_rates_on_its_seed():
                           for sched, base in (("Saez (e = 0.4)", 10.0), ("Stackelberg optimum", 20.0))
                           for m, v in (("paper_swf", base), ("utilitarian", base + 1))])
     c2 = analysis.learned_vs_exact(final, exact, skills, model="m", nulls=["keep"],
-                                   tax_preset="three", utility="paper", objective="paper_swf",
+                                   brackets=THREE, utility=PAPER_UTILITY, objective="paper_swf",
                                    second_metric="utilitarian")
     assert list(c2.columns) == ["llm", "saez", "keep", "stackelberg", "llm_second",
                                 "saez_second"]
@@ -83,5 +83,5 @@ def test_learned_vs_exact_scores_each_planners_rates_on_its_seed():
             10 + s, 20 + s, 11 + s)
     with pytest.raises(ValueError, match="no Saez"):
         analysis.learned_vs_exact(final, exact[~exact.schedule.str.startswith("Saez")], skills,
-                                  model="m", nulls=[], tax_preset="three", utility="paper",
+                                  model="m", nulls=[], brackets=THREE, utility=PAPER_UTILITY,
                                   objective="paper_swf", second_metric="utilitarian")

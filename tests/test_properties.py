@@ -20,8 +20,8 @@ from econsim.economy.best_response import (
 )
 from econsim.economy.outcomes import rational_step
 from econsim.economy.skills import sample_skills
-from econsim.economy.tax import TaxSchedule, marginal_rate, tax_due
-from econsim.economy.utility import UTILITY_PRESETS, get_utility
+from econsim.economy.tax import TAX_PRESETS, TaxSchedule, marginal_rate, tax_due
+from econsim.economy.utility import CALIBRATED_UTILITY, UTILITY_PRESETS
 from econsim.economy.welfare import (
     WELFARE_FUNCTIONS,
     atkinson_index,
@@ -119,9 +119,9 @@ def test_fast_menu_best_response_equals_brute_force(sch, preset, random_skills):
 
 
 # -- the inverse optimum ---------------------------------------------------------------------------
-_CUT = TaxSchedule.preset("three").cutoffs
-_Z = rational_step(sample_skills(2000, np.random.default_rng(4)), TaxSchedule.preset("three"),
-                   get_utility("calibrated")).pre_tax_income
+_CUT = TaxSchedule.preset(TAX_PRESETS.get("three")).cutoffs
+_Z = rational_step(sample_skills(2000, np.random.default_rng(4)), TaxSchedule.preset(TAX_PRESETS.get("three")),
+                   CALIBRATED_UTILITY).pre_tax_income
 
 
 @settings(max_examples=25)

@@ -27,6 +27,7 @@ from econsim.baselines.saez import (
 )
 from econsim.economy.skills import sample_gb2_skills
 from econsim.economy.tax import TAX_PRESETS, TaxSchedule
+from econsim.economy.utility import CALIBRATED_UTILITY, PAPER_UTILITY
 
 US = TAX_PRESETS.get("us_federal_2024").cutoffs
 THREE = TAX_PRESETS.get("three").cutoffs
@@ -335,7 +336,7 @@ def test_resolve_elasticity_forms() -> None:
 
 def test_schedule_wraps_rates() -> None:
     z = pareto_sample(2.0, 1_000.0, 1_000, 0)
-    sch = saez_schedule(TaxSchedule.preset("three"), income=z)
+    sch = saez_schedule(TaxSchedule.preset(TAX_PRESETS.get("three")), income=z)
     np.testing.assert_array_equal(sch.cutoffs, THREE)
     np.testing.assert_array_equal(sch.rates, saez_rates(THREE, income=z))
 
@@ -344,7 +345,7 @@ def test_schedule_wraps_rates() -> None:
 def test_empirical_elasticity_closed_form_interior() -> None:
     """Continuous interior best response: z ∝ (1 − τ)^(1/(δ−1)) ⇒ e = 1/(δ − 1) = 0.4."""
     s = np.random.default_rng(0).uniform(100, 2_000, 500)  # interior under the calibrated preset
-    e = empirical_elasticity(s, TaxSchedule.flat(0.3), "calibrated", step=0.01,
+    e = empirical_elasticity(s, TaxSchedule.flat(0.3), CALIBRATED_UTILITY, step=0.01,
                              response="continuous")
     assert e[0] == pytest.approx(1 / (3.5 - 1), abs=1e-3)
 
@@ -352,26 +353,26 @@ def test_empirical_elasticity_closed_form_interior() -> None:
 def test_empirical_elasticity_paper_preset_is_inelastic() -> None:
     """Paper preset: high earners sit at the 100 h cap, so upper brackets do not respond."""
     s = sample_gb2_skills(3_000, np.random.default_rng(1))
-    sch = TaxSchedule.preset("us_federal_2024")
-    e = empirical_elasticity(s, sch, "paper")
+    sch = TaxSchedule.preset(TAX_PRESETS.get("us_federal_2024"))
+    e = empirical_elasticity(s, sch, PAPER_UTILITY)
     assert e.shape == (7,) and np.isfinite(e).all()
     np.testing.assert_array_equal(e[2:], 0.0)
-    e_cal = empirical_elasticity(s, sch, "calibrated")
+    e_cal = empirical_elasticity(s, sch, CALIBRATED_UTILITY)
     assert (e_cal[:4] > 0.1).all()
 
 
 def test_empirical_elasticity_empty_bracket_and_bad_input() -> None:
     s = np.array([10.0, 20.0])  # incomes of at most $2,000: brackets above are empty
-    e = empirical_elasticity(s, TaxSchedule.preset("three"), "calibrated", fill=-1.0)
+    e = empirical_elasticity(s, TaxSchedule.preset(TAX_PRESETS.get("three")), CALIBRATED_UTILITY, fill=-1.0)
     np.testing.assert_array_equal(e[1:], -1.0)
     with pytest.raises(ValueError, match=r"step must be in \(0, 0.5\]"):
-        empirical_elasticity(s, TaxSchedule.flat(0.3), "paper", step=0.0)
+        empirical_elasticity(s, TaxSchedule.flat(0.3), PAPER_UTILITY, step=0.0)
     with pytest.raises(ValueError, match="menu, continuous"):
-        empirical_elasticity(s, TaxSchedule.flat(0.3), "paper", response="other")
+        empirical_elasticity(s, TaxSchedule.flat(0.3), PAPER_UTILITY, response="other")
     with pytest.raises(ValueError, match="N = 0"):
-        empirical_elasticity([], TaxSchedule.flat(0.3), "paper")
-    with pytest.raises(ValueError, match="paper, calibrated"):
-        empirical_elasticity(s, TaxSchedule.flat(0.3), "nope")
+        empirical_elasticity([], TaxSchedule.flat(0.3), PAPER_UTILITY)
+    with pytest.raises(TypeError, match=r"params must be a UtilityParams.*UTILITY_PRESETS"):
+        empirical_elasticity(s, TaxSchedule.flat(0.3), "paper")
 
 
 # -- bad input ------------------------------------------------------------------------------------------
@@ -474,7 +475,7 @@ def test_elasticity_presets_and_empirical_edges() -> None:
     np.testing.assert_array_equal(resolve_elasticity("ai_economist_3.0", THREE), [3.0] * 3)
     np.testing.assert_array_equal(resolve_elasticity(0.0, THREE), [0.0] * 3)  # zero is allowed
     s = sample_gb2_skills(400, np.random.default_rng(6))
-    p = "calibrated"
+    p = CALIBRATED_UTILITY
     # rates near 0 and 1: the perturbed rates stay inside [0, 0.99]
     e = empirical_elasticity(s, TaxSchedule(THREE, [0.02, 0.5, 0.98]), p)
     assert np.isfinite(e).all()

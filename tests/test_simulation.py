@@ -14,7 +14,7 @@ import pytest
 
 from econsim.baselines.stackelberg import stackelberg
 from econsim.economy.best_response import best_response_menu
-from econsim.economy.tax import TaxSchedule
+from econsim.economy.tax import TAX_PRESETS, TaxSchedule
 from econsim.economy.utility import UTILITY_PRESETS
 from econsim.simulation import (
     PLANNER_KINDS,
@@ -64,7 +64,7 @@ def test_rational_workers_under_stackelberg_planner_reach_the_exact_optimum():
                     tax_preset="three", utility="calibrated", objective="utilitarian")
     sim = make_simulation(cfg)
     res = sim.run()
-    exact = stackelberg(sim.skills, sim.cutoffs, "calibrated", objective="utilitarian", seed=42)
+    exact = stackelberg(sim.skills, sim.cutoffs, UTILITY_PRESETS.get("calibrated"), objective="utilitarian", seed=42)
     np.testing.assert_allclose(res.steps["utilitarian"], exact.welfare, rtol=1e-12)
     np.testing.assert_allclose(res.steps[["rate_0", "rate_1", "rate_2"]].iloc[0], exact.rates)
 
@@ -76,7 +76,7 @@ def test_surrogate_workers_approach_the_best_response_under_a_fixed_schedule():
                     utility="calibrated", seed=7)
     sim = make_simulation(cfg)
     res = sim.run()
-    target = best_response_menu(sim.skills, TaxSchedule.preset("us_federal_2024"),
+    target = best_response_menu(sim.skills, TaxSchedule.preset(TAX_PRESETS.get("us_federal_2024")),
                                 UTILITY_PRESETS.get("calibrated"))
     late = res.agents[res.agents.step >= 270]
     hit = (late.labour.to_numpy() == target[late.agent.to_numpy()]).mean()

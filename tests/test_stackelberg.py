@@ -14,10 +14,13 @@ from econsim.economy.best_response import best_response_continuous, best_respons
 from econsim.economy.outcomes import economy_step
 from econsim.economy.skills import sample_gb2_skills
 from econsim.economy.tax import TAX_PRESETS, TaxSchedule
-from econsim.economy.utility import get_utility
+from econsim.economy.utility import CALIBRATED_UTILITY, PAPER_UTILITY, UtilityParams
 from econsim.economy.welfare import OBJECTIVES, get_objective
 
 THREE = TAX_PRESETS.get("three").cutoffs
+#: The utility presets, resolved once (the functions under test take objects).
+UTILITIES = pytest.mark.parametrize("utility", [PAPER_UTILITY, CALIBRATED_UTILITY],
+                                    ids=["paper", "calibrated"])
 
 
 def skills(n: int, seed: int) -> np.ndarray:
@@ -26,10 +29,10 @@ def skills(n: int, seed: int) -> np.ndarray:
     return s
 
 
-def brute_force(s: np.ndarray, cutoffs: np.ndarray, utility: str, objective: str,
+def brute_force(s: np.ndarray, cutoffs: np.ndarray, utility: UtilityParams, objective: str,
                 grid: np.ndarray = LATTICE, response: str = "menu") -> tuple[np.ndarray, float]:
     """Every lattice schedule: brute-force best responses, economy step, welfare; first best."""
-    p, wf = get_utility(utility), get_objective(objective)
+    p, wf = utility, get_objective(objective)
     best_r, best_v = None, -np.inf
     for rates in itertools.product(grid, repeat=len(cutoffs)):
         sch = TaxSchedule(cutoffs, rates)
@@ -44,13 +47,13 @@ def brute_force(s: np.ndarray, cutoffs: np.ndarray, utility: str, objective: str
 
 # -- fast path ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("preset", ["flat", "three", "us_federal_2024"])
-@pytest.mark.parametrize("utility", ["paper", "calibrated"])
-def test_fast_path_equals_general_path(preset: str, utility: str) -> None:
+@UTILITIES
+def test_fast_path_equals_general_path(preset: str, utility: UtilityParams) -> None:
     s = skills(500, 11)
     s[1:4] = [1e-3, 0.01, s[10]]  # near-zero incomes and a duplicated skill
     rng = np.random.default_rng(5)
     for objective in FAST_OBJECTIVES:
-        ev = WelfareEvaluator(s, preset, utility, objective)
+        ev = WelfareEvaluator(s, TAX_PRESETS.get(preset), utility, objective)
         assert ev.fast
         for _ in range(15):
             r = rng.uniform(size=ev.n_brackets)
@@ -61,8 +64,8 @@ def test_fast_path_equals_general_path(preset: str, utility: str) -> None:
 def test_fast_lattice_equals_general_lattice() -> None:
     s = skills(300, 3)
     for objective in ("paper_swf", "inverse_income", "rawlsian"):
-        fast = stackelberg(s, "three", "calibrated", objective, method="lattice", fast=True)
-        slow = stackelberg(s, "three", "calibrated", objective, method="lattice", fast=False)
+        fast = stackelberg(s, TAX_PRESETS.get("three"), CALIBRATED_UTILITY, objective, method="lattice", fast=True)
+        slow = stackelberg(s, TAX_PRESETS.get("three"), CALIBRATED_UTILITY, objective, method="lattice", fast=False)
         np.testing.assert_array_equal(fast.rates, slow.rates)
         assert fast.welfare == pytest.approx(slow.welfare, rel=1e-12)
         assert "fast" in fast.method and "general" in slow.method
@@ -70,20 +73,23 @@ def test_fast_lattice_equals_general_lattice() -> None:
 
 # -- brute force ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("objective", ["paper_swf", "utilitarian", "inverse_income", "atkinson"])
-@pytest.mark.parametrize("utility", ["paper", "calibrated"])
-def test_lattice_equals_brute_force_one_bracket(objective: str, utility: str) -> None:
+@UTILITIES
+def test_lattice_equals_brute_force_one_bracket(objective: str, utility: UtilityParams) -> None:
     s = skills(40, 1)
-    res = stackelberg(s, "flat", utility, objective)
+    res = stackelberg(s, TAX_PRESETS.get("flat"), utility, objective)
     rates, value = brute_force(s, np.array([0.0]), utility, objective)
     np.testing.assert_array_equal(res.rates, rates)
     assert res.welfare == pytest.approx(value, rel=1e-9)
     assert res.evaluations == 11
 
 
-@pytest.mark.parametrize(("objective", "utility"), [("paper_swf", "paper"),
-                                                     ("utilitarian", "calibrated"),
-                                                     ("equality_productivity", "calibrated")])
-def test_lattice_equals_brute_force_three_brackets(objective: str, utility: str) -> None:
+@pytest.mark.parametrize(("objective", "utility"), [("paper_swf", PAPER_UTILITY),
+                                                     ("utilitarian", CALIBRATED_UTILITY),
+                                                     ("equality_productivity", CALIBRATED_UTILITY)],
+                         ids=["paper_swf-paper", "utilitarian-calibrated",
+                              "equality_productivity-calibrated"])
+def test_lattice_equals_brute_force_three_brackets(objective: str, utility: UtilityParams
+                                                   ) -> None:
     s = skills(12, 2)
     res = stackelberg(s, THREE, utility, objective)
     rates, value = brute_force(s, THREE, utility, objective)
@@ -94,8 +100,8 @@ def test_lattice_equals_brute_force_three_brackets(objective: str, utility: str)
 
 def test_continuous_response_equals_brute_force() -> None:
     s = skills(30, 4)
-    res = stackelberg(s, "flat", "calibrated", "inverse_income", response="continuous")
-    rates, value = brute_force(s, np.array([0.0]), "calibrated", "inverse_income",
+    res = stackelberg(s, TAX_PRESETS.get("flat"), CALIBRATED_UTILITY, "inverse_income", response="continuous")
+    rates, value = brute_force(s, np.array([0.0]), CALIBRATED_UTILITY, "inverse_income",
                                response="continuous")
     np.testing.assert_array_equal(res.rates, rates)
     assert res.welfare == pytest.approx(value, rel=1e-9)
@@ -108,7 +114,7 @@ def test_two_worker_backward_induction_three_brackets(objective: str) -> None:
     s2 = np.array([400.0, 2_600.0])  # $16k and $104k at 40 h
     cut = [0.0, 20_000.0, 120_000.0]
     grid = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
-    for utility in ("paper", "calibrated"):
+    for utility in (PAPER_UTILITY, CALIBRATED_UTILITY):
         rates, value, hours = backward_induction(s2, cut, utility, grid, objective)
         res = stackelberg(s2, cut, utility, objective, method="lattice", grid=grid)
         np.testing.assert_array_equal(res.rates, rates)
@@ -119,8 +125,8 @@ def test_two_worker_backward_induction_three_brackets(objective: str) -> None:
 
 def test_two_worker_backward_induction_full_lattice_flat() -> None:
     s2 = np.array([150.0, 1_800.0])
-    rates, value, _ = backward_induction(s2, [0.0], "calibrated", LATTICE, "paper_swf")
-    res = stackelberg(s2, "flat", "calibrated", "paper_swf")
+    rates, value, _ = backward_induction(s2, [0.0], CALIBRATED_UTILITY, LATTICE, "paper_swf")
+    res = stackelberg(s2, TAX_PRESETS.get("flat"), CALIBRATED_UTILITY, "paper_swf")
     np.testing.assert_array_equal(res.rates, rates)
     assert res.welfare == pytest.approx(value, rel=1e-9)
 
@@ -130,15 +136,15 @@ def test_coordinate_search_matches_exhaustive_on_two_brackets() -> None:
     s = skills(200, 8)
     cut = [0.0, 60_000.0]
     for objective in ("inverse_income", "paper_swf"):
-        exact = stackelberg(s, cut, "calibrated", objective, method="lattice")
-        coord = stackelberg(s, cut, "calibrated", objective, method="coordinate")
+        exact = stackelberg(s, cut, CALIBRATED_UTILITY, objective, method="lattice")
+        coord = stackelberg(s, cut, CALIBRATED_UTILITY, objective, method="coordinate")
         assert coord.welfare >= exact.welfare - 1e-9 * abs(exact.welfare)
 
 
 def test_seven_brackets_beats_every_start_and_reports() -> None:
     s = skills(300, 9)
-    res = stackelberg(s, "us_federal_2024", "calibrated", "inverse_income")
-    ev = WelfareEvaluator(s, "us_federal_2024", "calibrated", "inverse_income")
+    res = stackelberg(s, TAX_PRESETS.get("us_federal_2024"), CALIBRATED_UTILITY, "inverse_income")
+    ev = WelfareEvaluator(s, TAX_PRESETS.get("us_federal_2024"), CALIBRATED_UTILITY, "inverse_income")
     us = TAX_PRESETS.get("us_federal_2024").statutory_rates
     assert res.method.startswith("coordinate")
     for r in (us, [0.5] * 7, *([v] * 7 for v in LATTICE)):
@@ -168,12 +174,12 @@ def test_refined_flat_rate_matches_a_dense_grid_with_continuous_responses() -> N
     lattice. Reference: the best of 4,001 flat rates (step 0.00025). The coordinate method must
     land within 0.001 of it and be at least as good as every grid point."""
     s = sample_gb2_skills(50, np.random.default_rng(11))
-    ev = WelfareEvaluator(s, "flat", "calibrated", "atkinson", "continuous")
+    ev = WelfareEvaluator(s, TAX_PRESETS.get("flat"), CALIBRATED_UTILITY, "atkinson", "continuous")
     grid = np.linspace(0.0, 1.0, 4001)
     values = np.array([ev(np.array([r])) for r in grid])
     ref = grid[values.argmax()]
     assert min(abs(ref - np.round(ref, 2)), abs(ref - np.round(ref, 1))) > 0.002  # off-grid
-    res = stackelberg(s, "flat", "calibrated", "atkinson", method="coordinate",
+    res = stackelberg(s, TAX_PRESETS.get("flat"), CALIBRATED_UTILITY, "atkinson", method="coordinate",
                       response="continuous")
     assert abs(res.rates[0] - ref) < 0.001
     assert res.welfare >= values.max() - 1e-9 * abs(values.max())
@@ -185,14 +191,14 @@ def test_paper_swf_rewards_near_confiscatory_flat_rates() -> None:
     non-decreasing in a flat rate from 0 to 90 %, peaks in 90–99 % (on a 1 % grid: 99 %), with
     wiggles above 90 % as low-skill workers drop to 0 h (weight 1), and collapses to 0 at 100 %."""
     s = sample_gb2_skills(2_000, np.random.default_rng(0))
-    ev = WelfareEvaluator(s, "flat", "paper", "paper_swf")
+    ev = WelfareEvaluator(s, TAX_PRESETS.get("flat"), PAPER_UTILITY, "paper_swf")
     rates = np.round(np.arange(0.0, 1.0001, 0.01), 2)
     v = np.array([ev([r]) for r in rates])
     assert (np.diff(v[: 91]) >= 0).all()
     assert 0.9 <= rates[v.argmax()] <= 0.99
     assert v[-1] == 0.0
     assert v.max() > 50 * v[0]
-    lattice = stackelberg(s, "flat", "paper", "paper_swf")
+    lattice = stackelberg(s, TAX_PRESETS.get("flat"), PAPER_UTILITY, "paper_swf")
     assert lattice.rates[0] == 0.9
 
 
@@ -200,30 +206,32 @@ def test_paper_swf_rewards_near_confiscatory_flat_rates() -> None:
 def test_bad_input() -> None:
     s = skills(10, 0)
     with pytest.raises(ValueError, match=", ".join(OBJECTIVES)):
-        stackelberg(s, "flat", objective="nope")
+        stackelberg(s, TAX_PRESETS.get("flat"), objective="nope")
     with pytest.raises(ValueError, match="valid names"):
-        stackelberg(s, "flat", objective="gini")  # a metric, not an objective
+        stackelberg(s, TAX_PRESETS.get("flat"), objective="gini")  # a metric, not an objective
     with pytest.raises(ValueError, match="N = 0"):
-        stackelberg([], "flat")
+        stackelberg([], TAX_PRESETS.get("flat"))
     with pytest.raises(ValueError, match=r"skill.*\[0, inf\)"):
-        stackelberg([1.0, -2.0], "flat")
+        stackelberg([1.0, -2.0], TAX_PRESETS.get("flat"))
     with pytest.raises(ValueError, match="flat, three, us_federal_2024"):
-        stackelberg(s, "four")
+        TAX_PRESETS.get("four")  # the one resolution names the valid presets
+    with pytest.raises(TypeError, match=r"cutoffs must be a TaxPreset.*TAX_PRESETS.get\('three'\)"):
+        stackelberg(s, "three")  # a name below the top is refused
     with pytest.raises(ValueError, match="lattice, coordinate, auto"):
-        stackelberg(s, "flat", method="annealing")
+        stackelberg(s, TAX_PRESETS.get("flat"), method="annealing")
     with pytest.raises(ValueError, match="menu, continuous"):
-        stackelberg(s, "flat", response="guess")
+        stackelberg(s, TAX_PRESETS.get("flat"), response="guess")
     with pytest.raises(ValueError, match="at most 4 brackets"):
-        stackelberg(s, "us_federal_2024", method="lattice")
+        stackelberg(s, TAX_PRESETS.get("us_federal_2024"), method="lattice")
     with pytest.raises(ValueError, match="one rate per bracket"):
-        stackelberg(s, "three", method="coordinate", starts=[[0.5, 0.5]])
+        stackelberg(s, TAX_PRESETS.get("three"), method="coordinate", starts=[[0.5, 0.5]])
     with pytest.raises(ValueError, match="rates must have one entry per bracket"):
-        WelfareEvaluator(s, "three", "paper")([0.5, 0.5])
+        WelfareEvaluator(s, TAX_PRESETS.get("three"), PAPER_UTILITY)([0.5, 0.5])
     with pytest.raises(ValueError, match=r"rates.*\[0, 1\]"):
-        WelfareEvaluator(s, "flat", "paper")([40.0])
+        WelfareEvaluator(s, TAX_PRESETS.get("flat"), PAPER_UTILITY)([40.0])
     with pytest.raises(ValueError, match="fast path"):
-        WelfareEvaluator(s, "flat", "paper", "atkinson", fast=True)
+        WelfareEvaluator(s, TAX_PRESETS.get("flat"), PAPER_UTILITY, "atkinson", fast=True)
     with pytest.raises(ValueError, match="N = 0"):
-        backward_induction([], [0.0], "paper", [0.0, 1.0])
+        backward_induction([], [0.0], PAPER_UTILITY, [0.0, 1.0])
     with pytest.raises(ValueError, match="cutoffs"):
         stackelberg(s, [5.0, 1.0])

@@ -15,7 +15,7 @@ from econsim.economy.tax import (
     tax_due,
 )
 
-US = TaxSchedule.preset("us_federal_2024")
+US = TaxSchedule.preset(TAX_PRESETS.get("us_federal_2024"))
 
 
 @pytest.mark.parametrize(
@@ -36,11 +36,11 @@ def test_us_federal_rates_and_brackets():
 
 
 def test_hand_computed_three_bracket_case():
-    sch = TaxSchedule.preset("three", [0.1, 0.2, 0.5])
+    sch = TaxSchedule.preset(TAX_PRESETS.get("three"), [0.1, 0.2, 0.5])
     # 0.1*90,000 + 0.2*69,100 + 0.5*40,900
     assert tax_due(200_000, sch) == pytest.approx(9_000 + 13_820 + 20_450)
     assert sch.n_brackets == 3
-    np.testing.assert_allclose(TaxSchedule.preset("three").rates, [0.5, 0.5, 0.5])
+    np.testing.assert_allclose(TaxSchedule.preset(TAX_PRESETS.get("three")).rates, [0.5, 0.5, 0.5])
 
 
 @given(st.floats(0, 1), st.lists(st.floats(0, 5e6), min_size=1, max_size=20))
@@ -84,7 +84,9 @@ def test_apply_delta_is_clipped_to_unit_interval():
 def test_preset_registry_lists_valid_names():
     assert set(TAX_PRESETS.names()) == {"flat", "three", "us_federal_2024"}
     with pytest.raises(ValueError, match="valid names: flat, three, us_federal_2024"):
-        TaxSchedule.preset("uk_2024")
+        TAX_PRESETS.get("uk_2024")
+    with pytest.raises(TypeError, match=r"preset must be a TaxPreset.*TAX_PRESETS.get\(.uk_2024.\)"):
+        TaxSchedule.preset("uk_2024")  # names are resolved once, at the top
 
 
 @pytest.mark.parametrize(
@@ -119,7 +121,7 @@ def test_invalid_incomes_raise(bad):
 
 
 def test_schedule_arrays_are_read_only_and_schedules_compare_by_value():
-    sch = TaxSchedule.preset("three", [0.1, 0.2, 0.3])
+    sch = TaxSchedule.preset(TAX_PRESETS.get("three"), [0.1, 0.2, 0.3])
     for arr in (sch.cutoffs, sch.rates, sch._cum_tax):
         with pytest.raises(ValueError, match="read-only"):
             arr[0] = 0.5

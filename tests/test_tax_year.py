@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from econsim.baselines.saez import saez_rates
+from econsim.economy.utility import CALIBRATED_UTILITY
 from econsim.simulation import SimConfig, make_simulation
 
 
@@ -83,7 +84,7 @@ def test_every_planner_sets_its_reference_rates():
     np.testing.assert_array_equal(r, np.tile(saez_rates(sim.cutoffs, skill=sim.skills,
                                                         elasticity=0.25, mode="v1"), (4, 1)))
     sim, cfg, r = _run("stackelberg", objective="utilitarian")
-    best = stackelberg(sim.skills, sim.cutoffs, "calibrated", objective=cfg.objective, seed=3)
+    best = stackelberg(sim.skills, sim.cutoffs, CALIBRATED_UTILITY, objective=cfg.objective, seed=3)
     np.testing.assert_array_equal(r, np.tile(best.rates, (4, 1)))
     sim, cfg, r = _run("saez_empirical")  # year 2: elasticities measured under year 1's rates
     e = empirical_elasticity(sim.skills, TaxSchedule(sim.cutoffs, r[0]), sim.utility_params)

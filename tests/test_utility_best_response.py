@@ -14,20 +14,22 @@ from econsim.economy.best_response import (
     net_gain,
 )
 from econsim.economy.skills import ACS_2023_GB2, sample_gb2_skills
-from econsim.economy.tax import TaxSchedule
+from econsim.economy.tax import TAX_PRESETS, TaxSchedule
 from econsim.economy.utility import (
+    CALIBRATED_UTILITY,
     LABOUR_MENU,
+    PAPER_UTILITY,
     UTILITY_PRESETS,
     UtilityParams,
     adjusted_utility,
-    get_utility,
+    check_utility,
     utility,
 )
 from econsim.economy.utility import labour_cost as ut_labour_cost
 
-PAPER = UTILITY_PRESETS.get("paper")
-CALIB = UTILITY_PRESETS.get("calibrated")
-US = TaxSchedule.preset("us_federal_2024")
+PAPER = PAPER_UTILITY
+CALIB = CALIBRATED_UTILITY
+US = TaxSchedule.preset(TAX_PRESETS.get("us_federal_2024"))
 
 
 def test_presets():
@@ -37,7 +39,7 @@ def test_presets():
         40.0, abs=0.1)
     assert best_response_menu(median_skill, TaxSchedule.flat(0.0), CALIB) == 40.0
     with pytest.raises(ValueError, match="valid names: paper, calibrated"):
-        get_utility("cobb_douglas")
+        UTILITY_PRESETS.get("cobb_douglas")
 
 
 def test_utility_and_adjusted_utility():
@@ -133,7 +135,7 @@ def test_menu_thresholds_are_a_step_function():
 
 _THRESHOLD_SCHEDULES = {
     "flat 30 %": TaxSchedule.flat(0.3),
-    "three rising": TaxSchedule.preset("three", [0.1, 0.4, 0.7]),
+    "three rising": TaxSchedule.preset(TAX_PRESETS.get("three"), [0.1, 0.4, 0.7]),
     "us statutory": US,
     "us falling": US.with_rates([0.9, 0.8, 0.6, 0.5, 0.3, 0.2, 0.0]),
     "us random": US.with_rates(np.random.default_rng(5).uniform(0, 1, 7)),
@@ -174,7 +176,7 @@ def test_cost_and_interior_labour_at_the_edges():
     np.testing.assert_allclose(CALIB.interior_labour(s, 0.0),
                                (s / (CALIB.c * CALIB.delta)) ** (1 / (CALIB.delta - 1)))
     np.testing.assert_array_equal(CALIB.interior_labour(s, 1.0), [0.0, 0.0])  # nothing to earn
-    assert get_utility(CALIB) is CALIB and get_utility("paper") == PAPER
+    assert check_utility(CALIB) is CALIB and UTILITY_PRESETS.get("paper") is PAPER
 
 
 def test_continuous_best_response_for_low_skills_and_short_weeks():

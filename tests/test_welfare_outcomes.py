@@ -5,8 +5,8 @@ import pytest
 
 from econsim.economy.outcomes import economy_step, rational_step
 from econsim.economy.skills import sample_gb2_skills
-from econsim.economy.tax import TaxSchedule
-from econsim.economy.utility import UTILITY_PRESETS
+from econsim.economy.tax import TAX_PRESETS, TaxSchedule
+from econsim.economy.utility import CALIBRATED_UTILITY, PAPER_UTILITY
 from econsim.economy.welfare import (
     OBJECTIVES,
     WELFARE_FUNCTIONS,
@@ -22,7 +22,7 @@ from econsim.economy.welfare import (
     utilitarian,
 )
 
-PAPER = UTILITY_PRESETS.get("paper")
+PAPER = PAPER_UTILITY
 
 
 def test_hand_computed_welfare():
@@ -80,7 +80,7 @@ def test_registry_and_objectives():
 def test_economy_step_accounting():
     skill = np.array([100.0, 1000.0, 3000.0])
     labour = np.array([0.0, 40.0, 50.0])
-    sch = TaxSchedule.preset("us_federal_2024")
+    sch = TaxSchedule.preset(TAX_PRESETS.get("us_federal_2024"))
     out = economy_step(skill, labour, sch, PAPER)
     np.testing.assert_allclose(out.pre_tax_income, [0.0, 40_000.0, 150_000.0])
     np.testing.assert_allclose(out.tax, sch.tax(out.pre_tax_income))
@@ -124,10 +124,10 @@ def test_metrics_do_not_depend_on_blas_threads():
     import sys
 
     code = ("import numpy as np; from econsim.economy.outcomes import rational_step; "
-            "from econsim.economy.skills import sample_gb2_skills; from econsim.economy.tax import TaxSchedule; "
+            "from econsim.economy.skills import sample_gb2_skills; from econsim.economy.tax import TAX_PRESETS, TaxSchedule; "
             "from econsim.economy.utility import UTILITY_PRESETS; "
             "s = sample_gb2_skills(300_000, np.random.default_rng(1)); "
-            "w = rational_step(s, TaxSchedule.preset('us_federal_2024'), "
+            "w = rational_step(s, TaxSchedule.preset(TAX_PRESETS.get('us_federal_2024')), "
             "UTILITY_PRESETS.get('calibrated')).welfare(); "
             "print(repr(sorted(w.items())))")
     outs = set()
@@ -197,7 +197,7 @@ def test_welfare_errors_name_the_metric(name, call):
 
 
 def test_economy_step_rebate_share_empty_population_and_menu():
-    sch, p = TaxSchedule.flat(0.5), UTILITY_PRESETS.get("calibrated")
+    sch, p = TaxSchedule.flat(0.5), CALIBRATED_UTILITY
     s, lab = np.array([10.0, 30.0]), np.array([40.0, 20.0])  # incomes 400, 600; taxes 200, 300
     for share, rebate in ((0.0, 0.0), (0.5, 125.0), (1.0, 250.0)):
         out = economy_step(s, lab, sch, p, rebate_share=share)

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from econsim.baselines.welfare_weights import WEIGHT_RULES, social_weights
+from econsim.economy.utility import CALIBRATED_UTILITY
 from econsim.economy.welfare import get_objective
 
 RNG = np.random.default_rng(7)
@@ -55,8 +56,8 @@ def test_a_damped_saez_fixed_point_settles_where_the_plain_one_cycles():
     kw = dict(objective="atkinson", mode="local", tol=2e-3, max_iter=30)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SaezConvergenceWarning)
-        plain = saez_fixed_point(game.skill, game.cutoffs, "calibrated", 0.4, **kw)
-    damped = saez_fixed_point(game.skill, game.cutoffs, "calibrated", 0.4, damping=0.5, **kw)
+        plain = saez_fixed_point(game.skill, game.cutoffs, CALIBRATED_UTILITY, 0.4, **kw)
+    damped = saez_fixed_point(game.skill, game.cutoffs, CALIBRATED_UTILITY, 0.4, damping=0.5, **kw)
     assert not plain.converged and damped.converged
     with pytest.raises(ValueError, match="damping"):
-        saez_fixed_point(game.skill, game.cutoffs, "calibrated", 0.4, damping=0.0)
+        saez_fixed_point(game.skill, game.cutoffs, CALIBRATED_UTILITY, 0.4, damping=0.0)

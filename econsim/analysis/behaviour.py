@@ -14,22 +14,23 @@ from numpy.typing import ArrayLike, NDArray
 from econsim.analysis.runs import RunSet, rate_columns, schedule_rates
 from econsim.baselines.landscape import baseline_schedules, evaluate_schedule
 from econsim.economy.best_response import best_response_menu
-from econsim.economy.tax import TAX_PRESETS, TaxSchedule, bracket_index
-from econsim.economy.utility import get_utility
+from econsim.economy.tax import TaxPreset, TaxSchedule, bracket_index
+from econsim.economy.utility import UtilityParams
 from econsim.simulation import SimConfig
 
 Array = NDArray[np.float64]
 
 
-def rational_baselines(skill: ArrayLike, tax_preset: str, utility: str, objective: str,
-                       elasticity: float | str, seed: int = 42
+def rational_baselines(skill: ArrayLike, brackets: TaxPreset, utility: UtilityParams,
+                       objective: str, elasticity: float | str, seed: int = 42
                        ) -> tuple[dict[str, TaxSchedule], pd.DataFrame]:
     """US federal (7 brackets only), Saez (fixed point and v1) and the Stackelberg optimum.
 
-    Every worker best-responds exactly. Returns the schedules by label and a long table
+    ``brackets`` and ``utility`` are the resolved presets (``cfg.tax_brackets``,
+    ``cfg.utility_params``). Every worker best-responds exactly. Returns the schedules by label and a long table
     (schedule, metric, value) of every welfare metric under each.
     """
-    raw = baseline_schedules(skill, tax_preset, utility, objective, (elasticity,), seed)
+    raw = baseline_schedules(skill, brackets, utility, objective, (elasticity,), seed)
     found = {("Stackelberg optimum" if k.startswith("Stackelberg") else k): v
              for k, v in raw.items()}
     rows = [(name, m, v) for name, sch in found.items()
@@ -49,8 +50,9 @@ def exact_baselines(runs: RunSet, elasticity: float | str, include_v1: bool = Fa
     done: dict[int, str] = {}
     for label, cfg in runs.configs.items():
         done.setdefault(cfg.seed, label)
-    jobs = [(np.asarray(runs.skills[label], dtype=float), runs.configs[label].tax_preset,
-             runs.configs[label].utility, runs.configs[label].objective, elasticity, seed)
+    jobs = [(np.asarray(runs.skills[label], dtype=float), runs.configs[label].tax_brackets,
+             runs.configs[label].utility_params, runs.configs[label].objective, elasticity,
+             seed)
             for seed, label in done.items()]
     if n_workers > 1 and len(jobs) > 1:
         ctx = multiprocessing.get_context("spawn")  # no fork of a process running threads
@@ -92,8 +94,8 @@ def best_response_columns(agents: pd.DataFrame, steps: pd.DataFrame,
     for label, sub in agents.groupby("variant", sort=False):
         cfg = configs[label]
         s = skills[label]
-        cut = np.asarray(TAX_PRESETS.get(cfg.tax_preset).cutoffs, dtype=float)
-        params = get_utility(cfg.utility)
+        cut = np.asarray(cfg.tax_brackets.cutoffs, dtype=float)
+        params = cfg.utility_params
         st = steps[steps.variant == label].set_index("step")
         rates = st[rcols].to_numpy()
         # one best response per distinct rate vector (rates change at most once per tax year)

@@ -10,28 +10,32 @@ from numpy.typing import ArrayLike, NDArray
 
 from econsim.baselines.landscape import evaluate_schedule
 from econsim.economy.best_response import best_response_menu
-from econsim.economy.tax import TAX_PRESETS, TaxSchedule
-from econsim.economy.utility import get_utility
+from econsim.economy.tax import TaxPreset, TaxSchedule, bracket_edges
+from econsim.economy.utility import UtilityParams, check_utility
 
 Array = NDArray[np.float64]
 
 
-def small_n_check(skill: ArrayLike, tax_preset: str, utility: str, objective: str,
-                  rate_values: Sequence[float]) -> tuple[dict[str, TaxSchedule], pd.DataFrame]:
+def small_n_check(skill: ArrayLike, brackets: TaxPreset | ArrayLike, utility: UtilityParams,
+                  objective: str, rate_values: Sequence[float]
+                  ) -> tuple[dict[str, TaxSchedule], pd.DataFrame]:
     """The paper's small-N validation: backward induction over the game tree (a few workers,
     a coarse rate lattice) against :func:`econsim.baselines.stackelberg.stackelberg` on the same lattice.
 
-    Returns the two schedules by label and a table (schedule, rates, welfare, hours).
+    ``brackets`` and ``utility`` are objects (``TAX_PRESETS.get(name)``,
+    ``UTILITY_PRESETS.get(name)``). Returns the two schedules by label and a table (schedule,
+    rates, welfare, hours).
     """
     from econsim.baselines.backward_induction import backward_induction
     from econsim.baselines.stackelberg import stackelberg
 
     s = np.asarray(skill, dtype=float)
-    cut = np.asarray(TAX_PRESETS.get(tax_preset).cutoffs, dtype=float)
-    bi_rates, bi_value, bi_hours = backward_induction(s, cut, utility, rate_values, objective)
-    st = stackelberg(s, cut, utility, objective=objective, method="lattice",
+    cut = bracket_edges(brackets, "brackets")
+    params = check_utility(utility)
+    bi_rates, bi_value, bi_hours = backward_induction(s, cut, params, rate_values, objective)
+    st = stackelberg(s, cut, params, objective=objective, method="lattice",
                      grid=np.asarray(rate_values, dtype=float))
-    st_hours = best_response_menu(s, st.schedule, get_utility(utility))
+    st_hours = best_response_menu(s, st.schedule, params)
     found = {"Backward induction (game tree)": TaxSchedule(cut, bi_rates),
              "Stackelberg search (lattice)": st.schedule}
     table = pd.DataFrame([
@@ -42,19 +46,21 @@ def small_n_check(skill: ArrayLike, tax_preset: str, utility: str, objective: st
     return found, table
 
 
-def rational_welfare(skill: ArrayLike, tax_preset: str, rates: Sequence[float], utility: str
-                     ) -> dict[str, float]:
-    """Every welfare metric when rational workers face ``rates`` (exact best responses)."""
-    cut = np.asarray(TAX_PRESETS.get(tax_preset).cutoffs, dtype=float)
+def rational_welfare(skill: ArrayLike, brackets: TaxPreset | ArrayLike, rates: Sequence[float],
+                     utility: UtilityParams) -> dict[str, float]:
+    """Every welfare metric when rational workers face ``rates`` on ``brackets`` (a
+    :class:`~econsim.economy.tax.TaxPreset` or edges) with exact best responses."""
+    cut = bracket_edges(brackets, "brackets")
     return evaluate_schedule(skill, TaxSchedule(cut, np.asarray(rates, dtype=float)), utility)
 
 
 def learned_vs_exact(final: pd.DataFrame, exact: pd.DataFrame,
                      skills: Mapping[int, ArrayLike], *, model: str, nulls: Sequence[str],
-                     tax_preset: str, utility: str, objective: str, second_metric: str,
+                     brackets: TaxPreset | ArrayLike, utility: UtilityParams, objective: str,
+                     second_metric: str,
                      group: str = "model") -> pd.DataFrame:
     """Per seed, welfare of rational workers under the rates a planner learned, beside the exact
-    schedules on the same population.
+    schedules on the same population (``brackets``, ``utility``: resolved objects).
 
     For seed ``s`` with population ``skills[s]``: ``llm`` is
     ``rational_welfare(skills[s], rates)[objective]`` with ``rates`` the final rates of
@@ -71,7 +77,7 @@ def learned_vs_exact(final: pd.DataFrame, exact: pd.DataFrame,
 
     rows = []
     for s, skill in skills.items():
-        welfare = {name: rational_welfare(skill, tax_preset, _rates_of(final, group, name, s),
+        welfare = {name: rational_welfare(skill, brackets, _rates_of(final, group, name, s),
                                           utility) for name in [model, *nulls]}
         ref = exact[exact.seed == s].set_index(["schedule", "metric"]).value
         rows.append({"seed": s, "llm": welfare[model][objective], "saez": ref[(saez, objective)],

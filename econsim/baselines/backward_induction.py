@@ -17,7 +17,7 @@ import numpy as np
 from econsim.baselines.stackelberg import TIE_RTOL
 from econsim.economy.best_response import _sorted_menu
 from econsim.economy.tax import TaxSchedule
-from econsim.economy.utility import LABOUR_MENU, UtilityParams, get_utility
+from econsim.economy.utility import LABOUR_MENU, UtilityParams, check_utility
 from econsim.economy.welfare import get_objective
 from econsim.validation import check_fractions, check_nonnegative
 
@@ -33,7 +33,7 @@ def python_tax(z: float, cutoffs: Sequence[float], rates: Sequence[float]) -> fl
 
 
 def backward_induction(skills: Sequence[float], cutoffs: Sequence[float],
-                       params: UtilityParams | str, rate_values: Sequence[float],
+                       params: UtilityParams, rate_values: Sequence[float],
                        objective: str = "paper_swf", menu: Sequence[float] = LABOUR_MENU
                        ) -> tuple[tuple[float, ...], float, tuple[float, ...]]:
     """Game-tree solution for a few workers and a coarse rate set, by brute force.
@@ -49,7 +49,7 @@ def backward_induction(skills: Sequence[float], cutoffs: Sequence[float],
     Returns (rates, welfare, labour profile). Exponential in the number of workers: meant for
     2 workers, the paper's backward-induction check.
     """
-    p = get_utility(params)
+    p = check_utility(params, "params")
     wf = get_objective(objective)
     hours = [float(h) for h in _sorted_menu(menu)]
     # the same edge rules as TaxSchedule: start at 0, strictly increasing, finite

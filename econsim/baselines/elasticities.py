@@ -16,7 +16,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from econsim.economy.best_response import best_response_continuous, best_response_menu
 from econsim.economy.tax import TaxSchedule, bracket_index
-from econsim.economy.utility import LABOUR_MENU, UtilityParams, get_utility
+from econsim.economy.utility import LABOUR_MENU, UtilityParams, check_utility
 from econsim.registry import Registry
 from econsim.validation import as_float_array, check_nonnegative
 
@@ -90,7 +90,7 @@ def resolve_elasticity(elasticity: float | Sequence[float] | ArrayLike | str,
     return e.copy()
 
 
-def empirical_elasticity(skill: ArrayLike, schedule: TaxSchedule, params: UtilityParams | str,
+def empirical_elasticity(skill: ArrayLike, schedule: TaxSchedule, params: UtilityParams,
                          step: float = 0.05, response: str = "menu",
                          menu: ArrayLike = LABOUR_MENU, fill: float = 0.0) -> Array:
     r"""Per-bracket elasticity of taxable income measured on rational best-responders.
@@ -115,7 +115,7 @@ def empirical_elasticity(skill: ArrayLike, schedule: TaxSchedule, params: Utilit
     schedule
         The schedule at which to measure.
     params
-        Labour-cost parameters or a utility preset name.
+        Labour-cost parameters (a :class:`~econsim.economy.utility.UtilityParams`, not a name).
     step
         Rate perturbation, in (0, 0.5].
     response
@@ -135,7 +135,7 @@ def empirical_elasticity(skill: ArrayLike, schedule: TaxSchedule, params: Utilit
         raise ValueError(f"step must be in (0, 0.5]; got {step!r}")
     if response not in ("menu", "continuous"):
         raise ValueError(f"unknown response {response!r}; valid names: menu, continuous")
-    p = get_utility(params)
+    p = check_utility(params, "params")
 
     def incomes(sch: TaxSchedule) -> Array:
         lab = (best_response_menu(s, sch, p, menu) if response == "menu"

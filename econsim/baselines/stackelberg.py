@@ -57,8 +57,8 @@ from scipy import optimize
 from econsim.baselines.welfare_evaluator import (
     WelfareEvaluator,
 )
-from econsim.economy.tax import TAX_PRESETS, TaxSchedule
-from econsim.economy.utility import LABOUR_MENU, UtilityParams
+from econsim.economy.tax import US_FEDERAL_2024, TaxPreset, TaxSchedule, bracket_edges
+from econsim.economy.utility import LABOUR_MENU, PAPER_UTILITY, UtilityParams, check_utility
 from econsim.registry import Registry
 from econsim.validation import check_fractions
 
@@ -168,7 +168,7 @@ def coordinate_search(f: Callable[[ArrayLike], float], start: ArrayLike, grid: A
 def _default_starts(f: Callable[[ArrayLike], float], k: int, grid: Array, n_random: int,
                     rng: np.random.Generator) -> list[Array]:
     starts = [np.full(k, 0.5)]
-    us = TAX_PRESETS.get("us_federal_2024").statutory_rates
+    us = US_FEDERAL_2024.statutory_rates
     if us is not None and len(us) == k:
         starts.append(np.array(us))
     flat_vals = [f(np.full(k, v)) for v in grid]
@@ -237,8 +237,8 @@ METHODS.register("coordinate", "lattice coordinate search from several starts + 
 METHODS.register("auto", "lattice for ≤ 3 brackets, coordinate otherwise")
 
 
-def stackelberg(skill: ArrayLike, cutoffs: ArrayLike | TaxSchedule | str,
-                utility: UtilityParams | str = "paper", objective: str = "paper_swf",
+def stackelberg(skill: ArrayLike, cutoffs: ArrayLike | TaxSchedule | TaxPreset,
+                utility: UtilityParams = PAPER_UTILITY, objective: str = "paper_swf",
                 method: str = "auto", response: str = "menu", menu: ArrayLike = LABOUR_MENU,
                 fast: bool | None = None, grid: ArrayLike = LATTICE,
                 starts: Sequence[ArrayLike] | None = None, refine: bool = True,
@@ -250,10 +250,11 @@ def stackelberg(skill: ArrayLike, cutoffs: ArrayLike | TaxSchedule | str,
     skill
         Worker skills (annual USD per weekly hour).
     cutoffs
-        Bracket lower edges, a :class:`~econsim.economy.tax.TaxSchedule` or a preset name
-        (``flat``, ``three``, ``us_federal_2024``).
+        Bracket lower edges, a :class:`~econsim.economy.tax.TaxSchedule` or a
+        :class:`~econsim.economy.tax.TaxPreset` (resolve a name once: ``TAX_PRESETS.get('three')``).
     utility
-        Utility preset name (``paper``, ``calibrated``) or :class:`~econsim.economy.utility.UtilityParams`.
+        Labour-cost parameters, a :class:`~econsim.economy.utility.UtilityParams` (default the
+        ``paper`` preset; resolve a name once: ``UTILITY_PRESETS.get('calibrated')``).
     objective
         One of :data:`econsim.economy.welfare.OBJECTIVES` (default the paper SWF).
     method
@@ -276,7 +277,8 @@ def stackelberg(skill: ArrayLike, cutoffs: ArrayLike | TaxSchedule | str,
     t0 = time.perf_counter()
     METHODS.get(method)
     grid = _check_grid(grid)
-    ev = WelfareEvaluator(skill, cutoffs, utility, objective, response, menu, fast)
+    ev = WelfareEvaluator(skill, bracket_edges(cutoffs), check_utility(utility), objective,
+                          response, menu, fast)
     k = ev.n_brackets
     chosen = method if method != "auto" else ("lattice" if k <= 3 else "coordinate")
     details: dict[str, object] = {}

@@ -21,8 +21,8 @@ from econsim.economy.best_response import (
     menu_thresholds,
 )
 from econsim.economy.outcomes import StepOutcome, economy_step
-from econsim.economy.tax import TAX_PRESETS, TaxSchedule
-from econsim.economy.utility import LABOUR_MENU, UtilityParams, get_utility
+from econsim.economy.tax import TaxPreset, TaxSchedule, bracket_edges
+from econsim.economy.utility import LABOUR_MENU, UtilityParams, check_utility
 from econsim.economy.welfare import get_objective
 from econsim.registry import Registry
 from econsim.validation import check_fractions, check_nonnegative
@@ -41,16 +41,6 @@ BEST_RESPONSES.register("menu", lambda s, sch, p, menu: best_response_menu(s, sc
 BEST_RESPONSES.register("continuous", lambda s, sch, p, menu: best_response_continuous(s, sch, p))
 
 
-def _resolve_cutoffs(cutoffs: ArrayLike | TaxSchedule | str) -> Array:
-    if isinstance(cutoffs, str):
-        cut = TAX_PRESETS.get(cutoffs).cutoffs
-    elif isinstance(cutoffs, TaxSchedule):
-        cut = cutoffs.cutoffs
-    else:
-        cut = cutoffs
-    return TaxSchedule(cut, np.zeros(np.size(cut))).cutoffs  # validates the edges
-
-
 # --------------------------------------------------------------------------------------------
 # Welfare of a rate vector: general and fast paths
 # --------------------------------------------------------------------------------------------
@@ -62,9 +52,10 @@ class WelfareEvaluator:
     skill
         Worker skills (annual USD per weekly hour), at least one.
     cutoffs
-        Bracket lower edges, a :class:`~econsim.economy.tax.TaxSchedule` or a tax preset name.
+        Bracket lower edges, a :class:`~econsim.economy.tax.TaxSchedule` or a
+        :class:`~econsim.economy.tax.TaxPreset` (not a preset name: resolve it once at the top).
     params
-        Labour-cost parameters (or a utility preset name).
+        Labour-cost parameters (a :class:`~econsim.economy.utility.UtilityParams`).
     objective
         Welfare function to maximise, one of :data:`econsim.economy.welfare.OBJECTIVES`.
     response
@@ -76,16 +67,16 @@ class WelfareEvaluator:
         (menu response and an objective in :data:`FAST_OBJECTIVES`).
     """
 
-    def __init__(self, skill: ArrayLike, cutoffs: ArrayLike | TaxSchedule | str,
-                 params: UtilityParams | str, objective: str = "paper_swf",
+    def __init__(self, skill: ArrayLike, cutoffs: ArrayLike | TaxSchedule | TaxPreset,
+                 params: UtilityParams, objective: str = "paper_swf",
                  response: str = "menu", menu: ArrayLike = LABOUR_MENU,
                  fast: bool | None = None) -> None:
         s = check_nonnegative(skill, "skill").ravel()
         if s.size == 0:
             raise ValueError("skill must hold at least one worker (got N = 0)")
         self.skill = s
-        self.cutoffs = _resolve_cutoffs(cutoffs)
-        self.params = get_utility(params)
+        self.cutoffs = bracket_edges(cutoffs)
+        self.params = check_utility(params, "params")
         self.objective = get_objective(objective).name
         self._wf = get_objective(objective)
         self.response = response

@@ -35,7 +35,7 @@ def _optimum(setup_json: str):  # noqa: ANN202 - TaxSchedule
     from econsim.baselines.stackelberg import stackelberg
 
     game = Game(GameSetup(**json.loads(setup_json)))
-    return stackelberg(game.skill, game.cutoffs, game.setup.utility,
+    return stackelberg(game.skill, game.cutoffs, game.params,
                        objective=game.setup.objective, seed=game.setup.seed).schedule
 
 

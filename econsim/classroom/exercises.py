@@ -22,8 +22,8 @@ from econsim.baselines.landscape import evaluate_schedule, flat_rate_curves
 from econsim.baselines.saez import pareto_a_from_mean, saez_rate
 from econsim.classroom.game import Game
 from econsim.economy.outcomes import rational_step
-from econsim.economy.tax import TaxSchedule
-from econsim.economy.utility import get_utility
+from econsim.economy.tax import THREE, US_FEDERAL_2024, TaxSchedule
+from econsim.economy.utility import CALIBRATED_UTILITY, UtilityParams
 from econsim.registry import Registry
 
 #: Flat rates (fractions) searched by the flat-rate exercises.
@@ -77,16 +77,16 @@ class Check:
 
 
 @lru_cache(maxsize=16)
-def _flat_curves(skill_key: bytes, utility: str) -> dict[str, np.ndarray]:
+def _flat_curves(skill_key: bytes, utility: UtilityParams) -> dict[str, np.ndarray]:
     skill = np.frombuffer(skill_key, dtype=float)
-    c = flat_rate_curves(skill, [utility], FLAT_GRID)
+    c = flat_rate_curves(skill, {"utility": utility}, FLAT_GRID)
     wide = c.pivot(index="rate", columns="metric", values="value")
     return {k: wide[k].to_numpy() for k in ("revenue_per_worker", "paper_swf",
                                             "share_zero_hours")}
 
 
 def _curves(game: Game) -> dict[str, np.ndarray]:
-    return _flat_curves(np.ascontiguousarray(game.skill).tobytes(), game.setup.utility)
+    return _flat_curves(np.ascontiguousarray(game.skill).tobytes(), game.params)
 
 
 def revenue_max_flat_rate(game: Game) -> float:
@@ -103,7 +103,7 @@ def _flat_probe(game: Game, percent: float) -> dict[str, float]:
     if not 0 <= percent <= 100:
         raise ValueError(f"the flat rate must be in [0, 100] %; got {percent!r}")
     m = evaluate_schedule(game.skill, TaxSchedule.flat(round(percent / 100, 4)),
-                          game.setup.utility)
+                          game.params)
     return {"revenue per worker ($)": m["revenue_per_worker"],
             "Σ u / max(z, 1)": m["paper_swf"],
             "share working 0 h": m["share_zero_hours"]}
@@ -112,7 +112,7 @@ def _flat_probe(game: Game, percent: float) -> dict[str, float]:
 def top_tail(game: Game) -> dict[str, float]:
     """The top cutoff z* and the mean income m above it under US federal rates (USD)."""
     z_star = float(game.cutoffs[-1])
-    z = rational_step(game.skill, TaxSchedule.preset("us_federal_2024"), game.params
+    z = rational_step(game.skill, TaxSchedule.preset(US_FEDERAL_2024), game.params
                       ).pre_tax_income
     above = z[z > z_star]
     return {"top cutoff z* ($)": z_star, "mean income above z*, m ($)": float(above.mean()),
@@ -124,7 +124,7 @@ def diamond_saez_top_rate(game: Game) -> float:
     :math:`a = m/(m - z^*)` measured above the game's top cutoff under US federal rates and
     e = 0.25."""
     z_star = float(game.cutoffs[-1])
-    z = rational_step(game.skill, TaxSchedule.preset("us_federal_2024"), game.params
+    z = rational_step(game.skill, TaxSchedule.preset(US_FEDERAL_2024), game.params
                       ).pre_tax_income
     a = float(pareto_a_from_mean(z, np.array([z_star]))[0])
     return float(100 * saez_rate(0.0, a, DS_ELASTICITY))
@@ -158,7 +158,7 @@ def _majority_probe(game: Game, percent: float) -> dict[str, float]:
         raise ValueError(f"the top rate must be in [0, 100] %; got {percent!r}")
     r0, r1, _ = _majority_last_year()
     out = rational_step(np.asarray(MAJORITY_SKILLS), TaxSchedule.preset(
-        "three", [r0, r1, round(percent / 100, 4)]), get_utility("calibrated"))
+        THREE, [r0, r1, round(percent / 100, 4)]), CALIBRATED_UTILITY)
     return {"high earner's hours": float(out.labour[-1]), "her tax ($)": float(out.tax[-1]),
             "rebate each ($)": float(out.rebate),
             "a low-skill voter's utility ($)": float(out.utility[0])}

@@ -15,7 +15,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLoca
 
 from econsim.classroom.figure_round import InversePanel, inverse_figure, round_figure
 from econsim.classroom.scoreboard import Scoreboard
-from econsim.economy.tax import TaxSchedule
+from econsim.economy.tax import THREE, US_FEDERAL_2024, TaxSchedule
 from econsim.figures.classroom_base import (
     CONTENDER_COLOURS,
     WELFARE_WORDS,
@@ -90,7 +90,7 @@ def class_board_figure(ranking: pd.DataFrame, optimum: TaxSchedule | None, title
     for i, row in enumerate(ranking.itertuples()):
         rates = np.asarray(row.rates[-1], dtype=float)
         c = cut if cut is not None and cut.size == rates.size else \
-            TaxSchedule.preset({3: "three", 7: "us_federal_2024"}[rates.size]).cutoffs
+            TaxSchedule.preset({3: THREE, 7: US_FEDERAL_2024}[rates.size]).cutoffs
         x, y = _schedule_steps(TaxSchedule(c, rates), zmax)
         ax.step(x, y, where="post", lw=1.4 if i < 5 else 0.8, alpha=0.9 if i < 5 else 0.35,
                 color=CONTENDER_COLOURS["you"] if i < 5 else "0.5",

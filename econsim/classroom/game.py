@@ -24,8 +24,8 @@ from numpy.typing import ArrayLike, NDArray
 
 from econsim.economy.outcomes import StepOutcome, rational_step
 from econsim.economy.skills import sample_skills
-from econsim.economy.tax import TaxSchedule
-from econsim.economy.utility import UTILITY_PRESETS, get_utility
+from econsim.economy.tax import TAX_PRESETS, TaxSchedule
+from econsim.economy.utility import UTILITY_PRESETS
 from econsim.economy.welfare import get_objective
 from econsim.renamed import accepts_renamed, renamed_keys
 from econsim.simulation.array_workers import ARRAY_WORKERS
@@ -163,8 +163,8 @@ class Game:
         if self.skill is None:
             self.skill = sample_skills(self.setup.n_agents, np.random.default_rng(self.setup.seed))
         self.skill = np.asarray(self.skill, dtype=float)
-        self.params = get_utility(self.setup.utility)
-        self.cutoffs = np.asarray(TaxSchedule.preset(self.setup.tax_preset).cutoffs)
+        self.params = UTILITY_PRESETS.get(self.setup.utility)
+        self.cutoffs = np.asarray(TaxSchedule.preset(TAX_PRESETS.get(self.setup.tax_preset)).cutoffs)
         self.objective = get_objective(self.setup.objective)
         # the rounds are tax years of the game loop; the student's rates are its planner's
         self.loop = InteractiveArrays(self.setup.loop_config(self.skill.size), self.skill)

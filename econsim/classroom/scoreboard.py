@@ -34,7 +34,7 @@ from econsim.baselines.stackelberg import stackelberg
 from econsim.classroom.game import Game
 from econsim.classroom.view import INVERSE_MODE, schedule_inverse
 from econsim.economy.outcomes import rational_step
-from econsim.economy.tax import TaxSchedule
+from econsim.economy.tax import US_FEDERAL_2024, TaxSchedule
 
 #: Largest change (fraction) of a Saez rate between fixed-point rounds accepted as converged:
 #: best responses on an hours menu make incomes jump, so the map can cycle by a few tenths of a
@@ -105,14 +105,14 @@ def prefetch(game: Game, llm_backend: str | None = None) -> Future:
 def _compute_baselines(game: Game, llm_backend: str | None) -> dict[str, TaxSchedule]:
     s = game.setup
     cut = game.cutoffs
-    out = {"US federal 2024": TaxSchedule.preset("us_federal_2024")}
+    out = {"US federal 2024": TaxSchedule.preset(US_FEDERAL_2024)}
     with warnings.catch_warnings():  # a cycle below a slider step is no news to a student
         warnings.simplefilter("ignore", SaezConvergenceWarning)
-        saez = saez_fixed_point(game.skill, cut, s.utility, float(s.elasticity),
+        saez = saez_fixed_point(game.skill, cut, game.params, float(s.elasticity),
                                 tol=SAEZ_TOL, objective=s.objective, mode=INVERSE_MODE,
                                 damping=SAEZ_DAMPING)
     out[f"Saez (e = {s.elasticity:g})"] = TaxSchedule(cut, saez.rates)
-    out["Stackelberg optimum"] = stackelberg(game.skill, cut, s.utility, objective=s.objective,
+    out["Stackelberg optimum"] = stackelberg(game.skill, cut, game.params, objective=s.objective,
                                              seed=s.seed).schedule
     out["LLM planner"] = TaxSchedule(cut, llm_planner_rates(game, llm_backend))
     return out

@@ -57,31 +57,32 @@ def compute(args: argparse.Namespace) -> dict:
     modes = list(SAEZ_MODES.names()) if args.saez_mode == "both" else [args.saez_mode]
     for mode in modes:
         SAEZ_MODES.get(mode)
+    # the one resolution of the preset names; everything below takes the objects
     preset = TAX_PRESETS.get(args.preset)
-    UTILITY_PRESETS.get(args.utility)
+    params = UTILITY_PRESETS.get(args.utility)
     cut = np.asarray(preset.cutoffs)
     skill = sample_skills(args.n_agents, np.random.default_rng(args.seed), args.skills)
     e = _elasticity(args.elasticity)
     schedules: dict[str, TaxSchedule] = {}
     fixed_point = None
     if preset.statutory_rates is not None:
-        schedules["us_federal"] = TaxSchedule.preset(args.preset)
+        schedules["us_federal"] = TaxSchedule.preset(preset)
     if "proper" in modes:
-        fixed_point = saez_fixed_point(skill, cut, args.utility, e)
+        fixed_point = saez_fixed_point(skill, cut, params, e)
         schedules["saez"] = TaxSchedule(cut, fixed_point.rates)
     if "v1" in modes:
         schedules["saez_v1"] = TaxSchedule(cut, saez_rates(cut, skill=skill, elasticity=e,
                                                            mode="v1"))
-    opt = stackelberg(skill, cut, args.utility, objective=args.objective, seed=args.seed)
+    opt = stackelberg(skill, cut, params, objective=args.objective, seed=args.seed)
     schedules["stackelberg"] = opt.schedule
     return {
         "config": {k: getattr(args, k) for k in ("preset", "n_agents", "utility", "skills",
                                                  "seed", "elasticity", "saez_mode",
                                                  "objective")},
-        "brackets": TaxSchedule.preset(args.preset).labels(),
+        "brackets": TaxSchedule.preset(preset).labels(),
         "schedules": {name: {"rates": sch.rates.round(6).tolist(),
                              "welfare": {k: round(v, 6) for k, v in
-                                         evaluate_schedule(skill, sch, args.utility).items()}}
+                                         evaluate_schedule(skill, sch, params).items()}}
                       for name, sch in schedules.items()},
         "stackelberg_method": opt.method,
         "saez_fixed_point": None if fixed_point is None else {

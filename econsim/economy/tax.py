@@ -17,7 +17,12 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from econsim.registry import Registry
-from econsim.validation import as_float_array, check_fractions, check_nonnegative
+from econsim.validation import (
+    as_float_array,
+    check_fractions,
+    check_nonnegative,
+    check_resolved,
+)
 
 #: Planner action menu, in percentage points (MODEL.md §3).
 DELTA_CHOICES_PP: tuple[int, ...] = (-20, -10, 0, 10, 20)
@@ -34,19 +39,32 @@ class TaxPreset:
     description: str = ""
 
 
+#: The presets as objects, for code that needs one fixed schedule (no name lookup below the top).
+FLAT = TaxPreset((0.0,), None, "one bracket: a flat rate on all income")
+THREE = TaxPreset((0.0, 90_000.0, 159_100.0), None, "three brackets (v1 'three')")
+US_FEDERAL_2024 = TaxPreset(
+    (0.0, 11_600.0, 47_150.0, 100_525.0, 191_950.0, 243_725.0, 609_350.0),
+    (0.10, 0.12, 0.22, 0.24, 0.32, 0.35, 0.37),
+    "US federal income tax 2024, single filer (IRS Rev. Proc. 2023-34)",
+)
 TAX_PRESETS: Registry[TaxPreset] = Registry("tax preset")
-TAX_PRESETS.register("flat", TaxPreset((0.0,), None, "one bracket: a flat rate on all income"))
-TAX_PRESETS.register(
-    "three", TaxPreset((0.0, 90_000.0, 159_100.0), None, "three brackets (v1 'three')")
-)
-TAX_PRESETS.register(
-    "us_federal_2024",
-    TaxPreset(
-        (0.0, 11_600.0, 47_150.0, 100_525.0, 191_950.0, 243_725.0, 609_350.0),
-        (0.10, 0.12, 0.22, 0.24, 0.32, 0.35, 0.37),
-        "US federal income tax 2024, single filer (IRS Rev. Proc. 2023-34)",
-    ),
-)
+TAX_PRESETS.register("flat", FLAT)
+TAX_PRESETS.register("three", THREE)
+TAX_PRESETS.register("us_federal_2024", US_FEDERAL_2024)
+
+
+def bracket_edges(brackets: ArrayLike | TaxPreset | TaxSchedule,
+                  name: str = "cutoffs") -> NDArray[np.float64]:
+    """Bracket lower edges of a :class:`TaxPreset`, a :class:`TaxSchedule` or an edge array.
+
+    A preset name raises ``TypeError`` (resolve it once with ``TAX_PRESETS.get``); the edges
+    are validated as :class:`TaxSchedule` does (start at 0, strictly increasing).
+    """
+    if isinstance(brackets, str):
+        check_resolved(brackets, TaxPreset, name, f"TAX_PRESETS.get({brackets!r})")
+    if isinstance(brackets, TaxPreset | TaxSchedule):
+        brackets = brackets.cutoffs
+    return TaxSchedule(brackets, np.zeros(np.size(brackets))).cutoffs
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,9 +108,14 @@ class TaxSchedule:
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
-    def preset(cls, name: str, rates: ArrayLike | None = None) -> TaxSchedule:
-        """Schedule from a named preset; ``rates`` default to statutory rates or 0.5 each."""
-        p = TAX_PRESETS.get(name)
+    def preset(cls, preset: TaxPreset, rates: ArrayLike | None = None) -> TaxSchedule:
+        """Schedule on a preset's brackets; ``rates`` default to statutory rates or 0.5 each.
+
+        ``preset`` is the object (``TAX_PRESETS.get('three')``, ``US_FEDERAL_2024``), not a name.
+        """
+        check_resolved(preset, TaxPreset, "preset",
+                       f"TaxSchedule.preset(TAX_PRESETS.get({preset!r}))")
+        p = preset
         if rates is None:
             rates = p.statutory_rates or [PLANNER_START_RATE] * len(p.cutoffs)
         return cls(p.cutoffs, rates)

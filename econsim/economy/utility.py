@@ -12,13 +12,20 @@ Karten et al. (2025), *LLM Economist*, arXiv 2507.15815, §3.1 (c = 0.0005, δ =
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from econsim.registry import Registry
-from econsim.validation import as_float_array, check_finite, check_range, check_same_shape
+from econsim.validation import (
+    as_float_array,
+    check_finite,
+    check_range,
+    check_resolved,
+    check_same_shape,
+)
 
 #: Satisfaction multipliers of the bounded scenario (YES → 1.0, NO → 0.5).
 SATISFIED, UNSATISFIED = 1.0, 0.5
@@ -54,25 +61,36 @@ class UtilityParams:
 #: Median income at 40 h under the ACS 2023 GB2 prior (see econsim.economy.skills); used to calibrate.
 _GB2_MEDIAN_INCOME = 38_102.0
 
-UTILITY_PRESETS: Registry[UtilityParams] = Registry("utility preset")
-UTILITY_PRESETS.register(
-    "paper", UtilityParams(0.0005, 3.5, "v1 code constants: labour is nearly inelastic")
-)
+#: The v1 code constants (the presets as objects: code below the top uses these, not names).
+PAPER_UTILITY = UtilityParams(0.0005, 3.5, "v1 code constants: labour is nearly inelastic")
 # c chosen so the median GB2 worker (s = 38,102 / 40 USD per weekly hour) best-responds with
 # 40 h at zero tax: c = s / (δ · 40^(δ−1)).
-UTILITY_PRESETS.register(
-    "calibrated",
-    UtilityParams(
-        round(_GB2_MEDIAN_INCOME / 40.0 / (3.5 * 40.0**2.5), 6),
-        3.5,
-        "median worker's best response is 40 h at zero tax (interior, elastic labour)",
-    ),
+CALIBRATED_UTILITY = UtilityParams(
+    round(_GB2_MEDIAN_INCOME / 40.0 / (3.5 * 40.0**2.5), 6),
+    3.5,
+    "median worker's best response is 40 h at zero tax (interior, elastic labour)",
 )
+UTILITY_PRESETS: Registry[UtilityParams] = Registry("utility preset")
+UTILITY_PRESETS.register("paper", PAPER_UTILITY)
+UTILITY_PRESETS.register("calibrated", CALIBRATED_UTILITY)
 
 
-def get_utility(preset: str | UtilityParams) -> UtilityParams:
-    """Resolve a preset name (or pass through a :class:`UtilityParams`)."""
-    return preset if isinstance(preset, UtilityParams) else UTILITY_PRESETS.get(preset)
+def check_utility(params: UtilityParams, name: str = "utility") -> UtilityParams:
+    """Return ``params``; a preset name raises ``TypeError`` (resolve it once at the top)."""
+    name_given = params if isinstance(params, str) else "paper"
+    hint = f"UTILITY_PRESETS.get({name_given!r})"
+    check_resolved(params, UtilityParams, name, hint)
+    return params
+
+
+def check_utilities(utilities: Mapping[str, UtilityParams], name: str = "utilities"
+                    ) -> dict[str, UtilityParams]:
+    """A ``{label: UtilityParams}`` mapping (labels name the table rows); names raise."""
+    if not isinstance(utilities, Mapping):
+        raise TypeError(f"{name} must map labels to UtilityParams, e.g. "
+                        f"{{u: UTILITY_PRESETS.get(u) for u in ['paper', 'calibrated']}}; got "
+                        f"{type(utilities).__name__}")
+    return {label: check_utility(p, f"{name}[{label!r}]") for label, p in utilities.items()}
 
 
 def labour_cost(labour: ArrayLike, params: UtilityParams) -> NDArray[np.float64]:

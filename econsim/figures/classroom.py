@@ -8,7 +8,7 @@ utility preset and the welfare function) that redraw live. Exercise answers come
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -18,25 +18,29 @@ from numpy.typing import ArrayLike
 
 from econsim.baselines.landscape import flat_rate_curves
 from econsim.economy.outcomes import rational_step
-from econsim.economy.tax import TAX_PRESETS, TaxSchedule
-from econsim.economy.utility import UTILITY_PRESETS, get_utility
+from econsim.economy.tax import TAX_PRESETS, TaxPreset, TaxSchedule, bracket_edges
+from econsim.economy.utility import UTILITY_PRESETS, UtilityParams, check_utility
 from econsim.economy.welfare import OBJECTIVES, WELFARE_FUNCTIONS
 from econsim.figures.classroom_base import UTILITY_WORDS, WELFARE_WORDS
 from econsim.figures.style import ROLE_COLOURS, new_figure, provenance_note
+from econsim.validation import check_resolved
 
 
-def classroom_figure(skill: ArrayLike, tax_preset: str, rates: Sequence[float], utility: str,
-                     welfare: str) -> Figure:
+def classroom_figure(skill: ArrayLike, brackets: TaxPreset, rates: Sequence[float],
+                     utility: UtilityParams, welfare: str, utility_name: str = "") -> Figure:
     """Four panels for one tax schedule, every worker best-responding exactly.
 
     (1) weekly hours against skill; (2) the schedule and the tax each worker pays; (3) pre- and
     post-tax income distributions; (4) the chosen welfare function for this schedule against
-    no tax and the US federal 2024 rates.
+    no tax and the statutory rates (US federal 2024) when ``brackets`` has them. ``brackets``
+    and ``utility`` are objects (``TAX_PRESETS.get(name)``, ``UTILITY_PRESETS.get(name)``);
+    ``utility_name`` only labels the title.
     """
     s = np.asarray(skill, dtype=float)
-    preset = TAX_PRESETS.get(tax_preset)
-    cut = np.asarray(preset.cutoffs, dtype=float)
-    params = get_utility(utility)
+    check_resolved(brackets, TaxPreset, "brackets", f"TAX_PRESETS.get({brackets!r})")
+    preset = brackets
+    cut = bracket_edges(brackets, "brackets")
+    params = check_utility(utility)
     sched = TaxSchedule(cut, np.asarray(rates, dtype=float))
     out = rational_step(s, sched, params)
     wf = WELFARE_FUNCTIONS.get(welfare)
@@ -100,7 +104,9 @@ def classroom_figure(skill: ArrayLike, tax_preset: str, rates: Sequence[float], 
     for i, v in enumerate(values.values()):
         ax_w.text(v, i, f" {v:,.0f}" if abs(v) >= 100 else f" {v:.3g}", va="center",
                   fontsize=8.5)
-    fig.suptitle(f"{UTILITY_WORDS.get(utility, utility)} utility; rates "
+    title = UTILITY_WORDS.get(utility_name, utility_name) or (
+        f"c = {params.c:g}, δ = {params.delta:g}")
+    fig.suptitle(f"{title} utility; rates "
                  + ", ".join(f"{100 * r:.0f}" for r in sched.rates) + " %", fontsize=11)
     provenance_note(fig, "none", f"{s.size:,} rational workers, exact best responses")
     return fig
@@ -114,7 +120,8 @@ def classroom_app(skill: ArrayLike, tax_preset: str = "us_federal_2024",
 
     The figure is an ``Image`` widget rather than an ``Output`` widget capturing ``display``:
     no output capture is involved, so the app also executes cleanly under papermill.
-    Returns the top-level widget (display it in a notebook).
+    Returns the top-level widget (display it in a notebook). An entry point: its controls
+    hold preset names, so it takes names and resolves them (once per redraw).
     """
     import io
 
@@ -133,8 +140,8 @@ def classroom_app(skill: ArrayLike, tax_preset: str = "us_federal_2024",
     image = w.Image(format="png", layout=w.Layout(width="860px"))
 
     def redraw(*_: object) -> None:
-        fig = classroom_figure(skill, tax_preset, [sl.value / 100 for sl in sliders],
-                               util.value, wel.value)
+        fig = classroom_figure(skill, preset, [sl.value / 100 for sl in sliders],
+                               UTILITY_PRESETS.get(util.value), wel.value, util.value)
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=90)
         plt.close(fig)
@@ -147,11 +154,11 @@ def classroom_app(skill: ArrayLike, tax_preset: str = "us_federal_2024",
     return w.HBox([controls, image])
 
 
-def flat_rate_answers(skill: ArrayLike, utilities: Sequence[str], n_rates: int = 101
-                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Exercise answers along flat rates: the long curves table and, per utility preset, the
-    revenue-maximising rate, the rate maximising the paper SWF (with the idle share there) and
-    the utilitarian optimum."""
+def flat_rate_answers(skill: ArrayLike, utilities: Mapping[str, UtilityParams],
+                      n_rates: int = 101) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Exercise answers along flat rates: the long curves table and, per utility (``utilities``
+    maps labels to parameters), the revenue-maximising rate, the rate maximising the paper SWF
+    (with the idle share there) and the utilitarian optimum."""
     rates = np.round(np.linspace(0.0, 1.0, n_rates), 4)
     curves = flat_rate_curves(skill, utilities, rates)
     rows = []

@@ -7,7 +7,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from econsim.economy.skills import ACS_2023_GB2
-from econsim.economy.tax import TAX_PRESETS
+from econsim.economy.tax import US_FEDERAL_2024, TaxPreset, bracket_edges
 from econsim.figures.style import ROLE_COLOURS, new_figure, provenance_note
 from econsim.population.census import AGE_BANDS, OCCUPATIONS, CensusTable
 from econsim.population.population import Population
@@ -20,8 +20,10 @@ def _short(occupation: str) -> str:
     return occupation.removesuffix(" occupations").replace("serving related", "serving")
 
 
-def plot_income_vs_prior(pop: Population, preset: str = "us_federal_2024") -> Figure:
-    """Histogram of log income with the GB2 density and the bracket edges; Q–Q against GB2."""
+def plot_income_vs_prior(pop: Population, preset: TaxPreset = US_FEDERAL_2024) -> Figure:
+    """Histogram of log income with the GB2 density and the bracket edges of ``preset`` (a
+    :class:`~econsim.economy.tax.TaxPreset`); Q–Q against GB2."""
+    edges = bracket_edges(preset, "preset")
     fig, axes = new_figure(ncols=2, width=11.5, height=4.3)
     ax, ax_q = axes[0]
     inc = np.maximum(pop.incomes_40h, 1.0)
@@ -31,7 +33,7 @@ def plot_income_vs_prior(pop: Population, preset: str = "us_federal_2024") -> Fi
     y = 10**x
     dens = np.gradient(ACS_2023_GB2.cdf(y), x)  # density in log10 income
     ax.plot(x, dens, color=ROLE_COLOURS["saez"], lw=1.8, label="ACS 2023 GB2 prior")
-    for i, edge in enumerate(TAX_PRESETS.get(preset).cutoffs[1:]):
+    for i, edge in enumerate(edges[1:]):
         ax.axvline(np.log10(edge), color=ROLE_COLOURS["us_federal"], ls=":", lw=1,
                    label="US 2024 bracket edges" if i == 0 else None)
     ticks = [1e3, 1e4, 1e5, 1e6]
@@ -45,7 +47,7 @@ def plot_income_vs_prior(pop: Population, preset: str = "us_federal_2024") -> Fi
                 color=ROLE_COLOURS["llm_planner"], label="percentiles 1–99")
     lim = [ACS_2023_GB2.quantile(0.01)[()], ACS_2023_GB2.quantile(0.99)[()]]
     ax_q.plot(lim, lim, color="0.3", lw=1, label="45° line")
-    for edge in TAX_PRESETS.get(preset).cutoffs[1:]:
+    for edge in edges[1:]:
         ax_q.axhline(edge, color=ROLE_COLOURS["us_federal"], ls=":", lw=0.8)
     ax_q.set_xlabel("GB2 prior quantile (USD)")
     ax_q.set_ylabel("sample quantile (USD)")

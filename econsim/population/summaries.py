@@ -9,7 +9,7 @@ import pandas as pd
 from scipy import stats
 
 from econsim.economy.skills import ACS_2023_GB2
-from econsim.economy.tax import TAX_PRESETS
+from econsim.economy.tax import US_FEDERAL_2024, TaxPreset, bracket_edges
 from econsim.population.census import AGE_BANDS, OCCUPATIONS, CensusTable
 from econsim.population.fixed_archetypes import FIXED_ARCHETYPES, fixed_archetype_probabilities
 from econsim.population.population import Population
@@ -29,9 +29,10 @@ def income_quantile_table(pop: Population,
                          "relative_difference": sample / prior - 1.0})
 
 
-def bracket_share_table(pop: Population, preset: str = "us_federal_2024") -> pd.DataFrame:
-    """Share of agents whose income at 40 h falls in each bracket, sample vs GB2 prior."""
-    edges = np.asarray(TAX_PRESETS.get(preset).cutoffs, dtype=float)
+def bracket_share_table(pop: Population, preset: TaxPreset = US_FEDERAL_2024) -> pd.DataFrame:
+    """Share of agents whose income at 40 h falls in each bracket of ``preset`` (a
+    :class:`~econsim.economy.tax.TaxPreset`), sample vs GB2 prior."""
+    edges = bracket_edges(preset, "preset")
     upper = np.append(edges[1:], np.inf)
     inc = pop.incomes_40h
     idx = np.searchsorted(edges, inc, side="right") - 1

@@ -20,8 +20,6 @@ import yaml
 from numpy.typing import NDArray
 
 from econsim.economy.outcomes import StepOutcome, economy_step
-from econsim.economy.tax import TAX_PRESETS
-from econsim.economy.utility import get_utility
 from econsim.economy.welfare import WELFARE_FUNCTIONS, get_objective, metric_rows
 from econsim.llm import LLMClient
 from econsim.llm.backends import SurrogateBackend
@@ -101,8 +99,8 @@ class Simulation(GameLoop):
         locked and prepared: a refused run leaves an earlier one as it was."""
         self._check_engine(cfg, force=force or _state is not None)
         self.progress = progress
-        self.cutoffs = np.asarray(TAX_PRESETS.get(cfg.tax_preset).cutoffs, dtype=float)
-        self.utility_params = get_utility(cfg.utility)
+        self.cutoffs = np.asarray(cfg.tax_brackets.cutoffs, dtype=float)
+        self.utility_params = cfg.utility_params
         self._objective = get_objective(cfg.objective)
         self.planner = PLANNERS.get(cfg.planner)()
         self.calendar = TaxCalendar.of(cfg)

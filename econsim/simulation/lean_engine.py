@@ -31,8 +31,6 @@ from typing import Any
 import numpy as np
 import yaml
 
-from econsim.economy.tax import TAX_PRESETS
-from econsim.economy.utility import get_utility
 from econsim.economy.welfare import get_objective
 from econsim.llm import (
     LabourChoice,
@@ -154,8 +152,8 @@ class LeanSimulation(GameLoop):
         self.folder = Path(folder) if folder is not None else None
         self._lock: FolderLock | None = None
         self.progress = progress
-        self.cutoffs = np.asarray(TAX_PRESETS.get(cfg.tax_preset).cutoffs, dtype=float)
-        self.params = get_utility(cfg.utility)
+        self.cutoffs = np.asarray(cfg.tax_brackets.cutoffs, dtype=float)
+        self.params = cfg.utility_params
         self.client = client
         if self.client is None and cfg.uses_llm:
             self.client = client_for(cfg.llm, cfg.seed)

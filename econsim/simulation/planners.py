@@ -12,7 +12,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from econsim.baselines.saez import saez_rates
-from econsim.economy.tax import DELTA_CHOICES_PP, PLANNER_START_RATE, TAX_PRESETS, apply_delta
+from econsim.economy.tax import DELTA_CHOICES_PP, PLANNER_START_RATE, US_FEDERAL_2024, apply_delta
 from econsim.llm import delta_schema
 from econsim.prompts import PlannerView
 from econsim.registry import Registry
@@ -41,7 +41,7 @@ class USFederalPlanner(FixedPlanner):
     """The 2024 US federal statutory rates (single filer), held fixed."""
 
     def start(self, ctx: AgentContext) -> Array:
-        return np.asarray(TAX_PRESETS.get("us_federal_2024").statutory_rates, dtype=float)
+        return np.asarray(US_FEDERAL_2024.statutory_rates, dtype=float)
 
 
 class SaezPlanner:

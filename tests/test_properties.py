@@ -28,6 +28,7 @@ from econsim.economy.welfare import (
     atkinson_welfare,
     gini,
     inverse_income_swf,
+    metric_rows,
     paper_swf,
     rawlsian,
     theil,
@@ -181,3 +182,15 @@ def test_inequality_is_zero_for_equal_incomes_and_gini_in_unit_interval(y):
     equal = np.full(y.size, y.mean())
     assert gini(equal) == pytest.approx(0.0, abs=1e-12)
     assert theil(equal) == pytest.approx(0.0, abs=1e-12)
+
+
+@pytest.mark.parametrize("y", [[3.3] * 7, [269786.7867851989, 269786.78678519896]])
+def test_gini_never_rounds_below_zero(y):
+    """Equal (or adjacent floating-point) incomes once gave G = -2.2e-16, outside [0, 1)."""
+    assert gini(y) >= 0.0
+    assert gini(y) == 0.0 or y[0] != y[-1]
+    rows = np.tile(np.asarray(y, dtype=float), (3, 1))
+    block = metric_rows(rows, rows, rows)
+    assert (block["gini"] >= 0.0).all()
+    # the equality factor 1 - n/(n-1) G of equality x productivity is at most 1
+    assert (block["equality_productivity"] <= rows.mean(axis=1)).all()

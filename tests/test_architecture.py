@@ -117,7 +117,7 @@ def test_econsim_import_graph_has_no_cycle():
 
 
 AGENT_MODULES = ["econsim.simulation.workers", "econsim.simulation.planners",
-                 "econsim.simulation.elections", "econsim.simulation.archetype_workers"]
+                 "econsim.simulation.elections", "econsim.simulation.cluster_workers"]
 #: The package layers of docs/architecture.md, lowest first: a package may import only packages
 #: of its own or a lower layer (function-level imports included).
 LAYERS = (

@@ -313,13 +313,19 @@ def test_checkpoint_naming_moved_classes_by_their_former_names_still_loads(tmp_p
     """A vectorised run checkpointed before its array workers moved to ``array_workers``
     resumes: the codec reads the former class names through ``FORMER_NAMES``; an unknown name is
     still refused."""
+    for cfg in (CFG.replace(worker="surrogate_vec", n_agents=40, planner="saez"),
+                CFG.replace(batching="clusters", n_clusters=2, n_agents=30)):
+        _resumes_under_former_names(cfg, tmp_path)
+
+
+def _resumes_under_former_names(cfg, tmp_path):
     import json
 
     import numpy as np
 
     from econsim.simulation import checkpoint_codec
 
-    sim = make_simulation(CFG.replace(worker="surrogate_vec", n_agents=40, planner="saez"))
+    sim = make_simulation(cfg)
     for _ in range(CFG.K):
         sim.advance()
     checkpoint_codec.save(tmp_path / "c.npz", sim.state)
@@ -337,7 +343,7 @@ def test_checkpoint_naming_moved_classes_by_their_former_names_still_loads(tmp_p
     write(renamed, tmp_path / "old.npz")
     back = checkpoint_codec.load(tmp_path / "old.npz", type(sim).CHECKPOINT_CLASSES)
     assert _same(sim.state, back)
-    unknown = [[n.replace("array_workers", "elsewhere"), a] for n, a in doc["layouts"]]
+    unknown = [[n.replace("econsim.simulation", "elsewhere"), a] for n, a in doc["layouts"]]
     write(unknown, tmp_path / "unknown.npz")
     with pytest.raises(checkpoint_codec.CodecError, match="not a checkpoint of this version"):
         checkpoint_codec.load(tmp_path / "unknown.npz", type(sim).CHECKPOINT_CLASSES)

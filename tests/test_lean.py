@@ -17,7 +17,7 @@ from econsim.scale.chunked import StepSpec, combine, metrics, step_chunk, tax_of
 from econsim.scale.lean_memory import check_lean_memory, estimate_lean_memory
 from econsim.scale.lean_population import (
     SKILL_BINS,
-    LeanArchetypes,
+    LeanClusters,
     cell_counts,
     demographics_of,
     gb2_skill_from_percentile,
@@ -75,11 +75,11 @@ def test_clusters_partition_the_population_and_refuse_bad_k():
     _, cell = sample_chunk(0, 0, 100_000)
     counts = cell_counts(cell)
     for k in (3, 17, 30, 100, 500):
-        g = LeanArchetypes.build(counts, k)
+        g = LeanClusters.build(counts, k)
         assert g.k == k and g.sizes.sum() == 100_000 and (g.sizes > 0).all()
         assert np.array_equal(np.bincount(g.lut[cell], minlength=k), g.sizes)
     with pytest.raises(ValueError, match="n_clusters must be in"):
-        LeanArchetypes.build(counts, 10_000)
+        LeanClusters.build(counts, 10_000)
 
 
 def test_tax_matches_the_schedule():
@@ -99,7 +99,7 @@ def test_chunked_metrics_equal_the_exact_welfare_functions(worker):
     skill, cell = sample_chunk(4, 0, n)
     cut = np.array([0.0, 11_600, 47_150, 100_525, 191_950, 243_725, 609_350])
     rates = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7])
-    g = LeanArchetypes.build(cell_counts(cell), 20)
+    g = LeanClusters.build(cell_counts(cell), 20)
     hours = np.arange(20) % 11 * 10.0 if worker == "clusters" else None
     spec = StepSpec(4, 3, cut, rates, 0.0005, 3.5, hours=hours, lut=g.lut,
                     rational=worker == "rational", fixed_hours=37.0,

@@ -37,7 +37,7 @@ def test_notebook_executes_quick_profile_deterministically(tmp_path):
                              for e in ("png", "pdf", "json"))  # json: the sidecar
     for name in figures:  # sidecars too: byte for byte at one commit
         assert (fig_a / name).read_bytes() == (fig_b / name).read_bytes(), name
-    for table in ("income_quantiles.csv", "demographic_mix.csv", "archetypes.csv",
+    for table in ("income_quantiles.csv", "demographic_mix.csv", "clusters.csv",
                   "persona_skill_consistency.csv", "llm_personas.csv"):
         assert (res_a / table).read_bytes() == (res_b / table).read_bytes(), table
     manifest = json.loads((res_a / "manifest.json").read_text())

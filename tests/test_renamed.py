@@ -192,6 +192,30 @@ def test_population_skills_use_the_configs_words():
     assert Population.sample(5, seed=3, personas="none").config["skills"] == "gb2"  # default
 
 
+
+def test_population_clusters_under_the_old_method_name_warn_and_agree():
+    pop = Population.sample(60, seed=3, personas="none")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        new = pop.clusters(6)  # no warning
+    with pytest.warns(RenamedWarning, match=r"archetypes\(k\) is renamed clusters\(k\)"):
+        old = pop.archetypes(6)
+    assert (old.labels == new.labels).all() and old.summary.equals(new.summary)
+    assert list(new.summary.columns[:1]) == ["cluster"]
+
+
+def test_batching_code_says_cluster_not_archetype():
+    """'Archetypes' are the paper's 13 fixed personas only: no identifier of the batching code
+    (classes, functions, modules) keeps the old word."""
+    names = {"ArchetypeWorkers", "LeanArchetypes", "ArchetypeGrouping", "group_into_archetypes",
+             "archetype_table", "archetype_workers"}
+    root = Path(econsim.__file__).parent
+    found = [(str(p.relative_to(root)), node.name if hasattr(node, "name") else node.id)
+             for p in root.rglob("*.py") for node in ast.walk(ast.parse(p.read_text()))
+             if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.Name)
+             and getattr(node, "name", getattr(node, "id", None)) in names]
+    assert not found and not (root / "simulation" / "archetype_workers.py").exists(), found
+
 # -- spelling ----------------------------------------------------------------------------------
 def test_code_identifiers_spell_vectorized_as_the_module_does():
     """Prose may be British; names in code (functions, classes, arguments, variables,

@@ -13,8 +13,8 @@ from econsim.population.attitudes import ATTITUDE_SCORES
 from econsim.scale import MemoryEstimateError, agent_uniforms
 from econsim.scale.surrogate_vec import MENU, VectorSurrogateWorkers
 from econsim.simulation import SimConfig, Simulation, make_simulation, resume_simulation
-from econsim.simulation.archetype_workers import MEMBER_JITTER
 from econsim.simulation.array_workers import SurrogateVecWorkers
+from econsim.simulation.cluster_workers import MEMBER_JITTER
 from econsim.simulation.memory import check_memory
 from econsim.simulation.vectorized import VectorSimulation
 

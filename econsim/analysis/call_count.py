@@ -7,7 +7,7 @@ are requests too, but they are written before the first step and are not rows of
 
 With ``T`` steps, tax years of ``K`` steps and ``W`` warm-up steps, the rates are revised at the
 *update steps* ``t = jK`` (``j ≥ 1``, ``t < T``, ``t ≥ W``); ``U`` is their number. For ``k`` asked
-workers (every agent, or one representative per archetype):
+workers (every agent, or one representative per cluster):
 
 * ``labour``: ``k·T`` (LLM workers);
 * ``satisfaction``: ``k·T`` (LLM workers, bounded and democratic scenarios);

@@ -1,4 +1,4 @@
-"""Group N agents into K archetypes for batching LLM calls at large N.
+"""Group N agents into K clusters for batching LLM calls at large N.
 
 Algorithm (deterministic, O(N log N)):
 
@@ -11,8 +11,8 @@ Algorithm (deterministic, O(N log N)):
    middle position. Because the run is sorted by the remaining features, the split separates
    them in priority order (e.g. high- from low-wage occupations, then age bands, then skill).
 
-Each archetype is reported with its size, representative agent (the member with the median
-skill), majority values of the categorical features, and within-archetype dispersion (skill
+Each cluster is reported with its size, representative agent (the member with the median
+skill), majority values of the categorical features, and within-cluster dispersion (skill
 coefficient of variation, share of the majority attitude, ...).
 """
 
@@ -27,22 +27,22 @@ from numpy.typing import NDArray
 
 from econsim.validation import check_positive_int
 
-#: Categorical features reported per archetype.
+#: Categorical features reported per cluster.
 REPORTED = ("occupation", "age_band", "sex", "tax_attitude", "risk_tolerance", "household")
 
 
 @dataclass(frozen=True, eq=False)
-class ArchetypeGrouping:
-    """Result of :func:`group_into_archetypes`.
+class ClusterGrouping:
+    """Result of :func:`group_into_clusters`.
 
     Attributes
     ----------
     labels
-        Archetype index (0..K-1) of every agent, in the population's order.
+        Cluster index (0..K-1) of every agent, in the population's order.
     representatives
-        Row position of each archetype's representative agent (median skill in the group).
+        Row position of each cluster's representative agent (median skill in the group).
     summary
-        One row per archetype: size, share, skill median/mean/CV, modal categorical values and
+        One row per cluster: size, share, skill median/mean/CV, modal categorical values and
         their shares, the prefix level used, representative row.
     level
         Feature prefix used for the starting cells (names).
@@ -72,10 +72,10 @@ def skill_deciles(skill: NDArray[np.float64]) -> NDArray[np.int64]:
     return (ranks * 10 // n).astype(np.int64)
 
 
-def group_into_archetypes(agents: pd.DataFrame, k: int,
+def group_into_clusters(agents: pd.DataFrame, k: int,
                           occupation_rank: NDArray[np.int64] | None = None
-                          ) -> ArchetypeGrouping:
-    """Partition ``agents`` into ``k`` archetypes (see module docstring).
+                          ) -> ClusterGrouping:
+    """Partition ``agents`` into ``k`` clusters (see module docstring).
 
     Parameters
     ----------
@@ -83,20 +83,20 @@ def group_into_archetypes(agents: pd.DataFrame, k: int,
         Frame with columns ``skill``, ``occupation``, ``age_band``, ``tax_attitude``,
         ``risk_tolerance`` (categoricals or labels).
     k
-        Number of archetypes, 1 <= k <= len(agents).
+        Number of clusters, 1 <= k <= len(agents).
     occupation_rank
         Optional rank of each occupation category code (e.g. by median wage); default: code order.
     """
     need = ["skill", "occupation", "age_band", "tax_attitude", "risk_tolerance"]
     missing = [c for c in need if c not in agents.columns]
     if missing:
-        raise ValueError(f"agents frame lacks column(s) {missing} needed for archetypes")
+        raise ValueError(f"agents frame lacks column(s) {missing} needed for clusters")
     n = len(agents)
     if n == 0:
         raise ValueError("cannot group an empty population")
     k = check_positive_int(k, "k")
     if k > n:
-        raise ValueError(f"k = {k} archetypes exceeds the population size N = {n}; need k <= N")
+        raise ValueError(f"k = {k} clusters exceeds the population size N = {n}; need k <= N")
     skill = agents["skill"].to_numpy(float)
     occ = _codes(agents["occupation"])
     if occupation_rank is not None:
@@ -133,7 +133,7 @@ def group_into_archetypes(agents: pd.DataFrame, k: int,
     labels = np.empty(n, dtype=np.int64)
     labels[order] = seg_of_sorted
     summary, reps = _summarise(agents, labels, k)
-    return ArchetypeGrouping(labels, reps, summary, tuple(names[:level]))
+    return ClusterGrouping(labels, reps, summary, tuple(names[:level]))
 
 
 def _summarise(agents: pd.DataFrame, labels: NDArray[np.int64], k: int
@@ -147,7 +147,7 @@ def _summarise(agents: pd.DataFrame, labels: NDArray[np.int64], k: int
     by = np.lexsort([skill, labels])
     first = np.concatenate([[0], np.cumsum(size)[:-1]])
     reps = by[first + (size - 1) // 2]
-    out = pd.DataFrame({"archetype": np.arange(k), "size": size, "share": size / labels.size,
+    out = pd.DataFrame({"cluster": np.arange(k), "size": size, "share": size / labels.size,
                         "skill_median": skill[reps], "skill_mean": mean, "skill_cv": cv,
                         "representative_row": reps})
     for col in REPORTED:

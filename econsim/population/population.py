@@ -41,11 +41,11 @@ from econsim.population.fixed_archetypes import (
     FIXED_ARCHETYPES,
     sample_fixed_archetypes,
 )
-from econsim.population.grouping import ArchetypeGrouping, group_into_archetypes
+from econsim.population.grouping import ClusterGrouping, group_into_clusters
 from econsim.population.personas import N_VARIANTS, write_personas
 from econsim.population.skill_modes import SKILL_MODES
 from econsim.registry import Registry
-from econsim.renamed import renamed_value
+from econsim.renamed import deprecated, renamed_value
 from econsim.validation import check_positive_int
 
 FORMAT = "econsim.population/1"
@@ -243,12 +243,19 @@ class Population:
         return Population(agents, {**self.config, "n_agents": len(agents),
                                    "subset_of": self.config.get("n_agents")})
 
-    def archetypes(self, k: int) -> ArchetypeGrouping:
-        """Group the agents into ``k`` archetypes (:mod:`econsim.population.grouping`)."""
+    def clusters(self, k: int) -> ClusterGrouping:
+        """Group the agents into ``k`` clusters of similar workers
+        (:mod:`econsim.population.grouping`; cluster batching asks one LLM call per cluster)."""
         from econsim.population.wages import load_occupation_wages
 
         rank = np.argsort(np.argsort(load_occupation_wages().medians, kind="stable"))
-        return group_into_archetypes(self.agents, k, occupation_rank=rank)
+        return group_into_clusters(self.agents, k, occupation_rank=rank)
+
+    def archetypes(self, k: int) -> ClusterGrouping:
+        """Former name of :meth:`clusters` (accepted until the next release, with a warning:
+        "archetypes" now means only the paper's 13 fixed personas)."""
+        deprecated("Population", "archetypes(k)", "clusters(k)")
+        return self.clusters(k)
 
     # ------------------------------------------------------------------ persistence
     def save(self, folder: str | Path) -> Path:

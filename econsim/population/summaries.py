@@ -114,7 +114,7 @@ def sample_personas_table(pop: Population, n: int = 8) -> pd.DataFrame:
     return out
 
 
-def fixed_archetype_table() -> pd.DataFrame:
+def fixed_cluster_table() -> pd.DataFrame:
     """The 13 fixed archetypes: published share, sampling probability, attributes, text."""
     probs = fixed_archetype_probabilities()
     return pd.DataFrame([{"name": a.name, "published_share": a.share, "probability": p,
@@ -124,9 +124,9 @@ def fixed_archetype_table() -> pd.DataFrame:
                                                               strict=True)])
 
 
-def archetype_table(pop: Population, k: int) -> pd.DataFrame:
-    """Summary of :meth:`Population.archetypes` with the representative's agent id."""
-    g = pop.archetypes(k)
+def cluster_table(pop: Population, k: int) -> pd.DataFrame:
+    """Summary of :meth:`Population.clusters` with the representative's agent id."""
+    g = pop.clusters(k)
     out = g.summary.copy()
     out.insert(1, "representative_agent", pop.agents["agent_id"].to_numpy()[g.representatives])
     out["feature_level"] = "+".join(g.level) or "none"

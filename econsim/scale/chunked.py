@@ -47,7 +47,7 @@ Z_MAX = float(2 ** Z_OCTAVES)
 U_BINS = 4096
 U_NEG_BINS = 512
 _BIAS = (1023 << Z_SUB) - 1
-#: Counter stream of the members' jitter (the vectorised archetype engine uses the same).
+#: Counter stream of the members' jitter (the vectorised cluster engine uses the same).
 JITTER_STREAM = 4
 
 
@@ -75,13 +75,13 @@ class StepSpec:
     seed, t
         Run seed and step (the jitter stream).
     hours
-        Hours per archetype (menu multiples of 10) for archetype workers, else ``None``.
+        Hours per cluster (menu multiples of 10) for cluster workers, else ``None``.
     fixed_hours
         Everyone's hours when ``hours`` is ``None`` and not ``rational``.
     rational
         Every agent plays its exact best response on the menu.
     lut
-        Archetype of every cell (archetype workers).
+        Cluster of every cell (cluster workers).
     reps
         Global indices of the representatives (never jittered).
     jitter

@@ -1,7 +1,7 @@
 """Memory guard of the lean engine: estimate before sampling, refuse what cannot fit.
 
 Per agent a lean population keeps :data:`~econsim.scale.lean_population.BYTES_PER_AGENT` bytes
-(skill ``float32`` + archetype cell ``uint16``). A chunk in flight needs about
+(skill ``float32`` + cluster cell ``uint16``). A chunk in flight needs about
 :data:`CHUNK_BYTES_PER_AGENT` bytes per agent of temporaries (hashes, hours, incomes, tax,
 utilities, bin indices), and every chunk's partial sums (three histograms of
 ``(Z_BINS + 1) x brackets`` bins) are held until the step's reduction.

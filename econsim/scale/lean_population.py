@@ -11,12 +11,12 @@ two numbers in memory:
   tested against scipy);
 * ``cell`` (``uint16``, 2 bytes): ``attitude * SKILL_BINS + floor(p * SKILL_BINS)``, the tax
   attitude drawn from :func:`econsim.population.attitudes.tax_attitude_probs` at ``p`` (the same
-  law as :meth:`econsim.population.Population.sample`) and the skill-percentile bin. The archetype
-  of an agent is a table lookup of its cell (:class:`LeanArchetypes`).
+  law as :meth:`econsim.population.Population.sample`) and the skill-percentile bin. The cluster
+  of an agent is a table lookup of its cell (:class:`LeanClusters`).
 
 The census demographics (occupation group × sex × age band in proportion to the CPS 2023 table,
 age, risk tolerance, household) are defined for every agent by the same counter streams but only
-materialised where they are read: the archetype representatives' personas
+materialised where they are read: the cluster representatives' personas
 (:func:`demographics_of`). With the paper's ``gb2`` skills they do not change skill, so the hot
 arrays need not hold them.
 """
@@ -43,7 +43,7 @@ from econsim.population.personas import write_persona
 from econsim.scale.surrogate_vec import _GOLDEN, _mix_scalar
 
 Array = NDArray[np.float64]
-#: Skill-percentile bins of the archetype cells (cells = attitudes × bins).
+#: Skill-percentile bins of the cluster cells (cells = attitudes × bins).
 SKILL_BINS = 1000
 #: Bytes every agent keeps: skill (float32) + cell (uint16).
 BYTES_PER_AGENT = 6
@@ -112,7 +112,7 @@ def _percentiles(seed: int, start: int, stop: int) -> Array:
 
 def sample_chunk(seed: int, start: int, stop: int, skills: str = "gb2"
                  ) -> tuple[NDArray[np.float32], NDArray[np.uint16]]:
-    """Skills (float32) and archetype cells (uint16) of agents ``start..stop-1``."""
+    """Skills (float32) and cluster cells (uint16) of agents ``start..stop-1``."""
     p = _percentiles(seed, start, stop)
     if skills == "gb2":
         skill = gb2_skill_from_percentile(p).astype(np.float32)
@@ -129,7 +129,7 @@ def sample_chunk(seed: int, start: int, stop: int, skills: str = "gb2"
 
 
 def cell_counts(cell: NDArray[np.uint16]) -> NDArray[np.int64]:
-    """Agents per archetype cell (length ``3 * SKILL_BINS``)."""
+    """Agents per cluster cell (length ``3 * SKILL_BINS``)."""
     return np.bincount(cell, minlength=len(TAX_ATTITUDES) * SKILL_BINS).astype(np.int64)
 
 
@@ -194,8 +194,8 @@ def utility_types_of(seed: int, agents: NDArray[np.int64], mix: dict[str, float]
 
 
 @dataclass(frozen=True, eq=False)
-class LeanArchetypes:
-    """K archetypes as ranges of skill-percentile bins within a tax attitude.
+class LeanClusters:
+    """K clusters as ranges of skill-percentile bins within a tax attitude.
 
     Starting groups are the 30 cells (tax attitude × skill-percentile decile, with agents); while
     there are fewer than K groups the most populous (ties: the first) splittable group is split at
@@ -205,11 +205,11 @@ class LeanArchetypes:
     Attributes
     ----------
     lut
-        Archetype of every cell (``uint16``, length ``3 * SKILL_BINS``).
+        Cluster of every cell (``uint16``, length ``3 * SKILL_BINS``).
     sizes
-        Agents per archetype.
+        Agents per cluster.
     median_cells
-        The cell holding each archetype's median agent (where its representative is found).
+        The cell holding each cluster's median agent (where its representative is found).
     """
 
     lut: NDArray[np.uint16]
@@ -221,8 +221,8 @@ class LeanArchetypes:
         return int(self.sizes.size)
 
     @classmethod
-    def build(cls, counts: NDArray[np.int64], k: int) -> LeanArchetypes:
-        """Group cells with ``counts`` agents into ``k`` archetypes."""
+    def build(cls, counts: NDArray[np.int64], k: int) -> LeanClusters:
+        """Group cells with ``counts`` agents into ``k`` clusters."""
         groups: list[tuple[int, int, int]] = []  # (attitude, first bin, stop bin)
         per = counts.reshape(len(TAX_ATTITUDES), SKILL_BINS)
         for a in range(per.shape[0]):
@@ -234,7 +234,7 @@ class LeanArchetypes:
         if not 1 <= k <= max_k:
             raise ValueError(f"n_clusters must be in [1, {max_k}] for this lean population "
                              f"(non-empty cells of tax attitude x skill percentile); got {k}")
-        if k < len(groups):  # fewer archetypes than starting cells: merge deciles into k runs
+        if k < len(groups):  # fewer clusters than starting cells: merge deciles into k runs
             groups = _merge(groups, per, k)
         heap = [(-int(per[a, lo:hi].sum()), a, lo, hi) for a, lo, hi in groups]
         heapq.heapify(heap)
@@ -267,7 +267,7 @@ def _median_bin(c: NDArray[np.int64]) -> int:
 
 def _merge(groups: list[tuple[int, int, int]], per: NDArray[np.int64], k: int
            ) -> list[tuple[int, int, int]]:
-    """Fewer than 30 archetypes: within each attitude, join adjacent deciles (largest first)."""
+    """Fewer than 30 clusters: within each attitude, join adjacent deciles (largest first)."""
     while len(groups) > k:
         best = None
         for j in range(len(groups) - 1):
@@ -278,7 +278,7 @@ def _merge(groups: list[tuple[int, int, int]], per: NDArray[np.int64], k: int
                     best = (size, j)
         if best is None:  # one group per attitude left: join attitudes is not possible
             raise ValueError(f"n_clusters must be >= {len(groups)} for a lean population "
-                             "(one archetype per tax attitude at least)")
+                             "(one cluster per tax attitude at least)")
         j = best[1]
         a, lo, _ = groups[j]
         groups[j:j + 2] = [(a, lo, groups[j + 1][2])]

@@ -27,7 +27,7 @@ def chunk_ranges(n: int, chunk_size: int) -> list[tuple[int, int]]:
 
 
 class _Shard:
-    """One chunk of agents: its range, skills (float32) and archetype cells (uint16)."""
+    """One chunk of agents: its range, skills (float32) and cluster cells (uint16)."""
 
     def __init__(self, seed: int, start: int, stop: int, skills: str) -> None:
         self.start = start

@@ -6,7 +6,7 @@
 50
 
 Names are loaded on first use (PEP 562), so importing one module of the package (for example
-:mod:`econsim.simulation.context`, which the archetype workers read) does not load the engines.
+:mod:`econsim.simulation.context`, which the cluster workers read) does not load the engines.
 """
 
 from __future__ import annotations

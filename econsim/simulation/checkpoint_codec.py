@@ -209,6 +209,8 @@ class _Encoder:
 #: Classes moved or renamed since a checkpoint may have been written (old name → current name):
 #: a run interrupted before the move still resumes. Each row needs the same attributes.
 FORMER_NAMES: dict[str, str] = {
+    "econsim.simulation.archetype_workers:ArchetypeWorkers":
+        "econsim.simulation.cluster_workers:ClusterWorkers",
     "econsim.simulation.vectorized:_ExactWorkers": "econsim.simulation.array_workers:ExactWorkers",
     "econsim.simulation.vectorized:_SurrogateVec":
         "econsim.simulation.array_workers:SurrogateVecWorkers",

@@ -177,7 +177,7 @@ class SimConfig:
         ``record_prompts`` false). See docs/llm.md.
     batching, n_clusters
         ``agents`` (one LLM call per worker) or ``clusters`` (one call per cluster of
-        ``Population.archetypes(n_clusters)``, applied to its members; docs/scale.md). Formerly
+        ``Population.clusters(n_clusters)``, applied to its members; docs/scale.md). Formerly
         ``archetypes`` and ``n_archetypes``: the old names work for one release, with a
         warning (:mod:`econsim.renamed`).
     record_agents

@@ -54,15 +54,15 @@ from econsim.scale.chunked import (
 )
 from econsim.scale.lean_memory import check_lean_memory
 from econsim.scale.lean_population import (
-    LeanArchetypes,
+    LeanClusters,
     demographics_of,
     personas_of,
     sample_chunk,
     utility_types_of,
 )
 from econsim.scale.shards import DaskShards, InMemoryShards
-from econsim.simulation.archetype_workers import FIRST_STEP_FALLBACK_HOURS, MEMBER_JITTER
 from econsim.simulation.calendar import TaxCalendar
+from econsim.simulation.cluster_workers import FIRST_STEP_FALLBACK_HOURS, MEMBER_JITTER
 from econsim.simulation.config import (  # noqa: F401 - re-exported
     LEAN_PLANNERS,
     LEAN_WORKERS,
@@ -209,7 +209,7 @@ class LeanSimulation(GameLoop):
             self.holder = InMemoryShards(cfg.seed, cfg.n_agents, self.chunk_size, cfg.skills)
         counts = np.sum(self.holder.counts(), axis=0)
         if cfg.worker_spec.asks_model:
-            self.groups = LeanArchetypes.build(counts, cfg.n_clusters)
+            self.groups = LeanClusters.build(counts, cfg.n_clusters)
             cells = self.groups.median_cells
             reps = np.full(cells.size, -1, dtype=np.int64)
             for i in range(len(self.holder)):  # representatives sit in the first chunks

@@ -10,7 +10,7 @@ per-agent loop. The factory (:func:`econsim.simulation.factory.make_simulation`)
 Workers (:data:`VECTOR_WORKERS`): the array workers of :mod:`econsim.simulation.array_workers` —
 ``surrogate_vec`` (the surrogate's rule over statistics arrays, :mod:`econsim.scale.surrogate_vec`),
 ``rational``, ``fixed`` and ``random`` (identical records to the loop) —,
-``llm`` (one call per archetype, :mod:`econsim.simulation.archetype_workers`; with ``batching='agents'`` one per
+``llm`` (one call per cluster, :mod:`econsim.simulation.cluster_workers`; with ``batching='agents'`` one per
 agent, identical to the loop). The democratic scenario is not supported (every worker votes).
 
 Records: every agent's per-step row is kept up to :data:`AUTO_RECORD_LIMIT` agents; above it (or
@@ -35,8 +35,8 @@ from econsim.population.attitudes import ATTITUDE_SCORES
 from econsim.population.llm_personas import write_llm_personas
 from econsim.registry import Registry
 from econsim.scale.surrogate_vec import VectorSurrogateWorkers
-from econsim.simulation.archetype_workers import ArchetypeWorkers
 from econsim.simulation.array_workers import ARRAY_WORKERS, ExactWorkers, SurrogateVecWorkers
+from econsim.simulation.cluster_workers import ClusterWorkers
 from econsim.simulation.config import SimConfig
 from econsim.simulation.engine import Simulation
 from econsim.simulation.memory import AUTO_RECORD_LIMIT, AUTO_RECORD_SAMPLE, check_memory
@@ -77,11 +77,11 @@ def _tax_attitudes(pop: Population) -> Array:
     return pop.agents["tax_attitude"].map(scores).to_numpy(float)
 
 
-def _llm_workers(sim: VectorSimulation, pop: Population) -> ArchetypeWorkers:
+def _llm_workers(sim: VectorSimulation, pop: Population) -> ClusterWorkers:
     cfg = sim.config
     if cfg.batching_spec.per_cluster:
-        groups = pop.archetypes(cfg.n_clusters)
-        order = np.argsort(groups.representatives, kind="stable")  # archetypes in agent order
+        groups = pop.clusters(cfg.n_clusters)
+        order = np.argsort(groups.representatives, kind="stable")  # clusters in agent order
         rank = np.empty_like(order)
         rank[order] = np.arange(order.size)
         labels = rank[groups.labels].astype(np.int64)
@@ -97,11 +97,11 @@ def _llm_workers(sim: VectorSimulation, pop: Population) -> ArchetypeWorkers:
             personas = pop.agents["persona"].iloc[reps].astype(str).tolist()
         else:
             personas = pop.persona_texts(reps)
-    return ArchetypeWorkers(labels, reps, personas, [sim.utility_types[i] for i in reps])
+    return ClusterWorkers(labels, reps, personas, [sim.utility_types[i] for i in reps])
 
 
 #: Worker kind → factory(simulation, population) of the vectorised engine: the array workers
-#: (:data:`~econsim.simulation.array_workers.ARRAY_WORKERS`) and archetype-batched LLM workers.
+#: (:data:`~econsim.simulation.array_workers.ARRAY_WORKERS`) and cluster-batched LLM workers.
 VECTOR_WORKERS: Registry[Any] = Registry("vectorised worker kind")
 VECTOR_WORKERS.register("llm", _llm_workers)
 
@@ -156,7 +156,7 @@ class VectorSimulation(Simulation):
     """
 
     CHECKPOINT_CLASSES = (*Simulation.CHECKPOINT_CLASSES, VectorState, ExactWorkers,
-                          SurrogateVecWorkers, VectorSurrogateWorkers, ArchetypeWorkers,
+                          SurrogateVecWorkers, VectorSurrogateWorkers, ClusterWorkers,
                           *(WORKERS.get(n) for n in WORKERS.names()))
 
     def _check_engine(self, cfg: SimConfig, force: bool) -> None:

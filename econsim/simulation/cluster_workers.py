@@ -1,8 +1,8 @@
 """Cluster batching (``batching: clusters``): one LLM call per cluster per step, applied to the
-cluster's members. (The module and class keep their earlier "archetype" names; the config's
-``archetypes`` now means only the paper's 13 fixed personas.)
+cluster's members. ("Archetypes" means only the paper's 13 fixed personas: ``personas:
+archetypes``.)
 
-The population is partitioned by :meth:`econsim.population.Population.archetypes` into K clusters;
+The population is partitioned by :meth:`econsim.population.Population.clusters` into K clusters;
 each group's representative (its median-skill member) is an ordinary LLM worker — it sees its own
 history in the usual prompt and its answer is its hours. Every other member works the
 representative's hours moved by one menu step with probability :data:`MEMBER_JITTER` (half down,
@@ -41,7 +41,7 @@ _JITTER_STREAM = 4
 
 
 @dataclass
-class ArchetypeWorkers:
+class ClusterWorkers:
     """LLM workers asked one representative per cluster.
 
     Parameters

@@ -33,6 +33,7 @@ TOP_LAYERS = {
     ("cli/baselines.py", "*"),       # `econsim baselines --preset --utility`
     ("classroom/game.py", "*"),      # GameSetup / Game: the classroom's configuration
     ("figures/classroom.py", "classroom_app"),  # its drop-downs hold preset names
+    ("economy/utility.py", "get_utility"),  # the former resolver: one release, with a warning
 }
 REGISTRIES = {"TAX_PRESETS", "UTILITY_PRESETS"}
 
@@ -147,3 +148,11 @@ def test_preset_names_are_resolved_only_in_the_top_layers():
              if (m, "*") not in TOP_LAYERS and (m, fn) not in TOP_LAYERS]
     assert below == [], ("preset names resolved below the top layers (take a TaxPreset / "
                          f"UtilityParams instead; see docs/architecture.md, Presets): {below}")
+
+
+def test_get_utility_is_kept_one_release_with_a_warning():
+    from econsim.economy.utility import get_utility
+    from econsim.renamed import RenamedWarning
+
+    with pytest.warns(RenamedWarning, match=r"get_utility\(name\) is renamed UTILITY_PRESETS"):
+        assert get_utility("calibrated") is UTILITY_PRESETS.get("calibrated")

@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from econsim.registry import Registry
+from econsim.renamed import deprecated
 from econsim.validation import (
     as_float_array,
     check_finite,
@@ -73,6 +74,13 @@ CALIBRATED_UTILITY = UtilityParams(
 UTILITY_PRESETS: Registry[UtilityParams] = Registry("utility preset")
 UTILITY_PRESETS.register("paper", PAPER_UTILITY)
 UTILITY_PRESETS.register("calibrated", CALIBRATED_UTILITY)
+
+
+def get_utility(preset: str | UtilityParams) -> UtilityParams:
+    """Former resolver of a name or object (accepted until the next release, with a warning):
+    resolve a name once at the top with ``UTILITY_PRESETS.get(name)`` and pass the object."""
+    deprecated("econsim.economy.utility", "get_utility(name)", "UTILITY_PRESETS.get(name)")
+    return preset if isinstance(preset, UtilityParams) else UTILITY_PRESETS.get(preset)
 
 
 def check_utility(params: UtilityParams, name: str = "utility") -> UtilityParams:

@@ -110,6 +110,13 @@ for _name, _target in {
                        ("*_set_rates__mutmut_*", "*_close_tax_year__mutmut_*"),
                        isolation="forkserver", k=_SIM_TESTS),
     "calendar": Target("econsim/simulation/calendar.py", ("test_calendar", "test_tax_year")),
+    # the configuration: each section's bounds, types and names, then the cross-section rules
+    "config_sections": Target("econsim/simulation/config_sections.py",
+                              ("test_config_sections", "test_config_cli_errors",
+                               "test_hardening_inputs", "test_hardening_llm")),
+    "config": Target("econsim/simulation/config.py",
+                     ("test_config_sections", "test_config_cli_errors", "test_hardening_inputs",
+                      "test_hardening_llm", "test_input_errors", "test_specs", "test_renamed")),
 }.items():
     MODULES.register(_name, _target)
 

@@ -15,11 +15,10 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
 
 import yaml
 
-from econsim.cli.sweep import _key_values, _value
+from econsim.cli.sweep import config_values
 from econsim.simulation.config import SimConfig, config_schema
 
 
@@ -38,13 +37,7 @@ def run(args: argparse.Namespace) -> int:
     if args.schema:
         print(json.dumps(config_schema(), indent=2))
         return 0
-    values: dict[str, Any] = {}
-    if args.config is not None:
-        values.update(SimConfig.from_yaml(args.config).to_dict())
-    for item in args.set:
-        key, text = _key_values(item, "--set")
-        values[key] = _value(key, text)
-    cfg = SimConfig.from_dict(values)  # every error names its key
+    cfg = SimConfig.from_dict(config_values(args.config, args.set))  # errors name their key
     print(yaml.safe_dump(cfg.to_dict() if args.flat else cfg.to_nested(), sort_keys=False),
           end="")
     return 0

@@ -83,13 +83,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="print the cost estimate of every run (totals) and exit")
 
 
-def run(args: argparse.Namespace) -> int:
+def config_values(config: Path | None, sets: list[str]) -> dict[str, Any]:
+    """The keys of a ``--config`` file (checked), then each ``--set KEY=VALUE`` over them."""
     values: dict[str, Any] = {}
-    if args.config is not None:
-        values.update(SimConfig.from_yaml(args.config).to_dict())
-    for item in args.set:
+    if config is not None:
+        values.update(SimConfig.from_yaml(config).to_dict())
+    for item in sets:
         key, text = _key_values(item, "--set")
         values[key] = _value(key, text)
+    return values
+
+
+def run(args: argparse.Namespace) -> int:
+    values = config_values(args.config, args.set)
     grid: dict[str, list[Any]] = {}
     for item in args.grid:
         key, text = _key_values(item, "--grid")

@@ -79,6 +79,51 @@ def test_bounds_are_declared_for_every_count_and_range():
     assert len(BOUNDED) >= 20, BOUNDED  # the hand-written checks they replaced: 20
 
 
+#: The contract, stated apart from the code: every bounded key and its bounds.
+EXPECTED_BOUNDS = {
+    "n_agents": {"ge": 1}, "H": {"ge": 1}, "fixed_hours": {"ge": 0.0, "le": 100.0},
+    "election_every": {"ge": 1}, "n_steps": {"ge": 1}, "K": {"ge": 1}, "warmup": {"ge": 0},
+    "seed": {"ge": 0}, "checkpoint_every": {"ge": 1}, "record_agents": {"ge": 1},
+    "temperature": {"ge": 0.0, "le": 2.0}, "max_tokens": {"ge": 1}, "concurrency": {"ge": 1},
+    "max_reasks": {"ge": 0}, "max_fallback_share": {"ge": 0.0, "le": 1.0},
+    "request_timeout": {"gt": 0.0, "le": 600.0}, "max_retries": {"ge": 0, "le": 10},
+    "budget_calls": {"ge": 1}, "budget_usd": {"gt": 0.0}, "n_clusters": {"ge": 1},
+    "dask_workers": {"ge": 1}, "chunk_size": {"ge": 1},
+}
+
+
+def test_declared_bounds_are_the_contract():
+    declared = {}
+    for section in SECTIONS:
+        for key, field in section.model_fields.items():
+            found = {a: getattr(m, a) for m in field.metadata for a in ("ge", "gt", "le", "lt")
+                     if getattr(m, a, None) is not None}
+            if found:
+                declared[key] = found
+    assert declared == EXPECTED_BOUNDS
+    for key, bounds in EXPECTED_BOUNDS.items():  # the bounds themselves are accepted
+        for attr in ("ge", "le"):
+            if attr in bounds:
+                assert getattr(SimConfig.from_dict({key: bounds[attr]}), key) == bounds[attr]
+
+
+@pytest.mark.parametrize(("key", "value", "message"), [
+    ("n_agents", 0, "n_agents must be an integer >= 1; got 0"),
+    ("seed", -1, "seed must be an integer >= 0; got -1"),
+    ("budget_usd", 0.0, "budget_usd must be > 0; got 0.0"),
+    ("temperature", 2.5, "temperature must be in [0, 2]; got 2.5"),
+    ("max_retries", 11, "max_retries must be an integer in [0, 10]; got 11"),
+    ("request_timeout", 0.0, "request_timeout must be a number of seconds in (0, 600]; got 0.0"),
+    ("request_timeout", 601.0, "request_timeout must be a number of seconds in (0, 600]; got "
+                               "601.0"),
+    ("fixed_hours", -0.5, "fixed_hours must be in [0, 100]; got -0.5"),
+])
+def test_bound_messages_in_full(key, value, message):
+    with pytest.raises(ConfigError) as err:
+        SimConfig.from_dict({key: value})
+    assert str(err.value) == message and err.value.key == key
+
+
 @pytest.mark.parametrize("key", BOUNDED)
 def test_a_value_outside_its_declared_bounds_names_the_key_and_the_bounds(key):
     for bad in _violations(key):

@@ -116,7 +116,7 @@ for _name, _target in {
                                "test_hardening_inputs", "test_hardening_llm")),
     "config": Target("econsim/simulation/config.py",
                      ("test_config_sections", "test_config_cli_errors", "test_hardening_inputs",
-                      "test_hardening_llm", "test_input_errors", "test_specs", "test_renamed")),
+                      "test_hardening_llm", "test_input_errors", "test_renamed")),
 }.items():
     MODULES.register(_name, _target)
 

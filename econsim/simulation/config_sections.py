@@ -33,7 +33,6 @@ from econsim.llm.store import STORE_MODES
 from econsim.llm.structured import STRUCTURED_OUTPUT
 from econsim.population.skill_modes import SKILL_MODES
 from econsim.prompts import PROMPT_STYLES, UTILITY_TYPES
-from econsim.registry import Registry
 from econsim.simulation.config_types import ConfigError, check_choice, check_value_type
 from econsim.simulation.specs import (
     BATCHINGS,
@@ -57,21 +56,20 @@ MAX_REQUEST_TIMEOUT_S = 600.0
 @dataclass(frozen=True)
 class Choice:
     """A key whose value is a name: the valid names (read when asked, so a part registered
-    after import is valid too) and the check, whose error lists them."""
+    after import is valid too) and, where a registry has one, its own lookup (whose error lists
+    the names); otherwise the value is checked against the names."""
 
-    names: Callable[[], Sequence[str]]
-    check: Callable[[str, str], None]
+    names_of: Callable[[], Sequence[str]]
+    lookup: Callable[[str], Any] | None = None
 
-    @classmethod
-    def of(cls, registry: Registry[Any]) -> Choice:
-        """Names of a registry, checked by its own lookup (its error lists the names)."""
-        return cls(registry.names, lambda value, key: registry.get(value) and None)
+    def names(self) -> tuple[str, ...]:
+        return tuple(self.names_of())
 
-    @classmethod
-    def among(cls, names: Callable[[], Sequence[str]]) -> Choice:
-        """Names given by a function of the registries (e.g. the objectives among the welfare
-        functions)."""
-        return cls(names, lambda value, key: check_choice(value, key, tuple(names())))
+    def check(self, value: str, key: str) -> None:
+        if self.lookup is not None:
+            self.lookup(value)
+        else:
+            check_choice(value, key, self.names())
 
 
 def _workers() -> tuple[str, ...]:
@@ -82,20 +80,20 @@ def _workers() -> tuple[str, ...]:
 #: Keys whose value is a name, and their valid names: read from the registries, so a registered
 #: scenario, planner or tax preset is valid without a second list.
 CHOICES: dict[str, Choice] = {
-    "scenario": Choice.of(SCENARIOS),
-    "tax_preset": Choice.of(TAX_PRESETS),
-    "utility": Choice.of(UTILITY_PRESETS),
-    "objective": Choice(lambda: OBJECTIVES, lambda value, key: get_objective(value) and None),
-    "skills": Choice.among(lambda: (*SKILL_MODES.names(), UNIFORM_SKILLS)),
-    "worker": Choice.among(_workers),
-    "planner": Choice.among(PLANNER_SPECS.names),
-    "personas": Choice.among(PERSONA_SPECS.names),
-    "prompt_style": Choice.of(PROMPT_STYLES),
-    "store_mode": Choice.of(STORE_MODES),
-    "structured_output": Choice.among(lambda: tuple(STRUCTURED_OUTPUT)),
-    "surrogate_reads": Choice.among(SURROGATE_READINGS.names),
-    "batching": Choice.among(BATCHINGS.names),
-    "engine": Choice.among(ENGINE_SPECS.names),
+    "scenario": Choice(SCENARIOS.names, SCENARIOS.get),
+    "tax_preset": Choice(TAX_PRESETS.names, TAX_PRESETS.get),
+    "utility": Choice(UTILITY_PRESETS.names, UTILITY_PRESETS.get),
+    "objective": Choice(lambda: OBJECTIVES, get_objective),
+    "skills": Choice(lambda: (*SKILL_MODES.names(), UNIFORM_SKILLS)),
+    "worker": Choice(_workers),
+    "planner": Choice(PLANNER_SPECS.names),
+    "personas": Choice(PERSONA_SPECS.names),
+    "prompt_style": Choice(PROMPT_STYLES.names, PROMPT_STYLES.get),
+    "store_mode": Choice(STORE_MODES.names, STORE_MODES.get),
+    "structured_output": Choice(lambda: tuple(STRUCTURED_OUTPUT)),
+    "surrogate_reads": Choice(SURROGATE_READINGS.names),
+    "batching": Choice(BATCHINGS.names),
+    "engine": Choice(ENGINE_SPECS.names),
 }
 
 
@@ -157,34 +155,22 @@ def config_error(section: type[Section], err: ValidationError) -> ConfigError:
 
 
 def _allowed(field: FieldInfo) -> str:
-    """What a bounded field allows, from its declared bounds (``an integer >= 1``,
-    ``in [0, 2]``, ``> 0``)."""
-    lo = hi = None
-    lo_open = hi_open = False
-    for m in field.metadata:
-        for attr, is_low, is_open in (("ge", True, False), ("gt", True, True),
-                                      ("le", False, False), ("lt", False, True)):
-            bound = getattr(m, attr, None)
-            if bound is None:
-                continue
-            if is_low:
-                lo, lo_open = bound, is_open
-            else:
-                hi, hi_open = bound, is_open
+    """What a bounded field allows, from its declared bounds: a lower one (``ge`` or ``gt``) and
+    perhaps a closed upper one (``le``): ``an integer >= 1``, ``in [0, 2]``, ``> 0``,
+    ``a number of seconds in (0, 600]``."""
+    bounds = {attr: getattr(m, attr) for m in field.metadata for attr in ("ge", "gt", "le")
+              if getattr(m, attr, None) is not None}
     integer = "int" in annotation_kinds(field.annotation)
-    if hi is None:
-        rel = ">" if lo_open else ">="
+    above = "gt" in bounds
+    lo = bounds["gt"] if above else bounds["ge"]
+    if "le" not in bounds:
+        rel = ">" if above else ">="
         return f"an integer {rel} {lo:g}" if integer else f"{rel} {lo:g}"
-    interval = f"{'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}"
-    unit = (field.json_schema_extra or {}).get("unit", "") if isinstance(
-        field.json_schema_extra, dict) else ""
-    what = "an integer" if integer else (f"a number of {unit}" if unit else "")
-    return f"{what} in {interval}".strip() if what else f"in {interval}"
-
-
-def _count(default: int, description: str) -> Any:
-    """A field counting something: an integer >= 1."""
-    return Field(default, ge=1, description=description)
+    interval = f"{'(' if above else '['}{lo:g}, {bounds['le']:g}]"
+    extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+    what = "an integer" if integer else (f"a number of {extra['unit']}" if "unit" in extra
+                                         else None)
+    return f"{what} in {interval}" if what else f"in {interval}"
 
 
 class EconomySpec(Section):
@@ -192,7 +178,7 @@ class EconomySpec(Section):
 
     name: ClassVar[str] = "economy"
     scenario: str = Field("rational", description="rational, bounded or democratic")
-    n_agents: int = _count(5, "workers")
+    n_agents: int = Field(5, ge=1, description="workers")
     tax_preset: str = Field("us_federal_2024", description="bracket edges")
     utility: str = Field("paper", description="labour-cost preset (c, delta)")
     skills: str = Field("gb2", description="how skills are sampled")
@@ -214,11 +200,11 @@ class AgentsSpec(Section):
     personas: str = Field("offline", description="where persona texts come from")
     utility_mix: dict[str, float] = Field(default_factory=lambda: {"egotistical": 100.0},
                                           description="percent of LLM workers per utility type")
-    H: int = _count(50, "history window (steps an agent sees)")
+    H: int = Field(50, ge=1, description="history window (steps an agent sees)")
     fixed_hours: float = Field(40.0, ge=0.0, le=100.0, description="hours of fixed workers")
     fixed_rates: tuple[float, ...] | None = Field(None, description="rates of the fixed planner")
     elasticity: float | str = Field(0.4, description="Saez planners: a number or a preset")
-    election_every: int = _count(1, "democratic: tax years between elections")
+    election_every: int = Field(1, ge=1, description="democratic: tax years between elections")
     platforms: bool = Field(False, description="democratic: candidates publish platforms")
     binding_platforms: bool = Field(False, description="democratic: the platform binds")
 
@@ -240,11 +226,11 @@ class RunSpec(Section):
     """Time, randomness and what is kept: steps, tax years, seed, checkpoints, records."""
 
     name: ClassVar[str] = "run"
-    n_steps: int = _count(2500, "episode length (steps)")
-    K: int = _count(25, "steps per tax year")
+    n_steps: int = Field(2500, ge=1, description="episode length (steps)")
+    K: int = Field(25, ge=1, description="steps per tax year")
     warmup: int = Field(0, ge=0, description="steps before the planner first acts")
     seed: int = Field(42, ge=0, description="seeds every random choice")
-    checkpoint_every: int = _count(1, "tax years between checkpoints")
+    checkpoint_every: int = Field(1, ge=1, description="tax years between checkpoints")
     record_prompts: bool = Field(True, description="keep prompt and reply texts")
     record_calls: bool = Field(True, description="keep the calls table")
     record_agents: int | None = Field(None, ge=1, description="agents whose rows are kept")
@@ -257,8 +243,8 @@ class LLMSpec(Section):
     backend: str = Field("surrogate", description="backend spec (surrogate works offline)")
     prompt_style: str = Field("paper", description="prompt templates")
     temperature: float = Field(0.7, ge=0.0, le=2.0, description="sampling temperature")
-    max_tokens: int = _count(256, "reply tokens")
-    concurrency: int = _count(32, "calls in flight")
+    max_tokens: int = Field(256, ge=1, description="reply tokens")
+    concurrency: int = Field(32, ge=1, description="calls in flight")
     max_reasks: int = Field(2, ge=0, description="re-asks after an invalid reply")
     max_fallback_share: float = Field(0.05, ge=0.0, le=1.0,
                                       description="largest share of fallback decisions")
@@ -314,11 +300,11 @@ class ScaleSpec(Section):
 
     name: ClassVar[str] = "scale"
     batching: str = Field("agents", description="one LLM call per agent or per cluster")
-    n_clusters: int = _count(100, "clusters of cluster batching")
+    n_clusters: int = Field(100, ge=1, description="clusters of cluster batching")
     engine: str = Field("auto", description="auto, lean or dask")
     scheduler: str | None = Field(None, description="Dask scheduler address")
-    dask_workers: int = _count(2, "LocalCluster processes")
-    chunk_size: int = _count(1 << 20, "agents per chunk of the lean engine")
+    dask_workers: int = Field(2, ge=1, description="LocalCluster processes")
+    chunk_size: int = Field(1 << 20, ge=1, description="agents per chunk of the lean engine")
 
 
 #: The sections in the order their keys are listed (``SimConfig.to_dict``, ``econsim run -h``).

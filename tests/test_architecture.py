@@ -311,3 +311,21 @@ if __name__ == "__main__":
     for package, deps in sorted(package_graph().items(), key=lambda kv: len(kv[1])):
         print(f"{package:11s} -> {', '.join(sorted(deps)) or '-'}")
     print("knots:", knots(package_graph()) or "none")
+
+
+def test_every_worker_follows_the_one_worker_protocol():
+    """Per-agent, cluster-batched and array workers (the classroom's learners too) share one
+    protocol: ``labour(ctx, t)`` and ``observe(ctx, t, labour, outcome, objective)``."""
+    import inspect
+
+    from econsim.simulation.array_workers import ExactWorkers, SurrogateVecWorkers
+    from econsim.simulation.cluster_workers import ClusterWorkers
+    from econsim.simulation.workers import WORKERS, Workers
+
+    classes = [WORKERS.get(n) for n in WORKERS.names()]
+    classes += [ClusterWorkers, ExactWorkers, SurrogateVecWorkers]
+    want = {name: list(inspect.signature(getattr(Workers, name)).parameters)
+            for name in ("labour", "observe")}
+    for cls in classes:
+        for name, params in want.items():
+            assert list(inspect.signature(getattr(cls, name)).parameters) == params, (cls, name)

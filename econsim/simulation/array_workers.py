@@ -46,7 +46,7 @@ class ExactWorkers:
 
     def observe(self, ctx: AgentContext, t: int, labour: Array, outcome: StepOutcome,
                 objective: float) -> Array:
-        return np.ones(ctx.config.n_agents)
+        return self.inner.observe(ctx, t, labour, outcome, objective)
 
 
 class SurrogateVecWorkers:

@@ -206,26 +206,7 @@ class Simulation(GameLoop):
         outcome = economy_step(self.skills, labour, self.context.schedule(), self.utility_params)
         objective = self._objective(outcome.utility, outcome.pre_tax_income,
                                     outcome.post_tax_income)
-        satisfaction = np.ones(cfg.n_agents)
-        if cfg.worker_spec.asks_model:
-            rates, rebate = st.year_rates, outcome.rebate
-            columns = (labour.tolist(), outcome.pre_tax_income.tolist(), outcome.tax.tolist(),
-                       outcome.post_tax_income.tolist(), outcome.utility.tolist())
-            # prompts show the last H steps of a history and nothing reads further back: the
-            # state keeps those (memory and every checkpoint O(n·H), not O(n·t))
-            H = cfg.H
-            for h, lab, z, tax, post, u in zip(st.histories, *columns, strict=True):
-                h.append(StepRecord(t, rates, lab, z, tax, rebate, post, u, None, None,
-                                    objective))
-                if len(h) > H:
-                    del h[0]
-            if cfg.scenario_spec.satisfaction:
-                satisfaction = self.workers.satisfaction(self.context, t)
-                # the step's records again, now with the answer (records are immutable)
-                for h, lab, z, tax, post, u, r in zip(st.histories, *columns,
-                                                      satisfaction.tolist(), strict=True):
-                    h[-1] = StepRecord(t, rates, lab, z, tax, rebate, post, u, r, r * u,
-                                       objective)
+        satisfaction = self.workers.observe(self.context, t, labour, outcome, objective)
         leader = self.names[st.leader] if cfg.scenario_spec.elections else None
         self._keep_step(t, labour, outcome, objective, None, satisfaction, {"leader": leader})
 

@@ -14,8 +14,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from econsim.economy.best_response import best_response_menu
+from econsim.economy.outcomes import StepOutcome
 from econsim.llm import LabourChoice, Satisfaction, labour_schema, parsed_replies
-from econsim.prompts import SatisfactionBatch, WorkerBatch
+from econsim.prompts import SatisfactionBatch, StepRecord, WorkerBatch
 from econsim.prompts.common import MENU_HOURS
 from econsim.registry import Registry
 from econsim.simulation.context import AgentContext
@@ -27,8 +28,18 @@ LABOUR_SCHEMA = labour_schema(MENU_HOURS)
 
 
 class Workers(Protocol):
+    """The one worker protocol of the game loop, for every holder: per-agent workers (this
+    module), cluster-batched LLM workers (:mod:`econsim.simulation.cluster_workers`) and the
+    array workers (:mod:`econsim.simulation.array_workers`, the classroom's learners too).
+
+    ``labour`` gives every worker's hours at step ``t``; after the economy has computed the
+    step, ``observe`` shows the workers its outcome and the planner's objective (they remember
+    it, or learn from it) and returns each worker's satisfaction r (1 for workers without a
+    persona to consult)."""
+
     def labour(self, ctx: AgentContext, t: int) -> Array: ...
-    def satisfaction(self, ctx: AgentContext, t: int) -> Array: ...
+    def observe(self, ctx: AgentContext, t: int, labour: Array, outcome: StepOutcome,
+                objective: float) -> Array: ...
 
 
 class FixedWorkers:
@@ -37,7 +48,8 @@ class FixedWorkers:
     def labour(self, ctx: AgentContext, t: int) -> Array:
         return np.full(ctx.config.n_agents, float(ctx.config.fixed_hours))
 
-    def satisfaction(self, ctx: AgentContext, t: int) -> Array:
+    def observe(self, ctx: AgentContext, t: int, labour: Array, outcome: StepOutcome,
+                objective: float) -> Array:
         return np.ones(ctx.config.n_agents)
 
 
@@ -77,7 +89,32 @@ class LLMWorkers:
                        fallbacks=fallbacks, agents=range(cfg.n_agents), step=t)
         return np.array([float(p.LABOR) for p in parsed_replies(done)])
 
+    def observe(self, ctx: AgentContext, t: int, labour: Array, outcome: StepOutcome,
+                objective: float) -> Array:
+        """Append the step to every worker's history (the prompts show its last ``H`` steps)
+        and, where the scenario asks, each worker's satisfaction (one more call each)."""
+        cfg, st = ctx.config, ctx.state
+        rates, rebate = st.year_rates, outcome.rebate
+        columns = (labour.tolist(), outcome.pre_tax_income.tolist(), outcome.tax.tolist(),
+                   outcome.post_tax_income.tolist(), outcome.utility.tolist())
+        # prompts show the last H steps of a history and nothing reads further back: the
+        # state keeps those (memory and every checkpoint O(n·H), not O(n·t))
+        H = cfg.H
+        for h, lab, z, tax, post, u in zip(st.histories, *columns, strict=True):
+            h.append(StepRecord(t, rates, lab, z, tax, rebate, post, u, None, None, objective))
+            if len(h) > H:
+                del h[0]
+        if not cfg.scenario_spec.satisfaction:
+            return np.ones(cfg.n_agents)
+        satisfaction = self.satisfaction(ctx, t)
+        # the step's records again, now with the answer (records are immutable)
+        for h, lab, z, tax, post, u, r in zip(st.histories, *columns, satisfaction.tolist(),
+                                              strict=True):
+            h[-1] = StepRecord(t, rates, lab, z, tax, rebate, post, u, r, r * u, objective)
+        return satisfaction
+
     def satisfaction(self, ctx: AgentContext, t: int) -> Array:
+        """Each worker asked whether it is satisfied with the step (r = 1 or 0)."""
         cfg, st = ctx.config, ctx.state
         cutoffs, rates = tuple(ctx.cutoffs.tolist()), tuple(st.rates.tolist())
         views = SatisfactionBatch(ctx.names, ctx.personas, cutoffs, rates,

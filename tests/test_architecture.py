@@ -329,3 +329,14 @@ def test_every_worker_follows_the_one_worker_protocol():
     for cls in classes:
         for name, params in want.items():
             assert list(inspect.signature(getattr(cls, name)).parameters) == params, (cls, name)
+
+
+def test_figures_draw_tables_and_compute_no_economy():
+    """Figures draw what analysis computed: no figure module imports the economy's solvers, the
+    baselines or the simulation (labels, presets' edges and colour constants only)."""
+    computing = ("econsim.economy.outcomes", "econsim.economy.best_response",
+                 "econsim.baselines", "econsim.simulation", "econsim.llm")
+    graph = import_graph()
+    found = {m: sorted(d for d in deps if d.startswith(computing))
+             for m, deps in graph.items() if m.startswith("econsim.figures")}
+    assert {m: d for m, d in found.items() if d} == {}

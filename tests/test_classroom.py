@@ -2,8 +2,8 @@
 
 import numpy as np
 
+from econsim.classroom.sandbox import classroom_app
 from econsim.economy.skills import sample_skills
-from econsim.figures.classroom import classroom_app
 
 
 def test_classroom_app_redraws_on_every_control():

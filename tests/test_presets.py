@@ -21,9 +21,9 @@ from econsim.baselines.backward_induction import backward_induction
 from econsim.baselines.elasticities import empirical_elasticity
 from econsim.baselines.stackelberg import stackelberg
 from econsim.baselines.welfare_evaluator import WelfareEvaluator
+from econsim.classroom.sandbox import classroom_figure, flat_rate_answers
 from econsim.economy.tax import TAX_PRESETS, THREE, TaxSchedule, bracket_edges
 from econsim.economy.utility import PAPER_UTILITY, UTILITY_PRESETS, check_utility
-from econsim.figures.classroom import classroom_figure, flat_rate_answers
 from econsim.population.summaries import bracket_share_table
 
 PACKAGE = Path(__file__).resolve().parents[1] / "econsim"
@@ -32,7 +32,7 @@ TOP_LAYERS = {
     ("simulation/config.py", "*"),   # SimConfig: validates the names, .tax_brackets/.utility_params
     ("cli/baselines.py", "*"),       # `econsim baselines --preset --utility`
     ("classroom/game.py", "*"),      # GameSetup / Game: the classroom's configuration
-    ("figures/classroom.py", "classroom_app"),  # its drop-downs hold preset names
+    ("classroom/sandbox.py", "classroom_app"),  # its drop-downs hold preset names
     ("economy/utility.py", "get_utility"),  # the former resolver: one release, with a warning
 }
 REGISTRIES = {"TAX_PRESETS", "UTILITY_PRESETS"}

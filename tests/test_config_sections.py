@@ -208,3 +208,63 @@ def test_econsim_config_prints_sections_and_names_bad_keys(capsys):
     assert main(["config", "--schema"]) == 0
     schema = json.loads(capsys.readouterr().out)
     assert schema["properties"]["scale"]["properties"]["engine"]["enum"] == ["auto", "lean", "dask"]
+
+
+LEAN = {"engine": "lean", "scenario": "bounded", "n_agents": 50, "worker": "llm",
+        "batching": "clusters", "n_clusters": 5, "planner": "fixed"}
+
+
+@pytest.mark.parametrize(("change", "key", "message"), [
+    ({"scenario": "democratic", "batching": "agents", "n_clusters": 100}, "scenario",
+     "the lean engine runs the scenarios rational, bounded; got 'democratic'"),
+    ({"worker": "surrogate_vec", "batching": "agents"}, "worker",
+     "the lean engine runs the workers llm, fixed, rational; got 'surrogate_vec' (surrogate_vec "
+     "keeps ~0.5 KB per agent: use the vectorised engine)"),
+    ({"batching": "agents"}, "batching",
+     "the lean engine asks LLM workers by cluster: set batching 'clusters' (valid batching: "
+     "clusters)"),
+    ({"planner": "saez"}, "planner",
+     "the lean engine runs the planners llm, us_federal, fixed, keep_start, random, student; "
+     "got 'saez'"),
+    ({"skills": "joint"}, "skills", "the lean engine samples skills gb2, uniform; got 'joint'"),
+    ({"population": "somewhere"}, "population",
+     "the lean engine samples its own population (population must be None)"),
+    ({"personas": "archetypes"}, "personas",
+     "the lean engine samples its own population with offline personas (valid personas: "
+     "offline)"),
+])
+def test_lean_engine_refusals_in_full(change, key, message):
+    with pytest.raises(ConfigError) as err:
+        SimConfig(**{**LEAN, **change})
+    assert (str(err.value), err.value.key) == (message, key)
+
+
+def test_unknown_keys_message_in_full():
+    with pytest.raises(ConfigError) as err:
+        SimConfig.from_dict({"n_agentz": 1})
+    valid = ", ".join(CONFIG_KEYS)
+    assert str(err.value) == ("unknown config key(s) ['n_agentz'] (did you mean 'n_agentz' → "
+                              f"'n_agents'?); valid keys: {valid}; or sections economy, agents, "
+                              "run, llm, scale")
+    assert err.value.key == "n_agentz"
+    many = {f"zz{i}": 1 for i in range(7)} | {"tempreature": 1, "sed": 2}
+    with pytest.raises(ConfigError) as err:
+        SimConfig.from_dict(many)
+    text = str(err.value)
+    assert err.value.key is None  # several keys: none is the key
+    assert text.startswith("unknown config key(s) ['sed', 'tempreature', 'zz0', 'zz1', 'zz2', "
+                           "'... 4 more'] (did you mean 'sed' → 'seed', 'tempreature' → "
+                           "'temperature'?); valid keys: scenario")
+    with pytest.raises(ConfigError) as err:
+        SimConfig.from_dict({"qqqqqq": 1})
+    assert "did you mean" not in str(err.value)
+
+
+def test_schema_header_and_sections():
+    schema = config_schema()
+    assert {k: schema[k] for k in ("title", "type", "additionalProperties")} == {
+        "title": "econsim run configuration", "type": "object", "additionalProperties": False}
+    assert list(schema["properties"]) == ["economy", "agents", "run", "llm", "scale"]
+    for name, section in schema["properties"].items():
+        assert set(section["properties"]) == {k for k, v in CONFIG_KEYS.items()
+                                              if v.section == name}

@@ -14,7 +14,13 @@ from hypothesis import strategies as st
 
 from econsim.cli.main import main
 from econsim.economy.tax import TAX_PRESETS, TaxPreset
-from econsim.simulation.config import CONFIG_KEYS, ConfigError, SimConfig, config_schema
+from econsim.simulation.config import (
+    CONFIG_KEYS,
+    KEY_ORDER,
+    ConfigError,
+    SimConfig,
+    config_schema,
+)
 from econsim.simulation.config_sections import CHOICES, SECTIONS, LLMSpec, annotation_kinds
 from econsim.simulation.loop import client_for
 
@@ -22,6 +28,8 @@ from econsim.simulation.loop import client_for
 def test_every_key_lives_in_exactly_one_section_and_reads_flat():
     names = [k for s in SECTIONS for k in s.model_fields]
     assert len(names) == len(set(names)) == len(CONFIG_KEYS) == 48
+    assert sorted(KEY_ORDER) == sorted(names) == sorted(CONFIG_KEYS)
+    assert list(SimConfig().to_dict()) == list(KEY_ORDER) == list(CONFIG_KEYS)
     cfg = SimConfig(n_agents=7, K=5, backend="surrogate", n_clusters=3, planner="saez")
     for key, about in CONFIG_KEYS.items():
         section = getattr(cfg, about.section)

@@ -78,13 +78,26 @@ class ConfigKey:
         return "|".join(self.kinds).upper()
 
 
-#: Every key, in the order of the sections (``to_dict``, ``econsim run -h``): the one table the
-#: command line's flags, ``econsim sweep`` and the docs test are built from.
-CONFIG_KEYS: dict[str, ConfigKey] = {
-    key: ConfigKey(key, section.name, annotation_kinds(f.annotation), f.get_default(
-        call_default_factory=True), f.description or "")
-    for section in SECTIONS for key, f in section.model_fields.items()}
 _SECTION_OF: dict[str, type[Section]] = {k: s for s in SECTIONS for k in s.model_fields}
+#: The flat order of the keys (``to_dict``, ``econsim run -h``): the order they were added in,
+#: kept so that a run's ``config.yaml`` and the columns of the runs tables (keys that vary
+#: between runs, in this order) read as before the keys were grouped into sections.
+KEY_ORDER: tuple[str, ...] = (
+    "scenario", "n_agents", "n_steps", "K", "H", "warmup", "seed", "tax_preset", "utility",
+    "skills", "population", "worker", "planner", "utility_mix", "objective", "backend",
+    "prompt_style", "temperature", "max_tokens", "concurrency", "max_reasks",
+    "max_fallback_share", "request_timeout", "max_retries", "structured_output", "store",
+    "store_mode", "replay_backend", "budget_calls", "budget_usd", "checkpoint_every",
+    "personas", "election_every", "platforms", "binding_platforms", "fixed_hours",
+    "fixed_rates", "elasticity", "record_prompts", "record_calls", "surrogate_reads",
+    "batching", "n_clusters", "record_agents", "engine", "scheduler", "dask_workers",
+    "chunk_size")
+#: Every key, in :data:`KEY_ORDER`: the one table the command line's flags, ``econsim sweep``
+#: and the docs test are built from.
+CONFIG_KEYS: dict[str, ConfigKey] = {
+    key: ConfigKey(key, _SECTION_OF[key].name, annotation_kinds(f.annotation), f.get_default(
+        call_default_factory=True), f.description or "")
+    for key in KEY_ORDER for f in (_SECTION_OF[key].model_fields[key],)}
 _SECTION_NAMED: dict[str, type[Section]] = {s.name: s for s in SECTIONS}
 
 
@@ -331,7 +344,7 @@ class SimConfig:
                 or self.scenario_spec.elections or self.writes_personas)
 
     def to_dict(self) -> dict[str, Any]:
-        """Every key and its value, flat, in the order of the sections (lists for tuples)."""
+        """Every key and its value, flat, in :data:`KEY_ORDER` (lists for tuples)."""
         d = {key: getattr(self, key) for key in CONFIG_KEYS}
         d["utility_mix"] = dict(d["utility_mix"])
         if d["fixed_rates"] is not None:

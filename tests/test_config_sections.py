@@ -276,3 +276,32 @@ def test_schema_header_and_sections():
     for name, section in schema["properties"].items():
         assert set(section["properties"]) == {k for k, v in CONFIG_KEYS.items()
                                               if v.section == name}
+
+
+@pytest.mark.parametrize(("n", "shown"), [
+    (5, "['aa0', 'aa1', 'aa2', 'aa3', 'aa4']"),
+    (6, "['aa0', 'aa1', 'aa2', 'aa3', 'aa4', '... 1 more']"),
+])
+def test_unknown_keys_are_echoed_five_at_most(n, shown):
+    with pytest.raises(ConfigError) as err:
+        SimConfig.from_dict({f"aa{i}": 1 for i in range(n)})
+    assert str(err.value).startswith(f"unknown config key(s) {shown}; valid keys: scenario, ")
+
+
+def test_unknown_keys_hint_at_most_five_and_nothing_without_a_match():
+    typos = {"scenaro": 1, "n_agent": 1, "n_step": 1, "warmp": 1, "sed": 1, "skils": 1}
+    with pytest.raises(ConfigError) as err:
+        SimConfig.from_dict(typos)
+    hint = str(err.value).split(" (did you mean ")[1].split("?)")[0]
+    assert hint.count(" → ") == 5
+    with pytest.raises(ConfigError) as err:
+        SimConfig.from_dict({"qqqqqq": 1})
+    assert str(err.value).startswith("unknown config key(s) ['qqqqqq']; valid keys: scenario, ")
+
+
+def test_repr_lists_every_key_and_attributes_cannot_be_deleted():
+    cfg = SimConfig(n_agents=3)
+    assert repr(cfg).startswith("SimConfig(scenario='rational', n_agents=3, n_steps=2500, ")
+    assert repr(cfg).endswith(", chunk_size=1048576)")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        del cfg.n_agents

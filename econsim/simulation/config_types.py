@@ -40,11 +40,6 @@ def about(key: str) -> Iterator[None]:
         raise ConfigError(str(err), key) from None
 
 
-def check_int(value: Any, name: str, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigError(f"{name} must be an integer >= {minimum}; got {value!r}", name)
-
-
 def check_choice(value: str, name: str, valid: tuple[str, ...]) -> None:
     if value not in valid:
         raise ConfigError(f"unknown {name} {value!r}; valid: {', '.join(valid)}", name)
